@@ -1,0 +1,55 @@
+# Hài Lòng — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 3
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+export FLASK_APP := survey:create_app
+
+.PHONY: run test install setup-db demo-urls translations chromium migration bench clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Cần Python 3.11 ($(PYTHON) không có)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP) translations ## create .venv and install the project
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d survey/translations 2>/dev/null || true
+
+setup-db: install ## create/upgrade the SQLite database, load the bank, seed the demo province
+	$(BIN)/hailong db upgrade
+	$(BIN)/hailong questionnaires load questionnaires/
+	$(BIN)/hailong seed demo
+
+run: setup-db ## install, set up the database and demo, serve under gunicorn on 127.0.0.1:5000
+	@$(BIN)/hailong seed urls --base http://$(HOST):$(PORT)
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+chromium: ## install Debian's Chromium for the real-browser tests (needs root; skipped otherwise)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = "0" ]; then (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null && echo "chromium installed"; \
+	else echo "chromium missing and not root: browser tests will be skipped"; fi
+
+test: install chromium ## install test needs and run the whole suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migration: install ## regenerate the initial migration from the models (before the first release only)
+	$(BIN)/python scripts/regen_migration.py
+
+bench: install ## run the benchmarks (prints figures)
+	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/load_submit.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite*

@@ -1,0 +1,92 @@
+"""Hài Lòng: the Flask application factory."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request, session
+
+from survey.config import load_config
+from survey.extensions import babel, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT_DIR = os.path.dirname(PACKAGE_DIR)
+TEMPLATE_DIR = os.path.join(ROOT_DIR, "templates")
+MIGRATIONS_DIR = os.path.join(PACKAGE_DIR, "migrations")
+QUESTIONNAIRE_DIR = os.path.join(ROOT_DIR, "questionnaires")
+
+
+def select_locale() -> str:
+    """Pick the UI language: explicit choice in the session, else Vietnamese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    arg = request.args.get("lang") if request else None
+    if arg in languages:
+        return arg
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → CLI hooks."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=TEMPLATE_DIR,
+        static_folder="static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(PACKAGE_DIR, "translations"),
+    )
+    login_manager.init_app(app)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    login_manager.login_view = "auth.login"
+
+    from survey import models  # noqa: F401  (register every table on the metadata)
+    from survey.web import register_blueprints
+
+    register_blueprints(app)
+    _install_sqlite_pragmas(app)
+    return app
+
+
+def _install_sqlite_pragmas(app: Flask) -> None:
+    """SQLite: enforce foreign keys and use WAL so kiosks and analysts do not block each other."""
+    from sqlalchemy import event
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+            # Let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINT works (SQLAlchemy docs,
+            # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # pragma: no cover - trivial
+            conn.exec_driver_sql("BEGIN")

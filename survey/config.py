@@ -1,0 +1,45 @@
+"""Configuration: the only module that reads os.environ."""
+from __future__ import annotations
+
+import os
+import secrets
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings read once from the environment; tests pass a dict to create_app instead."""
+
+    def __init__(self, instance_path: str) -> None:
+        env = os.environ
+        default_db = "sqlite:///" + os.path.join(instance_path, "hailong.sqlite")
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", default_db)
+        # A random key is only acceptable for a throw-away demo; production must set SECRET_KEY.
+        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        self.SECRET_KEY_IS_EPHEMERAL = "SECRET_KEY" not in env
+        self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.BABEL_DEFAULT_LOCALE = env.get("HAILONG_DEFAULT_LOCALE", "vi")
+        self.BABEL_DEFAULT_TIMEZONE = env.get("HAILONG_TIMEZONE", "Asia/Ho_Chi_Minh")
+        self.LANGUAGES = ["vi", "en"]
+        self.PUBLIC_BASE_URL = env.get("HAILONG_PUBLIC_URL", "http://127.0.0.1:5000")
+        self.KIOSK_IDLE_SECONDS = int(env.get("HAILONG_KIOSK_IDLE_SECONDS", "60"))
+        self.INVITATION_TTL_DAYS = int(env.get("HAILONG_INVITATION_TTL_DAYS", "30"))
+        self.MIN_CELL_ANSWERS = int(env.get("HAILONG_MIN_CELL_ANSWERS", "30"))
+        self.MAX_CELL_RSE = float(env.get("HAILONG_MAX_CELL_RSE", "0.3"))
+        self.PROVINCE_NAME = env.get("HAILONG_PROVINCE", "Hà Tĩnh")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None  # a citizen may take a while; the token is still per-session
+        self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+def load_config(instance_path: str) -> dict:
+    """Return the environment-derived settings as a plain dict."""
+    cfg = Config(instance_path)
+    return {k: v for k, v in vars(cfg).items() if k.isupper()}

@@ -1,0 +1,15 @@
+"""All models, imported here so metadata and migrations see every table."""
+from survey.models.audit import AuditLog
+from survey.models.fieldwork import (
+    ApiKey, Dossier, DossierContact, Invitation, KioskHandoff, SourceSystem, Wave, WaveStratum,
+)
+from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
+from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target
+from survey.models.response import Answer, Response, ResponseDraft
+from survey.models.user import User
+
+__all__ = [
+    "Agency", "Answer", "ApiKey", "AuditLog", "Device", "Dossier", "DossierContact", "Invitation",
+    "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft",
+    "Sector", "ServicePoint", "SourceSystem", "Target", "User", "Wave", "WaveStratum",
+]

@@ -1,0 +1,159 @@
+"""Fieldwork aggregate: source systems, dossiers, contacts, waves, strata, invitations."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models._base import utcnow
+from survey.models.registry import Agency, Procedure, Sector, ServicePoint
+
+CHANNELS = ("in_person", "online", "postal")
+OUTCOMES = ("approved", "rejected", "withdrawn")
+WAVE_STATUSES = ("draft", "launched", "closed")
+INVITATION_STATUSES = ("issued", "opened", "completed", "expired")
+INVITATION_CHANNELS = ("link", "qr", "sms", "kiosk")
+
+
+class SourceSystem(db.Model):
+    """A one-stop software system that pushes completed dossiers."""
+
+    __tablename__ = "source_system"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+
+
+class ApiKey(db.Model):
+    """An intake API key for a source system; only a hash of the secret is kept."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    source_system: Mapped[SourceSystem] = relationship()
+
+
+class Dossier(db.Model):
+    """A completed dossier (hồ sơ) reported by a source system."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (UniqueConstraint("source_system_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    on_time: Mapped[bool | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    sector: Mapped[Sector] = relationship()
+    procedure: Mapped[Procedure | None] = relationship()
+    service_point: Mapped[ServicePoint | None] = relationship()
+
+
+class DossierContact(db.Model):
+    """A phone number kept apart from the dossier, only to deliver an invitation; purgeable."""
+
+    __tablename__ = "dossier_contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), unique=True)
+    phone: Mapped[str] = mapped_column(String(32))
+
+
+class Wave(db.Model):
+    """A survey wave (đợt khảo sát): period, questionnaire version, design and seed."""
+
+    __tablename__ = "wave"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    seed: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    design: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    launched_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    contacts_purged_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
+
+    strata: Mapped[list["WaveStratum"]] = relationship(back_populates="wave", order_by="WaveStratum.id")
+
+
+class WaveStratum(db.Model):
+    """A stratum of a wave (agency × sector by default) with its inclusion probability."""
+
+    __tablename__ = "wave_stratum"
+    __table_args__ = (UniqueConstraint("wave_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(160))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"))
+    pi: Mapped[float]
+    target_n: Mapped[int | None]
+    population_prev: Mapped[int | None]
+    population: Mapped[int | None]
+
+    wave: Mapped[Wave] = relationship(back_populates="strata")
+
+
+class Invitation(db.Model):
+    """An invitation to answer: single-use token (hash only), π, channel, status, expiry."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("wave_id", "dossier_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    stratum_id: Mapped[int | None] = mapped_column(ForeignKey("wave_stratum.id"), index=True)
+    # Nulled by `wave anonymise`: the stratum, π and cells below keep the weights computable.
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    pi: Mapped[float]
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="link")
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    wave: Mapped[Wave] = relationship()
+    stratum: Mapped[WaveStratum | None] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+
+
+class KioskHandoff(db.Model):
+    """An officer's hand-over: the next start on this service point's kiosk answers the invitation."""
+
+    __tablename__ = "kiosk_handoff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    consumed_at: Mapped[datetime | None]
+
+    invitation: Mapped[Invitation] = relationship()

@@ -1,0 +1,109 @@
+"""Registry aggregate: agencies, sectors, procedures, service points, devices and targets."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models._base import utcnow
+
+AGENCY_LEVELS = ("province", "department", "district", "commune", "central")
+SERVICE_POINT_KINDS = ("province_centre", "district_centre", "commune_desk", "agency_counter")
+
+service_point_agencies = Table(
+    "service_point_agency",
+    db.metadata,
+    Column("service_point_id", ForeignKey("service_point.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Agency(db.Model):
+    """A state administrative agency (cơ quan) in the province's hierarchy."""
+
+    __tablename__ = "agency"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped["Agency | None"] = relationship(remote_side="Agency.id", back_populates="children")
+    children: Mapped[list["Agency"]] = relationship(back_populates="parent")
+
+
+class Sector(db.Model):
+    """A field of administrative procedures (lĩnh vực), e.g. land or construction."""
+
+    __tablename__ = "sector"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Procedure(db.Model):
+    """An administrative procedure (TTHC) identified by its national code."""
+
+    __tablename__ = "procedure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(500))
+    name_en: Mapped[str] = mapped_column(String(500), default="")
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+
+    sector: Mapped[Sector] = relationship()
+
+
+class ServicePoint(db.Model):
+    """A one-stop centre or counter where dossiers are received and results returned."""
+
+    __tablename__ = "service_point"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+
+    agency: Mapped[Agency] = relationship()
+    agencies_served: Mapped[list[Agency]] = relationship(secondary=service_point_agencies)
+
+
+class Device(db.Model):
+    """An enrolled kiosk tablet at a service point; secrets are stored only as hashes."""
+
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    enrolment_expires_at: Mapped[datetime | None]
+    secret_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    enrolled_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    queued_reported: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    service_point: Mapped[ServicePoint] = relationship()
+
+
+class Target(db.Model):
+    """A satisfaction target (percent) for a year and scope; targets are data, not constants."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("year", "scope", "sector_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    # scope: "tthc" (all procedures), "tthc_sector" (sector_code set), "service", "province"
+    scope: Mapped[str] = mapped_column(String(32))
+    sector_code: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[float]
+    label_vi: Mapped[str] = mapped_column(String(255), default="")
+    label_en: Mapped[str] = mapped_column(String(255), default="")

@@ -1,0 +1,60 @@
+"""Response aggregate: submitted responses, one row per answer, and server-side drafts."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models._base import utcnow
+
+MODES = ("link", "kiosk", "kiosk_walkup")
+
+
+class Response(db.Model):
+    """A submitted response; the UUID comes from the client so retries are idempotent."""
+
+    __tablename__ = "response"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Unique: the database itself guarantees at most one response per invitation.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"), index=True)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"), index=True)
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    probability_sample: Mapped[bool] = mapped_column(default=True)
+    partial: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """One answer: an item code with an integer scale code or a text (multi-choice: one row per choice)."""
+
+    __tablename__ = "answer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    value_int: Mapped[int | None]
+    value_text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ResponseDraft(db.Model):
+    """Answers in progress for an invitation token, kept server-side between screens."""
+
+    __tablename__ = "response_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

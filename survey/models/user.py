@@ -1,0 +1,39 @@
+"""User aggregate: accounts with roles and scopes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models._base import utcnow
+from survey.models.registry import Agency, ServicePoint
+
+ROLES = ("admin", "analyst", "agency_viewer", "officer")
+
+
+class User(UserMixin, db.Model):
+    """A staff account: administrator, analyst, agency viewer (agency subtree) or counter officer."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    agency: Mapped[Agency | None] = relationship()
+    service_point: Mapped[ServicePoint | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
+        return self.active

@@ -1,0 +1,3 @@
+"""Views of the analyst blueprint."""
+from survey.web.analyst import bp  # noqa: F401
+

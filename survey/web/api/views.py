@@ -1,0 +1,3 @@
+"""Views of the api blueprint."""
+from survey.web.api import bp  # noqa: F401
+

@@ -1,0 +1,73 @@
+"""Home page, /healthz, language choice and the error handlers."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import _, lazy_gettext as _l
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from survey.extensions import db
+from survey.web.main import bp
+
+
+@bp.route("/")
+def index():
+    """Landing page pointing each kind of user to their entrance."""
+    return render_template("main/index.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise (for load balancers and `make run`)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy"
+        current_app.logger.warning("healthz: database unreachable: %s", exc)
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    """Remember the chosen language in the session and go back."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")  # never redirect off-site
+    return redirect(target)
+
+
+ERROR_TITLES = {
+    400: _l("Yêu cầu không hợp lệ"),
+    403: _l("Bạn không có quyền xem trang này"),
+    404: _l("Không tìm thấy trang"),
+    405: _l("Phương thức không được phép"),
+    413: _l("Dữ liệu gửi lên quá lớn"),
+    429: _l("Quá nhiều yêu cầu, vui lòng thử lại sau ít phút"),
+    500: _l("Đã có lỗi xảy ra"),
+    503: _l("Dịch vụ tạm thời không sẵn sàng"),
+}
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    """Render HTTP errors in the user's language, or JSON for the API."""
+    code = exc.code or 500
+    if request.path.startswith("/api/"):
+        return jsonify(error=exc.name, code=code, message=exc.description), code
+    title = ERROR_TITLES.get(code) or _("Đã có lỗi xảy ra")
+    return render_template("errors/error.html", code=code, title=title), code
+
+
+@bp.app_errorhandler(Exception)
+def unhandled_error(exc: Exception):
+    """Log the failure, undo the half-done transaction and show a calm 500 page."""
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
+    current_app.logger.exception("unhandled error")
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        return jsonify(error="Internal Server Error", code=500), 500
+    return render_template("errors/error.html", code=500, title=_("Đã có lỗi xảy ra")), 500

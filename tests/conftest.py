@@ -1,0 +1,93 @@
+"""Shared fixtures: an app per database backend, a rolled-back transaction per test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from survey import create_app
+from survey.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgres(url: str) -> None:
+    """Start from an empty schema so the migrations are exercised from scratch."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_test_app(url: str, **extra):
+    """An app on `url` with the schema migrated to head."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        **extra,
+    }
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    """The application on a freshly migrated database (SQLite file, or PostgreSQL)."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    application = make_test_app(url)
+    application.config["TEST_BACKEND"] = request.param
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session inside a transaction that is rolled back after the test; commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        original = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    """A test client whose requests share the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    """A CLI runner for `hailong` commands, sharing the test's transaction."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    """Turn CSRF protection on for one test (it is off by default to keep tests short)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False

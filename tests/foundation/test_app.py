@@ -1,0 +1,65 @@
+"""The application skeleton: health check, error pages, languages, migrations."""
+from __future__ import annotations
+
+from alembic.script import ScriptDirectory
+from flask_migrate import Migrate
+from sqlalchemy import inspect
+
+from survey import MIGRATIONS_DIR, create_app
+from survey.extensions import db
+
+
+def test_healthz_is_ok_when_the_database_answers(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "SECRET_KEY": "x"})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json()["database"] == "unreachable"
+
+
+def test_unknown_page_shows_a_vietnamese_404(client):
+    resp = client.get("/khong-co-trang-nay")
+    assert resp.status_code == 404
+    assert "Không tìm thấy trang" in resp.get_data(as_text=True)
+
+
+def test_unknown_api_path_answers_json(client):
+    resp = client.get("/api/v1/khong-co")
+    assert resp.status_code == 404
+    assert resp.get_json()["code"] == 404
+
+
+def test_choosing_english_translates_the_error_page(client):
+    client.get("/lang/en")
+    resp = client.get("/khong-co-trang-nay")
+    assert "Page not found" in resp.get_data(as_text=True)
+
+
+def test_language_switch_refuses_offsite_redirects(client):
+    resp = client.get("/lang/en?next=//evil.example/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+
+
+def test_migrations_have_a_single_head(app):
+    with app.app_context():
+        migrate: Migrate = app.extensions["migrate"].migrate
+        script = ScriptDirectory.from_config(migrate.get_config(MIGRATIONS_DIR))
+        assert len(script.get_heads()) == 1
+
+
+def test_migrated_schema_matches_the_models(app):
+    """Autogenerate against the migrated database finds nothing to do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        assert "response" in inspect(conn).get_table_names()
