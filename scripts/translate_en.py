@@ -1,7 +1,6 @@
-"""Fill English msgstrs in survey/translations/en from scripts/en_glossary.py (Vietnamese msgid → English)."""
+"""Fill English msgstrs in survey/translations/en from scripts/en/*.py (each defines EN: Vietnamese msgid → English)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -12,8 +11,14 @@ PO = ROOT / "survey" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 def main() -> int:
     """Apply the glossary; print the msgids still untranslated."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from en_glossary import EN  # noqa: PLC0415
+    import importlib.util
+
+    EN: dict[str, str] = {}
+    for path in sorted((ROOT / "scripts" / "en").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        EN.update(getattr(module, "EN", {}))
 
     with PO.open("rb") as fh:
         catalog = read_po(fh)

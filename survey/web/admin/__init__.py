@@ -1,6 +1,6 @@
-"""The admin blueprint; its views live in views.py beside this file."""
+"""The admin blueprint: one module per administrative feature."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from survey.web.admin import views  # noqa: E402,F401  (views attach to bp)
+from survey.web.admin import audit, devices, users, views, waves  # noqa: E402,F401  (views attach to bp)

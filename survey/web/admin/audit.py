@@ -1,0 +1,1 @@
+"""Admin pages: audit (filled by its feature)."""

@@ -1,0 +1,1 @@
+"""Admin pages: devices (filled by its feature)."""
