@@ -61,6 +61,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from survey.web import register_blueprints
 
     register_blueprints(app)
+    from survey.commands import all_commands
+
+    for command in all_commands():  # the same commands under `flask` and in app.test_cli_runner()
+        app.cli.add_command(command)
     _install_sqlite_pragmas(app)
     return app
 

@@ -63,3 +63,22 @@ def test_migrated_schema_matches_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
         assert "response" in inspect(conn).get_table_names()
+
+
+def test_hailong_cli_lists_the_feature_groups(runner):
+    from survey.cli import cli
+
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "import" in result.output and "seed" in result.output
+
+
+def test_seed_urls_without_a_demo_explains_what_to_run(runner, app, tmp_path):
+    old = app.instance_path
+    app.instance_path = str(tmp_path)
+    try:
+        result = runner.invoke(args=["seed", "urls"])
+    finally:
+        app.instance_path = old
+    assert result.exit_code != 0
+    assert "hailong seed demo" in result.output
