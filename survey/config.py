@@ -18,9 +18,9 @@ class Config:
         env = os.environ
         default_db = "sqlite:///" + os.path.join(instance_path, "hailong.sqlite")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", default_db)
-        # A random key is only acceptable for a throw-away demo; production must set SECRET_KEY.
-        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
-        self.SECRET_KEY_IS_EPHEMERAL = "SECRET_KEY" not in env
+        # Without SECRET_KEY (the demo) a key is generated once into the instance folder, so every
+        # gunicorn worker and every restart signs sessions and CSRF tokens with the same key.
+        self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret(instance_path)
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -37,6 +37,22 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None  # a citizen may take a while; the token is still per-session
         self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
 
 
 def load_config(instance_path: str) -> dict:

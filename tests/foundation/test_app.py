@@ -82,3 +82,13 @@ def test_seed_urls_without_a_demo_explains_what_to_run(runner, app, tmp_path):
         app.instance_path = old
     assert result.exit_code != 0
     assert "hailong seed demo" in result.output
+
+
+def test_demo_secret_key_is_stable_across_app_instances(tmp_path, monkeypatch):
+    from survey.config import load_config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    second = load_config(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
