@@ -137,6 +137,8 @@ class Invitation(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="issued")
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the (current) token was handed out (API answer, slip, SMS file); NULL = nobody has it yet.
+    delivered_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
