@@ -1,1 +1,51 @@
-"""Admin pages: audit (filled by its feature)."""
+"""Admin pages: the audit log (who did what, when), filterable and paginated."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import render_template, request
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import AuditLog
+from survey.web.admin import bp
+from survey.web.auth.access import role_required
+
+PER_PAGE = 50
+
+
+def _parse_day(value: str | None):
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+@bp.route("/audit/")
+@role_required("admin")
+def audit():
+    """Audit entries, newest first, filtered by actor, action, target and date range."""
+    args = request.args
+    actor, action, target = (args.get(k, "").strip()[:80] for k in ("actor", "action", "target"))
+    day_from, day_to = _parse_day(args.get("from")), _parse_day(args.get("to"))
+    page = max(args.get("page", 1, type=int), 1)
+    stmt = select(AuditLog)
+    if actor:
+        stmt = stmt.where(AuditLog.actor == actor)
+    if action:
+        # "user." shows every user-management action; an exact name shows just that one.
+        stmt = stmt.where(AuditLog.action.startswith(action) if action.endswith(".") else AuditLog.action == action)
+    if target:
+        stmt = stmt.where(AuditLog.target_id == target)
+    if day_from:
+        stmt = stmt.where(AuditLog.at >= day_from)
+    if day_to:
+        stmt = stmt.where(AuditLog.at < day_to + timedelta(days=1))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    entries = db.session.scalars(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                                 .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
+    filters = {"actor": actor, "action": action, "target": target,
+               "from": args.get("from", "") if day_from else "", "to": args.get("to", "") if day_to else ""}
+    return render_template("admin/audit.html", entries=entries, total=total, page=page, per_page=PER_PAGE,
+                           actions=actions, filters=filters)

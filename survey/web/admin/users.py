@@ -1,1 +1,191 @@
-"""Admin pages: users (filled by its feature)."""
+"""Admin pages: staff accounts (list, create, change role/scope, disable/enable, reset password)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from survey.extensions import db
+from survey.models import Agency, ServicePoint, User
+from survey.models.user import ROLES
+from survey.services import audit
+from survey.services import users as users_service
+from survey.web.admin import bp
+from survey.web.auth.access import role_required
+
+PER_PAGE = 25
+
+
+def _coerce_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class RoleForm(FlaskForm):
+    """Role and scope of an account."""
+
+    role = SelectField(_l("Vai trò"), choices=[])
+    agency_id = SelectField(_l("Cơ quan (bắt buộc với cán bộ cơ quan)"), coerce=_coerce_id, validators=[Optional()])
+    service_point_id = SelectField(_l("Điểm phục vụ (bắt buộc với cán bộ tại quầy)"), coerce=_coerce_id,
+                                   validators=[Optional()])
+
+
+class CreateUserForm(RoleForm):
+    """A new account: username, name, role, scope and an initial password typed twice."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)],
+                           render_kw={"autocomplete": "off", "autocapitalize": "none"})
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=255)])
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Nhập lại mật khẩu"),
+                            validators=[DataRequired(), EqualTo("password", _l("Hai mật khẩu không khớp."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    """A new password typed twice."""
+
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Nhập lại mật khẩu"),
+                            validators=[DataRequired(), EqualTo("password", _l("Hai mật khẩu không khớp."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ActionForm(FlaskForm):
+    """An empty form: only the CSRF token (disable/enable buttons)."""
+
+
+def _fill_choices(form: RoleForm) -> None:
+    form.role.choices = [(r, str(users_service.ROLE_LABELS[r])) for r in ROLES]
+    agencies = db.session.execute(select(Agency.id, Agency.name_vi, Agency.level)
+                                  .order_by(Agency.level, Agency.name_vi)).all()
+    form.agency_id.choices = [(None, _("— không —"))] + [(a.id, a.name_vi) for a in agencies]
+    points = db.session.execute(select(ServicePoint.id, ServicePoint.name_vi).order_by(ServicePoint.name_vi)).all()
+    form.service_point_id.choices = [(None, _("— không —"))] + [(p.id, p.name_vi) for p in points]
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/")
+@role_required("admin")
+def users():
+    """Accounts, filterable by role and status, paginated."""
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    status = request.args.get("status", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = select(User)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if status in ("active", "disabled"):
+        stmt = stmt.where(User.active == (status == "active"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(User.username).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("admin/users.html", users=rows, total=total, page=page, per_page=PER_PAGE,
+                           role=role, status=status, roles=ROLES, role_labels=users_service.ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def users_new():
+    """Create an account."""
+    form = CreateUserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = users_service.create_user(db.session, form.username.data, form.password.data, form.role.data,
+                                             form.agency_id.data, form.service_point_id.data, form.full_name.data)
+        except users_service.UserError as exc:
+            form.username.errors = list(form.username.errors) + [str(exc)]
+        else:
+            audit.record(db.session, current_user._get_current_object(), "user.create", "user", user.id,
+                         username=user.username, role=user.role, agency_id=user.agency_id,
+                         service_point_id=user.service_point_id)
+            db.session.commit()
+            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
+            return redirect(url_for("admin.users_edit", user_id=user.id))
+    return render_template("admin/users_new.html", form=form, min_length=users_service.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def users_edit(user_id: int):
+    """Change an account's role and scope."""
+    user = _get_user(user_id)
+    form = RoleForm(obj=user)
+    _fill_choices(form)
+    if form.validate_on_submit():
+        if user.id == current_user.id and form.role.data != "admin":
+            flash(_("Bạn không thể tự bỏ quyền quản trị của chính mình."), "error")
+        else:
+            try:
+                before = (user.role, user.agency_id, user.service_point_id)
+                users_service.set_role(db.session, user, form.role.data, form.agency_id.data,
+                                       form.service_point_id.data)
+            except users_service.UserError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                audit.record(db.session, current_user._get_current_object(), "user.set_role", "user", user.id,
+                             username=user.username, before=list(before),
+                             after=[user.role, user.agency_id, user.service_point_id])
+                db.session.commit()
+                flash(_("Đã cập nhật vai trò của %(name)s.", name=user.username), "success")
+                return redirect(url_for("admin.users_edit", user_id=user.id))
+    return render_template("admin/users_edit.html", user=user, form=form, password_form=PasswordForm(),
+                           action_form=ActionForm(), role_labels=users_service.ROLE_LABELS,
+                           min_length=users_service.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required("admin")
+def users_set_active(user_id: int):
+    """Disable or re-enable an account (never one's own)."""
+    user = _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enable = request.form.get("enable") == "1"
+    if user.id == current_user.id and not enable:
+        flash(_("Bạn không thể tự khoá tài khoản của chính mình."), "error")
+        return redirect(url_for("admin.users_edit", user_id=user.id))
+    if enable:
+        users_service.enable(db.session, user)
+    else:
+        users_service.disable(db.session, user)
+    audit.record(db.session, current_user._get_current_object(), "user.enable" if enable else "user.disable",
+                 "user", user.id, username=user.username)
+    db.session.commit()
+    flash(_("Đã mở khoá tài khoản %(name)s.", name=user.username) if enable
+          else _("Đã khoá tài khoản %(name)s.", name=user.username), "success")
+    return redirect(url_for("admin.users_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required("admin")
+def users_password(user_id: int):
+    """Set a new password for an account."""
+    user = _get_user(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users_service.set_password(db.session, user, form.password.data)
+        except users_service.UserError as exc:
+            flash(str(exc), "error")
+        else:
+            audit.record(db.session, current_user._get_current_object(), "user.set_password", "user", user.id,
+                         username=user.username)
+            db.session.commit()
+            flash(_("Đã đặt mật khẩu mới cho %(name)s.", name=user.username), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    return redirect(url_for("admin.users_edit", user_id=user.id))

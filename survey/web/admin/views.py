@@ -1,3 +1,26 @@
-"""Views of the admin blueprint."""
-from survey.web.admin import bp  # noqa: F401
+"""Views of the admin blueprint: the administration home page."""
+from __future__ import annotations
 
+from flask import current_app, render_template
+
+from survey.web.admin import bp
+from survey.web.auth.access import role_required
+
+SECTIONS = ("admin.devices", "admin.waves", "admin.users", "admin.audit", "analyst.dashboard")
+
+
+def _entry_url(prefix: str) -> str | None:
+    """The argument-free page of a feature (its endpoint may be e.g. `admin.waves` or `admin.waves_list`)."""
+    rules = [r for r in current_app.url_map.iter_rules()
+             if (r.endpoint == prefix or r.endpoint.startswith(prefix + "_") or r.endpoint.startswith(prefix + "."))
+             and not r.arguments and "GET" in (r.methods or ())]
+    rules.sort(key=lambda r: (r.endpoint != prefix, len(r.rule)))
+    return rules[0].rule if rules else None
+
+
+@bp.route("/")
+@role_required("admin")
+def index():
+    """Administration home: links to devices, waves, users and the audit log."""
+    urls = {name: _entry_url(name) for name in SECTIONS}
+    return render_template("admin/index.html", urls=urls)

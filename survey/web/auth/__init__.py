@@ -1,9 +1,12 @@
 """The auth blueprint; its views live in views.py beside this file."""
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from survey.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
+login_manager.login_message = _l("Vui lòng đăng nhập để xem trang này.")
+login_manager.login_message_category = "info"
 
 from survey.web.auth import views  # noqa: E402,F401  (views attach to bp)
 

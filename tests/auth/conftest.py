@@ -1,0 +1,73 @@
+"""Fixtures for sign-in, roles and admin tests: agencies, users, signing in through the real form."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from survey.extensions import db
+from survey.models import Agency, ServicePoint
+from survey.services.users import create_user
+
+PASSWORD = "mat-khau-an-toan-2025"
+
+
+@pytest.fixture
+def db_session(app):
+    """Per-test transaction, rolled back at the end (overrides tests/conftest.py's fixture).
+
+    Flask-SQLAlchemy's own Session.get_bind() returns the app's engine for every mapped table and
+    ignores `bind=connection`, so the shared fixture's commits reach the database. A plain
+    SQLAlchemy session bound to the connection joins the outer transaction with savepoints.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        original = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def agencies(db_session):
+    """A province with two departments, a district under the province and a commune under the district."""
+    prov = Agency(code="T-UBND", name_vi="UBND tỉnh", level="province")
+    db_session.add(prov)
+    db_session.flush()
+    land = Agency(code="T-STNMT", name_vi="Sở Tài nguyên và Môi trường", level="department", parent_id=prov.id)
+    build = Agency(code="T-SXD", name_vi="Sở Xây dựng", level="department", parent_id=prov.id)
+    district = Agency(code="T-HCX", name_vi="UBND huyện Cẩm Xuyên", level="district", parent_id=prov.id)
+    db_session.add_all([land, build, district])
+    db_session.flush()
+    commune = Agency(code="T-XCB", name_vi="UBND xã Cẩm Bình", level="commune", parent_id=district.id)
+    db_session.add(commune)
+    db_session.flush()
+    point = ServicePoint(code="T-TTHCC", name_vi="Trung tâm Phục vụ HCC tỉnh", kind="province_centre",
+                         agency_id=prov.id)
+    db_session.add(point)
+    db_session.flush()
+    return {"province": prov, "land": land, "build": build, "district": district, "commune": commune,
+            "point": point}
+
+
+@pytest.fixture
+def make_user(db_session):
+    """Factory: make_user("name", "role", agency_id=..., service_point_id=...)."""
+
+    def factory(username, role="analyst", **kwargs):
+        return create_user(db_session, username, kwargs.pop("password", PASSWORD), role, **kwargs)
+
+    return factory
+
+
+def sign_in(client, username, password=PASSWORD, next_url=None):
+    """Post the real sign-in form; returns the response."""
+    url = "/auth/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"username": username, "password": password,
+                                  "next": next_url or ""})
