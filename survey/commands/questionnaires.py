@@ -1,0 +1,143 @@
+"""`hailong questionnaires validate|load|list|show`: the questionnaire bank from the command line."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from survey.extensions import db
+
+questionnaires_cli = AppGroup(
+    "questionnaires",
+    help="Bộ câu hỏi (questionnaires/*.yaml): kiểm tra, nạp, liệt kê, xem cấu trúc. "
+         "Questionnaire bank: validate, load, list, show.")
+commands = [questionnaires_cli]
+
+
+def _default_dir() -> str:
+    from survey import QUESTIONNAIRE_DIR
+
+    return QUESTIONNAIRE_DIR
+
+
+def _print_errors(errors: list) -> None:
+    for error in errors:
+        click.echo(f"  ✗ {error}", err=True)
+    click.echo(f"{len(errors)} lỗi (errors).", err=True)
+
+
+@questionnaires_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+def validate_command(paths: tuple[str, ...]) -> None:
+    """Kiểm tra tệp/thư mục bộ câu hỏi (mặc định questionnaires/); liệt kê mọi lỗi, thoát mã 1 nếu có lỗi.
+
+    Validate questionnaire files or directories (default: questionnaires/); lists every error and exits
+    non-zero when there is any.
+    """
+    from survey.services.questionnaires import validate_path
+
+    errors = []
+    for path in paths or (_default_dir(),):
+        found = validate_path(path)
+        errors += found
+        click.echo(f"{'✓' if not found else '✗'} {path}")
+    if errors:
+        _print_errors(errors)
+        raise SystemExit(1)
+    click.echo("Hợp lệ (valid).")
+
+
+@questionnaires_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path())
+def load_command(paths: tuple[str, ...]) -> None:
+    """Nạp bộ câu hỏi vào cơ sở dữ liệu (mặc định questionnaires/); phiên bản đã nạp không được sửa.
+
+    Load questionnaire files or directories (default: questionnaires/). Identical re-loads are no-ops;
+    a changed file under an already loaded version is refused and nothing is written.
+    """
+    from survey.services.questionnaires import QuestionnaireError, load_paths
+
+    try:
+        results = load_paths(db.session, list(paths) or [_default_dir()], actor="cli")
+    except QuestionnaireError as exc:
+        db.session.rollback()
+        _print_errors(exc.errors)
+        click.echo("Không nạp tệp nào (nothing loaded).", err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    for r in results:
+        status = "đã nạp (loaded)" if r.status == "loaded" else "không đổi (unchanged)"
+        click.echo(f"  {r.instrument} {r.version} [{r.content_hash[:12]}] {status} ← {r.file}")
+    loaded = sum(r.status == "loaded" for r in results)
+    click.echo(f"{loaded} phiên bản mới, {len(results) - loaded} không đổi.")
+
+
+@questionnaires_cli.command("list")
+def list_command() -> None:
+    """Liệt kê các phiên bản đã nạp: bộ câu hỏi, phiên bản, mã băm, thời điểm nạp, số câu hỏi.
+
+    List loaded versions: instrument, version, hash prefix, loaded at (UTC), number of items.
+    """
+    from survey.services.questionnaires import iter_questions, list_versions
+
+    versions = list_versions(db.session)
+    if not versions:
+        click.echo("Chưa nạp bộ câu hỏi nào. Chạy: hailong questionnaires load")
+        return
+    click.echo(f"{'BỘ CÂU HỎI':<22} {'PHIÊN BẢN':<10} {'MÃ BĂM':<12} {'NẠP LÚC (UTC)':<19} SỐ CÂU")
+    for v in versions:
+        items = sum(1 for _ in iter_questions(v.content))
+        click.echo(f"{v.questionnaire.instrument:<22} {v.version:<10} {v.content_hash[:12]:<12} "
+                   f"{v.loaded_at:%Y-%m-%d %H:%M:%S} {items:>6}")
+
+
+def _label(text: dict) -> str:
+    return f"{text['vi']} / {text['en']}"
+
+
+@questionnaires_cli.command("show")
+@click.argument("instrument")
+@click.option("--version", "version", default=None, help="Phiên bản (mặc định: bản nạp gần nhất). Version.")
+def show_command(instrument: str, version: str | None) -> None:
+    """Hiển thị cấu trúc một bộ câu hỏi đã nạp: các phần, câu hỏi, thang đo, cây chỉ số.
+
+    Show a loaded instrument: sections, questions, scales and the index tree.
+    """
+    from survey.services.questionnaires import answer_codes, get_version, index_structure, scale_for
+
+    found = get_version(db.session, instrument, version)
+    if found is None:
+        what = f"{instrument} phiên bản {version}" if version else instrument
+        raise click.ClickException(f"Chưa nạp bộ câu hỏi {what}. Xem: hailong questionnaires list")
+    content = found.content
+    click.echo(f"{instrument} {found.version} — {_label(content['title'])}")
+    click.echo(f"mã băm {found.content_hash}  nạp lúc {found.loaded_at:%Y-%m-%d %H:%M:%S} UTC  tệp {found.source_file}")
+    click.echo("\nThang đo (scales):")
+    for name, scale in content.get("scales", {}).items():
+        codes = ", ".join(f"{c['code']}={c['label']['vi']}" for c in scale["codes"])
+        extra = f"  hài lòng={scale['satisfied']}" if scale.get("satisfied") else ""
+        click.echo(f"  {name}: {codes}{extra}{'  (mặt cười)' if scale.get('faces') else ''}")
+    for section in content["sections"]:
+        click.echo(f"\n[{section['id']}] {_label(section['title'])}")
+        for q in section["questions"]:
+            flags = [q["type"] + (f":{q['scale']}" if scale_for(content, q) else "")]
+            if q.get("required"):
+                flags.append("bắt buộc")
+            if q.get("show_if"):
+                flags.append(f"khi {q['show_if']['item']} ∈ {q['show_if']['in']}")
+            click.echo(f"  {q['code']:<10} ({', '.join(flags)}) {q['text']['vi']}")
+            if q["type"] in ("single", "multiple"):
+                click.echo("             " + "; ".join(f"{o['code']}={o['label']['vi']}" for o in answer_codes(content, q)))
+    structure = index_structure(content)
+    if structure["items"]:
+        click.echo("\nCây chỉ số (index):")
+        for part, elements in structure["parts"].items():
+            click.echo(f"  {part}: {_label(content['index']['parts'][part]['label'])}")
+            for element in elements:
+                items = [structure["items"][i] for i in structure["elements"][element]]
+                click.echo(f"    {element}: {', '.join(items)}")
+        if structure["overall_item"]:
+            click.echo(f"  câu đánh giá chung (overall): {structure['overall_item']}")
+    if content.get("scoring"):
+        scoring = content["scoring"]
+        bands = "; ".join(f"≥{b['min']} {b['label']['vi']}" for b in scoring["bands"])
+        click.echo(f"\nTính điểm (scoring): tổng {', '.join(scoring['items'])}; mức: {bands}")
