@@ -1,3 +1,181 @@
-"""Views of the respond blueprint."""
-from survey.web.respond import bp  # noqa: F401
+"""Answering by invitation link: welcome, one short screen per section, thank-you, friendly dead ends."""
+from __future__ import annotations
 
+from datetime import datetime
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import _, get_locale
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import QuestionnaireVersion, Response
+from survey.services import responses as svc
+from survey.services.tokens import hash_token
+from survey.web.respond import bp, limits
+from survey.web.respond.forms import ScreenForm, read_screen
+from survey.web.respond.txn import run_write
+
+STATE_STATUS = {"unknown": 404, "used": 410, "expired": 410, "closed": 410}
+
+
+def tr(pair) -> str:
+    """The current language's text of a {vi, en} pair (Vietnamese when missing)."""
+    if not isinstance(pair, dict):
+        return pair or ""
+    return pair.get(str(get_locale())) or pair.get("vi") or ""
+
+
+@bp.context_processor
+def _helpers():
+    return {"tr": tr, "is_visible": svc.is_visible}
+
+
+@bp.before_request
+def _limit_per_token():
+    token = (request.view_args or {}).get("token")
+    retry = limits.check("token", hash_token(token)) if token else None
+    if retry:
+        page = render_template("respond/state.html", state="busy")
+        return page, 429, {"Retry-After": str(retry)}
+    return None
+
+
+@bp.after_request
+def _private(resp):
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return resp
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_exc):
+    return render_template("respond/state.html", state="session"), 400
+
+
+def _state_page(state: str):
+    return render_template("respond/state.html", state=state), STATE_STATUS.get(state, 400)
+
+
+def _load(token: str):
+    """(invitation, state, version) for a token."""
+    inv = svc.find_invitation(db.session, token)
+    state = svc.invitation_state(inv)
+    version = db.session.get(QuestionnaireVersion, inv.wave.questionnaire_version_id) if inv else None
+    return inv, state, version
+
+
+@bp.route("/<token>")
+def welcome(token: str):
+    """The welcome screen: how long it takes, that it is anonymous, a start button."""
+    inv, state, version = _load(token)
+    if state != "open":
+        return _state_page(state)
+
+    def unit():
+        svc.mark_opened(inv)
+        draft = svc.get_draft(db.session, inv) or svc.save_draft(db.session, inv, {}, {}, set(), str(get_locale()))
+        db.session.commit()
+        return draft
+
+    run_write(unit)
+    return render_template("respond/welcome.html", token=token, content=version.content)
+
+
+@bp.route("/<token>/<int:step>", methods=["GET", "POST"])
+def screen(token: str, step: int):
+    """One screen; POST saves its answers to the draft, then goes back, on, or submits."""
+    inv, state, version = _load(token)
+    if state == "used" and request.method == "POST":
+        return _repeat_of_submitted(token, inv)
+    if state != "open":
+        return _state_page(state)
+    form = ScreenForm()
+    draft = svc.get_draft(db.session, inv)
+    data = draft.data if draft else {}
+    screens = svc.visible_sections(version.content, data.get("answers", {}))
+    if not 1 <= step <= len(screens):
+        return redirect(url_for(".screen", token=token, step=max(1, min(step, len(screens)))))
+    section = screens[step - 1]
+    if request.method == "GET":
+        return _render(token, version, screens, step, data, form)
+    answers, other = read_screen(section, request.form)
+    codes = {q["code"] for q in section.get("questions") or []}
+    return run_write(lambda: _post(token, inv, version, step, section, answers, other, codes, form))
+
+
+def _post(token, inv, version, step, section, answers, other, codes, form):
+    """Save one screen; the unit of work that run_write may repeat."""
+    draft = svc.save_draft(db.session, inv, answers, other, codes, str(get_locale()))
+    data = draft.data
+    if form.action.data == "back":
+        db.session.commit()
+        target = url_for(".screen", token=token, step=step - 1) if step > 1 else url_for(".welcome", token=token)
+        return redirect(target)
+    _c, _t, errors = svc.clean_answers(version.content, data["answers"], data["other"], only=codes)
+    errors = {e.item: e.message for e in errors if e.item in codes}
+    screens = svc.visible_sections(version.content, data["answers"])
+    if errors:
+        db.session.commit()
+        return _render(token, version, screens, step, data, form, errors), 422
+    if step < len(screens):
+        db.session.commit()
+        return redirect(url_for(".screen", token=token, step=step + 1))
+    return _submit(token, inv, version, screens, data, form)
+
+
+def _submit(token, inv, version, screens, data, form):
+    """Store the whole draft as the response (once), or send the citizen to the first problem."""
+    _c, _t, errors = svc.clean_answers(version.content, data["answers"], data["other"])
+    if errors:
+        db.session.commit()
+        bad = {e.item for e in errors}
+        first = next(i for i, s in enumerate(screens, 1)
+                     if any(q["code"] in bad for q in s.get("questions") or [])) if screens else 1
+        return _render(token, version, screens, first, data, form,
+                       {e.item: e.message for e in errors}), 422
+    started = data.get("started_at")
+    try:
+        svc.store_response(db.session, version, data["uuid"], data["answers"], data["other"], mode="link",
+                           invitation=inv, language=str(get_locale()),
+                           started_at=datetime.fromisoformat(started) if started else None)
+    except svc.SubmissionError as exc:
+        db.session.rollback()
+        if exc.code == "already_answered":
+            return _state_page("used")
+        raise
+    db.session.commit()
+    return redirect(url_for(".done", token=token))
+
+
+def _repeat_of_submitted(token, inv):
+    """A second tap, second tab or retried POST after the answers were stored: thank, do not store."""
+    stored = db.session.scalar(select(Response.uuid).where(Response.invitation_id == inv.id))
+    if stored is not None and request.form.get("rid") == stored:
+        return redirect(url_for(".done", token=token))
+    return _state_page("used")
+
+
+def _render(token, version, screens, step, data, form, errors=None):
+    return render_template(
+        "respond/screen.html", token=token, content=version.content, section=screens[step - 1],
+        step=step, total=len(screens), answers=data.get("answers", {}), other=data.get("other", {}),
+        rid=data.get("uuid", ""), form=form, errors=errors or {},
+        scales=version.content.get("scales") or {})
+
+
+@bp.route("/<token>/done")
+def done(token: str):
+    """The thank-you page (only once the answers are stored)."""
+    inv, state, _v = _load(token)
+    if state == "open":
+        return redirect(url_for(".welcome", token=token))
+    if state != "used":
+        return _state_page(state)
+    return render_template("respond/done.html")
+
+
+@bp.route("/")
+def no_token():
+    """/s/ without a token: the unknown-link page."""
+    abort(404)
