@@ -19,6 +19,10 @@ def _l(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def _hashable(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def _codes(entries: Any) -> list:
     return [e.get("code") for e in _l(entries) if isinstance(e, dict)]
 
@@ -26,7 +30,8 @@ def _codes(entries: Any) -> list:
 def _question_codes(data: dict, question: dict) -> list:
     """The answer codes a coded question can take (scale codes or option codes)."""
     if question.get("type") == "scale":
-        return _codes(_d(_d(data.get("scales")).get(question.get("scale"))).get("codes"))
+        scale = question.get("scale")
+        return _codes(_d(_d(data.get("scales")).get(scale)).get("codes")) if isinstance(scale, str) else []
     return _codes(question.get("options"))
 
 
@@ -93,7 +98,7 @@ def _check_question(data: dict, q: dict, path: str, earlier: dict, all_codes: se
 def _check_sections(data: dict, out: list[Finding]) -> dict[str, dict]:
     """Check every question; returns {code: question} in questionnaire order (first occurrence)."""
     all_codes = {q.get("code") for s in _l(data.get("sections")) for q in _l(_d(s).get("questions"))
-                 if isinstance(q, dict)}
+                 if isinstance(q, dict) and _hashable(q.get("code"))}
     earlier: dict[str, dict] = {}
     where: dict[str, str] = {}
     section_ids: list = []
@@ -108,7 +113,7 @@ def _check_sections(data: dict, out: list[Finding]) -> dict[str, dict]:
             path = f"sections[{si}].questions[{qi}]"
             _check_question(data, q, path, earlier, all_codes, out)
             code = q.get("code")
-            if code in where:
+            if _hashable(code) and code in where:
                 out.append((f"{path}.code", f"mã câu hỏi {code} bị lặp lại (đã dùng ở {where[code]})",
                             "duplicate item code"))
             elif isinstance(code, str):
@@ -117,12 +122,13 @@ def _check_sections(data: dict, out: list[Finding]) -> dict[str, dict]:
 
 
 def _check_index_item(data: dict, questions: dict, code: Any, path: str, what: str, out: list[Finding]) -> None:
-    q = questions.get(code)
+    q = questions.get(code) if _hashable(code) else None
     if q is None:
         out.append((path, f"không có câu hỏi nào mã {code}", f"{what}: unknown item"))
     elif q.get("type") != "scale":
         out.append((path, f"{code} phải là câu hỏi loại scale (đang là {q.get('type')})", f"{what}: not a scale item"))
-    elif not _d(_d(data.get("scales")).get(q.get("scale"))).get("satisfied"):
+    elif isinstance(q.get("scale"), str) and q["scale"] in _d(data.get("scales")) and not _d(data["scales"][q["scale"]]).get("satisfied"):
+        # (an undefined scale is reported once, at the question)
         out.append((path, f"thang đo {q.get('scale')!r} của {code} không khai báo satisfied (mã 'hài lòng')",
                     f"{what}: the item's scale has no satisfied codes"))
 
@@ -135,6 +141,8 @@ def _check_index(data: dict, questions: dict, out: list[Finding]) -> None:
         for k, code in enumerate(_l(_d(element).get("items"))):
             path = f"index.elements.{name}.items[{k}]"
             _check_index_item(data, questions, code, path, "index", out)
+            if not _hashable(code):
+                continue
             if code in used_items and used_items[code] != name:
                 out.append((path, f"{code} đã thuộc yếu tố {used_items[code]}; mỗi câu chỉ thuộc một yếu tố",
                             "item already in another element"))
@@ -143,11 +151,12 @@ def _check_index(data: dict, questions: dict, out: list[Finding]) -> None:
     for name, part in parts.items():
         for k, element in enumerate(_l(_d(part).get("elements"))):
             path = f"index.parts.{name}.elements[{k}]"
-            if element not in elements:
+            if not _hashable(element) or element not in elements:
                 out.append((path, f"yếu tố {element!r} chưa được khai báo trong index.elements", "unknown element"))
             elif element in owner and owner[element] != name:
                 out.append((path, f"yếu tố {element} đã thuộc phần {owner[element]}", "element in two parts"))
-            owner.setdefault(element, name)
+            else:
+                owner[element] = name
     if parts:
         for name in elements:
             if name not in owner:
@@ -167,7 +176,7 @@ def _check_maps_and_scoring(data: dict, questions: dict, out: list[Finding]) -> 
     scoring = _d(data.get("scoring"))
     low = high = 0
     for k, code in enumerate(_l(scoring.get("items"))):
-        q = questions.get(code)
+        q = questions.get(code) if _hashable(code) else None
         if q is None or q.get("type") not in ("single", "scale"):
             out.append((f"scoring.items[{k}]", f"{code} phải là câu hỏi một lựa chọn (single/scale) có trong tệp",
                         "scored items must be existing single/scale questions"))
