@@ -1,0 +1,168 @@
+"""The Hà Tĩnh demo registry and the registry demo step (idempotent, targets, handles for later steps)."""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint, Target
+from survey.models.registry import service_point_agencies
+from survey.services.demo import DemoContext
+from survey.services.demo_steps import registry as step
+from survey.services.registry import import_registry, set_target
+
+DISTRICT_UNITS = {
+    "Ủy ban nhân dân thành phố Hà Tĩnh", "Ủy ban nhân dân thị xã Hồng Lĩnh", "Ủy ban nhân dân thị xã Kỳ Anh",
+    "Ủy ban nhân dân huyện Hương Sơn", "Ủy ban nhân dân huyện Đức Thọ", "Ủy ban nhân dân huyện Vũ Quang",
+    "Ủy ban nhân dân huyện Nghi Xuân", "Ủy ban nhân dân huyện Can Lộc", "Ủy ban nhân dân huyện Hương Khê",
+    "Ủy ban nhân dân huyện Thạch Hà", "Ủy ban nhân dân huyện Cẩm Xuyên", "Ủy ban nhân dân huyện Kỳ Anh",
+    "Ủy ban nhân dân huyện Lộc Hà",
+}
+DEPARTMENTS = {"Sở Tài nguyên và Môi trường", "Sở Xây dựng", "Sở Kế hoạch và Đầu tư", "Sở Tư pháp",
+               "Sở Lao động – Thương binh và Xã hội", "Sở Giao thông vận tải", "Sở Y tế",
+               "Sở Giáo dục và Đào tạo", "Sở Công Thương", "Sở Nông nghiệp và Phát triển nông thôn",
+               "Sở Văn hóa, Thể thao và Du lịch", "Sở Nội vụ", "Sở Tài chính", "Sở Thông tin và Truyền thông",
+               "Sở Khoa học và Công nghệ", "Ban Quản lý Khu kinh tế tỉnh"}
+SECTORS = {"land", "construction", "investment", "civil_status", "justice", "labour", "transport", "business",
+           "health", "education", "other"}
+
+
+def _agencies(session, level):
+    return session.scalars(select(Agency).where(Agency.level == level)).all()
+
+
+def test_the_demo_registry_imports_without_errors(db_session):
+    report = import_registry(db_session, step.DEMO_REGISTRY)
+
+    assert report.errors == []
+    assert report.updated == report.unchanged == 0 and report.created == report.rows
+
+    root = db_session.scalars(select(Agency).where(Agency.level == "province")).one()
+    assert root.name_vi == "Ủy ban nhân dân tỉnh Hà Tĩnh" and root.parent is None
+    districts = _agencies(db_session, "district")
+    assert {a.name_vi for a in districts} == DISTRICT_UNITS
+    assert all(a.parent is root for a in districts)
+    departments = _agencies(db_session, "department")
+    assert DEPARTMENTS <= {a.name_vi for a in departments}
+    assert all(a.parent is root for a in departments)
+    assert {"Công an tỉnh Hà Tĩnh", "Bảo hiểm xã hội tỉnh Hà Tĩnh", "Cục Thuế tỉnh Hà Tĩnh"} <= {
+        a.name_vi for a in _agencies(db_session, "central")}
+    communes_per_district = Counter(a.parent.name_vi for a in _agencies(db_session, "commune"))
+    assert set(communes_per_district) == DISTRICT_UNITS
+    assert all(2 <= n <= 4 for n in communes_per_district.values())
+
+
+def test_the_demo_service_points_sectors_and_procedures(db_session):
+    import_registry(db_session, step.DEMO_REGISTRY)
+
+    points = db_session.scalars(select(ServicePoint)).all()
+    kinds = Counter(p.kind for p in points)
+    assert kinds["province_centre"] == 1 and kinds["district_centre"] == 13
+    assert kinds["commune_desk"] == len(_agencies(db_session, "commune"))
+    centre = next(p for p in points if p.kind == "province_centre")
+    assert centre.name_vi == "Trung tâm Phục vụ hành chính công tỉnh Hà Tĩnh"
+    assert {"Sở Tài nguyên và Môi trường", "Sở Xây dựng", "Sở Kế hoạch và Đầu tư"} <= {
+        a.name_vi for a in centre.agencies_served}
+    counters = [p for p in points if p.kind == "agency_counter"]
+    assert {p.agency.name_vi for p in counters} >= {"Sở Tài nguyên và Môi trường", "Sở Xây dựng"}
+    assert all(p.agency.level == "commune" for p in points if p.kind == "commune_desk")
+    assert all(p.agency.level == "district" for p in points if p.kind == "district_centre")
+
+    assert {s.code for s in db_session.scalars(select(Sector))} == SECTORS
+    per_sector = Counter(db_session.scalars(select(Sector.code).join(Procedure, Procedure.sector_id == Sector.id)))
+    assert min(per_sector.values()) >= 15, per_sector
+    names = [p.name_vi for p in db_session.scalars(select(Procedure))]
+    assert len(names) == len(set(names))
+    assert "Đăng ký khai sinh" in names and "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ" in names
+
+
+def test_the_demo_texts_are_nfc_vietnamese(db_session):
+    import_registry(db_session, step.DEMO_REGISTRY)
+
+    texts = [a.name_vi for a in db_session.scalars(select(Agency))]
+    texts += [p.name_vi for p in db_session.scalars(select(Procedure))]
+    texts += [p.name_vi + p.address for p in db_session.scalars(select(ServicePoint))]
+    assert all(t == unicodedata.normalize("NFC", t) for t in texts)
+    # Accidental ASCII transliteration ("Ha Tinh", "huyen") would show up here.
+    assert not [t for t in texts if "Ha Tinh" in t or "huyen " in t or "Uy ban" in t]
+
+
+def _snapshot(session):
+    rows = {}
+    for model in (Agency, Sector, Procedure, ServicePoint, Target):
+        rows[model.__tablename__] = sorted(
+            tuple(getattr(obj, c.key) for c in model.__table__.columns) for obj in session.scalars(select(model)))
+    rows["served"] = sorted(session.execute(select(service_point_agencies)).all())
+    rows["audit"] = session.scalar(select(func.count()).select_from(AuditLog))
+    return rows
+
+
+def test_running_the_demo_step_twice_changes_nothing(db_session):
+    first = DemoContext(session=db_session)
+    step.seed(first)
+    db_session.flush()
+    before = _snapshot(db_session)
+
+    second = DemoContext(session=db_session)
+    step.seed(second)
+    db_session.flush()
+
+    assert _snapshot(db_session) == before
+    assert second.data == first.data
+    assert len(before["agency"]) == len(first.data["agency_codes"])
+
+
+def test_the_demo_step_seeds_the_reform_plan_targets(db_session):
+    step.seed(DemoContext(session=db_session))
+
+    targets = {(t.year, t.scope, t.sector_code): t.value for t in db_session.scalars(select(Target))}
+    assert targets == {
+        (2025, "tthc", ""): 90, (2025, "service", ""): 90,
+        (2025, "tthc_sector", "land"): 85, (2025, "tthc_sector", "construction"): 85,
+        (2025, "tthc_sector", "investment"): 85,
+        (2025, "public_service", "health"): 85, (2025, "public_service", "education"): 85,
+        (2030, "tthc", ""): 95, (2030, "service", ""): 95,
+        (2030, "tthc_sector", "land"): 90, (2030, "tthc_sector", "construction"): 90,
+        (2030, "tthc_sector", "investment"): 90,
+        (2030, "public_service", "health"): 90, (2030, "public_service", "education"): 90,
+        (2021, "province", ""): 91,
+    }
+    land = db_session.scalars(select(Target).where(Target.sector_code == "land", Target.year == 2025)).one()
+    assert land.label_vi == "Hài lòng về giải quyết TTHC lĩnh vực Đất đai"
+
+
+def test_the_demo_step_keeps_a_target_an_admin_changed(db_session):
+    step.seed(DemoContext(session=db_session))
+    set_target(db_session, 2025, "tthc", 92, actor="cli")
+
+    step.seed(DemoContext(session=db_session))
+
+    assert db_session.scalars(select(Target.value).where(Target.year == 2025, Target.scope == "tthc")).one() == 92
+
+
+def test_the_demo_handles_point_at_the_stored_rows(db_session):
+    ctx = DemoContext(session=db_session)
+    step.seed(ctx)
+    data = ctx.data
+
+    def agency(code):
+        return db_session.get(Agency, data["agency_ids"][code])
+
+    assert agency(data["province_agency_code"]).level == "province"
+    assert agency(data["land_department_code"]).name_vi == "Sở Tài nguyên và Môi trường"
+    assert agency(data["construction_department_code"]).name_vi == "Sở Xây dựng"
+    assert agency(data["investment_department_code"]).name_vi == "Sở Kế hoạch và Đầu tư"
+    assert len(data["district_codes"]) == 13 and all(agency(c).level == "district" for c in data["district_codes"])
+    assert all(agency(c).level == "commune" for c in data["commune_codes"])
+    assert set(data["sector_codes"]) == SECTORS == set(data["sector_department_codes"])
+    assert all(agency(c).level == "department" for c in data["sector_department_codes"].values())
+    centre = db_session.get(ServicePoint, data["service_point_ids"][data["province_centre_code"]])
+    assert centre.kind == "province_centre"
+    assert sorted(a.code for a in centre.agencies_served) == sorted(
+        data["service_point_agency_codes"][data["province_centre_code"]])
+    for sector, codes in data["procedure_codes_by_sector"].items():
+        assert {db_session.get(Procedure, data["procedure_ids"][c]).sector.code for c in codes} == {sector}
+    assert len(data["district_centre_codes"]) == 13
+    assert set(data["service_points_by_kind"]["commune_desk"]) == set(data["commune_desk_codes"])
+    assert any("Danh mục demo Hà Tĩnh" in note for note in ctx.notes)
