@@ -140,7 +140,11 @@ def _clean(value: str) -> str:
 
 
 def _read_text(source: str | os.PathLike | IO, report: ImportReport) -> str | None:
-    raw = source.read() if hasattr(source, "read") else open(source, "rb").read()
+    if hasattr(source, "read"):
+        raw = source.read()
+    else:
+        with open(source, "rb") as fh:
+            raw = fh.read()
     if isinstance(raw, str):
         return raw
     try:
