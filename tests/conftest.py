@@ -7,6 +7,8 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
+from flask_sqlalchemy.session import Session as FlaskSession
+
 from survey import create_app
 from survey.extensions import db
 
@@ -53,6 +55,20 @@ def app(request, tmp_path_factory):
         db.engine.dispose()
 
 
+class BoundSession(FlaskSession):
+    """A Flask-SQLAlchemy session that honours an explicit `bind`.
+
+    Flask-SQLAlchemy 3.1's get_bind() returns the engine for every mapped table and ignores the
+    session's bind, so commits would escape the test's transaction on a fresh connection.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        """The connection given as `bind` when there is one, else Flask-SQLAlchemy's choice."""
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
 @pytest.fixture
 def db_session(app):
     """A session inside a transaction that is rolled back after the test; commits become savepoints."""
@@ -60,7 +76,7 @@ def db_session(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
         )
         original = db.session
         db.session = session
