@@ -19,6 +19,15 @@ def _default_dir() -> str:
     return QUESTIONNAIRE_DIR
 
 
+def _yaml_files(path: str) -> list[str]:
+    import glob
+    import os
+
+    if os.path.isdir(path):
+        return glob.glob(os.path.join(path, "*.yaml")) + glob.glob(os.path.join(path, "*.yml"))
+    return [path]
+
+
 def _print_errors(errors: list) -> None:
     for error in errors:
         click.echo(f"  ✗ {error}", err=True)
@@ -33,13 +42,16 @@ def validate_command(paths: tuple[str, ...]) -> None:
     Validate questionnaire files or directories (default: questionnaires/); lists every error and exits
     non-zero when there is any.
     """
-    from survey.services.questionnaires import validate_path
+    import os
 
-    errors = []
-    for path in paths or (_default_dir(),):
-        found = validate_path(path)
-        errors += found
-        click.echo(f"{'✓' if not found else '✗'} {path}")
+    from survey.services.questionnaires import validate_paths
+
+    paths = paths or (_default_dir(),)
+    errors = validate_paths(list(paths))
+    bad = {e.file for e in errors}
+    for path in paths:
+        names = {os.path.basename(f) for f in _yaml_files(path)} or {os.path.basename(path.rstrip("/"))}
+        click.echo(f"{'✗' if names & bad or path in bad else '✓'} {path}")
     if errors:
         _print_errors(errors)
         raise SystemExit(1)

@@ -19,8 +19,8 @@ from survey.services.questionnaire_format import ValidationError, content_hash, 
 
 __all__ = [
     "LoadResult", "QuestionnaireError", "ValidationError", "answer_codes", "content_hash", "get_version",
-    "index_structure", "iter_questions", "list_versions", "load_bank", "load_file", "scale_for", "score",
-    "validate_path", "visible", "visible_questions",
+    "index_structure", "iter_questions", "list_versions", "load_bank", "load_file", "load_paths", "scale_for",
+    "score", "validate_path", "validate_paths", "visible", "visible_questions",
 ]
 
 
@@ -83,14 +83,25 @@ def _read_all(paths: list[str]) -> tuple[list[tuple[str, dict]], list[Validation
     return parsed, errors
 
 
+def _missing(paths: list[str]) -> list[ValidationError]:
+    errors = []
+    for path in paths:
+        if not os.path.exists(path):
+            errors.append(ValidationError(os.path.basename(path.rstrip("/")) or path, "",
+                                          "không tìm thấy tệp hoặc thư mục", None, "no such file or directory"))
+        elif os.path.isdir(path) and not _files(path):
+            errors.append(ValidationError(path, "", "thư mục không có tệp .yaml nào", None, "no .yaml files"))
+    return errors
+
+
+def validate_paths(paths: list[str]) -> list[ValidationError]:
+    """All problems in these files/directories taken together (rules across files included)."""
+    return _missing(paths) or _read_all(paths)[1]
+
+
 def validate_path(path: str) -> list[ValidationError]:
     """All problems in a file, or in every *.yaml of a directory (plus rules across files)."""
-    if not os.path.exists(path):
-        return [ValidationError(os.path.basename(path) or path, "", "không tìm thấy tệp hoặc thư mục", None,
-                                "no such file or directory")]
-    if os.path.isdir(path) and not _files(path):
-        return [ValidationError(path, "", "thư mục không có tệp .yaml nào", None, "no .yaml files")]
-    return _read_all([path])[1]
+    return validate_paths([path])
 
 
 def _existing(session: Session, instrument: str, version: str) -> QuestionnaireVersion | None:
@@ -102,13 +113,10 @@ def _existing(session: Session, instrument: str, version: str) -> QuestionnaireV
 
 def _load(session: Session, paths: list[str], actor: Any = None) -> list[LoadResult]:
     """Validate everything, check immutability of every file, and only then write (all or nothing)."""
-    missing = [p for p in paths if not os.path.exists(p)]
+    missing = _missing(paths)
     if missing:
-        raise QuestionnaireError([ValidationError(os.path.basename(p) or p, "", "không tìm thấy tệp hoặc thư mục",
-                                                  None, "no such file or directory") for p in missing])
+        raise QuestionnaireError(missing)
     parsed, errors = _read_all(paths)
-    if not parsed and not errors:
-        errors = [ValidationError(", ".join(paths), "", "không có tệp .yaml nào để nạp", None, "no .yaml files")]
     plan = []
     for path, content in parsed:
         digest = content_hash(content)

@@ -89,3 +89,15 @@ def test_load_refuses_a_changed_version_and_writes_nothing(runner, db_session, w
     assert "mini.yaml" in result.output and "đã được nạp với nội dung khác" in result.output
     assert "Không nạp tệp nào" in result.output
     assert _versions(db_session) == 1
+
+
+def test_validate_checks_files_given_separately_against_each_other(runner, write):
+    first, second = write(MINI, "a.yaml"), write(MINI, "b.yaml")
+    result = runner.invoke(args=["questionnaires", "validate", first, second])
+    assert result.exit_code == 1 and "đã có trong tệp a.yaml" in result.output
+    assert "✓ " + first in result.output and "✗ " + second in result.output
+
+
+def test_validate_a_missing_path_fails(runner, tmp_path):
+    result = runner.invoke(args=["questionnaires", "validate", str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "không tìm thấy" in result.output
