@@ -321,17 +321,15 @@ class _Importer:
             self._upsert(model, kind, existing, row, fields(row))
         return existing
 
-    def _lookup(self, kind: str, code: str, found: dict, row: _Row, column: str, what: str) -> Any:
+    def _lookup(self, kind: str, code: str, found: dict, row: _Row, column: str) -> Any:
         """The object for `code`, or None after rejecting `row` with a precise reason."""
         if code in found:
             return found[code]
         line = self.rejected[kind].get(code)
         if line is not None:
-            self.reject(row, column, _("%(what)s \"%(code)s\" bị từ chối ở dòng %(line)d",
-                                       what=what, code=code, line=line))
+            self.reject(row, column, _rejected_message(column, code, line))
         else:
-            self.reject(row, column, _("Không tìm thấy %(what)s \"%(code)s\" (không có trong tệp "
-                                       "lẫn trong danh mục)", what=what.lower(), code=code))
+            self.reject(row, column, _missing_message(column, code))
         return None
 
     def _agencies(self, rows: dict[str, _Row]) -> None:
@@ -354,7 +352,7 @@ class _Importer:
             changed = False
             for code, row in sorted(rows.items(), key=lambda kv: kv[1].line):
                 if row["parent_code"] and row["parent_code"] not in parent:
-                    self._lookup("agency", row["parent_code"], {}, row, "parent_code", _("Cơ quan cha"))
+                    self._lookup("agency", row["parent_code"], {}, row, "parent_code")
                     drop(code)
                     changed = True
             for cycle in _cycles(parent, rows):
@@ -376,19 +374,16 @@ class _Importer:
     def _procedures(self, rows: dict[str, _Row]) -> None:
         existing = {p.code: p for p in self.session.scalars(select(Procedure))}
         for row in sorted(rows.values(), key=lambda r: r.line):
-            sector = self._lookup("sector", row["sector_code"], self.sectors, row, "sector_code",
-                                  _("Lĩnh vực"))
+            sector = self._lookup("sector", row["sector_code"], self.sectors, row, "sector_code")
             if sector is not None:
                 self._upsert(Procedure, "procedure", existing, row, {"sector_id": sector.id})
 
     def _service_points(self, rows: dict[str, _Row]) -> None:
         existing = {p.code: p for p in self.session.scalars(select(ServicePoint))}
         for row in sorted(rows.values(), key=lambda r: r.line):
-            owner = self._lookup("agency", row["agency_code"], self.agencies, row, "agency_code",
-                                 _("Cơ quan"))
+            owner = self._lookup("agency", row["agency_code"], self.agencies, row, "agency_code")
             codes = list(dict.fromkeys(c.strip() for c in row["agencies_served"].split(";") if c.strip()))
-            served = [self._lookup("agency", c, self.agencies, row, "agencies_served", _("Cơ quan"))
-                      for c in codes]
+            served = [self._lookup("agency", c, self.agencies, row, "agencies_served") for c in codes]
             if owner is None or None in served:
                 continue
             served = served or [owner]
@@ -398,6 +393,23 @@ class _Importer:
                 "kind": row["point_type"].lower(), "agency_id": owner.id, "address": row["address"]}, moved)
             if old is None or moved:
                 obj.agencies_served = served
+
+
+def _missing_message(column: str, code: str) -> str:
+    # Whole sentences per reference, so that translations need not glue fragments together.
+    if column == "parent_code":
+        return _("Không tìm thấy cơ quan cha \"%(code)s\" (không có trong tệp lẫn trong danh mục)", code=code)
+    if column == "sector_code":
+        return _("Không tìm thấy lĩnh vực \"%(code)s\" (không có trong tệp lẫn trong danh mục)", code=code)
+    return _("Không tìm thấy cơ quan \"%(code)s\" (không có trong tệp lẫn trong danh mục)", code=code)
+
+
+def _rejected_message(column: str, code: str, line: int) -> str:
+    if column == "parent_code":
+        return _("Cơ quan cha \"%(code)s\" bị từ chối ở dòng %(line)d", code=code, line=line)
+    if column == "sector_code":
+        return _("Lĩnh vực \"%(code)s\" bị từ chối ở dòng %(line)d", code=code, line=line)
+    return _("Cơ quan \"%(code)s\" bị từ chối ở dòng %(line)d", code=code, line=line)
 
 
 def _cycles(parent: dict[str, str | None], rows: dict[str, _Row]) -> list[list[str]]:
