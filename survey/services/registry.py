@@ -63,7 +63,6 @@ REQUIRED = {"agency": ("code", "name_vi", "level"), "sector": ("code", "name_vi"
             "service_point": ("code", "name_vi", "point_type", "agency_code")}
 MAX_LENGTH = {"code": 64, "name_vi": 255, "name_en": 255, "address": 500}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-OUTCOMES = ("created", "updated", "unchanged")
 
 
 def _(msgid: str, **params: Any) -> str:
@@ -291,7 +290,9 @@ class _Importer:
             for code in [c for c in rows_of_kind if c in self.rejected[kind]]:
                 row = rows_of_kind.pop(code)
                 self.reject(row, "code", _("Mã \"%(code)s\" xuất hiện nhiều lần trong tệp", code=code))
-        self.sectors = self._upsert_all(Sector, "sector", valid["sector"], lambda r: {})
+        self.sectors = {s.code: s for s in self.session.scalars(select(Sector))}
+        for row in sorted(valid["sector"].values(), key=lambda r: r.line):
+            self._upsert(Sector, "sector", self.sectors, row, {})
         self.session.flush()
         self._agencies(valid["agency"])
         self.session.flush()
@@ -314,12 +315,6 @@ class _Importer:
             setattr(obj, key, fields[key])
         self.report.counts[kind]["updated" if changed or moved else "unchanged"] += 1
         return obj
-
-    def _upsert_all(self, model: type, kind: str, rows: dict[str, _Row], fields) -> dict:
-        existing = {o.code: o for o in self.session.scalars(select(model))}
-        for row in sorted(rows.values(), key=lambda r: r.line):
-            self._upsert(model, kind, existing, row, fields(row))
-        return existing
 
     def _lookup(self, kind: str, code: str, found: dict, row: _Row, column: str) -> Any:
         """The object for `code`, or None after rejecting `row` with a precise reason."""
