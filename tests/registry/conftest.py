@@ -1,37 +1,7 @@
-"""Fixtures for the registry tests: a truly rolled-back session, and a CSV file writer."""
+"""Fixtures for the registry tests."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import scoped_session, sessionmaker
-
-from survey.extensions import db
-
-
-@pytest.fixture
-def db_session(app):
-    """Override of tests/conftest.py's db_session whose session really joins the test transaction.
-
-    Flask-SQLAlchemy's Session.get_bind() returns the engine for the model's bind key and ignores a
-    `bind` given to the session, so a commit there (e.g. by a CLI command) is a real commit that
-    outlives the test. A plain SQLAlchemy session honours `bind`, so commits only release savepoints.
-    Every table is emptied inside the transaction first, so rows other tests may have committed for
-    real (through that fixture) cannot change these tests' counts; the rollback restores them.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
-        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
 
 
 @pytest.fixture

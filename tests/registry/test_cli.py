@@ -136,3 +136,13 @@ def test_targets_help(runner):
 
     assert result.exit_code == 0
     assert "tthc_sector" in result.output and "public_service" in result.output and "--sector" in result.output
+
+
+def test_what_the_command_commits_stays_inside_the_test_transaction(runner, db_session, write_csv, app):
+    from survey.extensions import db
+
+    result = runner.invoke(cli, ["import", "registry", write_csv(GOOD)])
+
+    assert result.exit_code == 0 and _count(db_session, Agency) == 4
+    with db.engine.connect() as outside:  # another connection sees only what is really committed
+        assert outside.scalar(select(func.count()).select_from(Agency)) == 0
