@@ -19,6 +19,26 @@ def _default_dir() -> str:
     return QUESTIONNAIRE_DIR
 
 
+def _database_errors(func):
+    """Turn database failures (schema not created, a concurrent load) into a clear message, not a traceback."""
+    import functools
+
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except IntegrityError:
+            db.session.rollback()
+            raise click.ClickException("Một tiến trình khác vừa nạp cùng phiên bản; không ghi gì. Hãy chạy lại lệnh.")
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"Lỗi cơ sở dữ liệu ({exc.__class__.__name__}); đã chạy "
+                                       "`hailong db upgrade` chưa? Database error: has the schema been created?")
+    return wrapper
+
+
 def _yaml_files(path: str) -> list[str]:
     import glob
     import os
@@ -60,6 +80,7 @@ def validate_command(paths: tuple[str, ...]) -> None:
 
 @questionnaires_cli.command("load")
 @click.argument("paths", nargs=-1, type=click.Path())
+@_database_errors
 def load_command(paths: tuple[str, ...]) -> None:
     """Nạp bộ câu hỏi vào cơ sở dữ liệu (mặc định questionnaires/); phiên bản đã nạp không được sửa.
 
@@ -84,6 +105,7 @@ def load_command(paths: tuple[str, ...]) -> None:
 
 
 @questionnaires_cli.command("list")
+@_database_errors
 def list_command() -> None:
     """Liệt kê các phiên bản đã nạp: bộ câu hỏi, phiên bản, mã băm, thời điểm nạp, số câu hỏi.
 
@@ -109,6 +131,7 @@ def _label(text: dict) -> str:
 @questionnaires_cli.command("show")
 @click.argument("instrument")
 @click.option("--version", "version", default=None, help="Phiên bản (mặc định: bản nạp gần nhất). Version.")
+@_database_errors
 def show_command(instrument: str, version: str | None) -> None:
     """Hiển thị cấu trúc một bộ câu hỏi đã nạp: các phần, câu hỏi, thang đo, cây chỉ số.
 

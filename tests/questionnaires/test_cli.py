@@ -101,3 +101,18 @@ def test_validate_checks_files_given_separately_against_each_other(runner, write
 def test_validate_a_missing_path_fails(runner, tmp_path):
     result = runner.invoke(args=["questionnaires", "validate", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "không tìm thấy" in result.output
+
+
+def test_commands_on_a_database_without_the_schema_explain_what_to_run(tmp_path):
+    from tests.conftest import make_test_app
+
+    app = make_test_app("sqlite:///" + str(tmp_path / "empty.sqlite"))
+    from survey.extensions import db
+
+    with app.app_context():
+        db.drop_all()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["questionnaires", "list"])
+    assert result.exit_code == 1 and "hailong db upgrade" in result.output
+    with app.app_context():
+        db.engine.dispose()
