@@ -71,9 +71,12 @@ def _bank_errors(parsed: list[tuple[str, dict]]) -> list[ValidationError]:
 
 
 def _read_all(paths: list[str]) -> tuple[list[tuple[str, dict]], list[ValidationError]]:
-    parsed, errors = [], []
+    parsed, errors, seen = [], [], set()
     for path in paths:
         for file in _files(path):
+            if os.path.realpath(file) in seen:  # the same file named twice (a directory and one of its files)
+                continue
+            seen.add(os.path.realpath(file))
             content, found = parse_file(file)
             errors += found
             if not found:

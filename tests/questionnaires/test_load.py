@@ -105,3 +105,9 @@ def test_loading_with_an_actor_writes_one_audit_entry_per_new_version(db_session
     entries = db_session.scalars(select(AuditLog).where(AuditLog.action == "questionnaire.load")).all()
     assert len(entries) == 1
     assert entries[0].actor == "cli" and entries[0].details["instrument"] == "mini"
+
+
+def test_a_file_named_twice_is_loaded_once(db_session, write):
+    path = write(MINI)
+    results = load_paths(db_session, [path.rsplit("/", 1)[0], path])
+    assert [r.status for r in results] == ["loaded"]
