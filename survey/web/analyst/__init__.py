@@ -1,6 +1,24 @@
-"""The analyst blueprint; its views live in views.py beside this file."""
+"""The analyst blueprint; its views live in views.py, charts.py and downloads.py beside this file."""
+import math
+
 from flask import Blueprint
+from flask_babel import format_decimal
 
 bp = Blueprint("analyst", __name__)
 
-from survey.web.analyst import views  # noqa: E402,F401  (views attach to bp)
+
+@bp.app_template_filter("num1")
+def num1(value) -> str:
+    """A percentage with one decimal in the reader's locale (85,4 in Vietnamese; — when undefined)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return format_decimal(value, format="0.0")
+
+
+@bp.app_template_filter("int_fmt")
+def int_fmt(value) -> str:
+    """An integer with the locale's grouping (12.345 in Vietnamese)."""
+    return "—" if value is None else format_decimal(int(value), format="#,##0")
+
+
+from survey.web.analyst import charts, downloads, views  # noqa: E402,F401  (views attach to bp)

@@ -1,0 +1,243 @@
+"""Drill-down, response rates, trends and priorities for the analyst workspace (see dashboard.py)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import Estimate
+from analysis.ci import wald
+from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
+from survey.services import dashboard as dash
+from survey.services import wavedata
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    """One agency: its own index and tree, with and without its units, its service points and units."""
+
+    agency: Agency
+    headline: dash.Cell
+    subtree: dash.Cell | None
+    parts: list
+    elements: list
+    items: list
+    points: list
+    children: list
+
+
+def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filters, visible: set[int] | None,
+                min_n: int) -> AgencyView:
+    """Drill-down of one agency (the caller has checked it is visible)."""
+    frame = wavedata.cached_load(session, wave, visible)
+    nm = dash.names(session)
+    base = dash.domain_mask(frame, filters, nm["agency"])
+    base = np.ones(frame.n, dtype=bool) if base is None else base
+    own = base & (frame.agency == agency.id)
+    target = dash.applicable_targets(session, wave.period_end.year)
+    main = target[0] if target else None
+    if filters.sector:
+        main = dash.sector_target(session, wave.period_end.year, filters.sector) or main
+    tv = main.value if main else None
+    result = frame.index(mask=own)
+    est = result.overall if result else None
+    headline = dash.Cell(agency.id, agency.name_vi, est, est.n if est else 0, main, dash.status_of(est, tv, min_n))
+    subtree_ids = _subtree(nm["agency"], agency.id)
+    if visible is not None:
+        subtree_ids &= visible
+    subtree = None
+    if len(subtree_ids) > 1:
+        res = frame.index(mask=base & np.isin(frame.agency, list(subtree_ids)))
+        e = res.overall if res else None
+        subtree = dash.Cell(agency.id, agency.name_vi, e, e.n if e else 0, main, dash.status_of(e, tv, min_n))
+    parts, elements, items = dash._tree_cells(result, frame, main, min_n)
+    point = nm["point"]
+    points = dash.rank_cells(dash._cells(
+        frame.index(by=frame.point, mask=own), lambda k: point[k].name_vi if k in point else str(k),
+        lambda k: main, min_n))
+    child_ids = [a.id for a in nm["agency"].values() if a.parent_id == agency.id and a.id in subtree_ids]
+    children = dash.rank_cells(dash._cells(
+        frame.index(by=frame.agency, mask=base & np.isin(frame.agency, child_ids)),
+        lambda k: nm["agency"][k].name_vi, lambda k: main, min_n,
+        lambda k: {"level": nm["agency"][k].level, "code": nm["agency"][k].code}))
+    return AgencyView(agency, headline, subtree, parts, elements, items, points, children)
+
+
+def point_items(session: Session, wave: Wave, agency: Agency, point_id: int, filters: dash.Filters,
+                visible: set[int] | None, min_n: int):
+    """(headline cell, parts, elements, items) of one agency at one service point, or None when empty."""
+    frame = wavedata.cached_load(session, wave, visible)
+    base = dash.domain_mask(frame, filters, dash.names(session)["agency"])
+    mask = (np.ones(frame.n, dtype=bool) if base is None else base) & (frame.agency == agency.id) & \
+        (frame.point == point_id)
+    if not mask.any():
+        return None
+    targets = dash.applicable_targets(session, wave.period_end.year)
+    main = targets[0] if targets else None
+    result = frame.index(mask=mask)
+    est = result.overall if result else None
+    cell = dash.Cell(point_id, "", est, est.n if est else 0, main,
+                     dash.status_of(est, main.value if main else None, min_n))
+    return (cell, *dash._tree_cells(result, frame, main, min_n))
+
+
+def _subtree(agencies: dict, root: int) -> set[int]:
+    children: dict = {}
+    for a in agencies.values():
+        children.setdefault(a.parent_id, []).append(a.id)
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(children.get(node, []))
+    return seen
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """Invitations of one stratum (or outcome) by status, and the response rate."""
+
+    key: str
+    label: str
+    completed: int
+    opened: int
+    expired: int
+    issued: int
+
+    @property
+    def total(self) -> int:
+        """All invitations."""
+        return self.completed + self.opened + self.expired + self.issued
+
+    @property
+    def rate(self) -> float | None:
+        """Completed / invited, in percent (None without invitations)."""
+        return 100.0 * self.completed / self.total if self.total else None
+
+
+def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:
+    """Invitation outcomes by stratum and by dossier outcome (counts from the database)."""
+    stmt = (select(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status,
+                   func.count()).join(WaveStratum, WaveStratum.id == Invitation.stratum_id)
+            .join(Agency, Agency.id == Invitation.agency_id).join(Sector, Sector.id == Invitation.sector_id)
+            .where(Invitation.wave_id == wave.id)
+            .group_by(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status))
+    if visible is not None:
+        stmt = stmt.where(Invitation.agency_id.in_(sorted(visible) or [-1]))
+    if filters.level:
+        stmt = stmt.where(Agency.level == filters.level)
+    if filters.sector:
+        stmt = stmt.where(Sector.code == filters.sector)
+    by_stratum: dict = {}
+    by_outcome: dict = {}
+    for key, agency, sector, outcome, status, count in session.execute(stmt):
+        by_stratum.setdefault(key, {"label": "%s × %s" % (agency, sector)}).setdefault(status, 0)
+        by_stratum[key][status] += count
+        by_outcome.setdefault(outcome, {}).setdefault(status, 0)
+        by_outcome[outcome][status] += count
+
+    def rows(groups: dict, label) -> list[RateRow]:
+        return [RateRow(k, label(k, v), v.get("completed", 0), v.get("opened", 0), v.get("expired", 0),
+                        v.get("issued", 0)) for k, v in groups.items()]
+
+    strata = sorted(rows(by_stratum, lambda k, v: v["label"]), key=lambda r: (r.rate or 0, r.label))
+    outcomes = sorted(rows(by_outcome, lambda k, v: k), key=lambda r: r.key)
+    total = RateRow("all", "", *(sum(getattr(r, f) for r in strata)
+                                 for f in ("completed", "opened", "expired", "issued")))
+    return {"strata": strata, "outcomes": outcomes, "total": total}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One wave of a trend: the estimate and its change from the previous wave (with a 95 % CI)."""
+
+    wave: Wave
+    cell: dash.Cell
+    change: Estimate | None
+
+
+def change(prev: Estimate | None, cur: Estimate | None) -> Estimate | None:
+    """Difference of two independent waves' estimates, se from both, t CI with the smaller df."""
+    if prev is None or cur is None or not (math.isfinite(prev.se) and math.isfinite(cur.se)):
+        return None
+    diff = cur.value - prev.value
+    se = math.sqrt(prev.se ** 2 + cur.se ** 2)
+    df = min(prev.df, cur.df)
+    lo, hi = wald(np.array([diff]), np.array([se]), np.array([df]))
+    return Estimate(diff, se, float(lo[0]), float(hi[0]), df, min(prev.n, cur.n))
+
+
+def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int,
+           series: tuple = ("", "land", "construction", "investment")) -> dict:
+    """Per series (""= all, or a sector code), the index in every wave of the same questionnaire."""
+    waves = sorted((w for w in dash.list_waves(session)
+                    if w.questionnaire_version_id == current.questionnaire_version_id),
+                   key=lambda w: w.period_start)
+    if filters.sector:
+        series = ("", filters.sector) if filters.sector else series
+    out: dict = {s: [] for s in series}
+    nm = dash.names(session)
+    for w in waves:
+        frame = wavedata.cached_load(session, w, visible)
+        for code in series:
+            f = dash.Filters(w.id, filters.level, code, filters.channel)
+            res = frame.index(mask=_full(dash.domain_mask(frame, f, nm["agency"]), frame.n))
+            est = res.overall if res else None
+            target = dash.sector_target(session, w.period_end.year, code) if code else \
+                next(iter(dash.applicable_targets(session, w.period_end.year)), None)
+            cell = dash.Cell(w.id, w.name, est, est.n if est else 0, target,
+                             dash.status_of(est, target.value if target else None, min_n))
+            prev = out[code][-1].cell.est if out[code] else None
+            out[code].append(TrendPoint(w, cell, change(prev, est)))
+    return out
+
+
+def _full(mask, n: int):
+    return np.ones(n, dtype=bool) if mask is None else mask
+
+
+@dataclass(frozen=True)
+class PriorityRow:
+    """An element's performance (its index) and importance for overall satisfaction."""
+
+    key: str
+    label: str
+    performance: Estimate
+    importance: float        # percentage points: P(overall satisfied | element satisfied) − P(… | not)
+    satisfied_share: float   # weighted share of respondents satisfied with the element (percent)
+
+
+def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> list[PriorityRow]:
+    """Importance–performance of each element. Importance is the gap in overall satisfaction (item
+    overall_item, codes 4–5) between respondents satisfied with the element (≥ half of its answered
+    items satisfied) and the others, both shares estimated with the survey design."""
+    frame = wavedata.cached_load(session, wave, visible)
+    if frame.design is None or not np.isfinite(frame.overall).any():
+        return []
+    mask = _full(dash.domain_mask(frame, filters, dash.names(session)["agency"]), frame.n)
+    result = frame.index(mask=mask)
+    if result is None:
+        return []
+    answered = ~np.isnan(frame.answers)
+    sat = np.isin(frame.answers, frame.structure.get("satisfied", [[4, 5]])[0]) & answered
+    y = np.where(np.isnan(frame.overall), np.nan, (frame.overall >= 4).astype(float))
+    rows = []
+    for name, cols in frame.structure["elements"].items():
+        n_ans = answered[:, cols].sum(axis=1)
+        share = np.where(n_ans > 0, sat[:, cols].sum(axis=1) / np.maximum(n_ans, 1), np.nan)
+        group = np.where(np.isnan(share) | ~mask, None, np.where(share >= 0.5, "yes", "no")).astype(object)
+        if {"yes", "no"} - set(group.tolist()):
+            continue
+        by = frame.design.proportion(y, by=group)
+        gap = 100.0 * (by["yes"].value - by["no"].value)
+        w = frame.design.weights
+        ok = group != None  # noqa: E711  (element-wise on an object array)
+        sat_share = 100.0 * float(np.sum(w[ok] * (group[ok] == "yes")) / np.sum(w[ok])) if ok.any() else math.nan
+        perf = result.elements.get(name)
+        if perf is not None and math.isfinite(gap):
+            rows.append(PriorityRow(name, frame.labels.get(name, name), perf, gap, sat_share))
+    return rows

@@ -1,0 +1,281 @@
+"""Exports: index tables (CSV, XLSX) and anonymised microdata (CSV, SPSS .sav) with a codebook.
+
+Privacy rules (docs: the codebook's notes repeat them):
+- Microdata columns come from an allowlist: a per-export row number (rows are shuffled, so it
+  cannot be matched to submission order), design variables (stratum, PSU, fpc, base and final
+  weight), the agency/sector/service-point codes, dossier outcome and channel, answer mode, and
+  the coded answers. Never: database ids, dossier external ids, invitation ids or tokens, phone
+  numbers, device ids, exact timestamps (the wave code is the only time reference).
+- Free text is never exported: the open comment question and "other, please specify" texts may
+  contain names, phone numbers or addresses. Analysts read comments inside the application.
+- Agency viewers get only the rows of their agency subtree.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, QuestionnaireVersion, Wave
+from survey.services import dashboard as dash
+from survey.services import wavedata
+
+FORBIDDEN = {"id", "response_id", "invitation_id", "dossier_id", "external_id", "token", "token_hash", "phone",
+             "device_id", "uuid", "submitted_at", "started_at", "completed_at", "received_at", "opened_at"}
+INDEX_COLUMNS = ["table", "key", "name", "level", "value", "se", "ci_low", "ci_high", "df", "n", "target",
+                 "target_year", "status", "rank"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One microdata column: SPSS-safe name, label, value labels and where it comes from."""
+
+    name: str
+    label: str
+    kind: str = "numeric"            # numeric | string
+    values: dict = field(default_factory=dict)
+    source: str = ""
+    option: int | None = None        # multiple choice: the option code this 0/1 column stands for
+
+
+def index_rows(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int) -> list:
+    """Every index cell of the dashboard as flat rows (overall, parts, elements, items, sectors, agencies, points)."""
+    ov = dash.overview(session, wave, filters, visible, min_n)
+    nm = dash.names(session)
+
+    def row(table: str, c: dash.Cell, key=None, level="") -> dict:
+        e = c.est
+        return {"table": table, "key": key if key is not None else c.key, "name": c.label, "level": level,
+                "value": _r(e.value) if e else None, "se": _r(e.se) if e else None,
+                "ci_low": _r(e.ci_low) if e else None, "ci_high": _r(e.ci_high) if e else None,
+                "df": e.df if e else None, "n": c.n, "target": c.target.value if c.target else None,
+                "target_year": c.target.year if c.target else None, "status": c.status, "rank": c.rank}
+
+    rows = [row("overall", ov.headline, "SIPAS")]
+    rows += [row("part", c) for c in ov.parts] + [row("element", c) for c in ov.elements]
+    rows += [row("item", c) for c in ov.items] + [row("sector", c) for c in ov.sectors]
+    rows += [row("agency", c, nm["agency"][c.key].code, c.meta.get("level", "")) for c in ov.agencies]
+    rows += [row("service_point", c, nm["point"][c.key].code if c.key in nm["point"] else c.key)
+             for c in ov.points]
+    return rows
+
+
+def _r(value):
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def to_csv(columns: list[str], rows: list) -> bytes:
+    """UTF-8 CSV with a BOM (Excel opens Vietnamese text correctly); rows are dicts or lists."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    for r in rows:
+        values = [r.get(c) for c in columns] if isinstance(r, dict) else list(r)
+        writer.writerow(["" if v is None else v for v in values])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def index_xlsx(rows: list, notes: list[str]) -> bytes:
+    """One sheet per table (overall, elements…, agencies) plus a notes sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in dict.fromkeys(r["table"] for r in rows):
+        ws = wb.create_sheet(table[:31])
+        ws.append(INDEX_COLUMNS)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in rows:
+            if r["table"] == table:
+                ws.append([r.get(c) for c in INDEX_COLUMNS])
+        ws.freeze_panes = "A2"
+        ws.column_dimensions["C"].width = 48
+    ws = wb.create_sheet("notes")
+    for line in notes:
+        ws.append([line])
+    ws.column_dimensions["A"].width = 120
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _spss_name(code: str) -> str:
+    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in code)
+    return name if name[:1].isalpha() else "V" + name
+
+
+def variables(content: dict) -> list[Variable]:
+    """The microdata columns for a questionnaire version: design variables, then coded questions."""
+    from survey.services.questionnaires import answer_codes, iter_questions
+
+    out = [Variable("row", "Số thứ tự dòng (ngẫu nhiên trong mỗi tệp, không liên kết được với hệ thống)"),
+           Variable("wave", "Mã đợt khảo sát", "string"), Variable("stratum", "Tầng mẫu (cơ quan × lĩnh vực)", "string"),
+           Variable("psu", "Đơn vị mẫu cấp 1 (mỗi người trả lời là một PSU)"),
+           Variable("fpc", "Số hồ sơ của tầng trong kỳ (hiệu chỉnh quần thể hữu hạn)"),
+           Variable("base_weight", "Trọng số gốc = 1/π"), Variable("weight", "Trọng số cuối cùng (sau hiệu chỉnh)"),
+           Variable("agency", "Mã cơ quan giải quyết hồ sơ", "string"),
+           Variable("agency_level", "Cấp cơ quan", "string"), Variable("sector", "Mã lĩnh vực", "string"),
+           Variable("service_point", "Mã điểm phục vụ", "string"),
+           Variable("channel", "Kênh nộp hồ sơ (in_person, online, postal)", "string"),
+           Variable("outcome", "Kết quả giải quyết hồ sơ (approved, rejected, withdrawn)", "string")]
+    for q in iter_questions(content):
+        if q.get("type") == "text":
+            continue  # free text is never exported (it may identify the respondent)
+        label = (q.get("text") or {}).get("vi", q["code"]) if isinstance(q.get("text"), dict) else q["code"]
+        codes = {int(c["code"]): (c.get("label") or {}).get("vi", str(c["code"])) for c in answer_codes(content, q)}
+        if q.get("type") == "multiple":
+            for code, text in codes.items():
+                out.append(Variable(_spss_name("%s_%d" % (q["code"], code)), "%s — %s" % (label, text),
+                                    values={0: "Không chọn", 1: "Có chọn"}, source=q["code"], option=code))
+        else:
+            out.append(Variable(_spss_name(q["code"]), label, values=codes, source=q["code"]))
+    clash = {v.name.lower() for v in out} & FORBIDDEN
+    if clash:  # a question coded like an identifier would be ambiguous: refuse rather than guess
+        raise ValueError("question codes clash with reserved identifier names: %s" % ", ".join(sorted(clash)))
+    return out
+
+
+def microdata(session: Session, wave: Wave, visible: set[int] | None = None) -> tuple[list[Variable], list[list]]:
+    """Anonymised respondent rows of a wave (allowlisted columns only), shuffled, with their variables."""
+    frame = wavedata.cached_load(session, wave, visible)
+    version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+    vars_ = variables(version.content)
+    if frame.n == 0:
+        return vars_, []
+    position = {rid: i for i, rid in enumerate(frame.response_id.tolist())}
+    single = {v.source: v.name for v in vars_ if v.source and v.option is None}
+    multi = {(v.source, v.option): v.name for v in vars_ if v.option is not None}
+    answered_multi: list[set] = [set() for _ in range(frame.n)]
+    answers: list[dict] = [dict() for _ in range(frame.n)]
+    ids = frame.response_id.tolist()
+    for start in range(0, len(ids), 5000):
+        stmt = select(Answer.response_id, Answer.item_code, Answer.value_int).where(
+            Answer.response_id.in_(ids[start:start + 5000]), Answer.value_int.is_not(None))
+        for rid, code, value in session.execute(stmt):  # value_text (free text) is never read
+            i = position[rid]
+            if code in single:
+                answers[i][single[code]] = value
+            elif (code, value) in multi:
+                answers[i][multi[(code, value)]] = 1
+                answered_multi[i].add(code)
+    nm = dash.names(session)
+    weights = frame.design.weights
+    base = frame.design.base_weights
+    strata = frame.stratum.tolist()
+    fpc = _stratum_population(session, wave)
+    order = list(range(frame.n))
+    random.SystemRandom().shuffle(order)  # row numbers must not reveal submission order
+    rows = []
+    for row_no, i in enumerate(order, start=1):
+        a = nm["agency"].get(int(frame.agency[i]))
+        p = nm["point"].get(frame.point[i])
+        fixed = {"row": row_no, "wave": wave.code, "stratum": strata[i], "psu": row_no,
+                 "fpc": fpc.get(strata[i]), "base_weight": round(float(base[i]), 6),
+                 "weight": round(float(weights[i]), 6), "agency": a.code if a else "",
+                 "agency_level": a.level if a else "", "sector": frame.sector[i] or "",
+                 "service_point": p.code if p else "", "channel": frame.channel[i] or "",
+                 "outcome": frame.outcome[i] or ""}
+        # A multiple-choice option not chosen is 0 when the question was answered, missing otherwise.
+        rows.append([fixed[v.name] if v.name in fixed else
+                     answers[i].get(v.name, 0 if v.option is not None and v.source in answered_multi[i] else None)
+                     for v in vars_])
+    rows.sort(key=lambda r: r[0])
+    return vars_, rows
+
+
+def _stratum_population(session: Session, wave: Wave) -> dict:
+    from survey.models import WaveStratum
+
+    return {k: p for k, p in session.execute(select(WaveStratum.key, WaveStratum.population)
+                                             .where(WaveStratum.wave_id == wave.id))}
+
+
+def microdata_sav(vars_: list[Variable], rows: list, label: str = "") -> bytes:
+    """SPSS .sav with variable labels and value labels (pyreadstat; UTF-8 text)."""
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame(rows, columns=[v.name for v in vars_])
+    for v in vars_:
+        if v.kind == "numeric":
+            frame[v.name] = pd.to_numeric(frame[v.name], errors="coerce").astype("float64")
+        else:
+            frame[v.name] = frame[v.name].fillna("").astype(str)
+    fd, path = tempfile.mkstemp(suffix=".sav")
+    os.close(fd)
+    try:
+        pyreadstat.write_sav(frame, path, file_label=label[:64],
+                             column_labels={v.name: v.label[:256] for v in vars_},
+                             variable_value_labels={v.name: {float(k): t for k, t in v.values.items()}
+                                                    for v in vars_ if v.values})
+        with open(path, "rb") as fh:
+            return fh.read()
+    finally:
+        os.unlink(path)
+
+
+PRIVACY_NOTES = [
+    "Không có dữ liệu cá nhân: không có số điện thoại, mã hồ sơ, mã phiếu mời, mã thiết bị hay thời điểm chính xác.",
+    "Câu trả lời dạng văn bản tự do (góp ý, “khác, ghi rõ”) không bao giờ được xuất vì có thể chứa họ tên, số điện thoại.",
+    "Số thứ tự dòng được xáo trộn ngẫu nhiên ở mỗi lần xuất, không liên kết được với hệ thống.",
+    "Thiết kế mẫu (R): svydesign(ids = ~1, strata = ~stratum, fpc = ~fpc, weights = ~weight, data = d); "
+    "chỉ số của một tiêu chí = tỷ lệ có trọng số của mã 4 và 5 trong các mã 1–5.",
+    "Stata: svyset psu [pweight = weight], strata(stratum) fpc(fpc).  SPSS: Complex Samples với cùng các biến.",
+]
+
+
+def codebook(vars_: list[Variable], fmt: str, title: str = "") -> bytes:
+    """The codebook as CSV, Markdown or HTML: name, label, type, value labels, then the privacy notes."""
+    def values(v: Variable) -> str:
+        return "; ".join("%s = %s" % (k, t) for k, t in v.values.items())
+
+    if fmt == "csv":
+        return to_csv(["variable", "label", "type", "values", "question"],
+                      [[v.name, v.label, v.kind, values(v), v.source] for v in vars_] +
+                      [["#", note, "", "", ""] for note in PRIVACY_NOTES])
+    if fmt == "md":
+        lines = ["# " + (title or "Codebook"), "", "| Biến | Nhãn | Kiểu | Giá trị |", "|---|---|---|---|"]
+        lines += ["| %s | %s | %s | %s |" % (v.name, v.label.replace("|", "/"), v.kind, values(v).replace("|", "/"))
+                  for v in vars_]
+        lines += ["", "## Ghi chú", ""] + ["- " + n for n in PRIVACY_NOTES]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt == "html":
+        from markupsafe import escape
+
+        rows = "".join("<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+            escape(v.name), escape(v.label), escape(v.kind), escape(values(v))) for v in vars_)
+        notes = "".join("<li>%s</li>" % escape(n) for n in PRIVACY_NOTES)
+        html = ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>%s</title>"
+                "<style>body{font-family:sans-serif;margin:2em}td,th{border-bottom:1px solid #ccc;padding:4px 8px;"
+                "text-align:left;vertical-align:top}table{border-collapse:collapse}</style></head><body><h1>%s</h1>"
+                "<table><thead><tr><th>Biến</th><th>Nhãn</th><th>Kiểu</th><th>Giá trị</th></tr></thead>"
+                "<tbody>%s</tbody></table><h2>Ghi chú</h2><ul>%s</ul></body></html>") % (
+            escape(title), escape(title), rows, notes)
+        return html.encode("utf-8")
+    raise ValueError("codebook format must be csv, md or html")
+
+
+def version_content(session: Session, wave: Wave) -> dict:
+    """The questionnaire content a wave was asked with."""
+    return session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+
+
+def index_notes(wave: Wave, filters: dash.Filters, min_n: int) -> list[str]:
+    """The notes sheet of the XLSX index table: what the columns mean and how status is decided."""
+    return [
+        "Đợt khảo sát: %s (%s – %s)" % (wave.name, wave.period_start.isoformat(), wave.period_end.isoformat()),
+        "Bộ lọc: %s" % (", ".join("%s=%s" % kv for kv in filters.args().items() if kv[0] != "wave") or "không"),
+        "value: chỉ số (%), se: sai số chuẩn, ci_low/ci_high: khoảng tin cậy 95 %, df: bậc tự do thiết kế, "
+        "n: số người trả lời hợp lệ.",
+        "status: meets = cận dưới ≥ mục tiêu; below = cận trên < mục tiêu; nd = chưa phân định; "
+        "small = dưới %d câu trả lời (không xếp hạng)." % min_n,
+    ]

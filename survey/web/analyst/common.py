@@ -1,0 +1,93 @@
+"""Shared helpers of the analyst pages: filters from the query string, the viewer's scope, sorting, paging."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Agency, Sector, Wave
+from survey.services import dashboard as dash
+from survey.web.auth.access import role_required, visible_agency_ids
+
+ANALYST_ROLES = ("admin", "analyst", "agency_viewer")
+PER_PAGE = 25
+analyst_required = role_required(*ANALYST_ROLES)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The request's wave, filters, viewer scope and thresholds."""
+
+    wave: Wave | None
+    filters: dash.Filters
+    visible: set[int] | None
+    min_n: int
+    waves: list
+    sectors: list
+
+    def args(self, **extra) -> dict:
+        """Query arguments for links that keep the current filters."""
+        out = dict(self.filters.args())
+        out.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return out
+
+
+def visible() -> set[int] | None:
+    """The signed-in user's agencies (None = all)."""
+    return visible_agency_ids(db.session, current_user)
+
+
+def context() -> Context:
+    """Parse and validate the filters; unknown values fall back to "all" rather than failing."""
+    waves = dash.list_waves(db.session)
+    wave_id = request.args.get("wave", type=int)
+    wave = next((w for w in waves if w.id == wave_id), None) if wave_id else None
+    if wave_id and wave is None:
+        abort(404)
+    wave = wave or dash.default_wave(db.session)
+    sectors = list(db.session.scalars(select(Sector).order_by(Sector.name_vi)))
+    level = request.args.get("level", "")
+    sector = request.args.get("sector", "")
+    channel = request.args.get("channel", "")
+    filters = dash.Filters(
+        wave_id=wave.id if wave else None,
+        level=level if level in dash.LEVELS else "",
+        sector=sector if sector in {s.code for s in sectors} else "",
+        channel=channel if channel in dash.CHANNELS else "")
+    return Context(wave, filters, visible(), current_app.config["MIN_CELL_ANSWERS"], waves, sectors)
+
+
+def check_agency(ctx: Context, agency_id: int) -> Agency:
+    """The agency, or 404 when it does not exist or lies outside the viewer's subtree."""
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or (ctx.visible is not None and agency_id not in ctx.visible):
+        abort(404)
+    return agency
+
+
+SORT_KEYS = {
+    "rank": lambda c: (c.rank is None, c.rank or 0),
+    "name": lambda c: c.label.lower(),
+    "value": lambda c: (c.value is None, c.value or 0),
+    "n": lambda c: c.n,
+    "status": lambda c: ["below", "nd", "meets", "", "small"].index(c.status) if c.status in
+    ("below", "nd", "meets", "", "small") else 9,
+    "level": lambda c: c.meta.get("level", ""),
+}
+
+
+def sort_and_page(cells: list, default: str = "rank") -> tuple[list, dict]:
+    """Sort cells by ?sort=&desc= and cut the ?page=; returns (rows, paging info for the template)."""
+    key = request.args.get("sort", default)
+    key = key if key in SORT_KEYS else default
+    desc = request.args.get("desc", "0") == "1"
+    rows = sorted(cells, key=SORT_KEYS[key], reverse=desc)
+    if key == "value" and desc:  # undefined values last in both directions
+        rows = [c for c in rows if c.value is not None] + [c for c in rows if c.value is None]
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = len(rows)
+    return rows[(page - 1) * PER_PAGE: page * PER_PAGE], {"page": page, "per_page": PER_PAGE, "total": total,
+                                                           "sort": key, "desc": desc}

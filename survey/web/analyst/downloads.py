@@ -1,0 +1,70 @@
+"""Downloads: the PDF report and the exports (index tables, microdata, codebook), scoped like the pages."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, request
+from flask_login import current_user
+
+from survey.extensions import db
+from survey.services import audit, exports, reports
+from survey.web.analyst import bp
+from survey.web.analyst.common import analyst_required, context
+
+FORMATS = {"index": ("csv", "xlsx"), "microdata": ("csv", "sav"), "codebook": ("csv", "md", "html")}
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf", "md": "text/markdown; charset=utf-8",
+             "html": "text/html; charset=utf-8", "sav": "application/x-spss-sav",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _attachment(body: bytes, fmt: str, filename: str, inline: bool = False) -> Response:
+    resp = Response(body, mimetype=MIMETYPES[fmt])
+    resp.headers["Content-Disposition"] = "%s; filename=\"%s\"" % ("inline" if inline else "attachment", filename)
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _scope_agency():
+    return current_user.agency if current_user.role == "agency_viewer" else None
+
+
+@bp.route("/report.pdf")
+@analyst_required
+def report():
+    """The wave report as PDF (Vietnamese; ?lang=en for English), limited to the viewer's agencies."""
+    ctx = context()
+    if ctx.wave is None:
+        abort(404)
+    lang = "en" if request.args.get("lang") == "en" else "vi"
+    pdf = reports.report(db.session, ctx.wave, lang, visible=ctx.visible, filters=ctx.filters, min_n=ctx.min_n,
+                         province=current_app.config["PROVINCE_NAME"], scope_agency=_scope_agency())
+    audit.record(db.session, current_user._get_current_object(), "export.report", "wave", ctx.wave.code,
+                 lang=lang, filters=ctx.filters.args())
+    db.session.commit()
+    return _attachment(pdf, "pdf", "bao-cao-%s%s.pdf" % (ctx.wave.code, "-en" if lang == "en" else ""))
+
+
+@bp.route("/export/<kind>.<fmt>")
+@analyst_required
+def export(kind: str, fmt: str):
+    """Index table (CSV/XLSX), anonymised microdata (CSV/SAV) or codebook (CSV/MD/HTML) of a wave."""
+    if fmt not in FORMATS.get(kind, ()):
+        abort(404)
+    ctx = context()
+    if ctx.wave is None:
+        abort(404)
+    wave = ctx.wave
+    if kind == "index":
+        rows = exports.index_rows(db.session, wave, ctx.filters, ctx.visible, ctx.min_n)
+        body = exports.to_csv(exports.INDEX_COLUMNS, rows) if fmt == "csv" else \
+            exports.index_xlsx(rows, exports.index_notes(wave, ctx.filters, ctx.min_n))
+    elif kind == "microdata":
+        variables, rows = exports.microdata(db.session, wave, ctx.visible)
+        body = exports.to_csv([v.name for v in variables], rows) if fmt == "csv" else \
+            exports.microdata_sav(variables, rows, wave.code)
+    else:
+        variables = exports.variables(exports.version_content(db.session, wave))
+        body = exports.codebook(variables, fmt, "Codebook — " + wave.name)
+    audit.record(db.session, current_user._get_current_object(), "export." + kind, "wave", wave.code, format=fmt,
+                 filters=ctx.filters.args())
+    db.session.commit()
+    return _attachment(body, fmt, "%s-%s.%s" % (kind, wave.code, fmt), inline=(kind == "codebook" and fmt == "html"))
