@@ -1,3 +1,172 @@
-"""Views of the api blueprint."""
-from survey.web.api import bp  # noqa: F401
+"""Intake API: POST /dossiers (batches), the OpenAPI description, and per-invitation QR codes and slips."""
+from __future__ import annotations
 
+from flask import Response, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from survey.extensions import db
+from survey.models import Dossier, Invitation, SourceSystem
+from survey.services import apikeys, intake, slips
+from survey.services import invitations as inv_service
+from survey.web.api import bp
+from survey.web.api.openapi import openapi_spec
+
+DEFAULT_MAX_BATCH = 1000
+
+
+def _error(code: int, name: str, message: str, **headers) -> tuple[Response, int]:
+    """The same JSON shape as the app's error handler, with extra headers (e.g. WWW-Authenticate)."""
+    resp = jsonify(error=name, code=code, message=message)
+    resp.headers.update(headers)
+    return resp, code
+
+
+def _presented_key() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.headers.get("X-API-Key", "").strip() or None
+
+
+def _source_or_401():
+    """The source system of the presented key, or a 401 answer."""
+    key = _presented_key()
+    source = apikeys.authenticate(db.session, key)
+    if source is not None:
+        return source, None
+    message = _("Thiếu khoá API.") if not key else _("Khoá API không đúng hoặc đã bị thu hồi.")
+    return None, _error(401, "Unauthorized", message, **{"WWW-Authenticate": 'Bearer realm="hailong-intake"'})
+
+
+def _invitation_entry(entry: dict) -> dict:
+    """Public description of an invitation issued for a record (the token appears only here)."""
+    token, base = entry["token"], current_app.config["PUBLIC_BASE_URL"]
+    link = lambda endpoint, **kw: inv_service.absolute_url(url_for(endpoint, token=token, **kw), base)  # noqa: E731
+    return {
+        "wave": entry["wave"], "token": token, "url": inv_service.absolute_url(inv_service.invitation_url(token), base),
+        "qr_svg": link("api.invitation_qr_svg"), "qr_png": link("api.invitation_qr_png"),
+        "slip": {fmt: link("api.invitation_slip", format=fmt) for fmt in slips.FORMATS},
+        "expires_at": entry["expires_at"].replace(microsecond=0).isoformat() + "Z",
+        "kiosk_handoff": entry["kiosk_handoff"],
+    }
+
+
+@bp.post("/dossiers")
+def post_dossiers():
+    """Store a batch of completed dossiers; answer per record (stored / unchanged / rejected)."""
+    source, denied = _source_or_401()
+    if denied:
+        return denied
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("dossiers"), list):
+        return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"dossiers": [ ... ]}.'))
+    records = payload["dossiers"]
+    limit = int(current_app.config.get("INTAKE_MAX_BATCH", DEFAULT_MAX_BATCH))
+    if len(records) > limit:
+        return _error(413, "Payload Too Large",
+                      _("Mỗi lần gửi tối đa %(limit)d hồ sơ (đã gửi %(n)d); hãy chia nhỏ lô.", limit=limit, n=len(records)))
+    source_id, source_code = source.id, source.code
+    for attempt in (1, 2):
+        try:
+            result = intake.ingest(db.session, db.session.get(SourceSystem, source_id), records)
+            db.session.commit()
+            break
+        except IntegrityError:  # a concurrent request stored one of these ids first: re-check and retry once
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    body = {
+        "source": source_code, "received": len(records), "stored": result.count("stored"),
+        "unchanged": result.count("unchanged"), "rejected": result.count("rejected"), "invited": result.invited,
+        "results": [{"index": r.index, "external_id": r.external_id, "status": r.status, "errors": r.errors,
+                     "warnings": r.warnings, "invitations": [_invitation_entry(e) for e in r.invitations]}
+                    for r in result.results],
+    }
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = "no-store"  # answers may carry invitation tokens
+    return resp
+
+
+@bp.post("/invitations/reissue")
+def reissue_invitation():
+    """A fresh token for a dossier's not-yet-opened invitations (when the intake answer was lost)."""
+    source, denied = _source_or_401()
+    if denied:
+        return denied
+    payload = request.get_json(silent=True)
+    external_id = payload.get("external_id") if isinstance(payload, dict) else None
+    if not isinstance(external_id, str) or not external_id.strip():
+        return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"external_id": "..."}.'))
+    invs = list(db.session.execute(
+        select(Invitation).join(Dossier, Dossier.id == Invitation.dossier_id)
+        .where(Dossier.source_system_id == source.id, Dossier.external_id == external_id.strip(),
+               Invitation.status == "issued")).scalars())
+    if not invs:
+        return _error(404, "Not Found", _("Hồ sơ này không có thư mời nào đang chờ (chưa mở) để cấp lại."))
+    issued = inv_service.rekey(db.session, invs)
+    waves = {inv.id: inv.wave.code for inv in invs}
+    entries = [{"wave": waves[i.invitation_id], "token": i.token, "kiosk_handoff": False,
+                "expires_at": next(inv.expires_at for inv in invs if inv.id == i.invitation_id)} for i in issued]
+    db.session.commit()
+    resp = jsonify({"external_id": external_id.strip(), "invitations": [_invitation_entry(e) for e in entries]})
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_spec(request.host_url.rstrip("/") + "/api/v1"))
+
+
+def _open_invitation(token: str):
+    """The invitation of a token when it can still be answered, else a 404/410 answer."""
+    inv = inv_service.find_by_token(db.session, token)
+    if inv is None:
+        return None, _error(404, "Not Found", _("Không tìm thấy thư mời."))
+    reason = inv_service.unusable_reason(inv)
+    if reason:
+        message = _("Thư mời này đã được trả lời.") if reason == "completed" else _("Thư mời này đã hết hạn.")
+        return None, _error(410, "Gone", message)
+    return inv, None
+
+
+def _private(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the URL carries the token
+    return resp
+
+
+@bp.get("/invitations/<token>/qr.svg")
+def invitation_qr_svg(token: str):
+    """The QR code of the invitation link, as SVG."""
+    inv, denied = _open_invitation(token)
+    if denied:
+        return denied
+    url = inv_service.absolute_url(inv_service.invitation_url(token))
+    return _private(Response(inv_service.qr_svg(url), mimetype="image/svg+xml"))
+
+
+@bp.get("/invitations/<token>/qr.png")
+def invitation_qr_png(token: str):
+    """The QR code of the invitation link, as PNG."""
+    inv, denied = _open_invitation(token)
+    if denied:
+        return denied
+    url = inv_service.absolute_url(inv_service.invitation_url(token))
+    return _private(Response(inv_service.qr_png(url), mimetype="image/png"))
+
+
+@bp.get("/invitations/<token>/slip")
+def invitation_slip(token: str):
+    """The printable slip of one invitation (?format=a5|a6|80mm, A6 by default)."""
+    inv, denied = _open_invitation(token)
+    if denied:
+        return denied
+    fmt = request.args.get("format", "a6")
+    if fmt not in slips.FORMATS:
+        return _error(400, "Bad Request", _("Khổ giấy không hợp lệ: %(fmt)s (a5, a6, 80mm).", fmt=fmt))
+    items = slips.build_items(db.session, [inv_service.Issued(inv.id, inv.dossier_id, token)])
+    return _private(Response(slips.render_slips(items, fmt, screen_tools=True), mimetype="text/html"))

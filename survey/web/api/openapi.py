@@ -1,0 +1,182 @@
+"""The OpenAPI 3.1 description of the intake API (served at /api/v1/openapi.json).
+
+Field names, enums and reason codes come from the implementation (survey.services.intake, the models),
+so the description cannot drift from what the server accepts; tests validate it and check real answers
+against its schemas.
+"""
+from __future__ import annotations
+
+from survey.models.fieldwork import CHANNELS, OUTCOMES
+from survey.services.intake import REASON_CODES, STATUSES, WARNING_CODES
+from survey.services.slips import FORMATS
+
+_TS = "ISO 8601 date-time; with an offset (e.g. +07:00 or Z) or local time of the province when no offset is given; "
+
+
+def _issue(codes: tuple[str, ...], description: str) -> dict:
+    return {
+        "type": "object", "description": description, "required": ["code", "field", "message"],
+        "properties": {"code": {"type": "string", "enum": list(codes)},
+                       "field": {"type": "string", "description": "The record field concerned ('' for the record)."},
+                       "message": {"type": "string", "description": "Explanation in Vietnamese (or English)."}},
+    }
+
+
+SCHEMAS = {
+    "Dossier": {
+        "type": "object", "additionalProperties": True,
+        "required": ["external_id", "agency", "channel", "received_at", "completed_at", "outcome"],
+        "description": "A completed dossier (hồ sơ). Either `procedure` or `sector` is required; when both are "
+                       "given they must agree. Unknown extra fields are ignored.",
+        "properties": {
+            "external_id": {"type": ["string", "integer"], "maxLength": 128,
+                            "description": "The dossier's id in the source system (unique per source system)."},
+            "agency": {"type": "string", "maxLength": 64, "description": "Agency code from the registry."},
+            "procedure": {"type": ["string", "null"], "maxLength": 64,
+                          "description": "National procedure (TTHC) code; gives the sector."},
+            "sector": {"type": ["string", "null"], "maxLength": 64, "description": "Sector code (lĩnh vực)."},
+            "service_point": {"type": ["string", "null"], "maxLength": 64,
+                              "description": "Code of the one-stop service point that returned the result."},
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "received_at": {"type": "string", "description": _TS + "a bare date means 00:00."},
+            "due_at": {"type": ["string", "null"], "description": _TS + "a bare date means the end of that day. "
+                       "on_time is completed_at <= due_at."},
+            "completed_at": {"type": "string", "description": _TS + "must not be before received_at."},
+            "outcome": {"type": "string", "enum": list(OUTCOMES)},
+            "phone": {"type": ["string", "null"], "maxLength": 32,
+                      "description": "Optional Vietnamese mobile number, kept apart and only to send an invitation; "
+                                     "an invalid number is dropped with a warning."},
+            "kiosk_handoff": {"type": "boolean", "default": False,
+                              "description": "When the dossier is invited, hand the invitation to the service "
+                                             "point's kiosk so the citizen can answer right at the counter."},
+        },
+    },
+    "Batch": {
+        "type": "object", "required": ["dossiers"],
+        "properties": {"dossiers": {"type": "array", "items": {"$ref": "#/components/schemas/Dossier"},
+                                    "description": "At most INTAKE_MAX_BATCH (default 1000) records."}},
+    },
+    "Invitation": {
+        "type": "object", "description": "An invitation issued for the record. The token is shown only in this "
+                                         "answer: print the slip or send the link now.",
+        "required": ["wave", "token", "url", "qr_svg", "qr_png", "slip", "expires_at", "kiosk_handoff"],
+        "properties": {
+            "wave": {"type": "string", "description": "Code of the survey wave."},
+            "token": {"type": "string", "description": "Single-use token (≥ 128 bits)."},
+            "url": {"type": "string", "format": "uri", "description": "The link the citizen opens (/s/<token>)."},
+            "qr_svg": {"type": "string", "format": "uri"}, "qr_png": {"type": "string", "format": "uri"},
+            "slip": {"type": "object", "required": list(FORMATS), "additionalProperties": False,
+                     "properties": {k: {"type": "string", "format": "uri"} for k in FORMATS},
+                     "description": "Printable slips (HTML with print CSS) in A5, A6 and 80 mm thermal widths."},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "kiosk_handoff": {"type": "boolean", "description": "True when the invitation waits on the kiosk."},
+        },
+    },
+    "Reason": _issue(REASON_CODES, "Why a record was rejected."),
+    "Warning": _issue(WARNING_CODES, "Something that did not prevent storing the record."),
+    "RecordResult": {
+        "type": "object", "required": ["index", "external_id", "status", "errors", "warnings", "invitations"],
+        "properties": {
+            "index": {"type": "integer", "description": "Position of the record in the batch (from 0)."},
+            "external_id": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": list(STATUSES),
+                       "description": "stored: new; unchanged: already stored with the same content (no-op); "
+                                      "rejected: see errors, nothing stored."},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
+            "invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}},
+        },
+    },
+    "BatchResult": {
+        "type": "object", "required": ["source", "received", "stored", "unchanged", "rejected", "invited", "results"],
+        "properties": {
+            "source": {"type": "string", "description": "The source system of the API key."},
+            **{k: {"type": "integer"} for k in ("received", "stored", "unchanged", "rejected", "invited")},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/RecordResult"}},
+        },
+    },
+    "Reissued": {
+        "type": "object", "required": ["external_id", "invitations"],
+        "properties": {"external_id": {"type": "string"},
+                       "invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}}},
+    },
+    "Error": {
+        "type": "object", "required": ["error", "code", "message"],
+        "properties": {"error": {"type": "string"}, "code": {"type": "integer"}, "message": {"type": "string"}},
+    },
+}
+
+
+def _err(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _token_get(summary: str, media: str, extra_params: list | None = None) -> dict:
+    return {"get": {
+        "summary": summary, "security": [],
+        "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
+        + (extra_params or []),
+        "responses": {"200": {"description": "OK", "content": {media: {}}},
+                      "404": _err("Unknown token."), "410": _err("Already answered or expired.")},
+    }}
+
+
+def openapi_spec(server_url: str = "/api/v1") -> dict:
+    """The OpenAPI document, with `server_url` as its server."""
+    json_body = lambda ref: {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}}  # noqa: E731
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Hài Lòng intake API", "version": "1.0.0",
+                 "description": "One-stop software pushes completed dossiers; the platform samples them for "
+                                "satisfaction surveys and answers with the invitation to hand out. See "
+                                "docs/operations.md."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearerAuth": []}, {"apiKeyHeader": []}],
+        "paths": {
+            "/dossiers": {"post": {
+                "summary": "Submit a batch of completed dossiers", "operationId": "postDossiers",
+                "description": "Each record is stored, recognised as an unchanged duplicate, or rejected with "
+                               "reasons; good records are stored even when others are rejected. Re-sending a "
+                               "batch changes nothing. Records completed inside a launched wave's period may be "
+                               "selected on arrival; their invitation (token, link, QR, slips) is in the answer.",
+                "requestBody": json_body("#/components/schemas/Batch"),
+                "responses": {
+                    "200": {"description": "The batch was processed (look at each record's status).",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResult"}}}},
+                    "400": _err("The body is not JSON of the form {\"dossiers\": [...]}."),
+                    "401": _err("Missing, wrong or revoked API key."),
+                    "413": _err("Too many records in one batch, or the body is larger than 16 MB."),
+                }}},
+            "/invitations/reissue": {"post": {
+                "summary": "Reissue the tokens of a dossier's not-yet-opened invitations",
+                "operationId": "reissueInvitation",
+                "description": "For when the intake answer with the token was lost. The previous token stops working.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["external_id"],
+                    "properties": {"external_id": {"type": "string"}}}}}},
+                "responses": {
+                    "200": {"description": "New tokens.", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Reissued"}}}},
+                    "400": _err("No external_id."), "401": _err("Missing, wrong or revoked API key."),
+                    "404": _err("No open, unopened invitation for this dossier."),
+                }}},
+            "/openapi.json": {"get": {"summary": "This description", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI document",
+                                                            "content": {"application/json": {}}}}}},
+            "/invitations/{token}/qr.svg": _token_get("QR code of the invitation link (SVG)", "image/svg+xml"),
+            "/invitations/{token}/qr.png": _token_get("QR code of the invitation link (PNG)", "image/png"),
+            "/invitations/{token}/slip": _token_get(
+                "Printable invitation slip (HTML with print CSS)", "text/html",
+                [{"name": "format", "in": "query", "required": False,
+                  "schema": {"type": "string", "enum": list(FORMATS), "default": "a6"}}]),
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "Authorization: Bearer <key> (key from `hailong apikey create`)."},
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+    }
