@@ -39,6 +39,7 @@ MESSAGES = {
     "too_small": _l("Số phải lớn hơn hoặc bằng %(n)s."),
     "too_large": _l("Số phải nhỏ hơn hoặc bằng %(n)s."),
     "no_other_box": _l("Câu hỏi này không có ô ghi ý kiến khác."),
+    "exclusive": _l("Lựa chọn này không thể chọn cùng các lựa chọn khác."),
 }
 
 
@@ -148,7 +149,11 @@ def _check(content: dict, q: dict, value: Any) -> tuple[Any, AnswerError | None]
         allowed = option_codes(content, q)
         if any(v not in allowed for v in value):
             return None, AnswerError(code, "invalid_option")
-        return sorted(set(value)), None
+        chosen = sorted(set(value))
+        exclusive = {o["code"] for o in q.get("options") or [] if o.get("exclusive")}
+        if len(chosen) > 1 and exclusive.intersection(chosen):
+            return None, AnswerError(code, "exclusive")
+        return chosen, None
     if kind == "text":
         if not isinstance(value, str):
             return None, AnswerError(code, "wrong_type")
@@ -218,8 +223,9 @@ def _other_text(q: dict, value: Any, text: Any) -> tuple[str | None, AnswerError
     if q["other_text"] not in chosen:
         return None, None
     text = text.strip()
-    if len(text) > OTHER_TEXT_MAX:
-        return None, AnswerError(q["code"], "too_long", {"n": OTHER_TEXT_MAX})
+    limit = int(q.get("max_length") or OTHER_TEXT_MAX)
+    if len(text) > limit:
+        return None, AnswerError(q["code"], "too_long", {"n": limit})
     return text or None, None
 
 
@@ -242,11 +248,16 @@ def answer_rows(content: dict, answers: dict[str, Any], other: dict[str, str]) -
 
 # --- invitations by token and drafts -------------------------------------------------------------
 
-def find_invitation(session: Session, token: str) -> Invitation | None:
-    """The invitation for a link token, or None (only the token's hash is stored)."""
+def find_invitation(session: Session, token: str, lock: bool = False) -> Invitation | None:
+    """The invitation for a link token, or None (only the token's hash is stored).
+
+    `lock` (for writes) takes the row lock on PostgreSQL, so two tabs posting at once are handled
+    one after the other and the second sees what the first committed (SQLite serialises writers).
+    """
     if not token or len(token) > 200:
         return None
-    return session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    query = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def invitation_state(invitation: Invitation | None, now: datetime | None = None) -> str:

@@ -5,7 +5,6 @@ import pytest
 
 from survey.web.respond.limits import limiter
 from tests.respond import factories as f
-from tests.respond.isolation import db_session  # noqa: F401  (a session that really rolls back)
 
 
 @pytest.fixture(autouse=True)

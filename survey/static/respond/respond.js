@@ -32,6 +32,16 @@
     });
   }
 
+  // An "exclusive" choice (e.g. "None") clears the others, and any other choice clears it.
+  form.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.type !== "checkbox" || !el.checked) return;
+    form.querySelectorAll('input[type=checkbox][name="' + el.name + '"]').forEach(function (other) {
+      if (other !== el && (el.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive"))) {
+        other.checked = false;
+      }
+    });
+  });
   form.addEventListener("change", refresh);
   refresh();
 

@@ -11,7 +11,8 @@ import random
 import time
 from typing import Callable, TypeVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from survey.extensions import db
 
@@ -24,8 +25,13 @@ def _transient(exc: OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def run_write(unit: Callable[[], T]) -> T:
-    """Call `unit` (which loads, calls a service and commits), retrying transient SQLite locks."""
+def run_write(unit: Callable[[], T], conflicts: bool = False) -> T:
+    """Call `unit` (which loads, calls a service and commits), retrying transient SQLite locks.
+
+    With `conflicts`, also run it again after losing a race on a row another request changed or
+    created at the same moment (a draft deleted by a submit in another tab, two first drafts);
+    `unit` must then load everything itself so the second run sees the winner's commit.
+    """
     for attempt in range(ATTEMPTS):
         try:
             return unit()
@@ -33,5 +39,9 @@ def run_write(unit: Callable[[], T]) -> T:
             db.session.rollback()
             if not _transient(exc) or attempt == ATTEMPTS - 1:
                 raise
-            time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            if not conflicts or attempt == ATTEMPTS - 1:
+                raise
+        time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
     raise AssertionError("unreachable")

@@ -59,7 +59,7 @@ def _state_page(state: str):
 
 def _load(token: str):
     """(invitation, state, version) for a token."""
-    inv = svc.find_invitation(db.session, token)
+    inv = svc.find_invitation(db.session, token, lock=request.method == "POST")
     state = svc.invitation_state(inv)
     version = db.session.get(QuestionnaireVersion, inv.wave.questionnaire_version_id) if inv else None
     return inv, state, version
@@ -85,6 +85,13 @@ def welcome(token: str):
 @bp.route("/<token>/<int:step>", methods=["GET", "POST"])
 def screen(token: str, step: int):
     """One screen; POST saves its answers to the draft, then goes back, on, or submits."""
+    if request.method == "POST":
+        return run_write(lambda: _screen(token, step), conflicts=True)
+    return _screen(token, step)
+
+
+def _screen(token: str, step: int):
+    """Load everything for one screen; a POST is a unit of work that run_write may repeat."""
     inv, state, version = _load(token)
     if state == "used" and request.method == "POST":
         return _repeat_of_submitted(token, inv)
@@ -101,11 +108,11 @@ def screen(token: str, step: int):
         return _render(token, version, screens, step, data, form)
     answers, other = read_screen(section, request.form)
     codes = {q["code"] for q in section.get("questions") or []}
-    return run_write(lambda: _post(token, inv, version, step, section, answers, other, codes, form))
+    return _post(token, inv, version, step, section, answers, other, codes, form)
 
 
 def _post(token, inv, version, step, section, answers, other, codes, form):
-    """Save one screen; the unit of work that run_write may repeat."""
+    """Save one screen into the draft, then go back, on, or submit."""
     draft = svc.save_draft(db.session, inv, answers, other, codes, str(get_locale()))
     data = draft.data
     if form.action.data == "back":

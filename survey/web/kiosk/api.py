@@ -1,0 +1,162 @@
+"""The kiosk's JSON API: start (claim a hand-off), submit a response, heartbeat.
+
+Authenticated by the device credential (see auth.py) instead of a CSRF token; rate-limited per
+device. Submissions are idempotent by their client UUID, so the kiosk's offline queue can resend
+anything it is unsure about.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from types import SimpleNamespace
+
+from flask import g, jsonify, request
+from flask_babel import _
+from sqlalchemy import select
+
+from survey.extensions import csrf, db
+from survey.models import KioskHandoff, QuestionnaireVersion
+from survey.models._base import utcnow
+from survey.services import devices, responses
+from survey.services.kiosk import client_questionnaire, next_handoff
+from survey.web.kiosk import bp
+from survey.web.kiosk.auth import current_device, set_device_cookie
+from survey.web.respond import limits
+from survey.web.respond.txn import run_write
+
+_versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
+
+
+def _error(code: str, message: str, status: int, **extra):
+    return jsonify(error=code, message=message, **extra), status
+
+
+def device_api(view):
+    """Authenticate the device and apply its rate limit; CSRF-exempt (no cookie-only auth)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        device = current_device()
+        if device is None:
+            return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
+        retry = limits.check("device", str(device.id))
+        if retry:
+            resp, status = _error("rate_limited", _("Quá nhiều yêu cầu, vui lòng thử lại sau."), 429,
+                                  retry_after=retry)
+            resp.headers["Retry-After"] = str(retry)
+            return resp, status
+        g.device = device
+        return view(*args, **kwargs)
+
+    return csrf.exempt(wrapped)
+
+
+def _version(version_id) -> SimpleNamespace | None:
+    if not isinstance(version_id, int) or isinstance(version_id, bool):
+        return None
+    cached = _versions.get(version_id)
+    if cached is None:
+        row = db.session.get(QuestionnaireVersion, version_id)
+        if row is None:
+            return None
+        cached = SimpleNamespace(id=row.id, content=row.content, content_hash=row.content_hash)
+        _versions[version_id] = cached
+    return cached
+
+
+def _client_time(value) -> datetime | None:
+    """A client timestamp (ISO 8601) as naive UTC; None when absent, unreadable or in the future."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment if moment <= utcnow() + timedelta(minutes=5) else None
+
+
+@bp.route("/api/hello", methods=["POST"])
+@device_api
+def api_hello():
+    """Confirm the credential and renew the kiosk's cookie."""
+    device = g.device
+    resp = jsonify(device=device.id, label=device.label, service_point=device.service_point.code)
+    set_device_cookie(resp, request.headers.get("X-Device-Credential") or request.cookies.get("hl_device"))
+    return resp
+
+
+@bp.route("/api/start", methods=["POST"])
+@device_api
+def api_start():
+    """A citizen pressed start: answer the counter's pending hand-off if there is one, else walk-up."""
+    def unit():
+        invitation = next_handoff(db.session, g.device)
+        if invitation is None:
+            db.session.commit()
+            return jsonify(mode="walkup")
+        handoff_id = db.session.scalar(select(KioskHandoff.id).where(KioskHandoff.invitation_id == invitation.id))
+        version = db.session.get(QuestionnaireVersion, invitation.wave.questionnaire_version_id)
+        db.session.commit()
+        return jsonify(mode="kiosk", handoff_id=handoff_id, questionnaire=client_questionnaire(version))
+
+    return run_write(unit)
+
+
+@bp.route("/api/responses", methods=["POST"])
+@device_api
+def api_submit():
+    """Store one kiosk response exactly once: 201 stored, 200 already stored, 4xx with reasons."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error("bad_json", _("Dữ liệu gửi lên phải là một đối tượng JSON."), 400)
+    version = _version(data.get("version_id"))
+    if version is None:
+        return _error("unknown_version", _("Không có phiên bản bảng hỏi này."), 422)
+    if data.get("content_hash") not in (None, version.content_hash):
+        return _error("version_changed", _("Nội dung bảng hỏi không khớp với phiên bản trên máy chủ."), 422)
+    device_id, point_id = g.device.id, g.device.service_point_id
+    try:
+        response_uuid = responses.parse_uuid(data.get("uuid"))
+    except responses.SubmissionError as exc:
+        return jsonify(exc.as_dict()), exc.status
+
+    def unit():
+        invitation = None
+        if data.get("handoff_id") is not None:
+            handoff = db.session.get(KioskHandoff, data["handoff_id"]) if isinstance(data["handoff_id"], int) else None
+            if handoff is None or handoff.device_id != device_id:
+                return _error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422)
+            invitation = handoff.invitation
+        try:
+            stored, created = responses.store_response(
+                db.session, version, response_uuid, data.get("answers") or {}, data.get("other") or {},
+                mode="kiosk" if invitation else "kiosk_walkup", invitation=invitation, device_id=device_id,
+                service_point_id=point_id, language=str(data.get("language") or "vi"),
+                started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True)
+        except responses.SubmissionError as exc:
+            db.session.rollback()
+            return jsonify(exc.as_dict()), exc.status
+        db.session.commit()
+        return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
+
+    return run_write(unit)
+
+
+@bp.route("/api/heartbeat", methods=["POST"])
+@device_api
+def api_heartbeat():
+    """The kiosk is alive; record when, and how many answers wait in its offline queue."""
+    data = request.get_json(silent=True) or {}
+    queued = data.get("queued", 0)
+    if not isinstance(queued, int) or isinstance(queued, bool):
+        return _error("bad_json", _("Số đánh giá đang chờ phải là số nguyên."), 400)
+    device = g.device
+
+    def unit():
+        devices.heartbeat(device, queued)
+        db.session.commit()
+        return jsonify(ok=True, server_time=utcnow().isoformat() + "Z")
+
+    return run_write(unit)

@@ -1,0 +1,40 @@
+"""How a kiosk proves which device it is: the long credential, never a session or CSRF token.
+
+The credential travels in the X-Device-Credential header (set by the kiosk's script from
+localStorage). The HttpOnly cookie with the same value is accepted only together with the
+X-Kiosk header, which a cross-site form or image cannot send, so the JSON endpoints need no CSRF
+token.
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+
+from survey.extensions import db
+from survey.models import Device
+from survey.services import devices
+
+HEADER = "X-Device-Credential"
+COOKIE = "hl_device"
+COOKIE_DAYS = 400  # the longest lifetime browsers keep; the kiosk's script renews it
+
+
+def credential_from_request(allow_plain_cookie: bool = False) -> str | None:
+    """The presented credential (header first; cookie with X-Kiosk, or alone for page loads)."""
+    value = request.headers.get(HEADER)
+    if value:
+        return value
+    if allow_plain_cookie or request.headers.get("X-Kiosk") == "1":
+        return request.cookies.get(COOKIE)
+    return None
+
+
+def current_device(allow_plain_cookie: bool = False) -> Device | None:
+    """The active device making this request, or None."""
+    return devices.authenticate(db.session, credential_from_request(allow_plain_cookie))
+
+
+def set_device_cookie(response, credential: str) -> None:
+    """Remember the credential in an HttpOnly cookie scoped to /kiosk (page loads, offline shell)."""
+    response.set_cookie(COOKIE, credential, max_age=COOKIE_DAYS * 86400, path="/kiosk",
+                        httponly=True, samesite="Strict",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))

@@ -1,0 +1,45 @@
+"""The kiosk screen's texts in both languages, so the tablet can switch language while offline."""
+from __future__ import annotations
+
+from flask_babel import _, force_locale
+
+
+def _texts() -> dict[str, str]:
+    return {
+        "welcome": _("Xin mời Ông/Bà đánh giá sự phục vụ"),
+        "welcome_sub": _("Chỉ mất một phút. Không cần ghi tên."),
+        "start": _("Bắt đầu đánh giá"),
+        "language": _("Ngôn ngữ"),
+        "next": _("Tiếp tục"),
+        "back": _("Quay lại"),
+        "send": _("Gửi đánh giá"),
+        "skip": _("Bỏ qua"),
+        "part": _("Phần %(step)s / %(total)s"),
+        "required": _("Vui lòng chọn một câu trả lời."),
+        "other": _("Ý kiến khác (ghi rõ)"),
+        "thanks": _("Cảm ơn Ông/Bà!"),
+        "thanks_sub": _("Đánh giá của Ông/Bà đã được ghi nhận."),
+        "home": _("Về màn hình chính"),
+        "returning": _("Màn hình sẽ tự trở về sau %(n)s giây."),
+        "still_there": _("Ông/Bà vẫn đang đánh giá chứ?"),
+        "still_there_sub": _("Nếu không có thao tác, câu trả lời sẽ được xoá sau %(n)s giây."),
+        "still_there_keep": _("Nếu không có thao tác, màn hình sẽ trở về sau %(n)s giây."),
+        "continue": _("Tôi vẫn đang đánh giá"),
+        "queued": _("%(n)s đánh giá đang chờ gửi"),
+        "offline": _("Mất kết nối mạng — đánh giá vẫn được lưu trên máy và sẽ tự gửi khi có mạng."),
+        "no_questionnaire": _("Máy chưa có bảng hỏi. Vui lòng báo cán bộ."),
+        "not_enrolled": _("Máy này chưa được đăng ký hoặc đã bị thu hồi. Vui lòng báo cán bộ."),
+        "handoff": _("Mời Ông/Bà đánh giá việc giải quyết hồ sơ vừa nhận"),
+        "starting": _("Đang chuẩn bị…"),
+        "none": _("Không trả lời"),
+        "number_hint": _("Nhập số"),
+    }
+
+
+def ui_strings() -> dict[str, dict[str, str]]:
+    """{"vi": {...}, "en": {...}} of every text the kiosk's script shows."""
+    out = {}
+    for lang in ("vi", "en"):
+        with force_locale(lang):
+            out[lang] = _texts()
+    return out
