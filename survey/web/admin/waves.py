@@ -1,1 +1,229 @@
-"""Admin pages: waves (filled by its feature)."""
+"""Admin pages: survey waves — create, review the planned sample, launch, deliver, close; rates and audit."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, Wave
+from survey.services import audit, slips, wave_audit, wave_privacy
+from survey.services import waves as wave_service
+from survey.services import invitations as inv_service
+from survey.services.waves import WaveError, error_message
+from survey.web.admin import bp
+from survey.web.admin.wave_forms import ActionForm, BundleForm, LaunchForm, StratumForm, WaveForm, fill_versions
+from survey.web.auth.access import role_required
+
+PER_PAGE = 25
+STRATA_PER_PAGE = 50
+STRATA_SORTS = {"key": lambda r: r["label"], "n_prev": lambda r: r["s"].population_prev or 0,
+                "n": lambda r: r["s"].population or 0, "pi": lambda r: r["s"].pi,
+                "invitations": lambda r: r["expected"]}
+
+
+def _wave(wave_id: int) -> Wave:
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        abort(404)
+    return wave
+
+
+@bp.route("/waves/")
+@role_required("admin")
+def waves():
+    """Every wave, newest period first, with invitation and response counts."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(select(func.count()).select_from(Wave))
+    rows = db.session.scalars(select(Wave).order_by(Wave.period_start.desc(), Wave.id.desc())
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    ids = [w.id for w in rows]
+    invited = dict(db.session.execute(select(Invitation.wave_id, func.count()).where(Invitation.wave_id.in_(ids))
+                                      .group_by(Invitation.wave_id)).all())
+    answered = dict(db.session.execute(select(Invitation.wave_id, func.count(Response.id))
+                                       .join(Response, Response.invitation_id == Invitation.id)
+                                       .where(Invitation.wave_id.in_(ids)).group_by(Invitation.wave_id)).all())
+    return render_template("admin/waves/list.html", waves=rows, invited=invited, answered=answered,
+                           page=page, per_page=PER_PAGE, total=total)
+
+
+@bp.route("/waves/new", methods=["GET", "POST"])
+@role_required("admin")
+def waves_new():
+    """Create a draft wave; its strata are planned at once from the previous period."""
+    form = WaveForm()
+    fill_versions(form, db.session)
+    if form.validate_on_submit():
+        try:
+            wave = wave_service.create_wave(db.session, **form.design_kwargs(db.session))
+        except WaveError as exc:
+            form.code.errors.append(error_message(str(exc)))
+        else:
+            audit.record(db.session, current_user, "wave.create", "wave", wave.code, design=wave.design)
+            db.session.commit()
+            flash(_("Đã tạo đợt nháp %(code)s. Hãy xem lại mẫu dự kiến trước khi khởi động.", code=wave.code), "success")
+            return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    return render_template("admin/waves/new.html", form=form)
+
+
+def _strata_rows(wave: Wave) -> list[dict]:
+    agencies = dict(db.session.execute(select(Agency.id, Agency.name_vi)).all())
+    sectors = dict(db.session.execute(select(Sector.id, Sector.name_vi)).all())
+    invited = dict(db.session.execute(select(Invitation.stratum_id, func.count()).where(Invitation.wave_id == wave.id)
+                                      .group_by(Invitation.stratum_id)).all())
+    overrides = wave.design.get("overrides", {})
+    rows = []
+    for s in wave.strata:
+        label = " × ".join(x for x in (agencies.get(s.agency_id), sectors.get(s.sector_id)) if x) or s.key
+        expected = s.pi * (s.population_prev or 0)
+        rows.append({"s": s, "label": label, "expected": expected,
+                     "responses": expected * wave.design["response_rate"], "invited": invited.get(s.id, 0),
+                     "override": overrides.get(s.key)})
+    return rows
+
+
+@bp.route("/waves/<int:wave_id>")
+@role_required("admin")
+def waves_show(wave_id: int):
+    """The wave: design, planned sample per stratum (sortable, paged), and the actions of its status."""
+    wave = _wave(wave_id)
+    rows = _strata_rows(wave)
+    sort = request.args.get("sort", "key") if request.args.get("sort") in STRATA_SORTS else "key"
+    desc = request.args.get("desc", 0, type=int) == 1
+    rows.sort(key=STRATA_SORTS[sort], reverse=desc)
+    page = max(request.args.get("page", 1, type=int), 1)
+    totals = {k: sum(r[k] for r in rows) for k in ("expected", "responses", "invited")}
+    totals["n_prev"] = sum(r["s"].population_prev or 0 for r in rows)
+    totals["n"] = sum(r["s"].population or 0 for r in rows)
+    pending = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.wave_id == wave.id, Invitation.status == "issued", Invitation.delivered_at.is_(None)))
+    qv = db.session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+    version_label = f"{qv.questionnaire.title_vi} — {qv.questionnaire.instrument} v{qv.version}" if qv else ""
+    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE],
+                           totals=totals, total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
+                           desc=desc, pending=pending, stratum_form=StratumForm(), launch_form=LaunchForm(),
+                           action_form=ActionForm(), bundle_form=BundleForm(), formats=slips.FORMATS)
+
+
+@bp.route("/waves/<int:wave_id>/stratum", methods=["POST"])
+@role_required("admin")
+def waves_stratum(wave_id: int):
+    """Fix one stratum's π or target responses on a draft wave (or return it to the wave-wide rule)."""
+    wave, form = _wave(wave_id), StratumForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    pi, target = form.values()
+    try:
+        wave_service.set_override(db.session, wave, form.key.data, pi=pi, target_n=target)
+    except WaveError as exc:
+        flash(error_message(str(exc)), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    audit.record(db.session, current_user, "wave.stratum", "wave", wave.code, key=form.key.data, pi=pi, target_n=target)
+    db.session.commit()
+    flash(_("Đã cập nhật tầng %(key)s.", key=form.key.data), "success")
+    return redirect(url_for("admin.waves_show", wave_id=wave.id))
+
+
+def _simple_action(wave_id: int, form_cls, action: str, run, done: str):
+    wave, form = _wave(wave_id), form_cls()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Yêu cầu không hợp lệ."), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    try:
+        details = run(wave)
+    except WaveError as exc:
+        flash(error_message(str(exc)), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    audit.record(db.session, current_user, action, "wave", wave.code, **details)
+    db.session.commit()
+    flash(done % details, "success")
+    return redirect(url_for("admin.waves_show", wave_id=wave.id))
+
+
+@bp.route("/waves/<int:wave_id>/launch", methods=["POST"])
+@role_required("admin")
+def waves_launch(wave_id: int):
+    """Launch: select the period's existing dossiers in one pass (tokens are issued at delivery)."""
+    return _simple_action(wave_id, LaunchForm, "wave.launch",
+                          lambda w: {"invitations": len(wave_service.launch(db.session, w))},
+                          _("Đợt đang chạy: %(invitations)d thư mời mới. Tải gói phiếu in và SMS để phát."))
+
+
+@bp.route("/waves/<int:wave_id>/close", methods=["POST"])
+@role_required("admin")
+def waves_close(wave_id: int):
+    """Close a running wave; open invitations expire."""
+    return _simple_action(wave_id, ActionForm, "wave.close", lambda w: {"expired": wave_service.close(db.session, w)},
+                          _("Đã đóng đợt; %(expired)d thư mời chưa trả lời đã hết hiệu lực."))
+
+
+@bp.route("/waves/<int:wave_id>/purge-contacts", methods=["POST"])
+@role_required("admin")
+def waves_purge(wave_id: int):
+    """Delete the phone numbers of the wave's dossiers."""
+    return _simple_action(wave_id, ActionForm, "wave.purge_contacts",
+                          lambda w: {"deleted": wave_privacy.purge_contacts(db.session, w)},
+                          _("Đã xoá %(deleted)d số điện thoại."))
+
+
+@bp.route("/waves/<int:wave_id>/anonymise", methods=["POST"])
+@role_required("admin")
+def waves_anonymise(wave_id: int):
+    """Cut the invitation–dossier link of a closed wave."""
+    return _simple_action(wave_id, ActionForm, "wave.anonymise",
+                          lambda w: {"unlinked": wave_privacy.anonymise(db.session, w)},
+                          _("Đã cắt liên kết của %(unlinked)d thư mời với hồ sơ."))
+
+
+@bp.route("/waves/<int:wave_id>/bundle", methods=["POST"])
+@role_required("admin")
+def waves_bundle(wave_id: int):
+    """A ZIP of slips, sms.csv and links.csv for the invitations nobody has received yet (tokens issued now)."""
+    wave, form = _wave(wave_id), BundleForm()
+    if not form.validate_on_submit() or wave.status != "launched":
+        flash(_("Chỉ phát thư mời được khi đợt đang chạy."), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    invs = slips.pending_delivery(db.session, wave, reissue=form.reissue.data)
+    if not invs:
+        flash(_("Không còn thư mời nào chưa phát."), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    issued = inv_service.rekey(db.session, invs)
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        slips.write_bundle(tmp, slips.build_items(db.session, issued), form.format.data)
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in sorted(os.listdir(tmp)):
+                zf.write(os.path.join(tmp, name), name)
+    audit.record(db.session, current_user, "wave.bundle", "wave", wave.code, invitations=len(issued),
+                 reissue=bool(form.reissue.data), format=form.format.data)
+    db.session.commit()
+    buf.seek(0)
+    return send_file(buf, mimetype="application/zip", as_attachment=True,
+                     download_name=f"thu-moi-{wave.code}-{form.format.data}.zip")
+
+
+@bp.route("/waves/<int:wave_id>/rates")
+@role_required("admin")
+def waves_rates(wave_id: int):
+    """Response rates per stratum, per service point and per outcome."""
+    wave = _wave(wave_id)
+    labels = {s["s"].key: s["label"] for s in _strata_rows(wave)}
+    tables = {by: wave_audit.response_rates(db.session, wave, by) for by in wave_audit.RATE_GROUPS}
+    return render_template("admin/waves/rates.html", wave=wave, tables=tables, stratum_labels=labels)
+
+
+@bp.route("/waves/<int:wave_id>/audit")
+@role_required("admin")
+def waves_audit(wave_id: int):
+    """Re-derive the sample from the seed and compare it with the stored invitations."""
+    wave = _wave(wave_id)
+    report = wave_audit.audit(db.session, wave)
+    return render_template("admin/waves/audit.html", wave=wave, report=report)
+

@@ -1,0 +1,160 @@
+"""`hailong apikey create|list|revoke` and `hailong import dossiers FILE.csv`."""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from survey.commands import import_cli
+from survey.extensions import db
+from survey.models import SourceSystem
+from survey.services import apikeys, audit, intake, slips
+from survey.services.invitations import Issued
+from survey.services.waves import Selector
+
+apikey_cli = AppGroup("apikey", help="Khoá API cho phần mềm một cửa gửi hồ sơ (intake API).")
+commands = [apikey_cli]
+
+CHUNK = 2000  # records per ingest call: big enough for fast multi-row INSERTs, small enough for memory
+
+
+@apikey_cli.command("create")
+@click.option("--source", "source_code", required=True, help="Mã hệ thống nguồn, ví dụ motcua-hatinh.")
+@click.option("--name", default="", help="Tên hệ thống nguồn (khi tạo mới).")
+def apikey_create(source_code: str, name: str) -> None:
+    """Tạo khoá API cho một hệ thống nguồn (tạo hệ thống nếu chưa có). Khoá chỉ hiện MỘT lần."""
+    source, created = intake.get_or_create_source(db.session, source_code.strip(), name)
+    row, key = apikeys.create_key(db.session, source)
+    audit.record(db.session, "cli", "apikey.create", "api_key", row.prefix, source=source.code)
+    db.session.commit()
+    if created:
+        click.echo(f"Đã tạo hệ thống nguồn {source.code}.")
+    click.echo(f"Khoá API (chỉ hiện lần này, hãy lưu lại ngay): {key}")
+    click.echo(f"Tiền tố để thu hồi: {row.prefix}")
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """Liệt kê các khoá API (tiền tố, hệ thống nguồn, ngày tạo, trạng thái)."""
+    keys = apikeys.list_keys(db.session)
+    if not keys:
+        click.echo("Chưa có khoá API nào. Tạo bằng: hailong apikey create --source MA_NGUON")
+        return
+    click.echo(f"{'tiền tố':<10} {'nguồn':<24} {'tạo lúc (UTC)':<20} trạng thái")
+    for k in keys:
+        state = f"đã thu hồi {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "đang dùng"
+        click.echo(f"{k.prefix:<10} {k.source_system.code:<24} {k.created_at:%Y-%m-%d %H:%M}     {state}")
+
+
+@apikey_cli.command("revoke")
+@click.argument("prefix")
+def apikey_revoke(prefix: str) -> None:
+    """Thu hồi khoá API có tiền tố PREFIX (xem `hailong apikey list`)."""
+    row = apikeys.revoke(db.session, prefix.strip())
+    if row is None:
+        raise click.ClickException(f"Không có khoá API với tiền tố {prefix}.")
+    audit.record(db.session, "cli", "apikey.revoke", "api_key", row.prefix, source=row.source_system.code)
+    db.session.commit()
+    click.echo(f"Đã thu hồi khoá {row.prefix} của {row.source_system.code}.")
+
+
+def _reader(fh, delimiter: str | None):
+    sample = fh.read(4096)
+    fh.seek(0)
+    if delimiter is None:
+        delimiter = ";" if sample.split("\n", 1)[0].count(";") > sample.split("\n", 1)[0].count(",") else ","
+    return csv.DictReader(fh, delimiter=delimiter)
+
+
+@import_cli.command("dossiers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", "source_code", required=True, help="Mã hệ thống nguồn của các hồ sơ (phải có sẵn).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+              help="Ghi mọi dòng bị từ chối cùng lý do vào tệp CSV này.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Thư mục ghi phiếu mời in và tệp SMS cho các hồ sơ được chọn mẫu ngay khi nhập.")
+@click.option("--format", "fmt", type=click.Choice(list(slips.FORMATS)), default="a6", show_default=True,
+              help="Khổ phiếu in.")
+@click.option("--delimiter", default=None, help="Dấu phân cách cột (mặc định: tự nhận , hoặc ;).")
+@click.option("--quiet", is_flag=True, help="Không hiện thanh tiến trình.")
+def import_dossiers(path: str, source_code: str, errors_path: str | None, out_dir: str | None, fmt: str,
+                    delimiter: str | None, quiet: bool) -> None:
+    """Nhập hồ sơ đã giải quyết từ tệp CSV (UTF-8; cột như API: external_id, agency, procedure, sector,
+    service_point, channel, received_at, due_at, completed_at, outcome, phone).
+
+    Dòng hợp lệ được lưu, dòng trùng nguyên vẹn được bỏ qua, dòng lỗi được báo kèm lý do.
+    """
+    source = db.session.execute(select(SourceSystem).where(SourceSystem.code == source_code)).scalar_one_or_none()
+    if source is None:
+        raise click.ClickException(f"Chưa có hệ thống nguồn '{source_code}'. Tạo bằng: hailong apikey create --source {source_code}")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        total = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = _reader(fh, delimiter)
+        missing = [c for c in ("external_id", "agency", "completed_at") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise click.ClickException(f"Tệp thiếu cột: {', '.join(missing)}. Dòng đầu phải là tên cột như API.")
+        counts, rejected, issued = {"stored": 0, "unchanged": 0, "rejected": 0}, [], []
+        maps, selector = intake.CodeMaps.load(db.session), Selector.load(db.session)
+        with click.progressbar(length=total, label="Đang nhập hồ sơ", hidden=quiet, show_pos=True,
+                               show_eta=True) as bar:
+            chunk, line_of = [], []
+            for row in reader:
+                chunk.append(row)
+                line_of.append(reader.line_num)
+                if len(chunk) >= CHUNK:
+                    _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, bool(out_dir))
+                    bar.update(len(chunk))
+                    chunk, line_of = [], []
+            if chunk:
+                _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, bool(out_dir))
+                bar.update(len(chunk))
+    written = None
+    if issued and out_dir:  # written before the commit: if the files cannot be written, nothing is stored
+        written = slips.write_bundle(out_dir, slips.build_items(db.session, issued), fmt)
+    audit.record(db.session, "cli", "dossiers.import", "source_system", source.code, file=os.path.basename(path),
+                 **counts, invited=len(issued))
+    db.session.commit()
+    click.echo(f"Đã lưu {counts['stored']}, trùng không đổi {counts['unchanged']}, từ chối {counts['rejected']}; "
+               f"{len(issued)} hồ sơ được chọn mẫu và nhận thư mời.")
+    if written:
+        click.echo(f"Đã ghi {written['slips']} phiếu mời ({', '.join(written['slip_files'])}) và "
+                   f"{written['sms']} tin nhắn (sms.csv) vào {out_dir}.")
+    elif issued:
+        click.echo("Lưu ý: không có --out nên mã mời chưa được phát; dùng `hailong wave slips` / "
+                   "`hailong wave sms-csv` để phát.", err=True)
+    _report_rejections(rejected, errors_path)
+    if counts["rejected"]:
+        sys.exit(1)
+
+
+def _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, deliver) -> None:
+    result = intake.ingest(db.session, source, chunk, maps=maps, selector=selector, deliver=deliver)
+    for r in result.results:
+        counts[r.status] += 1
+        if r.status == "rejected":
+            rejected.append((line_of[r.index], r.external_id, r.errors, chunk[r.index]))
+        for entry in r.invitations:
+            issued.append(Issued(entry["invitation_id"], r.row["id"], entry["token"]))
+
+
+def _report_rejections(rejected: list, errors_path: str | None) -> None:
+    if not rejected:
+        return
+    for line, ext, errors, _row in rejected[:20]:
+        reasons = "; ".join(f"{e['code']}: {e['message']}" for e in errors)
+        click.echo(f"  dòng {line} ({ext or '?'}): {reasons}", err=True)
+    if len(rejected) > 20 and not errors_path:
+        click.echo(f"  ... và {len(rejected) - 20} dòng khác; dùng --errors TỆP.csv để ghi đủ.", err=True)
+    if errors_path:
+        with open(errors_path, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["line", "external_id", "codes", "reasons"])
+            for line, ext, errors, _row in rejected:
+                writer.writerow([line, ext or "", " ".join(e["code"] for e in errors),
+                                 "; ".join(e["message"] for e in errors)])
+        click.echo(f"Đã ghi {len(rejected)} dòng bị từ chối vào {errors_path}.", err=True)
