@@ -1,0 +1,153 @@
+"""Administrators register and revoke kiosks (web and CLI); officers hand results over to the kiosk."""
+from __future__ import annotations
+
+import re
+
+from flask import g
+from sqlalchemy import select
+
+from survey.models import AuditLog, Device, KioskHandoff, User
+from survey.services import devices
+from survey.services.kiosk import handoff_invitation
+
+
+def _sign_in(client, db_session, role, **scope):
+    user = User(username=f"{role}-{len(scope)}-x", password_hash="!", role=role, **scope)
+    db_session.add(user)
+    db_session.commit()
+    with client.session_transaction() as s:
+        s["_user_id"] = str(user.id)
+        s["_fresh"] = True
+    g.pop("_login_user", None)  # requests share the test's app context, where Flask-Login caches the user
+    return user
+
+
+def test_devices_page_is_for_administrators_only(client, kiosk, db_session):
+    assert client.get("/admin/devices").status_code in (302, 401)  # anonymous: sign in first
+    _sign_in(client, db_session, "analyst")
+    assert client.get("/admin/devices").status_code == 403
+
+
+def test_admin_registers_a_device_and_sees_the_code_once_with_qr(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    point = kiosk["reg"]["point"]
+    resp = client.post("/admin/devices", data={"service_point_id": point.id, "label": "Kiosk quầy 7"})
+    assert resp.status_code == 302
+    page = client.get(resp.headers["Location"])
+    body = page.get_data(as_text=True)
+    code = re.search(r"<code>([A-Z0-9-]+)</code>", body).group(1)
+    assert "<svg" in body and "/kiosk/enrol?code=" + code.replace("-", "") in body
+    device = db_session.scalar(select(Device).where(Device.label == "Kiosk quầy 7"))
+    assert devices.enrol(db_session, code)[0].id == device.id
+    # Shown once: reloading the page does not show it again.
+    assert "<svg" not in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert db_session.scalar(select(AuditLog).where(AuditLog.action == "device.create",
+                                                    AuditLog.target_id == str(device.id))) is not None
+
+
+def test_devices_page_lists_last_seen_and_queue(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    devices.heartbeat(kiosk["device"], 4)
+    db_session.commit()
+    body = client.get("/admin/devices").get_data(as_text=True)
+    row = body.split(f'data-device="{kiosk["device"].id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Đang hoạt động" in row and '<td class="num">4</td>' in row
+    assert kiosk["device"].last_seen_at.strftime("%d/%m/%Y") in row
+
+
+def test_invalid_device_form_is_explained(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    resp = client.post("/admin/devices", data={"service_point_id": kiosk["reg"]["point"].id, "label": ""})
+    assert resp.status_code == 422 and "error-text" in resp.get_data(as_text=True)
+
+
+def test_admin_revokes_a_device(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    device = kiosk["device"]
+    assert client.post(f"/admin/devices/{device.id}/revoke").status_code == 302
+    db_session.refresh(device)
+    assert device.active is False and device.secret_hash is None
+    assert client.post("/kiosk/api/heartbeat", json={}, headers=kiosk["headers"]).status_code == 401
+
+
+def test_cli_enrol_prints_a_working_code(runner, kiosk, db_session):
+    result = runner.invoke(args=["device", "enrol", "--service-point", kiosk["reg"]["point"].code,
+                                 "--label", "Kiosk CLI"])
+    assert result.exit_code == 0, result.output
+    code = re.search(r"một lần\): ([A-Z0-9-]+)", result.output).group(1)
+    assert "/kiosk/enrol?code=" in result.output
+    device, credential = devices.enrol(db_session, code)
+    assert device.label == "Kiosk CLI" and credential
+    listing = runner.invoke(args=["device", "list"])
+    assert "Kiosk CLI" in listing.output and listing.exit_code == 0
+    assert runner.invoke(args=["device", "revoke", str(device.id)]).exit_code == 0
+    assert db_session.scalar(select(AuditLog).where(AuditLog.action == "device.revoke", AuditLog.actor == "cli"))
+
+
+def test_cli_refuses_an_unknown_service_point(runner, kiosk):
+    result = runner.invoke(args=["device", "enrol", "--service-point", "NOPE"])
+    assert result.exit_code != 0 and "NOPE" in result.output
+    assert "--service-point" in runner.invoke(args=["device", "enrol", "--help"]).output
+
+
+def test_officer_sees_own_counter_and_hands_off(client, kiosk, db_session):
+    point = kiosk["reg"]["point"]
+    _sign_in(client, db_session, "officer", service_point_id=point.id)
+    page = client.get("/kiosk/handoff").get_data(as_text=True)
+    assert kiosk["inv"].dossier.external_id in page
+    resp = client.post("/kiosk/handoff", data={"invitation_id": kiosk["inv"].id})
+    assert resp.status_code == 302
+    handoff = db_session.scalar(select(KioskHandoff).where(KioskHandoff.invitation_id == kiosk["inv"].id))
+    assert handoff is not None and handoff.service_point_id == point.id and handoff.consumed_at is None
+    assert "Đang chờ người dân" in client.get("/kiosk/handoff").get_data(as_text=True)
+    start = client.post("/kiosk/api/start", headers=kiosk["headers"]).json
+    assert start["mode"] == "kiosk"
+
+
+def test_officer_cannot_hand_off_another_counters_invitation(client, kiosk, db_session):
+    from tests.respond.factories import add_registry
+
+    other = add_registry(db_session)["point"]
+    _sign_in(client, db_session, "officer", service_point_id=other.id)
+    assert kiosk["inv"].dossier.external_id not in client.get("/kiosk/handoff").get_data(as_text=True)
+    assert client.post("/kiosk/handoff", data={"invitation_id": kiosk["inv"].id}).status_code == 404
+
+
+def test_officer_search_and_cancel(client, kiosk, db_session):
+    point = kiosk["reg"]["point"]
+    _sign_in(client, db_session, "officer", service_point_id=point.id)
+    ext = kiosk["inv"].dossier.external_id
+    assert ext in client.get("/kiosk/handoff?q=" + ext[:6]).get_data(as_text=True)
+    assert "Không có hồ sơ nào khớp" in client.get("/kiosk/handoff?q=zzzz-none").get_data(as_text=True)
+    handoff = handoff_invitation(db_session, kiosk["inv"], point.id)
+    db_session.commit()
+    assert client.post("/kiosk/handoff/cancel", data={"handoff_id": handoff.id}).status_code == 302
+    assert client.post("/kiosk/api/start", headers=kiosk["headers"]).json == {"mode": "walkup"}
+
+
+def test_handoff_page_refuses_analysts_and_needs_csrf(client, kiosk, db_session, csrf_enabled):
+    _sign_in(client, db_session, "officer", service_point_id=kiosk["reg"]["point"].id)
+    assert client.post("/kiosk/handoff", data={"invitation_id": kiosk["inv"].id}).status_code == 400
+    with client.session_transaction() as s:
+        s.clear()
+    _sign_in(client, db_session, "analyst")
+    assert client.get("/kiosk/handoff").status_code == 403
+
+
+def test_stale_handoff_is_not_given_to_a_later_citizen(client, kiosk, db_session):
+    from datetime import timedelta
+
+    handoff = handoff_invitation(db_session, kiosk["inv"], kiosk["reg"]["point"].id)
+    handoff.created_at -= timedelta(minutes=16)
+    db_session.commit()
+    assert client.post("/kiosk/api/start", headers=kiosk["headers"]).json == {"mode": "walkup"}
+
+
+def test_answered_invitation_cannot_be_handed_off(kiosk, db_session):
+    import pytest
+
+    from survey.services.kiosk import HandoffError
+
+    kiosk["inv"].status = "completed"
+    with pytest.raises(HandoffError):
+        handoff_invitation(db_session, kiosk["inv"], kiosk["reg"]["point"].id)
