@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from survey.config import load_config
 from survey.extensions import babel, csrf, db, login_manager, migrate
@@ -21,10 +21,12 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    arg = request.args.get("lang") if request else None
+    arg = request.args.get("lang")
     if arg in languages:
         return arg
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -92,3 +92,10 @@ def test_demo_secret_key_is_stable_across_app_instances(tmp_path, monkeypatch):
     second = load_config(str(tmp_path))["SECRET_KEY"]
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_gettext_outside_a_request_uses_the_default_language(app):
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Không tìm thấy trang") == "Không tìm thấy trang"
