@@ -10,7 +10,8 @@ from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint, Tar
 from survey.models.registry import service_point_agencies
 from survey.services.demo import DemoContext
 from survey.services.demo_steps import registry as step
-from survey.services.registry import import_registry, set_target
+from survey.services.registry import import_registry
+from survey.services.targets import set_target
 
 DISTRICT_UNITS = {
     "Ủy ban nhân dân thành phố Hà Tĩnh", "Ủy ban nhân dân thị xã Hồng Lĩnh", "Ủy ban nhân dân thị xã Kỳ Anh",

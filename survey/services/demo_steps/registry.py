@@ -22,7 +22,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from survey.models import Agency, Procedure, Sector, ServicePoint, Target
-from survey.services.registry import ImportReport, import_registry, read_rows, set_target
+from survey.services.registry import ImportReport, import_registry, read_rows
+from survey.services.targets import set_target
 
 DEMO_REGISTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                              "demo_data", "ha_tinh_registry.csv")
