@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import scoped_session, sessionmaker
 
-from survey.extensions import db
 
 MINI = """\
 instrument: mini
@@ -60,26 +58,3 @@ def write(tmp_path):
         path.write_text(text, encoding="utf-8")
         return str(path)
     return _write
-
-
-@pytest.fixture
-def db_session(app):
-    """Like tests/conftest.py's fixture, but with a plain SQLAlchemy session bound to the test's connection.
-
-    Flask-SQLAlchemy's Session.get_bind() returns the app's engine for every mapped table (its metadata
-    carries a bind_key), ignoring the `bind` given to the session, so the shared fixture's commits (CLI
-    commands, views) reach the database for real and leak into later tests. A plain Session honours `bind`.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
