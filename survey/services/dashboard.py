@@ -53,6 +53,11 @@ class TargetRef:
     scope: str
     label: str
     sector_code: str = ""
+    label_en: str = ""
+
+    def label_in(self, lang: str) -> str:
+        """The label in `lang` (English when known, else the Vietnamese one)."""
+        return self.label_en if lang == "en" and self.label_en else self.label
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,8 @@ def _pick(rows: list, year: int) -> list:
 
 
 def _ref(t: Target) -> TargetRef:
-    return TargetRef(t.value, t.year, t.scope, t.label_vi or _default_label(t), t.sector_code)
+    return TargetRef(t.value, t.year, t.scope, t.label_vi or _default_label(t), t.sector_code,
+                     t.label_en or "Target %d" % t.year)
 
 
 def applicable_targets(session: Session, year: int, scope: str = "tthc", sector_code: str = "") -> list[TargetRef]:

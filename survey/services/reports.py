@@ -84,9 +84,10 @@ def _target(data: ReportData, t) -> str:
     return L.num(t.value, lang=data.lang) if t else "—"
 
 
-def _target_label(t) -> str:
-    """A target's label with its year (unless the label already says it)."""
-    return t.label if str(t.year) in t.label else _("%(label)s, mục tiêu năm %(year)d", label=t.label, year=t.year)
+def _target_label(t, lang: str) -> str:
+    """A target's label in the report's language, with its year (unless the label already says it)."""
+    label = t.label_in(lang)
+    return label if str(t.year) in label else _("%(label)s, mục tiêu năm %(year)d", label=label, year=t.year)
 
 
 def _cell_table(data: ReportData, cells: list, kind: str, st: dict, header: str):
@@ -114,7 +115,7 @@ def _summary(data: ReportData, st: dict) -> list:
                      "tính trên %(n)s người trả lời.", value=L.num(h.value, lang=lang), ci=_ci(data, h.est),
                      n=L.integer(ov.respondents, lang)), st["body"]))
     for t, status in ov.target_status:
-        out.append(L.p("• " + _("%(label)s — %(value)s %%: %(status)s.", label=_target_label(t),
+        out.append(L.p("• " + _("%(label)s — %(value)s %%: %(status)s.", label=_target_label(t, lang),
                                 value=L.num(t.value, lang=lang), status=_status_word(status).lower()),
                        st["bullet"]))
     weak = [c for c in ov.sectors if c.status == "below"]
@@ -193,7 +194,7 @@ def _results(data: ReportData, st: dict) -> list:
     out.append(L.gap())
     out.append(L.figure(figures.forest(ov.sectors, [], title=_("Chỉ số hài lòng theo lĩnh vực")), 0.9))
     out += [PageBreak(), L.p(_("5. Xếp hạng cơ quan"), st["h1"])]
-    out.append(L.p(_("Mục tiêu áp dụng: %(label)s.", label=_target_label(ov.headline.target))
+    out.append(L.p(_("Mục tiêu áp dụng: %(label)s.", label=_target_label(ov.headline.target, lang))
                    if ov.headline.target else "", st["small"]))
     out.append(_cell_table(data, [c for c in ov.agencies if c.status != "small"], "agency", st, _("Cơ quan")))
     out += _small_list(data, ov.agencies, "agency", st)

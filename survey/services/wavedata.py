@@ -47,6 +47,8 @@ class WaveFrame:
         """SIPAS indices (percent) for the whole frame or by groups; rows outside `mask` are out of the domain."""
         if self.design is None:
             return {} if by is not None else None
+        if mask is not None and not mask.any():  # an empty domain: nothing to estimate
+            return {} if by is not None else None
         if mask is not None:
             labels = np.array(by if by is not None else [1] * self.n, dtype=object)
             labels = np.where(mask, labels, None)

@@ -1,0 +1,141 @@
+"""`hailong report` (the PDF for the People's Committee) and `hailong export` (index tables, microdata, codebook)."""
+from __future__ import annotations
+
+import os
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Agency, Wave
+from survey.services import audit
+
+export_cli = AppGroup("export", help="Xuất bảng chỉ số (CSV, XLSX), vi dữ liệu ẩn danh (CSV, SPSS .sav) và codebook.")
+
+
+def _wave(code: str) -> Wave:
+    wave = db.session.scalar(select(Wave).where(Wave.code == code))
+    if wave is None:
+        codes = ", ".join(db.session.scalars(select(Wave.code).order_by(Wave.period_start)).all()) or "—"
+        raise click.ClickException(f"Không có đợt khảo sát mã {code!r}. Các đợt hiện có: {codes}")
+    if wave.status == "draft":
+        raise click.ClickException(f"Đợt {code} chưa khởi động: chưa có số liệu để báo cáo.")
+    return wave
+
+
+def _scope(agency_code: str | None):
+    """(visible agency ids, agency) for --agency, or (None, None) for the whole province."""
+    if not agency_code:
+        return None, None
+    from survey.web.auth.access import agency_subtree_ids
+
+    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise click.ClickException(f"Không tìm thấy cơ quan có mã {agency_code!r}.")
+    return agency_subtree_ids(db.session, agency.id), agency
+
+
+def _write(path: str, body: bytes) -> None:
+    """Write to a temporary file then rename, so a failure never leaves a half-written file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise click.ClickException(f"Thư mục {folder} không tồn tại.")
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(body)
+    os.replace(tmp, path)
+
+
+@click.command("report")
+@click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát, ví dụ DEMO-2025-Q3.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Tệp PDF sẽ ghi ra.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Ngôn ngữ của báo cáo (tiếng Việt mặc định; en = tiếng Anh).")
+@click.option("--agency", "agency_code",
+              help="Chỉ báo cáo một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
+@with_appcontext
+def report_command(wave_code, out, lang, agency_code):
+    """Lập báo cáo PDF kết quả khảo sát của một đợt cho UBND tỉnh (in ra thời gian lập)."""
+    from survey.services.reports import report
+
+    wave = _wave(wave_code)
+    visible, agency = _scope(agency_code)
+    click.echo(f"Đang lập báo cáo đợt {wave.code} ({lang})…")
+    started = time.perf_counter()
+    pdf = report(db.session, wave, lang, visible=visible, min_n=current_app.config["MIN_CELL_ANSWERS"],
+                 province=current_app.config["PROVINCE_NAME"], scope_agency=agency)
+    _write(out, pdf)
+    elapsed = time.perf_counter() - started
+    audit.record(db.session, "cli", "export.report", "wave", wave.code, lang=lang, agency=agency_code or "")
+    db.session.commit()
+    click.echo(f"Đã ghi {out} ({len(pdf) / 1024:.0f} KB) trong {elapsed:.1f} giây.")
+
+
+@export_cli.command("index")
+@click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv hoặc .xlsx.")
+@click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
+def export_index(wave_code, out, agency_code):
+    """Bảng chỉ số (tổng, yếu tố, tiêu chí, lĩnh vực, cơ quan, điểm phục vụ) với KTC 95 % và đánh giá."""
+    from survey.services import dashboard as dash
+    from survey.services import exports
+
+    fmt = _format(out, ("csv", "xlsx"))
+    wave = _wave(wave_code)
+    visible, _agency = _scope(agency_code)
+    min_n = current_app.config["MIN_CELL_ANSWERS"]
+    rows = exports.index_rows(db.session, wave, dash.Filters(wave.id), visible, min_n)
+    body = exports.to_csv(exports.INDEX_COLUMNS, rows) if fmt == "csv" else \
+        exports.index_xlsx(rows, exports.index_notes(wave, dash.Filters(wave.id), min_n))
+    _finish(out, body, "index", wave, fmt, f"{len(rows)} dòng")
+
+
+@export_cli.command("microdata")
+@click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv hoặc .sav (SPSS).")
+@click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
+def export_microdata(wave_code, out, agency_code):
+    """Vi dữ liệu ẩn danh: trọng số cuối, tầng, PSU, fpc và các câu trả lời mã hoá (không có văn bản tự do)."""
+    from survey.services import exports
+
+    fmt = _format(out, ("csv", "sav"))
+    wave = _wave(wave_code)
+    visible, _agency = _scope(agency_code)
+    variables, rows = exports.microdata(db.session, wave, visible)
+    body = exports.to_csv([v.name for v in variables], rows) if fmt == "csv" else \
+        exports.microdata_sav(variables, rows, wave.code)
+    _finish(out, body, "microdata", wave, fmt, f"{len(rows)} người trả lời, {len(variables)} biến")
+
+
+@export_cli.command("codebook")
+@click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv, .md hoặc .html.")
+def export_codebook(wave_code, out):
+    """Sổ tay biến (codebook) của vi dữ liệu: tên biến, nhãn, giá trị, ghi chú về quyền riêng tư."""
+    from survey.services import exports
+
+    fmt = _format(out, ("csv", "md", "html"))
+    wave = _wave(wave_code)
+    variables = exports.variables(exports.version_content(db.session, wave))
+    _finish(out, exports.codebook(variables, fmt, "Codebook — " + wave.name), "codebook", wave, fmt,
+            f"{len(variables)} biến")
+
+
+def _format(out: str, allowed: tuple) -> str:
+    fmt = os.path.splitext(out)[1].lower().lstrip(".")
+    if fmt not in allowed:
+        raise click.ClickException("Đuôi tệp phải là một trong: " + ", ".join("." + a for a in allowed))
+    return fmt
+
+
+def _finish(out: str, body: bytes, kind: str, wave: Wave, fmt: str, what: str) -> None:
+    _write(out, body)
+    audit.record(db.session, "cli", "export." + kind, "wave", wave.code, format=fmt)
+    db.session.commit()
+    click.echo(f"Đã ghi {out}: {what}.")
+
+
+commands = [report_command, export_cli]
