@@ -59,7 +59,7 @@ def test_creating_a_wave_from_the_form_plans_it_and_is_audit_logged(client, admi
     assert (wave.design["margin"], wave.design["response_rate"]) == (0.1, 0.5)
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     # N_prev = 200 → n = 200/3 = 66.7 → 67 → 134 invitations → π = 67 %
-    assert "Cơ quan AG1 × Lĩnh vực land" in page and "67.0 %" in page and "134" in page
+    assert "Cơ quan AG1 × Lĩnh vực land" in page and "67,0&nbsp;%" in page and "134" in page
     assert db_session.scalar(select(AuditLog.action)) == "wave.create"
 
 

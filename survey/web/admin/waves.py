@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import date
 import tempfile
 import zipfile
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -26,6 +28,12 @@ STRATA_PER_PAGE = 50
 STRATA_SORTS = {"key": lambda r: r["label"], "n_prev": lambda r: r["s"].population_prev or 0,
                 "n": lambda r: r["s"].population or 0, "pi": lambda r: r["s"].pi,
                 "invitations": lambda r: r["expected"]}
+
+
+@bp.app_template_filter("wave_number")
+def wave_number(value: float, digits: int = 1) -> str:
+    """A number with `digits` decimals in the reader's locale (85,4 in Vietnamese, 85.4 in English)."""
+    return format_decimal(value, format="0." + "0" * digits if digits else "0")
 
 
 def _wave(wave_id: int) -> Wave:
@@ -105,7 +113,8 @@ def waves_show(wave_id: int):
         Invitation.wave_id == wave.id, Invitation.status == "issued", Invitation.delivered_at.is_(None)))
     qv = db.session.get(QuestionnaireVersion, wave.questionnaire_version_id)
     version_label = f"{qv.questionnaire.title_vi} — {qv.questionnaire.instrument} v{qv.version}" if qv else ""
-    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE],
+    previous = [date.fromisoformat(x) for x in wave.design["previous_period"]]
+    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, previous=previous, rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE],
                            totals=totals, total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
                            desc=desc, pending=pending, stratum_form=StratumForm(), launch_form=LaunchForm(),
                            action_form=ActionForm(), bundle_form=BundleForm(), formats=slips.FORMATS)

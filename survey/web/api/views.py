@@ -1,6 +1,8 @@
 """Intake API: POST /dossiers (batches), the OpenAPI description, and per-invitation QR codes and slips."""
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,6 +23,13 @@ def _error(code: int, name: str, message: str, **headers) -> tuple[Response, int
     resp = jsonify(error=name, code=code, message=message)
     resp.headers.update(headers)
     return resp, code
+
+
+def _json(body: dict) -> Response:
+    """A JSON answer in readable UTF-8 (Vietnamese messages unescaped), never cached: it may carry tokens."""
+    resp = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _presented_key() -> str | None:
@@ -84,9 +93,7 @@ def post_dossiers():
                      "warnings": r.warnings, "invitations": [_invitation_entry(e) for e in r.invitations]}
                     for r in result.results],
     }
-    resp = jsonify(body)
-    resp.headers["Cache-Control"] = "no-store"  # answers may carry invitation tokens
-    return resp
+    return _json(body)
 
 
 @bp.post("/invitations/reissue")
@@ -110,9 +117,7 @@ def reissue_invitation():
     entries = [{"wave": waves[i.invitation_id], "token": i.token, "kiosk_handoff": False,
                 "expires_at": next(inv.expires_at for inv in invs if inv.id == i.invitation_id)} for i in issued]
     db.session.commit()
-    resp = jsonify({"external_id": external_id.strip(), "invitations": [_invitation_entry(e) for e in entries]})
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return _json({"external_id": external_id.strip(), "invitations": [_invitation_entry(e) for e in entries]})
 
 
 @bp.get("/openapi.json")
