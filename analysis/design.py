@@ -92,7 +92,10 @@ class Design:
         Earlier calibration steps are dropped from the variance (trim first, then calibrate,
         to keep both the bounds and the calibration totals).
         """
-        return self._derive(calib.trim_weights(self._w, lower, upper, strict), ())
+        trimmed = calib.trim_weights(self._w, lower, upper, strict)
+        if np.array_equal(trimmed, self._w):  # nothing outside the bounds: unchanged (as R)
+            return self
+        return self._derive(trimmed, ())
 
     # -- properties -----------------------------------------------------------------------
     @property

@@ -49,6 +49,16 @@ class IndexSums:
         """Number of units U."""
         return int(self.satisfied.shape[1])
 
+    def aggregate(self, units: Any) -> "IndexSums":
+        """Sum units into coarser units (codes 0…V−1 per current unit), e.g. rows → PSU × cell."""
+        codes = np.asarray(units, dtype=np.int64).reshape(-1)
+        if codes.shape[0] != self.n_units or (codes < 0).any():
+            raise ValueError("aggregate: give one non-negative unit code per current unit")
+        size = int(codes.max()) + 1 if codes.size else 0
+        out = [np.stack([np.bincount(codes, weights=M[j], minlength=size) for j in range(M.shape[0])])
+               if M.shape[0] else np.zeros((0, size)) for M in (self.satisfied, self.valid, self.count)]
+        return IndexSums(*out)
+
 
 @dataclass(frozen=True)
 class IndexResult:
@@ -98,31 +108,27 @@ class Structure:
 
 def index_sums(weights: Any, answers: Any, satisfied: Iterable = (4, 5),
                valid: Iterable | None = (1, 2, 3, 4, 5)) -> IndexSums:
-    """Row-level sums (each row its own unit) from an n × J array of scale codes (NaN = none)."""
+    """Row-level sums (each row its own unit) from an n × J array of scale codes (NaN = none).
+
+    `weights` are the weights the design is built with (its base weights)."""
     w = np.asarray(weights, dtype=float).reshape(-1)
-    a = np.asarray(answers, dtype=float)
-    if a.ndim != 2 or a.shape[0] != w.shape[0]:
-        raise ValueError("answers must be an n × J array with one row per weight (%d)" % w.shape[0])
-    at = np.ascontiguousarray(a.T)  # (J, n): each item contiguous in memory
-    answered = ~np.isnan(at)
-    sat_codes = np.asarray(list(satisfied), dtype=float)
-    if valid is not None:
-        valid_codes = np.asarray(list(valid), dtype=float)
-        ok = np.isin(at, valid_codes) | ~answered
-        if not ok.all():
-            bad = np.unique(at[~ok])[:10]
-            raise ValueError("answers contain codes outside the scale %s: %s"
-                             % (valid_codes.astype(int).tolist(), bad.tolist()))
-    is_sat = np.isin(at, sat_codes)
-    pos = w > 0
-    return IndexSums(satisfied=np.multiply(is_sat, w), valid=np.multiply(answered, w),
-                     count=(answered & pos).astype(np.int32))
+    a = np.asarray(answers)
+    if a.ndim != 2:
+        raise ValueError("answers must be an n × J array (one column per item)")
+    source = AnswerSource(w, a, list(range(a.shape[1])), satisfied, valid)
+    S, V, C = source.block(0, w.shape[0])
+    return IndexSums(satisfied=S, valid=V, count=C)
 
 
 def satisfaction_index(d: Design, answers: Any, structure: Mapping, by: Any = None,
                        method: str = "logit", level: float = 0.95,
                        satisfied: Iterable = (4, 5), valid: Iterable | None = (1, 2, 3, 4, 5)):
-    """SIPAS indices of a design's rows: an IndexResult, or {group: IndexResult} with by=."""
+    """SIPAS indices of a design's rows: an IndexResult, or {group: IndexResult} with by=.
+
+    `satisfied` / `valid`: the codes that count as satisfied / as an answer on the scale, for
+    every column, or one list per answer column.  Codes outside `valid` raise ValueError
+    (valid=None accepts any non-NaN code).  `method`: the interval (see analysis.ci).
+    """
     return index_table_answers(d, answers, structure, {"_": by}, method, level, satisfied,
                                valid)["_"]
 

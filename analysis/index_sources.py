@@ -24,8 +24,8 @@ class AnswerSource:
             raise ValueError("answers must be numeric scale codes (NaN = no answer)")
         self.w, self.a, self.cols = weights, a, list(columns)
         self.n, self.J = weights.shape[0], len(self.cols)
-        self.sat = np.asarray(sorted(set(satisfied)), dtype=float)
-        self.valid = None if valid is None else np.asarray(sorted(set(valid)), dtype=float)
+        self.sat = _codes(satisfied, self.cols, a.shape[1], "satisfied")
+        self.valid = None if valid is None else _codes(valid, self.cols, a.shape[1], "valid")
         self.all_cols = self.cols == list(range(a.shape[1]))
 
     def block(self, start: int, stop: int) -> tuple:
@@ -35,16 +35,37 @@ class AnswerSource:
         at = np.ascontiguousarray(a.T, dtype=float)
         answered = ~np.isnan(at)
         if self.valid is not None:
-            ok = np.isin(at, self.valid) | ~answered
+            ok = _isin(at, self.valid) | ~answered
             if not ok.all():
-                bad = np.unique(at[~ok])[:10]
-                raise ValueError("answers contain codes outside the scale %s: %s"
-                                 % (self.valid.astype(int).tolist(), bad.tolist()))
+                k = int(np.flatnonzero(~ok.all(axis=1))[0])
+                bad = np.unique(at[k][~ok[k]])[:10]
+                codes = self.valid if isinstance(self.valid, np.ndarray) else self.valid[k]
+                raise ValueError("answers in column %d contain codes outside the scale %s: %s"
+                                 % (self.cols[k], codes.astype(int).tolist(), bad.tolist()))
         w = self.w[start:stop]
-        S = np.isin(at, self.sat) * w
+        S = _isin(at, self.sat) * w
         V = answered * w
         C = (answered & (w > 0)).astype(float)
         return S, V, C
+
+
+def _codes(spec: Iterable, cols: list, n_columns: int, name: str):
+    """One code array for every column, or a list (one per used column) when given per column."""
+    spec = list(spec)
+    if spec and all(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in spec):
+        if len(spec) != n_columns:
+            raise ValueError("%s: give one code list per answer column (%d), got %d"
+                             % (name, n_columns, len(spec)))
+        return [np.asarray(sorted(set(spec[c])), dtype=float) for c in cols]
+    return np.asarray(sorted(set(spec)), dtype=float)
+
+
+def _isin(at: np.ndarray, codes) -> np.ndarray:
+    """Membership of a (J, m) block in shared codes or in per-row codes."""
+    if isinstance(codes, np.ndarray):
+        return np.isin(at, codes)
+    return np.stack([np.isin(at[k], codes[k]) for k in range(at.shape[0])]) if at.shape[0] \
+        else np.zeros(at.shape, dtype=bool)
 
 
 class SumsSource:
