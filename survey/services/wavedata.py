@@ -49,12 +49,15 @@ class WaveFrame:
             return {} if by is not None else None
         if mask is not None and not mask.any():  # an empty domain: nothing to estimate
             return {} if by is not None else None
+        if mask is None and by is None:
+            return satisfaction_index(self.design, self.answers, self.structure)
+        labels = np.array(by if by is not None else [1] * self.n, dtype=object)
         if mask is not None:
-            labels = np.array(by if by is not None else [1] * self.n, dtype=object)
             labels = np.where(mask, labels, None)
-            out = satisfaction_index(self.design, self.answers, self.structure, by=labels)
-            return out if by is not None else out.get(1)
-        return satisfaction_index(self.design, self.answers, self.structure, by=by)
+        if all(v is None for v in labels.tolist()):  # no row has a group: every group is empty
+            return {} if by is not None else None
+        out = satisfaction_index(self.design, self.answers, self.structure, by=labels)
+        return out if by is not None else out.get(1)
 
 
 def index_labels(content: dict) -> dict:

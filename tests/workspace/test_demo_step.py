@@ -1,0 +1,63 @@
+"""The workspace demo step: demo sign-ins, closed past waves where land and construction lag; idempotent."""
+from __future__ import annotations
+
+import os
+
+from survey import QUESTIONNAIRE_DIR
+from survey.models import Agency, Response, Sector, ServicePoint, Target, User, Wave
+from survey.services import dashboard as dash
+from survey.services.demo import DemoContext
+from survey.services.demo_steps import workspace
+from survey.services.questionnaires import load_file
+from survey.services.users import verify_password
+
+
+def _registry(s):
+    prov = Agency(code="P", name_vi="Ủy ban nhân dân tỉnh", level="province")
+    s.add(prov)
+    s.flush()
+    for code, name in (("D-TNMT", "Sở Tài nguyên và Môi trường"), ("D-XD", "Sở Xây dựng"), ("D-TP", "Sở Tư pháp")):
+        s.add(Agency(code=code, name_vi=name, level="department", parent_id=prov.id))
+    s.add(Agency(code="H1", name_vi="Ủy ban nhân dân huyện Một", level="district", parent_id=prov.id))
+    for code in ("land", "construction", "civil_status", "justice", "business"):
+        s.add(Sector(code=code, name_vi=code))
+    s.add(ServicePoint(code="C", name_vi="Trung tâm", kind="province_centre", agency_id=prov.id))
+    s.add_all([Target(year=y, scope="tthc_sector", sector_code=c, value=v) for y, v in ((2025, 85), (2030, 90))
+               for c in ("land", "construction")] + [Target(year=2025, scope="tthc", value=90)])
+    s.flush()
+    load_file(s, os.path.join(QUESTIONNAIRE_DIR, "sipas2023-service.yaml"))
+
+
+def test_demo_step_seeds_users_and_closed_waves_idempotently(db_session):
+    _registry(db_session)
+    ctx = DemoContext(session=db_session)
+    workspace.seed(ctx)
+    waves = db_session.query(Wave).filter(Wave.code.like("DEMO-%")).order_by(Wave.period_start).all()
+    assert len(waves) == workspace.WAVES_BACK and all(w.status == "closed" for w in waves)
+    analyst = db_session.query(User).filter_by(username="analyst").one()
+    assert verify_password(analyst, workspace.PASSWORD)
+    viewer = db_session.query(User).filter_by(username="viewer").one()
+    assert viewer.role == "agency_viewer" and viewer.agency.code == "D-TNMT"
+    assert any("analyst" in note and workspace.PASSWORD in note for note in ctx.notes)
+    responses = db_session.query(Response).count()
+    again = DemoContext(session=db_session)
+    workspace.seed(again)
+    assert db_session.query(Response).count() == responses
+    assert db_session.query(User).count() == 4
+
+
+def test_demo_land_and_construction_lag_behind(db_session):
+    _registry(db_session)
+    workspace.seed(DemoContext(session=db_session))
+    latest = dash.default_wave(db_session)
+    ov = dash.overview(db_session, latest, dash.Filters(latest.id), None, 30)
+    by = {c.key: c for c in ov.sectors}
+    assert by["land"].value < 85 and by["construction"].value < 85
+    assert by["civil_status"].value > by["land"].value + 10
+
+
+def test_demo_without_registry_or_questionnaire_explains_itself(db_session):
+    ctx = DemoContext(session=db_session)
+    workspace.seed(ctx)
+    assert db_session.query(Wave).count() == 0
+    assert any("chưa" in note for note in ctx.notes)
