@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import analysis
 from analysis import Estimate
 from survey.models import Agency, Sector, ServicePoint, Target, Wave
 
@@ -79,24 +80,33 @@ class Cell:
         return None if self.est is None or not math.isfinite(self.est.value) else self.est.value
 
 
+def max_rse() -> float:
+    """MAX_CELL_RSE from the app config (0.3 outside an app)."""
+    try:
+        from flask import current_app
+
+        return float(current_app.config.get("MAX_CELL_RSE", 0.3))
+    except RuntimeError:
+        return 0.3
+
+
 def status_of(est: Estimate | None, target: float | None, min_n: int) -> str:
-    """meets / below / nd against `target`; small when too few answers or no interval; '' without target."""
-    if est is None or est.n < min_n or not est.has_interval:
+    """The engine's target status (meets / below / nd) or "small" for a cell the engine flags
+    (too few answers, too high a relative SE, no interval); "" when there is no target."""
+    if est is None or analysis.small_cell(est, min_n, max_rse()).small:
         return "small"
     if target is None:
         return ""
-    if est.ci_low >= target:
-        return "meets"
-    if est.ci_high < target:
-        return "below"
-    return "nd"
+    return {"not_distinguishable": "nd"}.get(analysis.target_status(est, target),
+                                              analysis.target_status(est, target))
 
 
-def rank_cells(cells: list[Cell]) -> list[Cell]:
-    """Sort by index (best first) and number the ranked ones; small cells go last, unranked."""
-    ranked = sorted((c for c in cells if c.status != "small" and c.value is not None), key=lambda c: -c.value)
-    rest = sorted((c for c in cells if c not in ranked), key=lambda c: (c.value is None, -(c.value or 0)))
-    return [replace(c, rank=i + 1) for i, c in enumerate(ranked)] + rest
+def rank_cells(cells: list[Cell], min_n: int = 30) -> list[Cell]:
+    """Ranks from the engine (1 = highest, ties share a rank, small cells unranked), best first;
+    small cells last."""
+    ranks = analysis.rank({i: c.est for i, c in enumerate(cells) if c.est is not None}, min_n, max_rse())
+    ranked = [replace(c, rank=ranks.get(i)) if c.status != "small" else c for i, c in enumerate(cells)]
+    return sorted(ranked, key=lambda c: (c.rank is None, c.rank or 0, -(c.value or 0), c.label))
 
 
 def _pick(rows: list, year: int) -> list:
@@ -244,17 +254,17 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     headline = Cell("all", "", est, est.n if est else 0, main, status_of(est, main.value if main else None, min_n))
     parts, elements, items = _tree_cells(result, frame, main, min_n)
     agency = nm["agency"]
-    agencies = rank_cells(_cells(
+    agencies = rank_cells(min_n=min_n, cells=_cells(
         frame.index(by=frame.agency, mask=mask),
         lambda k: agency[k].name_vi if k in agency else str(k), lambda k: main, min_n,
         lambda k: {"level": agency[k].level, "code": agency[k].code, "parent_id": agency[k].parent_id}
         if k in agency else {}))
     sector = nm["sector"]
-    sectors = rank_cells(_cells(
+    sectors = rank_cells(min_n=min_n, cells=_cells(
         frame.index(by=frame.sector, mask=mask), lambda k: sector[k].name_vi if k in sector else k,
         lambda k: sector_target(session, year, k), min_n))
     point = nm["point"]
-    points = rank_cells(_cells(
+    points = rank_cells(min_n=min_n, cells=_cells(
         frame.index(by=frame.point, mask=mask), lambda k: point[k].name_vi if k in point else str(k),
         lambda k: main, min_n, lambda k: {"agency_id": point[k].agency_id, "kind": point[k].kind}
         if k in point else {}))

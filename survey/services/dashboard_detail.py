@@ -8,8 +8,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import analysis
 from analysis import Estimate
-from analysis.ci import wald
 from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
 from survey.services import dashboard as dash
 from survey.services import wavedata
@@ -55,11 +55,11 @@ def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filt
         subtree = dash.Cell(agency.id, agency.name_vi, e, e.n if e else 0, main, dash.status_of(e, tv, min_n))
     parts, elements, items = dash._tree_cells(result, frame, main, min_n)
     point = nm["point"]
-    points = dash.rank_cells(dash._cells(
+    points = dash.rank_cells(min_n=min_n, cells=dash._cells(
         frame.index(by=frame.point, mask=own), lambda k: point[k].name_vi if k in point else str(k),
         lambda k: main, min_n))
     child_ids = [a.id for a in nm["agency"].values() if a.parent_id == agency.id and a.id in subtree_ids]
-    children = dash.rank_cells(dash._cells(
+    children = dash.rank_cells(min_n=min_n, cells=dash._cells(
         frame.index(by=frame.agency, mask=base & np.isin(frame.agency, child_ids)),
         lambda k: nm["agency"][k].name_vi, lambda k: main, min_n,
         lambda k: {"level": nm["agency"][k].level, "code": nm["agency"][k].code}))
@@ -161,14 +161,10 @@ class TrendPoint:
 
 
 def change(prev: Estimate | None, cur: Estimate | None) -> Estimate | None:
-    """Difference of two independent waves' estimates, se from both, t CI with the smaller df."""
+    """The engine's change between two independent waves (None when either side is undefined)."""
     if prev is None or cur is None or not (math.isfinite(prev.se) and math.isfinite(cur.se)):
         return None
-    diff = cur.value - prev.value
-    se = math.sqrt(prev.se ** 2 + cur.se ** 2)
-    df = min(prev.df, cur.df)
-    lo, hi = wald(np.array([diff]), np.array([se]), np.array([df]))
-    return Estimate(diff, se, float(lo[0]), float(hi[0]), df, min(prev.n, cur.n))
+    return analysis.change(prev, cur)
 
 
 def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int,
@@ -202,19 +198,19 @@ def _full(mask, n: int):
 
 @dataclass(frozen=True)
 class PriorityRow:
-    """An element's performance (its index) and importance for overall satisfaction."""
+    """An element's performance (its index), importance for overall satisfaction and quadrant."""
 
     key: str
     label: str
     performance: Estimate
-    importance: float        # percentage points: P(overall satisfied | element satisfied) − P(… | not)
-    satisfied_share: float   # weighted share of respondents satisfied with the element (percent)
+    importance: Estimate     # design-weighted correlation with overall satisfaction (analysis engine)
+    quadrant: str            # improve | keep | low_priority | overkill
 
 
 def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> list[PriorityRow]:
-    """Importance–performance of each element. Importance is the gap in overall satisfaction (item
-    overall_item, codes 4–5) between respondents satisfied with the element (≥ half of its answered
-    items satisfied) and the others, both shares estimated with the survey design."""
+    """Importance–performance of each element, from the engine: importance is the weighted correlation
+    between the share of the element's items a respondent is satisfied with and satisfaction with the
+    overall question; elements are split into quadrants at the means."""
     frame = wavedata.cached_load(session, wave, visible)
     if frame.design is None or not np.isfinite(frame.overall).any():
         return []
@@ -222,22 +218,11 @@ def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set
     result = frame.index(mask=mask)
     if result is None:
         return []
-    answered = ~np.isnan(frame.answers)
-    sat = np.isin(frame.answers, frame.structure.get("satisfied", [[4, 5]])[0]) & answered
-    y = np.where(np.isnan(frame.overall), np.nan, (frame.overall >= 4).astype(float))
-    rows = []
-    for name, cols in frame.structure["elements"].items():
-        n_ans = answered[:, cols].sum(axis=1)
-        share = np.where(n_ans > 0, sat[:, cols].sum(axis=1) / np.maximum(n_ans, 1), np.nan)
-        group = np.where(np.isnan(share) | ~mask, None, np.where(share >= 0.5, "yes", "no")).astype(object)
-        if {"yes", "no"} - set(group.tolist()):
-            continue
-        by = frame.design.proportion(y, by=group)
-        gap = 100.0 * (by["yes"].value - by["no"].value)
-        w = frame.design.weights
-        ok = group != None  # noqa: E711  (element-wise on an object array)
-        sat_share = 100.0 * float(np.sum(w[ok] * (group[ok] == "yes")) / np.sum(w[ok])) if ok.any() else math.nan
-        perf = result.elements.get(name)
-        if perf is not None and math.isfinite(gap):
-            rows.append(PriorityRow(name, frame.labels.get(name, name), perf, gap, sat_share))
-    return rows
+    answers = np.where(mask[:, None], frame.answers, np.nan)  # outside the domain: no answers
+    overall = np.where(mask, frame.overall, np.nan)
+    importance = analysis.element_importance(frame.design, answers, frame.structure, overall)
+    usable = {k: e for k, e in importance.items() if math.isfinite(e.value) and k in result.elements}
+    quadrants = analysis.priority_quadrant({k: e.value for k, e in usable.items()},
+                                           {k: result.elements[k].value for k in usable})
+    return [PriorityRow(k, frame.labels.get(k, k), result.elements[k], e, quadrants[k] or "")
+            for k, e in usable.items()]

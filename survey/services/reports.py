@@ -135,12 +135,7 @@ def _summary(data: ReportData, st: dict) -> list:
 
 
 def _improve(data: ReportData) -> list:
-    rows = data.priorities
-    if not rows:
-        return []
-    mi = statistics.fmean(r.importance for r in rows)
-    mp = statistics.fmean(r.performance.value for r in rows)
-    return sorted((r for r in rows if r.importance >= mi and r.performance.value < mp), key=lambda r: -r.importance)
+    return sorted((r for r in data.priorities if r.quadrant == "improve"), key=lambda r: -r.importance.value)
 
 
 def _method(data: ReportData, st: dict) -> list:
@@ -225,13 +220,13 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
     out = [PageBreak(), L.p(_("7. Ưu tiên cải thiện"), st["h1"])]
     if data.priorities:
         out.append(L.figure(figures.priorities(data.priorities, title=_("Ma trận tầm quan trọng – mức hài lòng")), 0.85))
-        out.append(L.p(_("Mức độ quan trọng: chênh lệch tỷ lệ hài lòng chung giữa người hài lòng và không hài lòng với "
-                         "yếu tố (điểm phần trăm). Yếu tố quan trọng hơn trung bình mà có chỉ số thấp hơn trung bình "
-                         "cần ưu tiên cải thiện."), st["small"]))
+        out.append(L.p(_("Mức độ quan trọng: hệ số tương quan (có trọng số) giữa mức hài lòng của người trả lời với "
+                         "yếu tố và sự hài lòng chung. Yếu tố quan trọng hơn trung bình mà có chỉ số thấp hơn trung "
+                         "bình cần ưu tiên cải thiện."), st["small"]))
         for r in _improve(data):
-            out.append(L.p("• " + _("%(name)s: chỉ số %(value)s %%, mức độ quan trọng %(imp)s điểm.",
+            out.append(L.p("• " + _("%(name)s: chỉ số %(value)s %%, mức độ quan trọng (tương quan) %(imp)s.",
                                     name=data.names["tree"].get(r.key, r.label),
-                                    value=L.num(r.performance.value, lang=lang), imp=L.num(r.importance, lang=lang)),
+                                    value=L.num(r.performance.value, lang=lang), imp=L.num(r.importance.value, 2, lang)),
                            st["bullet"]))
         weakest = sorted((c for c in data.ov.items if c.value is not None), key=lambda c: c.value)[:3]
         if weakest:

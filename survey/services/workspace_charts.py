@@ -61,9 +61,9 @@ def trends(data: dict, sector_names: dict, title: str = ""):
 
 def priorities(rows: list, title: str = ""):
     """Importance–performance matrix of the elements."""
-    points = [charts.Priority(r.label, r.importance, r.performance.value) for r in rows]
+    points = [charts.Priority(r.label, r.importance.value, r.performance.value) for r in rows]
     return charts.priority_matrix(
-        points, title=title, xlabel=_("Mức độ quan trọng (điểm % hài lòng chung)"),
+        points, title=title, xlabel=_("Mức độ quan trọng (tương quan với hài lòng chung)"),
         ylabel=_("Chỉ số của yếu tố (%)"),
         quadrants=(_("Ưu tiên cải thiện"), _("Duy trì thế mạnh"), _("Ưu tiên thấp"),
                    _("Có thể giảm bớt nguồn lực")),

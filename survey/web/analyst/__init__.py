@@ -15,6 +15,14 @@ def num1(value) -> str:
     return format_decimal(value, format="0.0")
 
 
+@bp.app_template_filter("num2")
+def num2(value) -> str:
+    """A number with two decimals in the reader's locale (a correlation, say)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return format_decimal(value, format="0.00")
+
+
 @bp.app_template_filter("int_fmt")
 def int_fmt(value) -> str:
     """An integer with the locale's grouping (12.345 in Vietnamese)."""
