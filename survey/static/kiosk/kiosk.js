@@ -194,12 +194,14 @@
     function renderHome() {
       var node = el("section", {class: "screen home"}, [
         el("div", {class: "home-top"}, [el("p", {class: "centre", text: tr(CFG.centre)}), langs]),
-        el("h1", {text: t("welcome")}),
-        el("p", {class: "lead", text: t("welcome_sub")}),
-        el("button", {type: "button", class: "start", id: "start", text: t("start"), onclick: start}),
-        CFG.walkup ? null : el("p", {class: "error-text", text: t("no_questionnaire")}),
-        el("p", {class: "status queue", "data-queue": "", hidden: ""}),
-        el("p", {class: "status offline", "data-offline": "", hidden: "", text: t("offline")}),
+        el("div", {class: "home-main"}, [
+          el("h1", {text: t("welcome")}),
+          el("p", {class: "lead", text: t("welcome_sub")}),
+          el("button", {type: "button", class: "start", id: "start", text: t("start"), onclick: start}),
+          CFG.walkup ? null : el("p", {class: "error-text", text: t("no_questionnaire")}),
+          el("p", {class: "status queue", "data-queue": "", hidden: ""}),
+          el("p", {class: "status offline", "data-offline": "", hidden: "", text: t("offline")}),
+        ]),
       ]);
       langs.querySelectorAll("button").forEach(function (b) {
         var on = b.getAttribute("lang") === lang;
@@ -268,8 +270,10 @@
 
   function renderQuestion(qn, q, cur, errors) {
     var box = el("fieldset", {class: "q" + (errors[q.code] ? " has-error" : ""), "data-code": q.code}, [
-      el("legend", {class: "q-text", text: tr(q.text) + (q.required ? " *" : "")}),
+      el("legend", {class: "q-text", text: tr(q.text)}),
       q.help ? el("p", {class: "q-help", text: tr(q.help)}) : null,
+      q.type === "scale" && (qn.scales[q.scale] || {}).faces ? el("p", {class: "q-help", text: t("tap_face")}) : null,
+      q.type === "multiple" ? el("p", {class: "q-help", text: t("several")}) : null,
       errors[q.code] ? el("p", {class: "error-text", role: "alert", text: errors[q.code]}) : null,
     ]);
     var value = session.answers[q.code];

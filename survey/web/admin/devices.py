@@ -24,7 +24,7 @@ SESSION_KEY = "device_code"  # the fresh code survives one redirect, then is for
 class DeviceForm(FlaskForm):
     """A new kiosk: where it stands and a label staff recognise."""
 
-    service_point_id = SelectField(_l("Điểm phục vụ"), coerce=int, validators=[DataRequired()])
+    service_point_id = SelectField(_l("Điểm phục vụ đặt máy"), coerce=int, validators=[DataRequired()])
     label = StringField(_l("Tên máy"), validators=[DataRequired(), Length(max=120)],
                         render_kw={"placeholder": _l("ví dụ: Kiosk quầy 3")})
 

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 from flask import g, jsonify, request
 from flask_babel import _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from survey.extensions import csrf, db
-from survey.models import KioskHandoff, QuestionnaireVersion
+from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
 from survey.services import devices, responses
 from survey.services.kiosk import client_questionnaire, next_handoff
@@ -123,10 +123,16 @@ def api_submit():
         return jsonify(exc.as_dict()), exc.status
 
     def unit():
+        # Start the write transaction with a write: on SQLite it takes the write lock at once (waiting
+        # its turn) instead of failing later when another kiosk committed in between. The write is
+        # useful too: a submission is a sign of life of the device.
+        db.session.rollback()
+        db.session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=utcnow()))
         invitation = None
         if data.get("handoff_id") is not None:
             handoff = db.session.get(KioskHandoff, data["handoff_id"]) if isinstance(data["handoff_id"], int) else None
             if handoff is None or handoff.device_id != device_id:
+                db.session.rollback()
                 return _error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422)
             invitation = handoff.invitation
         try:

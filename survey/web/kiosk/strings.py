@@ -31,8 +31,9 @@ def _texts() -> dict[str, str]:
         "not_enrolled": _("Máy này chưa được đăng ký hoặc đã bị thu hồi. Vui lòng báo cán bộ."),
         "handoff": _("Mời Ông/Bà đánh giá việc giải quyết hồ sơ vừa nhận"),
         "starting": _("Đang chuẩn bị…"),
-        "none": _("Không trả lời"),
         "number_hint": _("Nhập số"),
+        "tap_face": _("Chạm vào một gương mặt để trả lời."),
+        "several": _("Có thể chọn nhiều ý."),
     }
 
 

@@ -1,0 +1,392 @@
+"""Load benchmark: many simulated kiosks posting complete responses to the app under gunicorn.
+
+For each backend (a fresh SQLite file, then a scratch PostgreSQL database) it:
+1. migrates the database, loads the questionnaire bank and enrols one device per simulated kiosk;
+2. starts gunicorn on a free loopback port;
+3. measures the ceiling: CLIENTS concurrent kiosks calling the no-op GET /kiosk/ping;
+4. measures submissions: CLIENTS concurrent kiosks each POSTing complete SIPAS service-point
+   responses (every question answered, ~35 answer rows) to /kiosk/api/responses, back to back;
+5. crash test: the same load, the server's whole process group is killed with SIGKILL half-way,
+   restarted, and every kiosk resends what was not acknowledged (same UUID, as the real kiosk's
+   queue does); afterwards every acknowledged UUID must be stored exactly once with all its answers.
+
+It prints submissions/s, p50 and p99 latency, the same for the no-op ceiling and their ratio.
+Goals: nothing acknowledged lost or doubled; p99 < 200 ms at 100 clients; submissions/s ≥ ½ ceiling.
+
+The client is one asyncio process speaking HTTP/1.1 over keep-alive loopback connections (it
+shares the machine's cores with the server, so figures are conservative). The per-device rate
+limit is raised for the run: each simulated kiosk posts far faster than a person can answer.
+
+Usage: .venv/bin/python bench/load_submit.py [--clients 100] [--seconds 8] [--workers 4]
+       [--threads 8] [--backends sqlite,postgresql] [--pg-admin URL]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+VENV_BIN = os.path.dirname(sys.executable)
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+INSTRUMENT = "sipas2023-service"
+FACTORY = "survey:create_app({'RATE_LIMITS': {'device': (1000000, 100000.0)}})"
+
+
+# --- setting up a database -------------------------------------------------------------------------
+
+def prepare(url: str, clients: int) -> dict:
+    """Migrate, load the bank, enrol one device per client; returns credentials and the payload shape."""
+    from flask_migrate import upgrade
+
+    from survey import QUESTIONNAIRE_DIR, create_app
+    from survey.extensions import db
+    from survey.models import Agency, ServicePoint
+    from survey.services import responses
+    from survey.services.devices import create_device, enrol
+    from survey.services.questionnaires import get_version, load_bank
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        load_bank(db.session, QUESTIONNAIRE_DIR)
+        agency = Agency(code="BENCH", name_vi="Cơ quan thử tải", level="department")
+        db.session.add(agency)
+        db.session.flush()
+        point = ServicePoint(code="BENCH-SP", name_vi="Điểm thử tải", kind="province_centre", agency_id=agency.id)
+        db.session.add(point)
+        db.session.flush()
+        credentials = []
+        for i in range(clients):
+            _device, code = create_device(db.session, point, f"bench-{i}")
+            credentials.append(enrol(db.session, code)[1])
+        version = get_version(db.session, INSTRUMENT)
+        answers = complete_answers(version.content)
+        cleaned, texts, errors = responses.clean_answers(version.content, answers)
+        assert not errors, errors
+        rows = len(responses.answer_rows(version.content, cleaned, texts))
+        db.session.commit()
+        out = {"credentials": credentials, "version_id": version.id, "content_hash": version.content_hash,
+               "answers": answers, "rows": rows}
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def complete_answers(content: dict) -> dict:
+    """An answer for every question a respondent is asked (show_if followed), as a satisfied citizen."""
+    from survey.services.responses import is_visible, option_codes, questions
+
+    answers: dict = {}
+    for q in questions(content):
+        if not is_visible(q, answers):
+            continue
+        kind = q.get("type")
+        if kind in ("scale", "single"):
+            codes = option_codes(content, q)
+            answers[q["code"]] = 4 if 4 in codes else codes[0]
+        elif kind == "multiple":
+            answers[q["code"]] = [option_codes(content, q)[0]]
+        elif kind == "number":
+            answers[q["code"]] = max(q.get("min") or 0, min(q.get("max") or 45, 45))
+        elif kind == "text":
+            answers[q["code"]] = "Thử tải: cán bộ nhiệt tình."
+    return answers
+
+
+def verify(url: str, acknowledged: set[str], rows: int) -> dict:
+    """Count what the database holds for the acknowledged UUIDs."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = {u: n for u, n in conn.execute(text("SELECT uuid, COUNT(*) FROM response GROUP BY uuid"))}
+        answer_counts = {u: n for u, n in conn.execute(text(
+            "SELECT r.uuid, COUNT(a.id) FROM response r LEFT JOIN answer a ON a.response_id = r.id GROUP BY r.uuid"))}
+    engine.dispose()
+    return {
+        "acknowledged": len(acknowledged),
+        "stored": sum(stored.values()),
+        "lost": sum(1 for u in acknowledged if u not in stored),
+        "doubled": sum(1 for n in stored.values() if n > 1),
+        "half_written": sum(1 for n in answer_counts.values() if n != rows),
+        "stored_not_acknowledged": sum(1 for u in stored if u not in acknowledged),
+    }
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn in its own process group, so SIGKILL takes the master and every worker at once."""
+
+    def __init__(self, url: str, port: int, workers: int, threads: int, log: str):
+        self.url, self.port, self.workers, self.threads, self.log = url, port, workers, threads, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start gunicorn and wait until it answers."""
+        env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret")
+        cmd = [os.path.join(VENV_BIN, "gunicorn"), "--workers", str(self.workers), "--worker-class", "gthread",
+               "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30",
+               "--backlog", "2048", "--log-level", "warning", FACTORY]
+        with open(self.log, "ab") as fh:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=fh, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"GET /kiosk/ping HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                    if s.recv(64).startswith(b"HTTP/1.1 200"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start; see " + self.log)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (a power cut, from the application's point of view)."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Graceful stop."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+# --- the simulated kiosks ----------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    """Latencies of successful requests inside the measuring window, and what was acknowledged."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    acknowledged: set[str] = field(default_factory=set)
+    window: float = 0.0
+
+    def summary(self) -> dict:
+        """Throughput, p50, p99 (ms)."""
+        lat = sorted(self.latencies)
+        if not lat:
+            return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "n": 0}
+        return {"rps": len(lat) / self.window, "p50": 1000 * statistics.median(lat),
+                "p99": 1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))], "n": len(lat)}
+
+
+async def _exchange(conn, request: bytes) -> tuple[int, bytes, bool]:
+    reader, writer = conn
+    writer.write(request)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed")
+    status = int(status_line.split()[1])
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            close = True
+    body = await reader.readexactly(length) if length else b""
+    return status, body, close
+
+
+async def kiosk(port: int, credential: str, payload_base: dict | None, t_start: float, t_end: float,
+                hard_stop: float, res: Results) -> None:
+    """One simulated kiosk: post (or ping) back to back; resend an unacknowledged submission."""
+    conn = None
+    pending = None  # the submission not yet acknowledged (kept across failures, like the device queue)
+    while True:
+        now = time.monotonic()
+        if (pending is None and now >= t_end) or now >= hard_stop:
+            break
+        if payload_base is None:
+            request = b"GET /kiosk/ping HTTP/1.1\r\nHost: bench\r\n\r\n"
+        else:
+            if pending is None:
+                pending = {**payload_base, "uuid": str(uuid.uuid4()), "started_at": None}
+            body = json.dumps(pending).encode()
+            request = (b"POST /kiosk/api/responses HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                       b"X-Device-Credential: " + credential.encode() + b"\r\nContent-Length: "
+                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+        try:
+            if conn is None:
+                conn = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+            began = time.monotonic()
+            status, _body, close = await asyncio.wait_for(_exchange(conn, request), 30)
+            took = time.monotonic() - began
+        except (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+            res.errors["connection"] = res.errors.get("connection", 0) + 1
+            if conn:
+                conn[1].close()
+            conn = None
+            await asyncio.sleep(0.05 + random.random() * 0.1)
+            continue
+        if close:
+            conn[1].close()
+            conn = None
+        if status in (200, 201):
+            if pending is not None:
+                res.acknowledged.add(pending["uuid"])
+                pending = None
+            if t_start <= began and began + took <= t_end:
+                res.latencies.append(took)
+        else:
+            res.errors[str(status)] = res.errors.get(str(status), 0) + 1
+            await asyncio.sleep(0.05)
+    if conn:
+        conn[1].close()
+
+
+async def run_load(port: int, prep: dict, seconds: float, submit: bool, on_half=None) -> Results:
+    """CLIENTS kiosks for `seconds` (after a 1 s warm-up); `on_half` runs (in a thread) half-way."""
+    res = Results()
+    base = None
+    if submit:
+        base = {"version_id": prep["version_id"], "content_hash": prep["content_hash"], "answers": prep["answers"],
+                "other": {}, "language": "vi", "partial": False}
+    now = time.monotonic()
+    t_start, t_end = now + 1.0, now + 1.0 + seconds
+    res.window = seconds
+    tasks = [kiosk(port, cred, base, t_start, t_end, t_end + 60, res) for cred in prep["credentials"]]
+    if on_half:
+        async def trigger():
+            await asyncio.sleep(1.0 + seconds / 2)
+            await asyncio.get_running_loop().run_in_executor(None, on_half)
+        tasks.append(trigger())
+    await asyncio.gather(*tasks)
+    return res
+
+
+# --- one backend ---------------------------------------------------------------------------------------
+
+def bench_backend(name: str, url: str, args, tmp: str) -> dict:
+    """Prepare, measure ceiling and submissions, then the crash test; returns the figures."""
+    print(f"\n=== {name}: {args.clients} simulated kiosks, gunicorn {args.workers} workers × {args.threads} threads ===",
+          flush=True)
+    prep = prepare(url, args.clients)
+    port = free_port()
+    server = Server(url, port, args.workers, args.threads, os.path.join(tmp, f"gunicorn-{name}.log"))
+    server.start()
+    try:
+        ping = asyncio.run(run_load(port, prep, args.seconds, submit=False)).summary()
+        sub_res = asyncio.run(run_load(port, prep, args.seconds, submit=True))
+        sub = sub_res.summary()
+        print(f"  no-op ceiling  GET /kiosk/ping          {ping['rps']:8.0f} req/s   p50 {ping['p50']:6.1f} ms"
+              f"   p99 {ping['p99']:6.1f} ms")
+        print(f"  submissions    POST /kiosk/api/responses {sub['rps']:8.0f} resp/s  p50 {sub['p50']:6.1f} ms"
+              f"   p99 {sub['p99']:6.1f} ms   ({prep['rows']} answer rows each)")
+        ratio = sub["rps"] / ping["rps"] if ping["rps"] else float("nan")
+        print(f"  ratio submissions / ceiling: {ratio:.2f}   non-2xx: {sub_res.errors or 'none'}")
+        check = verify(url, sub_res.acknowledged, prep["rows"])
+
+        def crash():
+            server.kill()
+            time.sleep(0.5)
+            server.start()
+
+        crash_res = asyncio.run(run_load(port, prep, args.seconds, submit=True, on_half=crash))
+        after = verify(url, sub_res.acknowledged | crash_res.acknowledged, prep["rows"])
+        print(f"  SIGKILL mid-run and restart: acknowledged {after['acknowledged']}, stored {after['stored']}, "
+              f"lost {after['lost']}, doubled {after['doubled']}, half-written {after['half_written']}, "
+              f"stored but never acknowledged {after['stored_not_acknowledged']}; "
+              f"client retries after the kill: {crash_res.errors.get('connection', 0)}")
+        ok = (after["lost"] == 0 and after["doubled"] == 0 and after["half_written"] == 0
+              and check["lost"] == 0)
+        goals = {"p99<200ms": sub["p99"] < 200, "ratio>=0.5": ratio >= 0.5, "none lost/doubled": ok}
+        print("  goals: " + ", ".join(f"{k} {'met' if v else 'NOT MET'}" for k, v in goals.items()))
+        return {"backend": name, "ping": ping, "submit": sub, "ratio": ratio, "crash": after, "goals": goals}
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    """Run the benchmark on each backend and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured phase")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-admin", default=os.environ.get("BENCH_PG_ADMIN", PG_ADMIN))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (gunicorn logs)")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="hailong-bench-")
+    results = []
+    try:
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                results.append(bench_backend("SQLite", "sqlite:///" + os.path.join(tmp, "bench.sqlite"), args, tmp))
+            elif backend == "postgresql":
+                url, drop = pg_database(args.pg_admin)
+                if url is None:
+                    print(f"\n=== PostgreSQL: skipped, no server at {args.pg_admin} ===")
+                    continue
+                try:
+                    results.append(bench_backend("PostgreSQL", url, args, tmp))
+                finally:
+                    drop()
+    finally:
+        if args.keep:
+            print("logs kept in", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    met = all(all(r["goals"].values()) for r in results)
+    print("\nall goals met" if met else "\nsome goals NOT met (see above)")
+    return 0
+
+
+def pg_database(admin_url: str):
+    """A scratch PostgreSQL database for the run: (url, drop) or (None, None)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"hailong_bench_{os.getpid()}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        return None, None
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
