@@ -276,4 +276,8 @@ EN = {
     'Mức độ quan trọng của một yếu tố: hệ số tương quan (có trọng số khảo sát) giữa tỷ lệ tiêu chí của yếu tố mà người trả lời hài lòng và sự hài lòng chung của họ (câu hỏi đánh giá chung). Yếu tố quan trọng hơn mức trung bình mà có chỉ số thấp hơn mức trung bình cần ưu tiên cải thiện.': "Importance of an element: the survey-weighted correlation between the share of the element's items a respondent is satisfied with and their overall satisfaction (the overall question). Elements more important than average with an index below average should be improved first.",
     'Mức độ quan trọng (tương quan)': 'Importance (correlation)',
     'KTC 95 %% của tương quan': '95 %% CI of the correlation',
+    "Độ tin cậy của thang đo (Cronbach's alpha)": "Reliability of the scale (Cronbach's alpha)",
+    'Mức độ nhất quán giữa các tiêu chí của cùng một yếu tố, tính trên người trả lời đủ mọi tiêu chí của yếu tố; từ 0,7 trở lên thường được coi là chấp nhận được.': 'Consistency between the items of one element, over respondents who answered all of its items; 0.7 or more is usually considered acceptable.',
+    'Số người trả lời đủ': 'Complete respondents',
+    'Chỉ các cơ quan được xếp hạng; cơ quan có quá ít câu trả lời chỉ có trong bảng.': 'Ranked agencies only; agencies with too few answers are in the table.',
 }

@@ -226,3 +226,18 @@ def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set
                                            {k: result.elements[k].value for k in usable})
     return [PriorityRow(k, frame.labels.get(k, k), result.elements[k], e, quadrants[k] or "")
             for k, e in usable.items()]
+
+
+def alphas(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:
+    """Cronbach's alpha with Feldt's 95 % interval per element of ≥ 2 items, over the domain's respondents
+    (listwise: respondents who answered all of the element's items). {element: (alpha, low, high, n)}."""
+    frame = wavedata.cached_load(session, wave, visible)
+    mask = _full(dash.domain_mask(frame, filters, dash.names(session)["agency"]), frame.n)
+    out = {}
+    for name, cols in frame.structure["elements"].items():
+        if len(cols) < 2:
+            continue
+        block = frame.answers[mask][:, cols]
+        complete = int((~np.isnan(block)).all(axis=1).sum())
+        out[name] = (*analysis.cronbach_alpha(block), complete)
+    return out

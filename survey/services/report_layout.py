@@ -20,6 +20,7 @@ FONT, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 STATUS_COLOURS = {"meets": colors.HexColor("#1e6b2e"), "below": colors.HexColor("#a11d1d"),
                   "nd": colors.HexColor("#8a5300"), "small": colors.HexColor("#6b6b6b")}
 PAGE_WIDTH = A4[0] - 4 * cm
+MAX_FIGURE_HEIGHT = 22 * cm
 
 
 def register_fonts() -> None:
@@ -107,7 +108,10 @@ def figure(fig, width: float = 1.0, dpi: int = 150) -> Image:
     png = render(fig, "png", dpi=dpi)
     w_in, h_in = fig.get_size_inches()
     img_w = PAGE_WIDTH * width
-    return Image(io.BytesIO(png), width=img_w, height=img_w * h_in / w_in)
+    img_h = img_w * h_in / w_in
+    if img_h > MAX_FIGURE_HEIGHT:  # never taller than a page: shrink, keeping the aspect ratio
+        img_w, img_h = img_w * MAX_FIGURE_HEIGHT / img_h, MAX_FIGURE_HEIGHT
+    return Image(io.BytesIO(png), width=img_w, height=img_h)
 
 
 def keep(*flowables) -> KeepTogether:

@@ -27,6 +27,9 @@ from survey.services import wavedata
 from survey.services import workspace_charts as figures
 
 
+FOREST_ROWS = 40
+
+
 @dataclass
 class ReportData:
     """Everything the report shows, gathered once."""
@@ -194,9 +197,12 @@ def _results(data: ReportData, st: dict) -> list:
     out.append(_cell_table(data, [c for c in ov.agencies if c.status != "small"], "agency", st, _("Cơ quan")))
     out += _small_list(data, ov.agencies, "agency", st)
     ranked = [c for c in ov.agencies if c.rank]
-    if ranked:
-        fig = figures.forest(ranked, ov.targets, title=_("Chỉ số hài lòng theo cơ quan"), include_small=False)
-        out += [L.gap(), L.figure(fig, 1.0)]
+    for start in range(0, len(ranked), FOREST_ROWS):  # one chart per page-sized slice of the ranking
+        chunk = ranked[start:start + FOREST_ROWS]
+        title = _("Chỉ số hài lòng theo cơ quan")
+        if len(ranked) > FOREST_ROWS:
+            title += " (%d–%d)" % (start + 1, start + len(chunk))
+        out += [L.gap(), L.figure(figures.forest(chunk, ov.targets, title=title, include_small=False), 1.0)]
     below = [c for c in ov.agencies if c.status == "below"]
     out.append(L.p(_("6. Cơ quan dưới mục tiêu"), st["h1"]))
     if below:

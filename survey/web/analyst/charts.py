@@ -27,9 +27,11 @@ def _figure(name: str, ctx):
             return figures.bars(view.elements, [view.headline.target], title=agency.name_vi)
         ov = dash.overview(s, wave, f, ctx.visible, ctx.min_n)
         if name == "agencies":
-            return figures.forest(ov.agencies, ov.targets, title=_("Chỉ số hài lòng theo cơ quan"))
+            return figures.forest(ov.agencies, ov.targets, title=_("Chỉ số hài lòng theo cơ quan"),
+                                  include_small=False)
         if name == "points":
-            return figures.forest(ov.points, ov.targets, title=_("Chỉ số hài lòng theo điểm phục vụ"))
+            return figures.forest(ov.points, ov.targets, title=_("Chỉ số hài lòng theo điểm phục vụ"),
+                                  include_small=False)
         if name == "sectors":
             return figures.forest(ov.sectors, [], title=_("Chỉ số hài lòng theo lĩnh vực"))
         if name == "items":

@@ -85,8 +85,8 @@ def sort_and_page(cells: list, default: str = "rank") -> tuple[list, dict]:
     key = key if key in SORT_KEYS else default
     desc = request.args.get("desc", "0") == "1"
     rows = sorted(cells, key=SORT_KEYS[key], reverse=desc)
-    if key == "value" and desc:  # undefined values last in both directions
-        rows = [c for c in rows if c.value is not None] + [c for c in rows if c.value is None]
+    if key in ("value", "rank"):  # flagged small cells are not ranked: they stay last in both directions
+        rows = [c for c in rows if c.status != "small"] + [c for c in rows if c.status == "small"]
     page = max(request.args.get("page", 1, type=int), 1)
     total = len(rows)
     return rows[(page - 1) * PER_PAGE: page * PER_PAGE], {"page": page, "per_page": PER_PAGE, "total": total,

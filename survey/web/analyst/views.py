@@ -91,7 +91,8 @@ def items():
     if ctx.wave is None:
         return _empty(ctx, "items")
     ov = dash.overview(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
-    return render_template("analyst/items.html", ctx=ctx, ov=ov, page="items")
+    alphas = detail.alphas(db.session, ctx.wave, ctx.filters, ctx.visible)
+    return render_template("analyst/items.html", ctx=ctx, ov=ov, alphas=alphas, page="items")
 
 
 @bp.route("/rates")
