@@ -38,11 +38,16 @@ def _scope(agency_code: str | None):
     return agency_subtree_ids(db.session, agency.id), agency
 
 
-def _write(path: str, body: bytes) -> None:
-    """Write to a temporary file then rename, so a failure never leaves a half-written file."""
+def _check_folder(path: str) -> None:
+    """Refuse before any work when the output folder does not exist."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise click.ClickException(f"Thư mục {folder} không tồn tại.")
+
+
+def _write(path: str, body: bytes) -> None:
+    """Write to a temporary file then rename, so a failure never leaves a half-written file."""
+    _check_folder(path)
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
         fh.write(body)
@@ -61,6 +66,7 @@ def report_command(wave_code, out, lang, agency_code):
     """Lập báo cáo PDF kết quả khảo sát của một đợt cho UBND tỉnh (in ra thời gian lập)."""
     from survey.services.reports import report
 
+    _check_folder(out)
     wave = _wave(wave_code)
     visible, agency = _scope(agency_code)
     click.echo(f"Đang lập báo cáo đợt {wave.code} ({lang})…")
@@ -125,6 +131,7 @@ def export_codebook(wave_code, out):
 
 
 def _format(out: str, allowed: tuple) -> str:
+    _check_folder(out)
     fmt = os.path.splitext(out)[1].lower().lstrip(".")
     if fmt not in allowed:
         raise click.ClickException("Đuôi tệp phải là một trong: " + ", ".join("." + a for a in allowed))

@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from survey import QUESTIONNAIRE_DIR
 from survey.models import (Agency, Answer, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint, Target,
@@ -76,30 +77,33 @@ def build_world(session, period=(date(2025, 7, 1), date(2025, 9, 30)), code="W-2
                               population_prev=population)
         session.add(stratum)
         session.flush()
-        for k in range(invited):
-            inv = Invitation(wave_id=wave.id, stratum_id=stratum.id, token_hash=hash_token(uuid.uuid4().hex),
-                             pi=stratum.pi, agency_id=agency.id, sector_id=sector.id, service_point_id=point.id,
-                             outcome="approved" if k % 10 else "rejected", channel="link",
-                             status="completed" if k < n else "expired", expires_at=datetime(2025, 11, 1))
-            session.add(inv)
-            session.flush()
-            if k >= n:
-                continue
-            resp = Response(uuid=str(uuid.UUID(int=rng.getrandbits(128))), invitation_id=inv.id,
-                            questionnaire_version_id=version.id, wave_id=wave.id, agency_id=agency.id,
-                            sector_id=sector.id, service_point_id=point.id, mode="link")
-            session.add(resp)
-            session.flush()
+        inv_rows = [{"wave_id": wave.id, "stratum_id": stratum.id, "token_hash": hash_token(uuid.uuid4().hex),
+                     "pi": stratum.pi, "agency_id": agency.id, "sector_id": sector.id, "service_point_id": point.id,
+                     "outcome": "approved" if k % 10 else "rejected", "channel": "link",
+                     "status": "completed" if k < n else "expired", "expires_at": datetime(2025, 11, 1),
+                     "created_at": datetime(2025, 7, 2)} for k in range(invited)]
+        inv_ids = session.execute(insert(Invitation.__table__).returning(Invitation.__table__.c.id,
+                                                                         sort_by_parameter_order=True),
+                                  inv_rows).scalars().all()
+        resp_rows = [{"uuid": str(uuid.UUID(int=rng.getrandbits(128))), "invitation_id": inv_ids[k],
+                      "questionnaire_version_id": version.id, "wave_id": wave.id, "agency_id": agency.id,
+                      "sector_id": sector.id, "service_point_id": point.id, "mode": "link",
+                      "probability_sample": True, "partial": False, "language": "vi",
+                      "submitted_at": datetime(2025, 8, 1)} for k in range(n)]
+        resp_ids = session.execute(insert(Response.__table__).returning(Response.__table__.c.id,
+                                                                        sort_by_parameter_order=True),
+                                   resp_rows).scalars().all()
+        rows = []
+        for k, rid in enumerate(resp_ids):
             person = rng.random() < min(1.0, p + shift)
-            rows = [{"response_id": resp.id, "item_code": code,
-                     "value_int": rng.choice([4, 5]) if (rng.random() < 0.97) == person else rng.choice([1, 2, 3]),
-                     "value_text": None}
-                    for code in items if code not in ("FBK2", "FBK3")]
-            rows += [{"response_id": resp.id, "item_code": code, "value_int": value, "value_text": text}
+            rows += [{"response_id": rid, "item_code": code,
+                      "value_int": rng.choice([4, 5]) if (rng.random() < 0.97) == person else rng.choice([1, 2, 3]),
+                      "value_text": None} for code in items if code not in ("FBK2", "FBK3")]
+            rows += [{"response_id": rid, "item_code": code, "value_int": value, "value_text": text}
                      for code, value, text in (("OVR1", 5 if person else 2, None), ("CHANNEL", 1 if k % 3 else 2, None),
                                                ("SEX", 1 + k % 2, None),
                                                ("CMT1", None, "Tôi là Nguyễn Văn A, 0912345678"))]
-            session.execute(Answer.__table__.insert(), rows)
+        session.execute(Answer.__table__.insert(), rows)
     session.flush()
     return {"wave": wave, **handles}
 

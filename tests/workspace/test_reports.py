@@ -14,7 +14,7 @@ def _text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
 
 
-def test_report_has_every_section_with_vietnamese_diacritics(db_session, world):
+def test_report_has_every_section_lists_agencies_below_target_and_small_cells(db_session, world):
     pdf = reports.report(db_session, world["wave"], "vi", province="Thử", min_n=30)
     assert pdf.startswith(b"%PDF")
     text = _text(pdf)
@@ -24,10 +24,6 @@ def test_report_has_every_section_with_vietnamese_diacritics(db_session, world):
                      "7. Ưu tiên cải thiện", "8. Xu hướng qua các kỳ", "Sở Tài nguyên và Môi trường"):
         assert expected in text, expected
     assert "Đất đai" in text.split("Lĩnh vực dưới mục tiêu riêng:")[1][:80]
-
-
-def test_report_lists_agencies_below_target_and_small_cells(db_session, world):
-    text = _text(reports.report(db_session, world["wave"], "vi", min_n=30))
     below = text.split("6. Cơ quan dưới mục tiêu")[1].split("7. Ưu tiên cải thiện")[0]
     assert "Sở Tài nguyên và Môi trường" in below
     assert "Chưa đủ câu trả lời để xếp hạng (dưới 30): Ủy ban nhân dân xã Cẩm Bình (n = 12)" in text
