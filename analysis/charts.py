@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -235,7 +236,8 @@ def priority_matrix(points: Sequence[Priority], title: str = "",
             urgent = p.importance >= mx and p.performance < my
             ax.scatter([p.importance], [p.performance], s=60, zorder=3,
                        color=COLOURS["below"] if urgent else COLOURS[None])
-            ax.annotate(_wrap(p.label, 30), (p.importance, p.performance), xytext=(6, 4),
+            ax.annotate(textwrap.fill(p.label, 26, max_lines=2, placeholder="…"), (p.importance, p.performance),
+                        xytext=(6, 4),
                         textcoords="offset points", fontsize=8.5)
         corners = [(0.98, 0.03, "right", "bottom", quadrants[0]), (0.98, 0.97, "right", "top", quadrants[1]),
                    (0.02, 0.03, "left", "bottom", quadrants[2]), (0.02, 0.97, "left", "top", quadrants[3])]

@@ -280,4 +280,5 @@ EN = {
     'Mức độ nhất quán giữa các tiêu chí của cùng một yếu tố, tính trên người trả lời đủ mọi tiêu chí của yếu tố; từ 0,7 trở lên thường được coi là chấp nhận được.': 'Consistency between the items of one element, over respondents who answered all of its items; 0.7 or more is usually considered acceptable.',
     'Số người trả lời đủ': 'Complete respondents',
     'Chỉ các cơ quan được xếp hạng; cơ quan có quá ít câu trả lời chỉ có trong bảng.': 'Ranked agencies only; agencies with too few answers are in the table.',
+    'Chưa có câu trả lời': 'No answers yet',
 }

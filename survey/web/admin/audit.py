@@ -1,9 +1,10 @@
 """Admin pages: the audit log (who did what, when), filterable and paginated."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from sqlalchemy import func, select
 
 from survey.extensions import db
@@ -15,10 +16,13 @@ PER_PAGE = 50
 
 
 def _parse_day(value: str | None):
+    """A date typed by the admin (local time) as the naive-UTC moment its local midnight begins."""
     try:
-        return datetime.strptime(value or "", "%Y-%m-%d")
+        day = datetime.strptime(value or "", "%Y-%m-%d")
     except ValueError:
         return None
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    return day.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @bp.route("/audit/")

@@ -12,7 +12,7 @@ def num1(value) -> str:
     """A percentage with one decimal in the reader's locale (85,4 in Vietnamese; — when undefined)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    return format_decimal(value, format="0.0")
+    return format_decimal(value, format="0.0").replace("-", "\u2212")  # a real minus sign
 
 
 @bp.app_template_filter("num2")
@@ -20,7 +20,7 @@ def num2(value) -> str:
     """A number with two decimals in the reader's locale (a correlation, say)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    return format_decimal(value, format="0.00")
+    return format_decimal(value, format="0.00").replace("-", "\u2212")
 
 
 @bp.app_template_filter("int_fmt")
