@@ -222,10 +222,11 @@ def _waves(ctx, version) -> None:
         n = _respond(ctx, wave, version.id, items, trend, effects, sector_codes, end)
         waves_service.close(s, wave, now=datetime.combine(end, time(12)) + timedelta(days=21))
         created.append("%s (%d câu trả lời)" % (code, n))
-    if created:
-        ctx.notes.append("Đợt khảo sát demo đã đóng: " + ", ".join(created))
     ctx.data["workspace_waves"] = list(s.scalars(select(Wave.code).where(Wave.code.startswith("DEMO-"))
                                                  .order_by(Wave.period_start)))
+    ctx.notes.append("Đợt khảo sát demo đã đóng, có câu trả lời mô phỏng (đất đai, xây dựng còn thấp): " +
+                     (", ".join(created) if created else ", ".join(ctx.data["workspace_waves"])) +
+                     " — xem /analyst/ (tài khoản analyst).")
 
 
 def seed(ctx) -> None:
