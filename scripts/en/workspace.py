@@ -281,4 +281,5 @@ EN = {
     'Số người trả lời đủ': 'Complete respondents',
     'Chỉ các cơ quan được xếp hạng; cơ quan có quá ít câu trả lời chỉ có trong bảng.': 'Ranked agencies only; agencies with too few answers are in the table.',
     'Chưa có câu trả lời': 'No answers yet',
+    '%(n)d điểm phục vụ khác có dưới %(min)d câu trả lời nên không xếp hạng (xem trên bảng điều khiển).': '%(n)d other service points have fewer than %(min)d answers and are not ranked (see the dashboard).',
 }

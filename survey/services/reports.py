@@ -217,7 +217,10 @@ def _results(data: ReportData, st: dict) -> list:
         points = [c for c in ov.points if c.rank]
         out.append(L.keep(L.p(_("Điểm phục vụ"), st["h2"]), _cell_table(data, points, "point", st,
                                                                           _("Điểm phục vụ"))))
-        out += _small_list(data, ov.points, "point", st)
+        few = sum(c.status == "small" for c in ov.points)
+        if few:
+            out.append(L.p(_("%(n)d điểm phục vụ khác có dưới %(min)d câu trả lời nên không xếp hạng (xem trên "
+                             "bảng điều khiển).", n=few, min=ov.min_n), st["small"]))
     return out
 
 
@@ -244,6 +247,8 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
     out.append(L.figure(figures.trends(data.trends, data.names["sector"], title=_("Xu hướng qua các kỳ")), 0.9))
     rows = []
     for p in data.trends.get("", []):
+        if not p.cell.n:  # a wave without answers yet has nothing to report
+            continue
         ch = p.change
         rows.append([p.wave.name, L.num(p.cell.value, lang=lang), _ci(data, p.cell.est),
                      (("+" if ch.value > 0 else "") + L.num(ch.value, lang=lang)) if ch else "—",
