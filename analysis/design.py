@@ -249,8 +249,11 @@ def _population_psus(fpc: Any, h: np.ndarray, n_psu: np.ndarray, n: int, labels:
     if varying.size:
         raise ValueError("fpc must be constant within a stratum (stratum %r varies)"
                          % (labels[varying[0]],))
-    if (hi[np.isfinite(hi)] <= 1).all():
-        return n_psu / hi  # sampling fractions, as R: N_h = n_h / f_h
+    finite = np.isfinite(hi)
+    if not finite.any():
+        return hi  # Inf everywhere: no finite population correction
+    if (hi[finite] <= 1).all():  # sampling fractions, as R: N_h = n_h / f_h
+        return np.where(finite, n_psu / np.where(finite, hi, 1.0), np.inf)
     short = np.flatnonzero(hi < n_psu)
     if short.size:
         raise ValueError("fpc: stratum %r has %d sampled PSUs but a population of %g"

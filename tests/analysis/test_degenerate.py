@@ -41,6 +41,15 @@ def test_fpc_as_sampling_fractions_equals_population_counts():
     assert by_count == by_fraction
 
 
+def test_infinite_fpc_means_no_correction_even_next_to_finite_ones():
+    w, y, h = np.ones(6), np.array([1.0, 2, 3, 4, 5, 9]), [1, 1, 1, 2, 2, 2]
+    plain = Design(w, strata=h).mean(y)
+    assert Design(w, strata=h, fpc=np.full(6, np.inf)).mean(y) == plain
+    mixed = Design(w, strata=h, fpc=[np.inf] * 3 + [0.5] * 3).mean(y)
+    by_count = Design(w, strata=h, fpc=[np.inf] * 3 + [6] * 3).mean(y)
+    assert mixed == by_count and mixed.se < plain.se
+
+
 def test_a_census_stratum_contributes_no_variance():
     w = np.ones(6)
     y = np.array([1.0, 2, 3, 4, 5, 9])
