@@ -78,3 +78,32 @@ def test_element_importance_is_the_correlation_with_overall_satisfaction(df):
     assert imp["e2"] == correlation(d, x, (overall >= 4).astype(float))
     # Without an overall item: the share satisfied over the other elements' items.
     assert all(-1 <= e.value <= 1 for e in element_importance(d, a, STRUCTURE).values())
+
+
+def test_the_target_in_force_is_the_latest_milestone_already_due():
+    from analysis import TargetRef, targets_in_force
+
+    rows = [TargetRef(95.0, 2030, "tthc"), TargetRef(90.0, 2025, "tthc"),
+            TargetRef(85.0, 2025, "tthc_sector", "land")]
+    assert targets_in_force(rows, 2026)[("tthc", "")].value == 90.0
+    assert targets_in_force(rows, 2025)[("tthc", "")].value == 90.0
+    assert targets_in_force(rows, 2024)[("tthc", "")].value == 90.0  # nothing due yet: the next one
+    assert targets_in_force(rows, 2031)[("tthc", "")].value == 95.0
+    assert targets_in_force(rows, 2026)[("tthc_sector", "land")].value == 85.0
+
+
+def test_judge_gives_statuses_flags_and_ranks_to_a_table_of_cells():
+    from analysis import IndexResult, TargetRef, empty_result, judge
+
+    def res(value, lo, hi, n=100):
+        return IndexResult({}, {}, {}, Estimate(value, 1.0, lo, hi, 40, n))
+
+    table = {"a": res(93, 91, 95), "b": res(88, 86, 90), "c": res(91, 89, 93), "d": res(99, 97, 100, n=4)}
+    cells = judge(table, lambda k: TargetRef(90.0, 2025, "tthc"), lambda k: (k, "vi " + k, "en " + k))
+    assert [cells[k].status for k in "abcd"] == ["meets", "below", "not_distinguishable", "meets"]
+    assert [cells[k].rank for k in "abcd"] == [1, 3, 2, None]
+    assert cells["d"].flags == ("few_answers",) and cells["a"].flags == ()
+    assert cells["a"].label_vi == "vi a" and cells["a"].est.value == 93
+    blank = judge({"x": empty_result(["Q1"], ["E"], [])}, lambda k: None, lambda k: (k, k, k))["x"]
+    assert blank.status is None and blank.rank is None and "no_interval" in blank.flags
+    assert math.isnan(blank.index.items["Q1"].value)

@@ -111,7 +111,9 @@ def world(db_session):
 
 
 def same_result(a, b, rtol=1e-10):
-    for x, y in [(a.overall, b.overall)] + [(a.items[k], b.items[k]) for k in a.items] + \
+    """Two IndexResults agree (items compared in column order: the table keys them by item code)."""
+    assert len(a.items) == len(b.items)
+    for x, y in [(a.overall, b.overall)] + list(zip(a.items.values(), b.items.values())) + \
             [(a.elements[k], b.elements[k]) for k in a.elements] + [(a.parts[k], b.parts[k]) for k in a.parts]:
         for field in ("value", "se", "ci_low", "ci_high"):
             u, v = getattr(x, field), getattr(y, field)
@@ -162,7 +164,9 @@ def test_the_table_is_the_engine_applied_to_the_wave_arrays(db_session, world):
     structure = {"elements": {"EA": [0, 1], "EB": [2, 3]}, "parts": {"P": ["EA", "EB"]}}
     same_result(table.overall.index, satisfaction_index(d, data.answers, structure))
     assert data.items == ("A1", "A2", "B1", "B2")
+    assert list(table.overall.index.items) == ["A1", "A2", "B1", "B2"]
     assert table.elements == {"EA": ("A1", "A2"), "EB": ("B1", "B2")}
+    assert table.labels["EA"] == ("A", "A") and table.labels["OVR1"] == ("Chung", "Overall")
 
 
 def test_walkup_kiosk_answers_are_counted_but_not_weighted(db_session, world):
