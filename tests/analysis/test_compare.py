@@ -98,7 +98,7 @@ def test_judge_gives_statuses_flags_and_ranks_to_a_table_of_cells():
     def res(value, lo, hi, n=100):
         return IndexResult({}, {}, {}, Estimate(value, 1.0, lo, hi, 40, n))
 
-    table = {"a": res(93, 91, 95), "b": res(88, 86, 90), "c": res(91, 89, 93), "d": res(99, 97, 100, n=4)}
+    table = {"a": res(93, 91, 95), "b": res(88, 86, 89.5), "c": res(91, 89, 93), "d": res(99, 97, 100, n=4)}
     cells = judge(table, lambda k: TargetRef(90.0, 2025, "tthc"), lambda k: (k, "vi " + k, "en " + k))
     assert [cells[k].status for k in "abcd"] == ["meets", "below", "not_distinguishable", "meets"]
     assert [cells[k].rank for k in "abcd"] == [1, 3, 2, None]
