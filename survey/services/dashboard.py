@@ -1,8 +1,9 @@
 """What the analyst workspace shows, as plain frozen objects: index cells with CI, target and status.
 
 Numbers come from the analysis engine through survey.services.results (wave data, weights and
-SIPAS indices); this module only chooses the domains (filters, the viewer's agency subtree),
-attaches the applicable targets and decides the status of each cell:
+SIPAS indices, via survey.services.wavedata); this module chooses the domains (filters, the
+viewer's agency subtree), attaches the applicable targets and asks the engine for each cell's
+status, small-cell flags and rank:
 
 - "meets"  when the CI's lower bound ≥ target, "below" when the upper bound < target,
   otherwise "nd" (not distinguishable);
@@ -10,7 +11,7 @@ attaches the applicable targets and decides the status of each cell:
   shown, flagged and never ranked.
 
 Agency viewers: every function takes `visible` (None = everything, else a set of agency ids);
-rows outside it are dropped *before* estimation, so no number of another agency is computed.
+every estimate is a domain estimate inside it, so no number of another agency is computed.
 """
 from __future__ import annotations
 
@@ -142,12 +143,11 @@ def _default_label(t: Target) -> str:
 
 
 def sector_target(session: Session, year: int, sector_code: str) -> TargetRef | None:
-    """The target a sector is held to in `year`: its own (land, construction, investment; health and
-    education public services) or else the all-procedures target."""
-    for scope in ("tthc_sector", "public_service"):
-        own = applicable_targets(session, year, scope, sector_code)
-        if own:
-            return own[0]
+    """The target a sector is held to in `year`: its own (land, construction, investment: scope tthc_sector,
+    as results.OWN_TARGET_SCOPE) or else the all-procedures target."""
+    own = applicable_targets(session, year, "tthc_sector", sector_code)
+    if own:
+        return own[0]
     general = applicable_targets(session, year)
     return general[0] if general else None
 
@@ -193,10 +193,10 @@ class Overview:
 
 
 def domain_mask(frame, filters: Filters, agencies: dict) -> Any:
-    """Rows inside the filters (level of the respondent's agency, sector, channel), or None for all."""
+    """Rows inside the viewer's scope and the filters (level of the respondent's agency, sector, channel)."""
     import numpy as np
 
-    mask = np.ones(frame.n, dtype=bool)
+    mask = frame.mask().copy()
     if filters.level:
         levels = np.array([agencies[a].level if a in agencies else "" for a in frame.agency.tolist()], dtype=object)
         mask &= levels == filters.level
@@ -204,7 +204,7 @@ def domain_mask(frame, filters: Filters, agencies: dict) -> Any:
         mask &= frame.sector == filters.sector
     if filters.channel:
         mask &= frame.channel == filters.channel
-    return None if mask.all() else mask
+    return mask
 
 
 def _cells(results: dict, label, target_of, min_n: int, meta_of=None) -> list[Cell]:
@@ -270,4 +270,4 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
         if k in point else {}))
     return Overview(wave, filters, headline, targets,
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
-                    agencies, sectors, points, int(mask.sum()) if mask is not None else frame.n, min_n)
+                    agencies, sectors, points, int(mask.sum()), min_n)

@@ -1,10 +1,10 @@
 """Exports: index tables (CSV, XLSX) and anonymised microdata (CSV, SPSS .sav) with a codebook.
 
 Privacy rules (docs: the codebook's notes repeat them):
-- Microdata columns come from an allowlist: a per-export row number (rows are shuffled, so it
-  cannot be matched to submission order), design variables (stratum, PSU, fpc, base and final
-  weight), the agency/sector/service-point codes, dossier outcome and channel, answer mode, and
-  the coded answers. Never: database ids, dossier external ids, invitation ids or tokens, phone
+- Microdata rows come from survey.services.results.microdata (weights of the analysis engine,
+  shuffled anew at every export) and are rewritten to an allowlist of columns: a per-export row
+  number, design variables (stratum, PSU, fpc, final weight), agency/sector/service-point codes,
+  dossier outcome, answer mode, and the coded answers. Never: database ids, dossier external ids, invitation ids or tokens, phone
   numbers, device ids, exact timestamps (the wave code is the only time reference).
 - Free text is never exported: the open comment question and "other, please specify" texts may
   contain names, phone numbers or addresses. Analysts read comments inside the application.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import random
 import tempfile
 from dataclasses import dataclass, field
 
@@ -25,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from survey.models import Answer, QuestionnaireVersion, Wave
 from survey.services import dashboard as dash
-from survey.services import wavedata
 
 FORBIDDEN = {"id", "response_id", "invitation_id", "dossier_id", "external_id", "token", "token_hash", "phone",
              "device_id", "uuid", "submitted_at", "started_at", "completed_at", "received_at", "opened_at"}
@@ -121,11 +119,11 @@ def variables(content: dict) -> list[Variable]:
            Variable("wave", "Mã đợt khảo sát", "string"), Variable("stratum", "Tầng mẫu (cơ quan × lĩnh vực)", "string"),
            Variable("psu", "Đơn vị mẫu cấp 1 (mỗi người trả lời là một PSU)"),
            Variable("fpc", "Số hồ sơ của tầng trong kỳ (hiệu chỉnh quần thể hữu hạn)"),
-           Variable("base_weight", "Trọng số gốc = 1/π"), Variable("weight", "Trọng số cuối cùng (sau hiệu chỉnh)"),
+           Variable("weight", "Trọng số cuối cùng: 1/π, điều chỉnh không trả lời, hiệu chỉnh theo số hồ sơ"),
            Variable("agency", "Mã cơ quan giải quyết hồ sơ", "string"),
            Variable("agency_level", "Cấp cơ quan", "string"), Variable("sector", "Mã lĩnh vực", "string"),
            Variable("service_point", "Mã điểm phục vụ", "string"),
-           Variable("channel", "Kênh nộp hồ sơ (in_person, online, postal)", "string"),
+           Variable("mode", "Cách trả lời (link: đường liên kết, kiosk: máy tại quầy)", "string"),
            Variable("outcome", "Kết quả giải quyết hồ sơ (approved, rejected, withdrawn)", "string")]
     for q in iter_questions(content):
         if q.get("type") == "text":
@@ -145,50 +143,41 @@ def variables(content: dict) -> list[Variable]:
 
 
 def microdata(session: Session, wave: Wave, visible: set[int] | None = None) -> tuple[list[Variable], list[list]]:
-    """Anonymised respondent rows of a wave (allowlisted columns only), shuffled, with their variables."""
-    frame = wavedata.cached_load(session, wave, visible)
-    version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
-    vars_ = variables(version.content)
-    if frame.n == 0:
-        return vars_, []
-    position = {rid: i for i, rid in enumerate(frame.response_id.tolist())}
-    single = {v.source: v.name for v in vars_ if v.source and v.option is None}
-    multi = {(v.source, v.option): v.name for v in vars_ if v.option is not None}
-    answered_multi: list[set] = [set() for _ in range(frame.n)]
-    answers: list[dict] = [dict() for _ in range(frame.n)]
-    ids = frame.response_id.tolist()
-    for start in range(0, len(ids), 5000):
-        stmt = select(Answer.response_id, Answer.item_code, Answer.value_int).where(
-            Answer.response_id.in_(ids[start:start + 5000]), Answer.value_int.is_not(None))
-        for rid, code, value in session.execute(stmt):  # value_text (free text) is never read
-            i = position[rid]
-            if code in single:
-                answers[i][single[code]] = value
-            elif (code, value) in multi:
-                answers[i][multi[(code, value)]] = 1
-                answered_multi[i].add(code)
+    """Anonymised respondent rows of a wave from results.microdata (already shuffled, no ids, texts or
+    times), restricted to `visible` agencies, with SPSS-friendly columns: fpc added, multiple choice as
+    one 0/1 column per option."""
+    from survey.services import results
+
+    md = results.microdata(session, wave.id)
+    vars_ = variables(version_content(session, wave))
+    col = {c: i for i, c in enumerate(md.columns)}
     nm = dash.names(session)
-    weights = frame.design.weights
-    base = frame.design.base_weights
-    strata = frame.stratum.tolist()
+    codes = {a.code: a for a in nm["agency"].values()}
+    allowed = None if visible is None else {nm["agency"][i].code for i in visible if i in nm["agency"]}
     fpc = _stratum_population(session, wave)
-    order = list(range(frame.n))
-    random.SystemRandom().shuffle(order)  # row numbers must not reveal submission order
     rows = []
-    for row_no, i in enumerate(order, start=1):
-        a = nm["agency"].get(int(frame.agency[i]))
-        p = nm["point"].get(frame.point[i])
-        fixed = {"row": row_no, "wave": wave.code, "stratum": strata[i], "psu": row_no,
-                 "fpc": fpc.get(strata[i]), "base_weight": round(float(base[i]), 6),
-                 "weight": round(float(weights[i]), 6), "agency": a.code if a else "",
-                 "agency_level": a.level if a else "", "sector": frame.sector[i] or "",
-                 "service_point": p.code if p else "", "channel": frame.channel[i] or "",
-                 "outcome": frame.outcome[i] or ""}
-        # A multiple-choice option not chosen is 0 when the question was answered, missing otherwise.
-        rows.append([fixed[v.name] if v.name in fixed else
-                     answers[i].get(v.name, 0 if v.option is not None and v.source in answered_multi[i] else None)
-                     for v in vars_])
-    rows.sort(key=lambda r: r[0])
+    for raw in md.rows:
+        if allowed is not None and raw[col["agency"]] not in allowed:
+            continue
+        row_no = len(rows) + 1  # numbered after filtering, in results' random order
+        agency = codes.get(raw[col["agency"]])
+        fixed = {"row": row_no, "wave": wave.code, "stratum": raw[col["stratum"]], "psu": row_no,
+                 "fpc": fpc.get(raw[col["stratum"]]), "weight": round(float(raw[col["weight"]]), 6),
+                 "agency": raw[col["agency"]], "agency_level": agency.level if agency else "",
+                 "sector": raw[col["sector"]], "service_point": raw[col["service_point"]],
+                 "mode": raw[col["mode"]], "outcome": raw[col["outcome"]]}
+        out = []
+        for v in vars_:
+            if v.name in fixed:
+                out.append(fixed[v.name])
+            elif v.option is not None:  # 0/1 per option; missing when the question was not answered
+                value = raw[col[v.source]] if v.source in col else None
+                chosen = {int(x) for x in str(value).split("|")} if value not in (None, "") else None
+                out.append(None if chosen is None else int(v.option in chosen))
+            else:
+                value = raw[col[v.source]] if v.source in col else None
+                out.append(int(value) if isinstance(value, (int, float)) or str(value).isdigit() else None)
+        rows.append(out)
     return vars_, rows
 
 
@@ -228,7 +217,9 @@ PRIVACY_NOTES = [
     "Câu trả lời dạng văn bản tự do (góp ý, “khác, ghi rõ”) không bao giờ được xuất vì có thể chứa họ tên, số điện thoại.",
     "Số thứ tự dòng được xáo trộn ngẫu nhiên ở mỗi lần xuất, không liên kết được với hệ thống.",
     "Thiết kế mẫu (R): svydesign(ids = ~1, strata = ~stratum, fpc = ~fpc, weights = ~weight, data = d); "
-    "chỉ số của một tiêu chí = tỷ lệ có trọng số của mã 4 và 5 trong các mã 1–5.",
+    "trọng số đã được hiệu chỉnh theo số hồ sơ (cơ quan × lĩnh vực), nên sai số chuẩn tính như vậy hơi lớn hơn "
+    "(thận trọng) so với bảng chỉ số của hệ thống. Chỉ số của một tiêu chí = tỷ lệ có trọng số của mã 4 và 5 "
+    "trong các mã 1–5.",
     "Stata: svyset psu [pweight = weight], strata(stratum) fpc(fpc).  SPSS: Complex Samples với cùng các biến.",
 ]
 

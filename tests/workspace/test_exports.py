@@ -23,7 +23,7 @@ def test_microdata_columns_are_an_allowlist_without_identifiers(client, world, a
     rows = _csv(client.get("/analyst/export/microdata.csv"))
     header = [h.lower() for h in rows[0]]
     assert not set(header) & exports.FORBIDDEN
-    assert {"stratum", "psu", "fpc", "weight", "base_weight", "agency", "sector", "acc1", "ovr1"} <= set(header)
+    assert {"stratum", "psu", "fpc", "weight", "agency", "sector", "acc1", "ovr1"} <= set(header)
     assert not any(h.endswith("_at") or h in ("cmt1", "uuid") for h in header)
     assert len(rows) - 1 == sum(c[3] for c in CELLS)
 
