@@ -14,7 +14,7 @@ from survey.extensions import db
 from survey.models import SourceSystem
 from survey.services import apikeys, audit, intake, slips
 from survey.services.invitations import Issued
-from survey.services.waves import Selector
+from survey.services.selector import Selector
 
 apikey_cli = AppGroup("apikey", help="Khoá API cho phần mềm một cửa gửi hồ sơ (intake API).")
 commands = [apikey_cli]

@@ -81,10 +81,16 @@ def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime |
         "channel": channel, "status": "issued", "expires_at": expires, "created_at": now,
         "delivered_at": now if delivered else None,
     } for r, t in zip(rows, tokens)]
-    ids = session.execute(
-        insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True), params
-    ).scalars().all()
-    return [Issued(i, r["dossier_id"], t) for i, r, t in zip(ids, rows, tokens)]
+    # executemany, then read the ids back by token hash (unique): an ordered RETURNING would insert row by row
+    session.execute(insert(Invitation.__table__), params)
+    hashes = [p["token_hash"] for p in params]
+    ids: dict[str, int] = {}
+    from survey.services.intake import matches  # stays linear even when table statistics are stale
+
+    for k in range(0, len(hashes), 900):
+        ids.update(session.execute(select(Invitation.token_hash, Invitation.id)
+                                   .where(matches(session, Invitation.token_hash, hashes[k:k + 900]))).all())
+    return [Issued(ids[p["token_hash"]], r["dossier_id"], t) for p, r, t in zip(params, rows, tokens)]
 
 
 def rekey(session: Session, invitations: list[Invitation], channel: str | None = None,

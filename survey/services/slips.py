@@ -25,7 +25,7 @@ from survey.services.waves import tr as _
 FORMATS = {
     # paper width × height, margin, width of the QR code, base font size
     "a5": {"label": "A5", "w": "148mm", "h": "210mm", "margin": "12mm", "qr": "56mm", "font": "11.5pt"},
-    "a6": {"label": "A6", "w": "105mm", "h": "148mm", "margin": "6mm", "qr": "40mm", "font": "9pt"},
+    "a6": {"label": "A6", "w": "105mm", "h": "148mm", "margin": "5mm", "qr": "37mm", "font": "8.5pt"},
     "80mm": {"label": "80 mm", "w": "80mm", "h": "165mm", "margin": "3mm", "qr": "44mm", "font": "9pt"},
 }
 

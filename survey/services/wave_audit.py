@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from survey.models import Dossier, Invitation, ServicePoint, SourceSystem, Wave, WaveStratum
 from survey.models.response import Response
 from survey.services import sampling
-from survey.services.waves import Selector, _cell, _code_maps, _key, period_bounds
+from survey.services.waves import _cell, _code_maps, _key, period_bounds
 
 
 @dataclass
@@ -163,4 +163,3 @@ def _labels(session: Session, wave: Wave, by: str) -> dict:
     return {}
 
 
-__all__ = ["AuditReport", "RateRow", "RATE_GROUPS", "Selector", "audit", "response_rates"]

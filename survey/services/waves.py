@@ -6,7 +6,6 @@ length and turns them into π (see survey.services.sampling.plan_stratum).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -202,76 +201,6 @@ def set_override(session: Session, wave: Wave, key: str, *, pi: float | None = N
     replan(session, wave)
 
 
-@dataclass
-class Selector:
-    """The launched waves and their strata, preloaded once, to select arriving dossiers without queries."""
-
-    session: Session
-    waves: list[dict] = field(default_factory=list)
-    agencies: dict[int, str] = field(default_factory=dict)
-    sectors: dict[int, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, session: Session, wave_ids: list[int] | None = None) -> "Selector":
-        """Every launched wave (or the given ones) with bounds, seed and strata π."""
-        stmt = select(Wave).where(Wave.status == "launched")
-        if wave_ids is not None:
-            stmt = select(Wave).where(Wave.id.in_(wave_ids))
-        sel = cls(session)
-        for wave in session.execute(stmt).scalars():
-            lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
-            strata = {s.key: (s.id, s.pi) for s in wave.strata}
-            sel.waves.append({"wave": wave, "lo": lo, "hi": hi, "strata": strata})
-        if sel.waves:
-            sel.agencies, sel.sectors = _code_maps(session)
-        return sel
-
-    def _stratum(self, w: dict, agency_id: int, sector_id: int) -> tuple[int, float]:
-        wave = w["wave"]
-        scheme = wave.design["scheme"]
-        key = _key(scheme, _cell(scheme, agency_id, sector_id), self.agencies, self.sectors)
-        found = w["strata"].get(key)
-        if found is None:  # a stratum without history that was not planned: the design's π for new strata
-            cell = _cell(scheme, agency_id, sector_id)
-            pi = wave.design["fixed_pi"] if wave.design["rule"] == "fixed" else wave.design["new_stratum_pi"]
-            stratum = _get_or_create_stratum(self.session, wave, key, cell, pi)
-            found = w["strata"][key] = (stratum.id, stratum.pi)
-        return found
-
-    def select(self, source: str, d: dict) -> list[dict]:
-        """Invitation rows (wave_id, stratum_id, pi, cells) for one dossier dict, one per wave that picks it."""
-        picked = []
-        for w in self.waves:
-            if not w["lo"] <= d["completed_at"] < w["hi"]:
-                continue
-            stratum_id, pi = self._stratum(w, d["agency_id"], d["sector_id"])
-            if sampling.is_selected(sampling.selection_u(w["wave"].seed, source, d["external_id"]), pi):
-                picked.append({"wave_id": w["wave"].id, "stratum_id": stratum_id, "pi": pi,
-                               "dossier_id": d["id"], "agency_id": d["agency_id"], "sector_id": d["sector_id"],
-                               "service_point_id": d.get("service_point_id"), "outcome": d["outcome"]})
-        return picked
-
-
-def _get_or_create_stratum(session: Session, wave: Wave, key: str, cell: tuple, pi: float) -> WaveStratum:
-    """The stratum `key` of a wave, created with π when missing (a savepoint absorbs a concurrent insert)."""
-    found = session.execute(select(WaveStratum).where(WaveStratum.wave_id == wave.id, WaveStratum.key == key)
-                            ).scalar_one_or_none()
-    if found:
-        return found
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        with session.begin_nested():
-            stratum = WaveStratum(wave_id=wave.id, key=key, agency_id=cell[0], sector_id=cell[1], pi=pi,
-                                  population_prev=0)
-            session.add(stratum)
-        session.expire(wave, ["strata"])  # the wave's collection reloads with the new stratum
-        return stratum
-    except IntegrityError:
-        return session.execute(select(WaveStratum).where(WaveStratum.wave_id == wave.id, WaveStratum.key == key)
-                               ).scalar_one()
-
-
 def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: bool = False) -> list[inv_service.Issued]:
     """Launch a draft wave (or catch up a launched one): invite, in one pass, every selected dossier of the
     period that has no invitation yet. Returns the new invitations with their tokens (`deliver`: the
@@ -283,6 +212,8 @@ def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: b
         wave.status = "launched"
         wave.launched_at = now
         session.flush()
+    from survey.services.selector import Selector  # selector builds on this module's helpers
+
     sel = Selector.load(session, [wave.id])
     lo, hi = sel.waves[0]["lo"], sel.waves[0]["hi"]
     invited = select(Invitation.dossier_id).where(Invitation.wave_id == wave.id, Invitation.dossier_id.is_not(None))
@@ -292,9 +223,11 @@ def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: b
         .join(SourceSystem, SourceSystem.id == Dossier.source_system_id)
         .where(Dossier.completed_at >= lo, Dossier.completed_at < hi, Dossier.id.not_in(invited))
     ).all()
+    dossiers = [(r.code, r._asdict()) for r in rows]
+    sel.prepare([d for _code, d in dossiers])
     picked = []
-    for r in rows:
-        picked.extend(sel.select(r.code, r._asdict()))
+    for code, d in dossiers:
+        picked.extend(sel.select(code, d))
     issued = inv_service.bulk_issue(session, wave.id, picked, now=now, delivered=deliver)
     refresh_populations(session, wave)
     return issued
