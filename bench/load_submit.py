@@ -4,8 +4,9 @@ For each backend (a fresh SQLite file, then a scratch PostgreSQL database) it:
 1. migrates the database, loads the questionnaire bank and enrols one device per simulated kiosk;
 2. starts gunicorn on a free loopback port;
 3. measures the ceiling: CLIENTS concurrent kiosks calling the no-op GET /kiosk/ping;
-4. measures submissions: CLIENTS concurrent kiosks each POSTing complete SIPAS service-point
-   responses (every question answered, ~35 answer rows) to /kiosk/api/responses, back to back;
+4. measures submissions: CLIENTS concurrent kiosks each POSTing complete responses back to back to
+   /kiosk/api/responses — the kiosk's walk-up three-face rating (kiosk-quick, 2 answer rows) and
+   the full SIPAS service-point form (sipas2023-service, every question answered, ~36 rows);
 5. crash test: the same load, the server's whole process group is killed with SIGKILL half-way,
    restarted, and every kiosk resends what was not acknowledged (same UUID, as the real kiosk's
    queue does); afterwards every acknowledged UUID must be stored exactly once with all its answers.
@@ -42,7 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 VENV_BIN = os.path.dirname(sys.executable)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-INSTRUMENT = "sipas2023-service"
+INSTRUMENTS = ("kiosk-quick", "sipas2023-service")  # the walk-up rating, and the full service-point form
 FACTORY = "survey:create_app({'RATE_LIMITS': {'device': (1000000, 100000.0)}})"
 
 
@@ -73,14 +74,17 @@ def prepare(url: str, clients: int) -> dict:
         for i in range(clients):
             _device, code = create_device(db.session, point, f"bench-{i}")
             credentials.append(enrol(db.session, code)[1])
-        version = get_version(db.session, INSTRUMENT)
-        answers = complete_answers(version.content)
-        cleaned, texts, errors = responses.clean_answers(version.content, answers)
-        assert not errors, errors
-        rows = len(responses.answer_rows(version.content, cleaned, texts))
+        forms = {}
+        for instrument in INSTRUMENTS:
+            version = get_version(db.session, instrument)
+            answers = complete_answers(version.content)
+            cleaned, texts, errors = responses.clean_answers(version.content, answers)
+            assert not errors, errors
+            forms[instrument] = {"version_id": version.id, "content_hash": version.content_hash,
+                                 "answers": answers,
+                                 "rows": len(responses.answer_rows(version.content, cleaned, texts))}
         db.session.commit()
-        out = {"credentials": credentials, "version_id": version.id, "content_hash": version.content_hash,
-               "answers": answers, "rows": rows}
+        out = {"credentials": credentials, "forms": forms}
         db.session.remove()
         db.engine.dispose()
     return out
@@ -107,22 +111,23 @@ def complete_answers(content: dict) -> dict:
     return answers
 
 
-def verify(url: str, acknowledged: set[str], rows: int) -> dict:
+def verify(url: str, acknowledged: set[str], rows: dict[int, int]) -> dict:
     """Count what the database holds for the acknowledged UUIDs."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.connect() as conn:
         stored = {u: n for u, n in conn.execute(text("SELECT uuid, COUNT(*) FROM response GROUP BY uuid"))}
-        answer_counts = {u: n for u, n in conn.execute(text(
-            "SELECT r.uuid, COUNT(a.id) FROM response r LEFT JOIN answer a ON a.response_id = r.id GROUP BY r.uuid"))}
+        answer_counts = [(v, n) for v, n in conn.execute(text(
+            "SELECT r.questionnaire_version_id, COUNT(a.id) FROM response r LEFT JOIN answer a ON a.response_id = r.id "
+            "GROUP BY r.id, r.questionnaire_version_id"))]
     engine.dispose()
     return {
         "acknowledged": len(acknowledged),
         "stored": sum(stored.values()),
         "lost": sum(1 for u in acknowledged if u not in stored),
         "doubled": sum(1 for n in stored.values() if n > 1),
-        "half_written": sum(1 for n in answer_counts.values() if n != rows),
+        "half_written": sum(1 for v, n in answer_counts if n != rows[v]),
         "stored_not_acknowledged": sum(1 for u in stored if u not in acknowledged),
     }
 
@@ -146,8 +151,9 @@ class Server:
     def start(self) -> None:
         """Start gunicorn and wait until it answers."""
         env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret")
-        cmd = [os.path.join(VENV_BIN, "gunicorn"), "--workers", str(self.workers), "--worker-class", "gthread",
-               "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30",
+        kind = ["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []
+        cmd = [os.path.join(VENV_BIN, "gunicorn"), "--workers", str(self.workers), *kind,
+               "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30",
                "--backlog", "2048", "--log-level", "warning", FACTORY]
         with open(self.log, "ab") as fh:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=fh, start_new_session=True)
@@ -269,12 +275,13 @@ async def kiosk(port: int, credential: str, payload_base: dict | None, t_start: 
         conn[1].close()
 
 
-async def run_load(port: int, prep: dict, seconds: float, submit: bool, on_half=None) -> Results:
-    """CLIENTS kiosks for `seconds` (after a 1 s warm-up); `on_half` runs (in a thread) half-way."""
+async def run_load(port: int, prep: dict, seconds: float, form: dict | None, on_half=None) -> Results:
+    """CLIENTS kiosks for `seconds` (after a 1 s warm-up) pinging, or submitting `form`; `on_half`
+    runs (in a thread) half-way."""
     res = Results()
     base = None
-    if submit:
-        base = {"version_id": prep["version_id"], "content_hash": prep["content_hash"], "answers": prep["answers"],
+    if form:
+        base = {"version_id": form["version_id"], "content_hash": form["content_hash"], "answers": form["answers"],
                 "other": {}, "language": "vi", "partial": False}
     now = time.monotonic()
     t_start, t_end = now + 1.0, now + 1.0 + seconds
@@ -300,33 +307,41 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
     server = Server(url, port, args.workers, args.threads, os.path.join(tmp, f"gunicorn-{name}.log"))
     server.start()
     try:
-        ping = asyncio.run(run_load(port, prep, args.seconds, submit=False)).summary()
-        sub_res = asyncio.run(run_load(port, prep, args.seconds, submit=True))
-        sub = sub_res.summary()
-        print(f"  no-op ceiling  GET /kiosk/ping          {ping['rps']:8.0f} req/s   p50 {ping['p50']:6.1f} ms"
+        ping = asyncio.run(run_load(port, prep, args.seconds, None)).summary()
+        print(f"  no-op ceiling  GET /kiosk/ping                 {ping['rps']:7.0f} req/s   p50 {ping['p50']:6.1f} ms"
               f"   p99 {ping['p99']:6.1f} ms")
-        print(f"  submissions    POST /kiosk/api/responses {sub['rps']:8.0f} resp/s  p50 {sub['p50']:6.1f} ms"
-              f"   p99 {sub['p99']:6.1f} ms   ({prep['rows']} answer rows each)")
-        ratio = sub["rps"] / ping["rps"] if ping["rps"] else float("nan")
-        print(f"  ratio submissions / ceiling: {ratio:.2f}   non-2xx: {sub_res.errors or 'none'}")
-        check = verify(url, sub_res.acknowledged, prep["rows"])
+        rows = {f["version_id"]: f["rows"] for f in prep["forms"].values()}
+        acknowledged: set[str] = set()
+        figures = {}
+        for instrument, form in prep["forms"].items():
+            res = asyncio.run(run_load(port, prep, args.seconds, form))
+            acknowledged |= res.acknowledged
+            sub = figures[instrument] = res.summary()
+            ratio = sub["rps"] / ping["rps"] if ping["rps"] else float("nan")
+            sub["ratio"] = ratio
+            print(f"  submit {instrument:<18} ({form['rows']:2d} rows) {sub['rps']:7.0f} resp/s  p50 {sub['p50']:6.1f} ms"
+                  f"   p99 {sub['p99']:6.1f} ms   ratio to ceiling {ratio:.2f}   non-2xx: {res.errors or 'none'}")
 
         def crash():
             server.kill()
             time.sleep(0.5)
             server.start()
 
-        crash_res = asyncio.run(run_load(port, prep, args.seconds, submit=True, on_half=crash))
-        after = verify(url, sub_res.acknowledged | crash_res.acknowledged, prep["rows"])
-        print(f"  SIGKILL mid-run and restart: acknowledged {after['acknowledged']}, stored {after['stored']}, "
-              f"lost {after['lost']}, doubled {after['doubled']}, half-written {after['half_written']}, "
-              f"stored but never acknowledged {after['stored_not_acknowledged']}; "
+        crash_form = prep["forms"][INSTRUMENTS[-1]]
+        crash_res = asyncio.run(run_load(port, prep, args.seconds, crash_form, on_half=crash))
+        after = verify(url, acknowledged | crash_res.acknowledged, rows)
+        print(f"  SIGKILL mid-run ({INSTRUMENTS[-1]}) and restart: acknowledged {after['acknowledged']}, stored "
+              f"{after['stored']}, lost {after['lost']}, doubled {after['doubled']}, half-written "
+              f"{after['half_written']}, stored but never acknowledged {after['stored_not_acknowledged']}; "
               f"client retries after the kill: {crash_res.errors.get('connection', 0)}")
-        ok = (after["lost"] == 0 and after["doubled"] == 0 and after["half_written"] == 0
-              and check["lost"] == 0)
-        goals = {"p99<200ms": sub["p99"] < 200, "ratio>=0.5": ratio >= 0.5, "none lost/doubled": ok}
+        ok = after["lost"] == 0 and after["doubled"] == 0 and after["half_written"] == 0
+        goals = {}
+        for instrument, sub in figures.items():
+            goals[f"{instrument} p99<200ms"] = sub["p99"] < 200
+            goals[f"{instrument} ratio>=0.5"] = sub["ratio"] >= 0.5
+        goals["none lost/doubled/half-written"] = ok
         print("  goals: " + ", ".join(f"{k} {'met' if v else 'NOT MET'}" for k, v in goals.items()))
-        return {"backend": name, "ping": ping, "submit": sub, "ratio": ratio, "crash": after, "goals": goals}
+        return {"backend": name, "ping": ping, "submit": figures, "crash": after, "goals": goals}
     finally:
         server.stop()
 

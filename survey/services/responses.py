@@ -12,7 +12,6 @@ Semantics every channel (link, kiosk, offline queue) shares:
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,42 +22,10 @@ from sqlalchemy.orm import Session
 
 from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseDraft
 from survey.models._base import utcnow
+from survey.services.answers import (  # noqa: F401  (re-exported: views and tests use them from here)
+    AnswerError, answer_rows, clean_answers, is_visible, option_codes, questions, sections, visible_sections,
+)
 from survey.services.tokens import hash_token
-
-DEFAULT_TEXT_MAX = 1000
-OTHER_TEXT_MAX = 500
-
-MESSAGES = {
-    "unknown_item": _l("Câu hỏi không có trong bảng hỏi này."),
-    "required": _l("Vui lòng trả lời câu hỏi này."),
-    "wrong_type": _l("Câu trả lời không đúng dạng."),
-    "out_of_scale": _l("Mức đánh giá không có trong thang đo."),
-    "invalid_option": _l("Lựa chọn không có trong danh sách."),
-    "too_long": _l("Nội dung quá dài (tối đa %(n)s ký tự)."),
-    "not_integer": _l("Vui lòng nhập một số nguyên."),
-    "too_small": _l("Số phải lớn hơn hoặc bằng %(n)s."),
-    "too_large": _l("Số phải nhỏ hơn hoặc bằng %(n)s."),
-    "no_other_box": _l("Câu hỏi này không có ô ghi ý kiến khác."),
-    "exclusive": _l("Lựa chọn này không thể chọn cùng các lựa chọn khác."),
-}
-
-
-@dataclass(frozen=True)
-class AnswerError:
-    """One problem with one item: a machine code and a message for people."""
-
-    item: str
-    code: str
-    params: dict = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        """The message in the current language."""
-        return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
-
-    def as_dict(self) -> dict:
-        """JSON form for API answers."""
-        return {"item": self.item, "code": self.code, "message": self.message}
 
 
 class SubmissionError(Exception):
@@ -71,179 +38,6 @@ class SubmissionError(Exception):
     def as_dict(self) -> dict:
         """JSON body for API answers."""
         return {"error": self.code, "message": self.message, "errors": [e.as_dict() for e in self.errors]}
-
-
-# --- the questionnaire's shape -------------------------------------------------------------------
-
-def sections(content: dict) -> list[dict]:
-    """The questionnaire's sections (one screen each), in order."""
-    return list(content.get("sections") or [])
-
-
-def questions(content: dict) -> list[dict]:
-    """Every question in order (each dict also gets its section id under `section`)."""
-    out = []
-    for section in sections(content):
-        for q in section.get("questions") or []:
-            out.append({**q, "section": section.get("id")})
-    return out
-
-
-def option_codes(content: dict, question: dict) -> list[int]:
-    """Allowed integer codes of a scale/single/multiple question."""
-    if question.get("type") == "scale":
-        scale = (content.get("scales") or {}).get(question.get("scale"), {})
-        return [c["code"] for c in scale.get("codes") or []]
-    return [o["code"] for o in question.get("options") or []]
-
-
-def is_visible(question: dict, answers: dict[str, Any]) -> bool:
-    """Whether `show_if` lets the question be asked, given the (cleaned) earlier answers."""
-    cond = question.get("show_if")
-    if not cond:
-        return True
-    value = answers.get(cond.get("item"))
-    allowed = set(cond.get("in") or [])
-    if isinstance(value, list):
-        return any(v in allowed for v in value)
-    return value in allowed
-
-
-def visible_sections(content: dict, answers: dict[str, Any]) -> list[dict]:
-    """Sections with at least one question visible under the current answers (the screens to show)."""
-    out, seen = [], {}
-    for section in sections(content):
-        shown = False
-        for q in section.get("questions") or []:
-            if is_visible(q, seen):
-                shown = True
-                if q["code"] in answers:
-                    seen[q["code"]] = answers[q["code"]]
-        if shown:
-            out.append(section)
-    return out
-
-
-# --- validation ----------------------------------------------------------------------------------
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
-
-
-def _check(content: dict, q: dict, value: Any) -> tuple[Any, AnswerError | None]:
-    """Validate one non-empty value; return the cleaned value or an error."""
-    code, kind = q["code"], q.get("type")
-    if kind in ("scale", "single"):
-        if not _is_int(value):
-            return None, AnswerError(code, "wrong_type")
-        if value not in option_codes(content, q):
-            return None, AnswerError(code, "out_of_scale" if kind == "scale" else "invalid_option")
-        return value, None
-    if kind == "multiple":
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
-            return None, AnswerError(code, "wrong_type")
-        allowed = option_codes(content, q)
-        if any(v not in allowed for v in value):
-            return None, AnswerError(code, "invalid_option")
-        chosen = sorted(set(value))
-        exclusive = {o["code"] for o in q.get("options") or [] if o.get("exclusive")}
-        if len(chosen) > 1 and exclusive.intersection(chosen):
-            return None, AnswerError(code, "exclusive")
-        return chosen, None
-    if kind == "text":
-        if not isinstance(value, str):
-            return None, AnswerError(code, "wrong_type")
-        limit = int(q.get("max_length") or DEFAULT_TEXT_MAX)
-        text = value.strip()
-        if len(text) > limit:
-            return None, AnswerError(code, "too_long", {"n": limit})
-        return text or None, None
-    if kind == "number":
-        if not _is_int(value):
-            return None, AnswerError(code, "not_integer")
-        if q.get("min") is not None and value < q["min"]:
-            return None, AnswerError(code, "too_small", {"n": q["min"]})
-        if q.get("max") is not None and value > q["max"]:
-            return None, AnswerError(code, "too_large", {"n": q["max"]})
-        return value, None
-    return None, AnswerError(code, "wrong_type")
-
-
-def clean_answers(content: dict, answers: dict[str, Any], other: dict[str, Any] | None = None,
-                  *, partial: bool = False, only: set[str] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, str], list[AnswerError]]:
-    """Validate answers against one questionnaire version; returns (answers, other texts, errors).
-
-    `only` restricts the required-answer check to those item codes (one screen of the link flow);
-    every given answer is still checked.
-    """
-    other = other or {}
-    if not isinstance(answers, dict) or not isinstance(other, dict):
-        return {}, {}, [AnswerError("", "wrong_type")]
-    by_code = {q["code"]: q for q in questions(content)}
-    errors = [AnswerError(c, "unknown_item") for c in list(answers) + list(other) if c not in by_code]
-    cleaned: dict[str, Any] = {}
-    texts: dict[str, str] = {}
-    for code, q in by_code.items():
-        if not is_visible(q, cleaned):
-            continue  # not asked: whatever was sent for it is ignored
-        value = answers.get(code)
-        if not _empty(value):
-            value, error = _check(content, q, value)
-            if error:
-                errors.append(error)
-                continue
-        if _empty(value):
-            if q.get("required") and not partial and (only is None or code in only):
-                errors.append(AnswerError(code, "required"))
-            continue
-        cleaned[code] = value
-        if code in other:
-            text, error = _other_text(q, value, other[code])
-            if error:
-                errors.append(error)
-            elif text:
-                texts[code] = text
-    return cleaned, texts, errors
-
-
-def _other_text(q: dict, value: Any, text: Any) -> tuple[str | None, AnswerError | None]:
-    """The free text of an "other" option: only kept when that option is chosen."""
-    if q.get("other_text") is None:
-        return None, AnswerError(q["code"], "no_other_box")
-    if text is None:
-        return None, None
-    if not isinstance(text, str):
-        return None, AnswerError(q["code"], "wrong_type")
-    chosen = value if isinstance(value, list) else [value]
-    if q["other_text"] not in chosen:
-        return None, None
-    text = text.strip()
-    limit = int(q.get("max_length") or OTHER_TEXT_MAX)
-    if len(text) > limit:
-        return None, AnswerError(q["code"], "too_long", {"n": limit})
-    return text or None, None
-
-
-def answer_rows(content: dict, answers: dict[str, Any], other: dict[str, str]) -> list[dict]:
-    """Answer rows (dicts) per item, per chosen code for multiple choice; "other" text rides on its code's row."""
-    rows = []
-    for q in questions(content):
-        code = q["code"]
-        if code not in answers:
-            continue
-        value = answers[code]
-        if q.get("type") == "text":
-            rows.append({"item_code": code, "value_int": None, "value_text": value})
-            continue
-        for v in value if isinstance(value, list) else [value]:
-            text = other.get(code) if v == q.get("other_text") else None
-            rows.append({"item_code": code, "value_int": v, "value_text": text})
-    return rows
 
 
 # --- invitations by token and drafts -------------------------------------------------------------
@@ -316,6 +110,35 @@ def parse_uuid(value: Any) -> str:
         raise SubmissionError("bad_uuid", str(_l("Mã định danh câu trả lời (uuid) không hợp lệ.")), 400)
 
 
+def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers: dict, other: dict, *,
+                     mode: str, invitation: Invitation | None = None, device_id: int | None = None,
+                     service_point_id: int | None = None, language: str = "vi",
+                     started_at: datetime | None = None, partial: bool = False) -> tuple[dict, list[dict]]:
+    """Validate a submission; the response's column values and its answer rows (no database access).
+
+    Raises SubmissionError (bad uuid, wrong version for the invitation, invalid answers, empty partial).
+    """
+    if invitation is not None and invitation.wave.questionnaire_version_id != version.id:
+        raise SubmissionError("version_mismatch", str(_l("Câu trả lời không đúng phiên bản bảng hỏi của lời mời.")))
+    cleaned, texts, errors = clean_answers(version.content, answers, other, partial=partial)
+    if errors:
+        raise SubmissionError("invalid_answers", str(_l("Một số câu trả lời chưa hợp lệ.")), 422, errors)
+    if partial and not cleaned:
+        raise SubmissionError("empty", str(_l("Không có câu trả lời nào để lưu.")), 422)
+    values = {
+        "uuid": parse_uuid(response_uuid), "questionnaire_version_id": version.id, "mode": mode,
+        "partial": partial, "language": language if language in ("vi", "en") else "vi",
+        "started_at": started_at, "device_id": device_id, "service_point_id": service_point_id,
+        "probability_sample": invitation is not None, "submitted_at": utcnow(),
+        "invitation_id": None, "wave_id": None, "agency_id": None, "sector_id": None,
+    }
+    if invitation is not None:
+        values.update(invitation_id=invitation.id, wave_id=invitation.wave_id, agency_id=invitation.agency_id,
+                      sector_id=invitation.sector_id,
+                      service_point_id=invitation.service_point_id or service_point_id)
+    return values, answer_rows(version.content, cleaned, texts)
+
+
 def store_response(session: Session, version: QuestionnaireVersion, response_uuid: str,
                    answers: dict, other: dict, *, mode: str, invitation: Invitation | None = None,
                    device_id: int | None = None, service_point_id: int | None = None,
@@ -331,30 +154,16 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
         existing = _existing(session, response_uuid, invitation, device_id)
         if existing is not None:
             return existing, False
-    if invitation is not None and invitation.wave.questionnaire_version_id != version.id:
-        raise SubmissionError("version_mismatch", str(_l("Câu trả lời không đúng phiên bản bảng hỏi của lời mời.")))
-    cleaned, texts, errors = clean_answers(version.content, answers, other, partial=partial)
-    if errors:
-        raise SubmissionError("invalid_answers", str(_l("Một số câu trả lời chưa hợp lệ.")), 422, errors)
-    if partial and not cleaned:
-        raise SubmissionError("empty", str(_l("Không có câu trả lời nào để lưu.")), 422)
-    response = Response(
-        uuid=response_uuid, questionnaire_version_id=version.id, mode=mode, partial=partial,
-        language=language if language in ("vi", "en") else "vi", started_at=started_at,
-        device_id=device_id, service_point_id=service_point_id,
-        probability_sample=invitation is not None,
-    )
-    if invitation is not None:
-        response.invitation_id, response.wave_id = invitation.id, invitation.wave_id
-        response.agency_id, response.sector_id = invitation.agency_id, invitation.sector_id
-        response.service_point_id = invitation.service_point_id or service_point_id
+    values, rows = prepare_response(version, response_uuid, answers, other, mode=mode, invitation=invitation,
+                                    device_id=device_id, service_point_id=service_point_id, language=language,
+                                    started_at=started_at, partial=partial)
+    response = Response(**values)
     try:
         with session.begin_nested():
             session.add(response)
             session.flush()
             # One multi-row INSERT for the answers (the ORM would add ~35 objects one by one).
-            session.execute(insert(Answer.__table__), [{**row, "response_id": response.id}
-                                             for row in answer_rows(version.content, cleaned, texts)])
+            session.execute(insert(Answer.__table__), [{**row, "response_id": response.id} for row in rows])
     except IntegrityError:
         # Another request (second tab, double tap, retry) stored first: the unique keys decided.
         existing = _existing(session, response_uuid, invitation, device_id)
@@ -370,6 +179,12 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
     return response, True
 
 
+def repeat_of(found_device_id: int | None, found_invitation_id: int | None, invitation_id: int | None,
+              device_id: int | None) -> bool:
+    """Whether a stored response with this UUID is the same submission sent again (not a stranger's)."""
+    return found_invitation_id == invitation_id and (device_id is None or found_device_id == device_id)
+
+
 def _existing(session: Session, response_uuid: str, invitation: Invitation | None,
               device_id: int | None) -> Response | None:
     """The stored response this submission repeats, if any; a UUID clash with a stranger is refused."""
@@ -379,8 +194,6 @@ def _existing(session: Session, response_uuid: str, invitation: Invitation | Non
                 select(Response.id).where(Response.invitation_id == invitation.id)) is not None:
             raise SubmissionError("already_answered", str(_l("Lời mời này đã được trả lời.")), 409)
         return None
-    same = (found.invitation_id == (invitation.id if invitation else None)
-            and (device_id is None or found.device_id == device_id))
-    if not same:
+    if not repeat_of(found.device_id, found.invitation_id, invitation.id if invitation else None, device_id):
         raise SubmissionError("uuid_conflict", str(_l("Mã định danh câu trả lời đã được dùng.")), 409)
     return found

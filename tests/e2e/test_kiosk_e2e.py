@@ -10,15 +10,17 @@ from tests.e2e.citizen_helpers import count_responses, enrol_in_browser, respons
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def kiosk_config(live_app):
-    """Short timers for one test (the shell reads them when it loads); restored afterwards."""
-    keys = ("KIOSK_IDLE_SECONDS", "KIOSK_PROMPT_SECONDS", "KIOSK_THANKS_SECONDS", "KIOSK_HEARTBEAT_SECONDS")
+    """Production storage path (group commit) and short timers for one test; restored afterwards."""
+    keys = ("KIOSK_IDLE_SECONDS", "KIOSK_PROMPT_SECONDS", "KIOSK_THANKS_SECONDS", "KIOSK_HEARTBEAT_SECONDS",
+            "KIOSK_GROUP_COMMIT")
     saved = {k: live_app.config.get(k) for k in keys}
 
     def apply(**values):
         live_app.config.update({k.upper(): v for k, v in values.items()})
 
+    apply(kiosk_group_commit=True)
     yield apply
     for k, v in saved.items():
         if v is None:

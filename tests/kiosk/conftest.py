@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from survey.web.kiosk import api as kiosk_api
+from survey.web.kiosk import auth as kiosk_auth
 from survey.web.respond.limits import limiter
 from tests.respond import factories as f
 from tests.respond.conftest import survey_data  # noqa: F401  (shared fixture)
@@ -13,9 +14,11 @@ from tests.respond.conftest import survey_data  # noqa: F401  (shared fixture)
 def _fresh_state():
     limiter.reset()
     kiosk_api._versions.clear()  # ids are reused across rolled-back tests
+    kiosk_auth._known.clear()
     yield
     limiter.reset()
     kiosk_api._versions.clear()
+    kiosk_auth._known.clear()
 
 
 @pytest.fixture

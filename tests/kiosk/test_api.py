@@ -116,13 +116,17 @@ def test_device_credential_is_required(client, kiosk):
     assert client.post("/kiosk/api/responses", json=body, headers={"X-Kiosk": "1"}).status_code == 201
 
 
-def test_revoked_device_is_refused(client, kiosk, db_session):
+def test_revoked_device_is_refused_at_once(client, kiosk, db_session):
     from survey.services.devices import revoke
 
+    first = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
+    assert first.status_code == 201  # the device is now known to this process
     revoke(db_session, kiosk["device"])
     db_session.commit()
-    resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
+    body = submission(kiosk["quick"], {"QK1": 3})
+    resp = client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"])
     assert resp.status_code == 401 and resp.json["error"] == "not_enrolled"
+    assert db_session.scalar(select(func.count()).select_from(Response).where(Response.uuid == body["uuid"])) == 0
 
 
 def test_rate_limit_is_per_device_not_per_ip(app, client, kiosk, db_session):
@@ -195,3 +199,25 @@ def test_answers_for_an_invitation_must_use_its_version(client, kiosk, db_sessio
     resp = client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"])
     assert resp.status_code == 422 and resp.json["error"] == "version_mismatch"
     assert db_session.get(Invitation, kiosk["inv"].id).status != "completed"
+
+
+def test_reenrolled_tablet_replaces_the_old_credential(client, kiosk, db_session):
+    from survey.services.devices import enrol, issue_code
+
+    assert client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}),
+                       headers=kiosk["headers"]).status_code == 201
+    _device, new_credential = enrol(db_session, issue_code(db_session, kiosk["device"]))
+    db_session.commit()
+    old = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
+    new = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 2}),
+                      headers={"X-Device-Credential": new_credential})
+    assert (old.status_code, new.status_code) == (401, 201)
+
+
+def test_submission_records_that_the_device_was_seen(client, kiosk, db_session):
+    device = kiosk["device"]
+    device.last_seen_at = None
+    db_session.commit()
+    client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
+    db_session.refresh(device)
+    assert device.last_seen_at is not None

@@ -53,7 +53,7 @@ def real_app(request, tmp_path_factory):
         url, drop = _pg_database(f"hailong_citizen_race_{os.getpid()}")
         if url is None:
             pytest.skip("PostgreSQL is not reachable at " + PG_ADMIN)
-    app = make_test_app(url)
+    app = make_test_app(url, KIOSK_GROUP_COMMIT=True)  # walk-up submissions go through the group committer
     yield app
     with app.app_context():
         db.session.remove()
@@ -152,3 +152,55 @@ def test_retried_kiosk_request_with_one_uuid_stores_once(real_app, data):
     codes = _together(submit)
     assert sorted(codes) == [200] * (THREADS - 1) + [201], codes
     assert _stored(real_app, uuids=[body["uuid"]]) == 1
+
+
+def test_group_commit_stores_many_concurrent_walkups_each_once(real_app, data):
+    headers = {"X-Device-Credential": data["credential"]}
+    bodies = [{"uuid": str(uuid.uuid4()), "version_id": data["version_id"], "answers": {"ACC1": 1 + i % 5, "KQ1": 1}}
+              for i in range(THREADS * 4)]
+
+    def submit(i):
+        client = real_app.test_client()
+        codes = []
+        for body in bodies[i::THREADS]:
+            codes.append(client.post("/kiosk/api/responses", json=body, headers=headers).status_code)
+            codes.append(client.post("/kiosk/api/responses", json=body, headers=headers).status_code)  # resend
+        return codes
+
+    results = _together(submit)
+    assert all(codes == [201, 200] * 4 for codes in results), results
+    assert _stored(real_app, uuids=[b["uuid"] for b in bodies]) == len(bodies)
+    with real_app.app_context():
+        from survey.models import Answer
+
+        n = db.session.scalar(select(func.count()).select_from(Answer).join(Response)
+                              .where(Response.uuid.in_([b["uuid"] for b in bodies])))
+        db.session.remove()
+    assert n == 2 * len(bodies)
+
+
+def test_group_commit_refuses_a_stranger_uuid_and_a_revoked_device(real_app, data):
+    from survey.models import Device, ServicePoint
+    from survey.services.devices import revoke
+
+    headers = {"X-Device-Credential": data["credential"]}
+    body = {"uuid": str(uuid.uuid4()), "version_id": data["version_id"], "answers": {"ACC1": 3, "KQ1": 1}}
+    client = real_app.test_client()
+    assert client.post("/kiosk/api/responses", json=body, headers=headers).status_code == 201
+    with real_app.app_context():
+        other, other_cred = f.add_device(db.session, db.session.get(ServicePoint, data["point_id"]))
+        other_id = other.id
+        db.session.commit()
+        db.session.remove()
+    resp = client.post("/kiosk/api/responses", json=body, headers={"X-Device-Credential": other_cred})
+    assert resp.status_code == 409 and resp.json["error"] == "uuid_conflict"
+    bad = {**body, "uuid": str(uuid.uuid4()), "answers": {"ACC1": 9, "KQ1": 1}}
+    assert client.post("/kiosk/api/responses", json=bad, headers=headers).status_code == 422
+    with real_app.app_context():
+        revoke(db.session, db.session.get(Device, other_id))
+        db.session.commit()
+        db.session.remove()
+    late = {**body, "uuid": str(uuid.uuid4())}
+    resp = client.post("/kiosk/api/responses", json=late, headers={"X-Device-Credential": other_cred})
+    assert resp.status_code == 401
+    assert _stored(real_app, uuids=[late["uuid"], bad["uuid"]]) == 0

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import _
 from sqlalchemy import select, update
 
@@ -19,8 +19,8 @@ from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
 from survey.services import devices, responses
 from survey.services.kiosk import client_questionnaire, next_handoff
-from survey.web.kiosk import bp
-from survey.web.kiosk.auth import current_device, set_device_cookie
+from survey.web.kiosk import batch, bp
+from survey.web.kiosk.auth import current_device, device_identity, forget, set_device_cookie
 from survey.web.respond import limits
 from survey.web.respond.txn import run_write
 
@@ -31,12 +31,18 @@ def _error(code: str, message: str, status: int, **extra):
     return jsonify(error=code, message=message, **extra), status
 
 
-def device_api(view):
-    """Authenticate the device and apply its rate limit; CSRF-exempt (no cookie-only auth)."""
+def device_api(view=None, *, cached: bool = False):
+    """Authenticate the device and apply its rate limit; CSRF-exempt (no cookie-only auth).
+
+    With `cached`, g.device is a light identity from auth.device_identity and the view must
+    re-check the credential inside its write transaction.
+    """
+    if view is None:
+        return lambda v: device_api(v, cached=cached)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        device = current_device()
+        device = device_identity() if cached else current_device()
         if device is None:
             return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
         retry = limits.check("device", str(device.id))
@@ -105,7 +111,7 @@ def api_start():
 
 
 @bp.route("/api/responses", methods=["POST"])
-@device_api
+@device_api(cached=True)
 def api_submit():
     """Store one kiosk response exactly once: 201 stored, 200 already stored, 4xx with reasons."""
     data = request.get_json(silent=True)
@@ -116,18 +122,28 @@ def api_submit():
         return _error("unknown_version", _("Không có phiên bản bảng hỏi này."), 422)
     if data.get("content_hash") not in (None, version.content_hash):
         return _error("version_changed", _("Nội dung bảng hỏi không khớp với phiên bản trên máy chủ."), 422)
-    device_id, point_id = g.device.id, g.device.service_point_id
+    device_id, point_id, secret_hash = g.device.id, g.device.service_point_id, g.device.secret_hash
     try:
         response_uuid = responses.parse_uuid(data.get("uuid"))
     except responses.SubmissionError as exc:
         return jsonify(exc.as_dict()), exc.status
 
+    if data.get("handoff_id") is None and batch.enabled(current_app):
+        return _submit_grouped(version, response_uuid, data, device_id, point_id, secret_hash)
+
     def unit():
         # Start the write transaction with a write: on SQLite it takes the write lock at once (waiting
         # its turn) instead of failing later when another kiosk committed in between. The write is
-        # useful too: a submission is a sign of life of the device.
+        # useful too: a submission is a sign of life of the device. It also re-checks the credential,
+        # in this very transaction, so a device revoked a moment ago stores nothing.
         db.session.rollback()
-        db.session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=utcnow()))
+        alive = db.session.execute(
+            update(Device).where(Device.id == device_id, Device.secret_hash == secret_hash, Device.active.is_(True))
+            .values(last_seen_at=utcnow())).rowcount
+        if alive != 1:
+            db.session.rollback()
+            forget(secret_hash)
+            return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
         invitation = None
         if data.get("handoff_id") is not None:
             handoff = db.session.get(KioskHandoff, data["handoff_id"]) if isinstance(data["handoff_id"], int) else None
@@ -148,6 +164,30 @@ def api_submit():
         return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
 
     return run_write(unit)
+
+
+def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_hash):
+    """A walk-up submission through the group committer (see batch.py)."""
+    try:
+        values, rows = responses.prepare_response(
+            version, response_uuid, data.get("answers") or {}, data.get("other") or {}, mode="kiosk_walkup",
+            device_id=device_id, service_point_id=point_id, language=str(data.get("language") or "vi"),
+            started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True)
+    except responses.SubmissionError as exc:
+        return jsonify(exc.as_dict()), exc.status
+    db.session.rollback()  # hold no connection while waiting for the commit
+    try:
+        job = batch.committer_for(current_app._get_current_object()).submit(batch.Job(values, rows, secret_hash))
+    except Exception:
+        current_app.logger.exception("kiosk group commit failed")
+        return _error("unavailable", _("Dịch vụ tạm thời không sẵn sàng"), 503)
+    if job.result == "not_enrolled":
+        forget(secret_hash)
+        return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
+    if job.result == "conflict":
+        return _error("uuid_conflict", _("Mã định danh câu trả lời đã được dùng."), 409, errors=[])
+    created = job.result == "stored"
+    return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
 
 
 @bp.route("/api/heartbeat", methods=["POST"])

@@ -1,0 +1,207 @@
+"""Group commit for walk-up kiosk submissions: many requests, one transaction, each stored once.
+
+Request threads validate their submission themselves (nothing here can fail on bad input) and
+hand the ready rows to one committer thread per process, then wait for its verdict. The committer
+takes whatever is queued (up to MAX_BATCH) and stores it in ONE transaction with a handful of
+statements: re-check every device's credential (a revoked tablet stores nothing) and record it as
+seen, find UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert
+the new responses, then all their answers. If another process stores one of the UUIDs in between
+(a unique-key clash), the batch is redone with one savepoint per submission. Every request is answered
+only after the commit that holds its rows, so an acknowledged response is durable; a crash before
+the commit loses only unacknowledged work, which the kiosk resends under the same UUID.
+
+Why: one commit (and, on SQLite, one turn of the writers' lock) per batch instead of per request
+is what lets a shared 2-core server keep up with a hundred kiosks. The usual rule "one commit per
+request, in the view" becomes "the request returns after the commit that covers it".
+Enabled unless app.testing (tests run inside a rolled-back transaction); KIOSK_GROUP_COMMIT
+overrides.
+"""
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+
+from flask import Flask
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from survey.extensions import db
+from survey.models import Answer, Device, Response
+from survey.models._base import utcnow
+from survey.services.responses import repeat_of
+from survey.web.respond.txn import ATTEMPTS, writer_lock
+
+MAX_BATCH = 64
+WAIT_SECONDS = 30
+
+
+class Job:
+    """One validated submission waiting for its commit; `result` is stored, duplicate, conflict,
+    not_enrolled or error."""
+
+    __slots__ = ("values", "rows", "secret_hash", "done", "result", "error")
+
+    def __init__(self, values: dict, rows: list[dict], secret_hash: str):
+        self.values, self.rows, self.secret_hash = values, rows, secret_hash
+        self.done = threading.Event()
+        self.result: str | None = None
+        self.error: BaseException | None = None
+
+
+class Committer:
+    """The per-process committer thread (started on first use, after gunicorn has forked)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.jobs: queue.Queue[Job] = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.start_lock = threading.Lock()
+
+    def submit(self, job: Job) -> Job:
+        """Queue a job and wait until its batch is committed (TimeoutError after WAIT_SECONDS)."""
+        with self.start_lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="kiosk-committer", daemon=True)
+                self.thread.start()
+        self.jobs.put(job)
+        if not job.done.wait(WAIT_SECONDS):
+            raise TimeoutError("the database did not commit in time")
+        if job.error is not None:
+            raise job.error
+        return job
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.jobs.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self.jobs.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.app.app_context():
+                    self._commit(batch)
+                    self._resolve([j for j in batch if j.result == "conflict"])
+            except Exception as exc:  # the database is down: every waiting request gets a 503
+                for job in batch:
+                    job.error = exc
+            finally:
+                for job in batch:
+                    job.done.set()
+
+    def _commit(self, batch: list[Job]) -> None:
+        for attempt in range(ATTEMPTS):
+            try:
+                try:
+                    with writer_lock(), db.engine.begin() as conn:
+                        self._all_at_once(conn, batch)
+                except IntegrityError:
+                    # Another process stored one of these UUIDs a moment ago (PostgreSQL runs
+                    # committers in parallel): redo this batch one savepoint per submission.
+                    with writer_lock(), db.engine.begin() as conn:
+                        for job in batch:
+                            self._one(conn, job)
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() or attempt == ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
+
+    @staticmethod
+    def _all_at_once(conn, batch: list[Job]) -> None:
+        """The whole batch in a handful of statements: device check, repeats, responses, answers."""
+        for job in batch:
+            job.result = None
+        device_ids = {job.values["device_id"] for job in batch}
+        # A write first: on SQLite it takes the write lock before anything is read.
+        conn.execute(update(Device.__table__).where(Device.id.in_(device_ids), Device.active.is_(True))
+                     .values(last_seen_at=utcnow()))
+        valid = {(row.id, row.secret_hash) for row in conn.execute(
+            select(Device.id, Device.secret_hash).where(Device.id.in_(device_ids), Device.active.is_(True)))}
+        live = []
+        for job in batch:
+            if (job.values["device_id"], job.secret_hash) in valid:
+                live.append(job)
+            else:
+                job.result = "not_enrolled"
+        stored = {row.uuid: row for row in conn.execute(
+            select(Response.uuid, Response.device_id, Response.invitation_id)
+            .where(Response.uuid.in_([job.values["uuid"] for job in live])))}
+        fresh: dict[str, Job] = {}
+        for job in live:
+            key = job.values["uuid"]
+            earlier = stored.get(key)
+            if earlier is not None:
+                same = repeat_of(earlier.device_id, earlier.invitation_id, None, job.values["device_id"])
+                job.result = "duplicate" if same else "conflict"
+            elif key in fresh:  # sent twice while the first was still queued
+                same = fresh[key].values["device_id"] == job.values["device_id"]
+                job.result = "duplicate" if same else "conflict"
+            else:
+                fresh[key] = job
+        if not fresh:
+            return
+        jobs = list(fresh.values())
+        table = Response.__table__
+        ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                           [job.values for job in jobs]).scalars().all()
+        rows = [{**row, "response_id": rid} for job, rid in zip(jobs, ids) for row in job.rows]
+        if rows:
+            conn.execute(insert(Answer.__table__), rows)
+        for job in jobs:
+            job.result = "stored"
+
+    @staticmethod
+    def _one(conn, job: Job) -> None:
+        savepoint = conn.begin_nested()
+        try:
+            alive = conn.execute(
+                update(Device.__table__)
+                .where(Device.id == job.values["device_id"], Device.secret_hash == job.secret_hash,
+                       Device.active.is_(True))
+                .values(last_seen_at=utcnow())).rowcount
+            if alive != 1:
+                savepoint.rollback()
+                job.result = "not_enrolled"
+                return
+            response_id = conn.execute(
+                insert(Response.__table__).returning(Response.__table__.c.id), job.values).scalar_one()
+            if job.rows:
+                conn.execute(insert(Answer.__table__), [{**row, "response_id": response_id} for row in job.rows])
+            savepoint.commit()
+            job.result = "stored"
+        except IntegrityError:
+            savepoint.rollback()
+            job.result = "conflict"
+
+    @staticmethod
+    def _resolve(conflicts: list[Job]) -> None:
+        if not conflicts:
+            return
+        with db.engine.connect() as conn:
+            for job in conflicts:
+                found = conn.execute(select(Response.device_id, Response.invitation_id)
+                                     .where(Response.uuid == job.values["uuid"])).first()
+                same = found is not None and repeat_of(found.device_id, found.invitation_id, None,
+                                                       job.values["device_id"])
+                job.result = "duplicate" if same else "conflict"
+
+
+_committers: dict[int, Committer] = {}
+_committers_lock = threading.Lock()
+
+
+def enabled(app: Flask) -> bool:
+    """Group commit is on in production, off in tests (they run inside a rolled-back transaction)."""
+    return bool(app.config.get("KIOSK_GROUP_COMMIT", not app.testing))
+
+
+def committer_for(app: Flask) -> Committer:
+    """This process's committer for `app`."""
+    with _committers_lock:
+        found = _committers.get(id(app))
+        if found is None:
+            found = _committers[id(app)] = Committer(app)
+        return found
