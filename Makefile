@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) translations ## create .venv and install the project
 
-translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d survey/translations 2>/dev/null || true
+translations: $(STAMP) ## compile the English catalog (the UI source language is Vietnamese)
+	$(BIN)/pybabel compile -d survey/translations >/dev/null
 
 setup-db: install ## create/upgrade the SQLite database, load the bank, seed the demo province
 	$(BIN)/hailong db upgrade
