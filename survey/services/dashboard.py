@@ -75,6 +75,10 @@ class Cell:
     rank: int | None = None
     meta: dict = field(default_factory=dict)
 
+    def label_in(self, lang: str) -> str:
+        """The label in `lang` (the English name when the registry or questionnaire has one)."""
+        return self.meta.get("label_en") or self.label if lang == "en" else self.label
+
     @property
     def value(self) -> float | None:
         """The point estimate, or None when undefined."""
@@ -207,17 +211,24 @@ def domain_mask(frame, filters: Filters, agencies: dict) -> Any:
     return mask
 
 
-def _cells(results: dict, label, target_of, min_n: int, meta_of=None) -> list[Cell]:
+def _cells(results: dict, label, target_of, min_n: int, meta_of=None, label_en=None) -> list[Cell]:
     cells = []
     for key, res in results.items():
         if key is None:
             continue
         est = res.overall if hasattr(res, "overall") else res
         target = target_of(key)
+        meta = dict(meta_of(key)) if meta_of else {}
+        if label_en is not None:
+            meta["label_en"] = label_en(key)
         cells.append(Cell(key, label(key), est, est.n, target,
-                          status_of(est, target.value if target else None, min_n),
-                          meta=meta_of(key) if meta_of else {}))
+                          status_of(est, target.value if target else None, min_n), meta=meta))
     return cells
+
+
+def english_name(objects: dict):
+    """A label_en function over registry objects (agency, sector, service point) by key."""
+    return lambda k: (objects[k].name_en or objects[k].name_vi) if k in objects else str(k)
 
 
 def _tree_cells(result, frame, target: TargetRef | None, min_n: int) -> tuple[list, list, list]:
@@ -226,13 +237,18 @@ def _tree_cells(result, frame, target: TargetRef | None, min_n: int) -> tuple[li
         return [], [], []
     t = target.value if target else None
     items = frame.structure["items"]
-    parts = [Cell(k, frame.labels.get(k, k), e, e.n, target, status_of(e, t, min_n)) for k, e in result.parts.items()]
-    elements = [Cell(k, frame.labels.get(k, k), e, e.n, target, status_of(e, t, min_n))
+    def en(code):
+        return {"label_en": frame.labels.get("en:" + code, code)}
+
+    parts = [Cell(k, frame.labels.get(k, k), e, e.n, target, status_of(e, t, min_n), meta=en(k))
+             for k, e in result.parts.items()]
+    elements = [Cell(k, frame.labels.get(k, k), e, e.n, target, status_of(e, t, min_n), meta=en(k))
                 for k, e in result.elements.items()]
     item_cells = []
     for k, e in result.items.items():
         code = items[k] if isinstance(k, int) else k
-        item_cells.append(Cell(code, frame.labels.get(code, code), e, e.n, target, status_of(e, t, min_n)))
+        item_cells.append(Cell(code, frame.labels.get(code, code), e, e.n, target, status_of(e, t, min_n),
+                               meta=en(code)))
     return parts, elements, item_cells
 
 
@@ -258,16 +274,16 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
         frame.index(by=frame.agency, mask=mask),
         lambda k: agency[k].name_vi if k in agency else str(k), lambda k: main, min_n,
         lambda k: {"level": agency[k].level, "code": agency[k].code, "parent_id": agency[k].parent_id}
-        if k in agency else {}))
+        if k in agency else {}, english_name(agency)))
     sector = nm["sector"]
     sectors = rank_cells(min_n=min_n, cells=_cells(
         frame.index(by=frame.sector, mask=mask), lambda k: sector[k].name_vi if k in sector else k,
-        lambda k: sector_target(session, year, k), min_n))
+        lambda k: sector_target(session, year, k), min_n, None, english_name(sector)))
     point = nm["point"]
     points = rank_cells(min_n=min_n, cells=_cells(
         frame.index(by=frame.point, mask=mask), lambda k: point[k].name_vi if k in point else str(k),
         lambda k: main, min_n, lambda k: {"agency_id": point[k].agency_id, "kind": point[k].kind}
-        if k in point else {}))
+        if k in point else {}, english_name(point)))
     return Overview(wave, filters, headline, targets,
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
                     agencies, sectors, points, int(mask.sum()), min_n)

@@ -57,12 +57,12 @@ def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filt
     point = nm["point"]
     points = dash.rank_cells(min_n=min_n, cells=dash._cells(
         frame.index(by=frame.point, mask=own), lambda k: point[k].name_vi if k in point else str(k),
-        lambda k: main, min_n))
+        lambda k: main, min_n, None, dash.english_name(point)))
     child_ids = [a.id for a in nm["agency"].values() if a.parent_id == agency.id and a.id in subtree_ids]
     children = dash.rank_cells(min_n=min_n, cells=dash._cells(
         frame.index(by=frame.agency, mask=base & np.isin(frame.agency, child_ids)),
         lambda k: nm["agency"][k].name_vi, lambda k: main, min_n,
-        lambda k: {"level": nm["agency"][k].level, "code": nm["agency"][k].code}))
+        lambda k: {"level": nm["agency"][k].level, "code": nm["agency"][k].code}, dash.english_name(nm["agency"])))
     return AgencyView(agency, headline, subtree, parts, elements, items, points, children)
 
 
@@ -107,6 +107,7 @@ class RateRow:
     opened: int
     expired: int
     issued: int
+    label_en: str = ""
 
     @property
     def total(self) -> int:
@@ -122,10 +123,11 @@ class RateRow:
 def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:
     """Invitation outcomes by stratum and by dossier outcome (counts from the database)."""
     stmt = (select(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status,
-                   func.count()).join(WaveStratum, WaveStratum.id == Invitation.stratum_id)
+                   func.count(), Agency.name_en, Sector.name_en).join(WaveStratum, WaveStratum.id == Invitation.stratum_id)
             .join(Agency, Agency.id == Invitation.agency_id).join(Sector, Sector.id == Invitation.sector_id)
             .where(Invitation.wave_id == wave.id)
-            .group_by(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status))
+            .group_by(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status,
+                      Agency.name_en, Sector.name_en))
     if visible is not None:
         stmt = stmt.where(Invitation.agency_id.in_(sorted(visible) or [-1]))
     if filters.level:
@@ -134,15 +136,16 @@ def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible:
         stmt = stmt.where(Sector.code == filters.sector)
     by_stratum: dict = {}
     by_outcome: dict = {}
-    for key, agency, sector, outcome, status, count in session.execute(stmt):
-        by_stratum.setdefault(key, {"label": "%s × %s" % (agency, sector)}).setdefault(status, 0)
+    for key, agency, sector, outcome, status, count, agency_en, sector_en in session.execute(stmt):
+        by_stratum.setdefault(key, {"label": "%s × %s" % (agency, sector),
+                                    "en": "%s × %s" % (agency_en or agency, sector_en or sector)}).setdefault(status, 0)
         by_stratum[key][status] += count
-        by_outcome.setdefault(outcome, {}).setdefault(status, 0)
+        by_outcome.setdefault(outcome, {}).setdefault(status, 0)  # labels come from the templates
         by_outcome[outcome][status] += count
 
     def rows(groups: dict, label) -> list[RateRow]:
         return [RateRow(k, label(k, v), v.get("completed", 0), v.get("opened", 0), v.get("expired", 0),
-                        v.get("issued", 0)) for k, v in groups.items()]
+                        v.get("issued", 0), v.get("en", "")) for k, v in groups.items()]
 
     strata = sorted(rows(by_stratum, lambda k, v: v["label"]), key=lambda r: (r.rate or 0, r.label))
     outcomes = sorted(rows(by_outcome, lambda k, v: k), key=lambda r: r.key)
@@ -205,6 +208,7 @@ class PriorityRow:
     performance: Estimate
     importance: Estimate     # design-weighted correlation with overall satisfaction (analysis engine)
     quadrant: str            # improve | keep | low_priority | overkill
+    label_en: str = ""
 
 
 def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> list[PriorityRow]:
@@ -224,8 +228,8 @@ def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set
     usable = {k: e for k, e in importance.items() if math.isfinite(e.value) and k in result.elements}
     quadrants = analysis.priority_quadrant({k: e.value for k, e in usable.items()},
                                            {k: result.elements[k].value for k in usable})
-    return [PriorityRow(k, frame.labels.get(k, k), result.elements[k], e, quadrants[k] or "")
-            for k, e in usable.items()]
+    return [PriorityRow(k, frame.labels.get(k, k), result.elements[k], e, quadrants[k] or "",
+                        frame.labels.get("en:" + k, k)) for k, e in usable.items()]
 
 
 def alphas(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:

@@ -1,7 +1,7 @@
 """Figures of the workspace (web and PDF): dashboard objects → analysis.charts, labels in the active locale."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from analysis import charts
 from survey.services import dashboard as dash
@@ -12,7 +12,7 @@ STATUS = {"meets": "meets", "below": "below", "nd": "nd"}
 def _row(cell: dash.Cell, label: str | None = None) -> charts.Row:
     est = cell.est
     nan = float("nan")
-    return charts.Row(label or cell.label, est.value if est else nan, est.ci_low if est else nan,
+    return charts.Row(label or cell.label_in(str(get_locale() or "vi")), est.value if est else nan, est.ci_low if est else nan,
                       est.ci_high if est else nan, STATUS.get(cell.status), cell.status == "small")
 
 
@@ -41,7 +41,8 @@ def forest(cells: list, targets, title: str = "", include_small: bool = True):
 
 def bars(cells: list, targets, title: str = "", code_labels: bool = False):
     """Bars with CI whiskers (elements, items, sectors)."""
-    rows = [_row(c, ("%s · %s" % (c.key, c.label)) if code_labels else None) for c in cells]
+    lang = str(get_locale() or "vi")
+    rows = [_row(c, ("%s · %s" % (c.key, c.label_in(lang))) if code_labels else None) for c in cells]
     return charts.element_bars(rows, _lines(targets[:1]), title=title, xlabel=_("Tỷ lệ hài lòng (%)"),
                                empty=_("Chưa có dữ liệu"))
 
@@ -61,7 +62,9 @@ def trends(data: dict, sector_names: dict, title: str = ""):
 
 def priorities(rows: list, title: str = ""):
     """Importance–performance matrix of the elements."""
-    points = [charts.Priority(r.label, r.importance.value, r.performance.value) for r in rows]
+    en = str(get_locale() or "vi") == "en"
+    points = [charts.Priority(r.label_en if en and r.label_en else r.label, r.importance.value, r.performance.value)
+              for r in rows]
     return charts.priority_matrix(
         points, title=title, xlabel=_("Mức độ quan trọng (tương quan với hài lòng chung)"),
         ylabel=_("Chỉ số của yếu tố (%)"),
@@ -72,7 +75,9 @@ def priorities(rows: list, title: str = ""):
 
 def rates(rows: list, title: str = ""):
     """Response-rate bars by stratum or outcome."""
-    data = [charts.Rates(r.label, r.completed, r.opened, r.expired, r.issued) for r in rows]
+    en = str(get_locale() or "vi") == "en"
+    data = [charts.Rates(r.label_en if en and r.label_en else r.label, r.completed, r.opened, r.expired, r.issued)
+            for r in rows]
     return charts.response_rates(data, title=title, xlabel=_("Tỷ lệ (%) trên số phiếu mời"),
                                  legend=(_("Đã trả lời"), _("Đã mở, chưa trả lời"), _("Hết hạn"), _("Chưa mở")),
                                  empty=_("Chưa có phiếu mời nào"))
