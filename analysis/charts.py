@@ -64,10 +64,26 @@ def _limits(values: Sequence[float], targets: Sequence[TargetLine]) -> tuple[flo
     return lo, 100.0
 
 
-def _targets(ax, targets: Sequence[TargetLine], vertical: bool) -> None:
+def _num(value: float, digits: int | None, decimal: str) -> str:
+    """A number with the reader's decimal mark ("," in Vietnamese); digits=None drops trailing zeros."""
+    text = ("%g" % value) if digits is None else ("%.*f" % (digits, value))
+    return text.replace(".", decimal)
+
+
+def _decimal_ticks(ax, decimal: str) -> None:
+    """Tick labels with the reader's decimal mark."""
+    if decimal != ".":
+        from matplotlib.ticker import FuncFormatter
+
+        fmt = FuncFormatter(lambda v, _pos: ("%g" % round(v, 6)).replace(".", decimal))
+        ax.xaxis.set_major_formatter(fmt)
+        ax.yaxis.set_major_formatter(fmt)
+
+
+def _targets(ax, targets: Sequence[TargetLine], vertical: bool, decimal: str = ",") -> None:
     for k, target in enumerate(targets):
         style = dict(color=TARGET_COLOURS[k % 4], linestyle=TARGET_STYLES[k % 4], linewidth=1.2,
-                     label=f"{target.label}: {target.value:g} %")
+                     label="%s: %s %%" % (target.label, _num(target.value, None, decimal)))
         (ax.axvline if vertical else ax.axhline)(target.value, **style)
 
 
@@ -89,7 +105,8 @@ def _empty(fig: Figure, message: str) -> Figure:
 def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: str = "",
                 xlabel: str = "Chỉ số hài lòng (%) và khoảng tin cậy 95 %",
                 small_note: str = "○ quá ít câu trả lời: không xếp hạng",
-                empty: str = "Chưa có dữ liệu", status_labels: dict | None = None) -> Figure:
+                empty: str = "Chưa có dữ liệu", status_labels: dict | None = None,
+                decimal: str = ",") -> Figure:
     """Agencies' indices with their CIs as horizontal intervals, coloured by status, with target lines."""
     with matplotlib.rc_context(STYLE):
         height = max(2.4, 0.32 * len(rows) + 1.6)
@@ -108,7 +125,7 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
         ax.set_yticks(ys, [_wrap(r.label) for r in rows])
         ax.set_xlim(*_limits([r.ci_low for r in rows] + [r.value for r in rows], targets))
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        _targets(ax, targets, vertical=True)
+        _targets(ax, targets, vertical=True, decimal=decimal)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
         if title:
@@ -125,7 +142,7 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
 
 
 def element_bars(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: str = "",
-                 xlabel: str = "Tỷ lệ hài lòng (%)", empty: str = "Chưa có dữ liệu") -> Figure:
+                 xlabel: str = "Tỷ lệ hài lòng (%)", empty: str = "Chưa có dữ liệu", decimal: str = ",") -> Figure:
     """Horizontal bars (elements or items) with CI whiskers and the value written at the bar's end."""
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, max(2.4, 0.42 * len(rows) + 1.4)), layout="constrained")
@@ -142,11 +159,11 @@ def element_bars(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title:
             if _finite(row.ci_low, row.ci_high):
                 ax.errorbar(row.value, y, xerr=[[row.value - row.ci_low], [row.ci_high - row.value]],
                             fmt="none", ecolor="#1a1a1a", elinewidth=1, capsize=3)
-            ax.text(min(row.value, 100) - 1.0, y, f"{row.value:.1f}", va="center", ha="right",
+            ax.text(min(row.value, 100) - 1.0, y, _num(row.value, 1, decimal), va="center", ha="right",
                     color="white", fontsize=8, fontweight="bold")
         ax.set_yticks(ys, [_wrap(r.label, 44) for r in rows])
         ax.set_xlim(0, 100)
-        _targets(ax, targets, vertical=True)
+        _targets(ax, targets, vertical=True, decimal=decimal)
         ax.set_xlabel(xlabel)
         if title:
             ax.set_title(title, loc="left")
@@ -163,7 +180,8 @@ class Series:
 
 
 def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), title: str = "",
-                ylabel: str = "Chỉ số hài lòng (%)", empty: str = "Chưa có dữ liệu của các kỳ trước") -> Figure:
+                ylabel: str = "Chỉ số hài lòng (%)", empty: str = "Chưa có dữ liệu của các kỳ trước",
+                decimal: str = ",") -> Figure:
     """Indices across periods: a line per series with its 95 % CI as a shaded band, and target lines."""
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, 3.8), layout="constrained")
@@ -187,7 +205,7 @@ def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), ti
                 ax.fill_between([x for x, _p in band], [p.ci_low for _x, p in band], [p.ci_high for _x, p in band],
                                 color=colour, alpha=0.15, linewidth=0)
             values += [p.ci_low for p in pts] + [p.value for p in pts]
-        _targets(ax, targets, vertical=False)
+        _targets(ax, targets, vertical=False, decimal=decimal)
         ax.set_xticks(range(len(periods)), periods)
         ax.set_xlim(-0.3, len(periods) - 0.7)
         lo, _hi = _limits(values, targets)
@@ -214,7 +232,8 @@ def priority_matrix(points: Sequence[Priority], title: str = "",
                     ylabel: str = "Tỷ lệ hài lòng (%)",
                     quadrants: Sequence[str] = ("Ưu tiên cải thiện", "Duy trì thế mạnh",
                                                 "Ưu tiên thấp", "Có thể giảm bớt nguồn lực"),
-                    empty: str = "Chưa đủ dữ liệu để ước lượng mức độ quan trọng") -> Figure:
+                    empty: str = "Chưa đủ dữ liệu để ước lượng mức độ quan trọng",
+                    decimal: str = ",") -> Figure:
     """Importance (x) against performance (y), split at the means: high importance and low performance
     is the priority for improvement (quadrants: top-left text order = improve, keep, low, possible overkill)."""
     with matplotlib.rc_context(STYLE):
@@ -246,6 +265,7 @@ def priority_matrix(points: Sequence[Priority], title: str = "",
                     style="italic", bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        _decimal_ticks(ax, decimal)
         if title:
             ax.set_title(title, loc="left")
         return fig
@@ -269,7 +289,7 @@ class Rates:
 
 def response_rates(rows: Sequence[Rates], title: str = "", xlabel: str = "Tỷ lệ (%) trên số phiếu mời",
                    legend: Sequence[str] = ("Đã trả lời", "Đã mở, chưa trả lời", "Hết hạn", "Chưa mở"),
-                   empty: str = "Chưa có phiếu mời nào") -> Figure:
+                   empty: str = "Chưa có phiếu mời nào", decimal: str = ",") -> Figure:
     """Stacked horizontal bars: the share of invitations completed / opened / expired / not opened."""
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, max(2.4, 0.36 * len(rows) + 1.6)), layout="constrained")
@@ -287,7 +307,7 @@ def response_rates(rows: Sequence[Rates], title: str = "", xlabel: str = "Tỷ l
             left = [a + b for a, b in zip(left, shares)]
         for y, r in zip(ys, rows):
             rate = 100.0 * r.completed / r.total
-            ax.text(1, y, f"{rate:.0f} % (n={r.total})", va="center", ha="left", fontsize=8,
+            ax.text(1, y, "%s %% (n=%d)" % (_num(rate, 0, decimal), r.total), va="center", ha="left", fontsize=8,
                     color="white" if rate > 18 else "#1a1a1a", fontweight="bold")
         ax.set_yticks(ys, [_wrap(r.label, 40) for r in rows])
         ax.set_xlim(0, 100)

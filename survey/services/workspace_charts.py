@@ -25,6 +25,11 @@ def _lines(targets) -> list[charts.TargetLine]:
     return out
 
 
+def _decimal() -> str:
+    """The decimal mark of the active locale."""
+    return "." if str(get_locale() or "vi") == "en" else ","
+
+
 def _status_labels() -> dict:
     return {"meets": _("Đạt mục tiêu"), "below": _("Dưới mục tiêu"), "nd": _("Chưa phân định được")}
 
@@ -36,7 +41,7 @@ def forest(cells: list, targets, title: str = "", include_small: bool = True):
     return charts.forest_plot(rows, _lines(targets[:2]), title=title,
                               xlabel=_("Chỉ số hài lòng (%) và khoảng tin cậy 95 %"),
                               small_note=_("quá ít câu trả lời: không xếp hạng"), empty=_("Chưa có dữ liệu"),
-                              status_labels=_status_labels())
+                              status_labels=_status_labels(), decimal=_decimal())
 
 
 def bars(cells: list, targets, title: str = "", code_labels: bool = False):
@@ -44,7 +49,7 @@ def bars(cells: list, targets, title: str = "", code_labels: bool = False):
     lang = str(get_locale() or "vi")
     rows = [_row(c, ("%s · %s" % (c.key, c.label_in(lang))) if code_labels else None) for c in cells]
     return charts.element_bars(rows, _lines(targets[:1]), title=title, xlabel=_("Tỷ lệ hài lòng (%)"),
-                               empty=_("Chưa có dữ liệu"))
+                               empty=_("Chưa có dữ liệu"), decimal=_decimal())
 
 
 def trends(data: dict, sector_names: dict, title: str = ""):
@@ -57,7 +62,7 @@ def trends(data: dict, sector_names: dict, title: str = ""):
         if points and points[-1].cell.target is not None and not code:
             targets.append(points[-1].cell.target)
     return charts.trend_chart(series, _lines(targets), title=title, ylabel=_("Chỉ số hài lòng (%)"),
-                              empty=_("Chưa có dữ liệu của các kỳ trước"))
+                              empty=_("Chưa có dữ liệu của các kỳ trước"), decimal=_decimal())
 
 
 def priorities(rows: list, title: str = ""):
@@ -70,7 +75,7 @@ def priorities(rows: list, title: str = ""):
         ylabel=_("Chỉ số của yếu tố (%)"),
         quadrants=(_("Ưu tiên cải thiện"), _("Duy trì thế mạnh"), _("Ưu tiên thấp"),
                    _("Có thể giảm bớt nguồn lực")),
-        empty=_("Chưa đủ dữ liệu để ước lượng mức độ quan trọng"))
+        empty=_("Chưa đủ dữ liệu để ước lượng mức độ quan trọng"), decimal=_decimal())
 
 
 def rates(rows: list, title: str = ""):
@@ -80,4 +85,4 @@ def rates(rows: list, title: str = ""):
             for r in rows]
     return charts.response_rates(data, title=title, xlabel=_("Tỷ lệ (%) trên số phiếu mời"),
                                  legend=(_("Đã trả lời"), _("Đã mở, chưa trả lời"), _("Hết hạn"), _("Chưa mở")),
-                                 empty=_("Chưa có phiếu mời nào"))
+                                 empty=_("Chưa có phiếu mời nào"), decimal=_decimal())

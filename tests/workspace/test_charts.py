@@ -74,3 +74,10 @@ def test_priority_matrix_marks_important_weak_elements_red():
 def test_render_refuses_unknown_formats():
     with pytest.raises(ValueError):
         charts.render(charts.element_bars([]), "gif")
+
+
+def test_numbers_use_the_readers_decimal_mark():
+    vi = _texts(charts.element_bars([Row("Tiếp cận", 85.4, 80.1, 89.9)], [TargetLine("Mục tiêu", 85.5)]))
+    en = _texts(charts.element_bars([Row("Access", 85.4, 80.1, 89.9)], [TargetLine("Target", 85.5)], decimal="."))
+    assert "85,4" in vi and "85,5 %" in vi
+    assert "85.4" in en and "85.5 %" in en
