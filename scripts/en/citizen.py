@@ -92,7 +92,7 @@ EN = {
         "enrolment page and enter the code; the tablet keeps its own key and the server stores only its hash.",
     "Đăng ký và lấy mã": "Register and get a code",
     "Danh sách máy": "Devices",
-    "Lần cuối liên lạc (UTC)": "Last seen (UTC)",
+    "Lần cuối liên lạc": "Last seen",
     "Đang chờ gửi": "Waiting to send",
     "Mất liên lạc > 3 phút": "Not seen for > 3 minutes",
     "Mất liên lạc > 1 giờ": "Not seen for > 1 hour",
@@ -106,9 +106,9 @@ EN = {
     "Mã đăng ký máy": "Device enrolment code",
     "Mã đăng ký cho máy “%(label)s”": "Enrolment code for “%(label)s”",
     "Điểm phục vụ:": "Service point:",
-    "Trên máy tính bảng, quét mã QR hoặc mở địa chỉ dưới đây và nhập mã. Mã chỉ dùng được một lần, hết hạn lúc %(t)s (UTC), và chỉ hiện một lần trên trang này.":
+    "Trên máy tính bảng, quét mã QR hoặc mở địa chỉ dưới đây và nhập mã. Mã chỉ dùng được một lần, hết hạn lúc %(t)s, và chỉ hiện một lần trên trang này.":
         "On the tablet, scan the QR code or open the address below and enter the code. The code works once, "
-        "expires at %(t)s (UTC), and is shown only once on this page.",
+        "expires at %(t)s, and is shown only once on this page.",
     "Mã đăng ký": "Enrolment code",
     "Mã đăng ký chỉ hiện một lần ngay sau khi cấp. Nếu chưa kịp ghi lại, hãy cấp mã mới (mã cũ sẽ hết hiệu lực).":
         "The enrolment code is shown only once, right after it is issued. If you missed it, issue a new code "
@@ -131,7 +131,10 @@ EN = {
         "Your account is not assigned to a counter. Please contact an administrator.",
     "Chọn một quầy để xem các hồ sơ.": "Choose a counter to see its dossiers.",
     "Đang chờ người dân bắt đầu trên kiosk": "Waiting for the citizen to start on the kiosk",
-    "chuyển lúc %(t)s (UTC)": "handed over at %(t)s (UTC)",
+    "chuyển lúc %(t)s": "handed over at %(t)s",
+    "Đang chờ trên kiosk": "Waiting on the kiosk",
+    "Hiển thị %(n)s hồ sơ mới nhất; tìm theo mã hồ sơ để thấy các hồ sơ khác.":
+        "Showing the %(n)s newest dossiers; search by dossier number to find others.",
     "Hồ sơ được chọn khảo sát tại quầy này": "Dossiers of this counter selected for the survey",
     "Tìm theo mã hồ sơ": "Search by dossier number",
     "Tìm": "Search",

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from flask import g
 from sqlalchemy import select
@@ -52,7 +54,8 @@ def test_devices_page_lists_last_seen_and_queue(client, kiosk, db_session):
     body = client.get("/admin/devices").get_data(as_text=True)
     row = body.split(f'data-device="{kiosk["device"].id}"', 1)[1].split("</tr>", 1)[0]
     assert "Đang hoạt động" in row and '<td class="num">4</td>' in row
-    assert kiosk["device"].last_seen_at.strftime("%d/%m/%Y") in row
+    local = kiosk["device"].last_seen_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert local.strftime("%d/%m/%Y %H:%M") in row  # shown in the province's time zone
 
 
 def test_invalid_device_form_is_explained(client, kiosk, db_session):

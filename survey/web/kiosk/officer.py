@@ -17,6 +17,9 @@ from survey.web.auth.access import role_required
 from survey.web.kiosk import bp
 
 
+LIMIT = 50
+
+
 class HandoffForm(FlaskForm):
     """Hand one invitation to the counter's kiosk."""
 
@@ -47,10 +50,11 @@ def handoff_page():
     points = (db.session.scalars(select(ServicePoint).order_by(ServicePoint.code)).all()
               if current_user.role == "admin" else [])
     search = request.args.get("q", "").strip()[:64]
-    rows = svc.open_invitations(db.session, point.id, search) if point else []
+    rows = svc.open_invitations(db.session, point.id, search, limit=LIMIT) if point else []
     pending = svc.pending_handoffs(db.session, point.id) if point else []
     return render_template("kiosk/handoff.html", point=point, points=points, rows=rows, pending=pending,
                            search=search, form=HandoffForm(), cancel_form=CancelForm(),
+                           waiting={h.invitation_id for h in pending}, limit=LIMIT,
                            minutes=svc.HANDOFF_MINUTES)
 
 
