@@ -116,3 +116,8 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
     resp = sign_in(client, "uyen")
     cookie = resp.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_officer_lands_on_the_counter_hand_over_page(client, make_user, agencies):
+    make_user("quay1", "officer", service_point_id=agencies["point"].id)
+    assert sign_in(client, "quay1").headers["Location"] == "/kiosk/handoff"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -28,8 +28,9 @@ def home_for(user) -> str:
     """Where a user lands after signing in, by role."""
     if user.role == "admin":
         return url_for("admin.index")
-    if user.role == "officer":
-        return url_for("main.index")
+    if user.role == "officer":  # the counter's hand-over page when the kiosk feature is installed
+        return url_for("kiosk.handoff_page") if "kiosk.handoff_page" in current_app.view_functions \
+            else url_for("main.index")
     return url_for("analyst.dashboard")
 
 
