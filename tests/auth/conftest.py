@@ -2,36 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import scoped_session, sessionmaker
-
-from survey.extensions import db
 from survey.models import Agency, ServicePoint
 from survey.services.users import create_user
 
 PASSWORD = "mat-khau-an-toan-2025"
-
-
-@pytest.fixture
-def db_session(app):
-    """Per-test transaction, rolled back at the end (overrides tests/conftest.py's fixture).
-
-    Flask-SQLAlchemy's own Session.get_bind() returns the app's engine for every mapped table and
-    ignores `bind=connection`, so the shared fixture's commits reach the database. A plain
-    SQLAlchemy session bound to the connection joins the outer transaction with savepoints.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
 
 
 @pytest.fixture
