@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from survey.models import Agency, ServicePoint
 from survey.services.users import create_user
 
