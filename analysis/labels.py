@@ -65,6 +65,8 @@ def _factorize_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
             code = index[value] = len(index)
         codes[i] = code
     labels = list(index)
+    if not labels:  # every label missing
+        return codes, []
     try:
         order = sorted(range(len(labels)), key=labels.__getitem__)
     except TypeError:  # incomparable labels: keep first-appearance order

@@ -126,7 +126,9 @@ class StrataSums:
                  K: int, n_strata: int) -> None:
         inside = g >= 0
         code = np.where(inside, h * G + np.maximum(g, 0), -1)
-        if n_strata * G <= 4 * max(code.shape[0], 1_000_000):
+        if G == 0:  # no group at all: every unit goes to the discarded slot
+            keys, remap = np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        elif n_strata * G <= 4 * max(code.shape[0], 1_000_000):
             present = np.bincount(code[inside], minlength=n_strata * G) > 0
             remap = np.cumsum(present) - 1
             keys = np.flatnonzero(present)
@@ -138,9 +140,9 @@ class StrataSums:
             self.codes = np.where(inside, remap[np.maximum(code, 0)], npairs)
         else:
             self.codes = np.where(inside, np.searchsorted(keys, code), npairs)
-        self.pair_g = keys % G
-        self.pair_a = a[keys // G]
-        self.pair_b = b[keys // G]
+        self.pair_g = keys % max(G, 1)
+        self.pair_a = a[keys // max(G, 1)]
+        self.pair_b = b[keys // max(G, 1)]
         self.G, self.size = G, npairs + 1
         self.sum = np.zeros((K, self.size))
         self.sq = np.zeros((K, self.size))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
@@ -83,6 +84,7 @@ class WaveData:
     outcome: np.ndarray
     mode: np.ndarray
     stratum: np.ndarray              # stratum key
+    overall_answer: np.ndarray | None = None  # the overall-satisfaction item's code (NaN = none)
     strata: tuple = ()
     walkup_excluded: int = 0
     notes: tuple = ()
@@ -145,6 +147,11 @@ def _wave(session: Session, wave_id: int) -> Wave:
     return wave
 
 
+def _respondents(wave_id: int):
+    """The WHERE of a wave's probability-sample respondents (responses joined to their invitation)."""
+    return (Invitation.wave_id == wave_id, Response.probability_sample.is_(True))
+
+
 def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveData:
     """Respondents of a wave with weights, design and answers (or DB-computed per-response sums)."""
     if source not in ("memory", "db"):
@@ -152,95 +159,119 @@ def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveDat
     wave = _wave(session, wave_id)
     tree = index_structure(session.get(QuestionnaireVersion, wave.questionnaire_version_id).content)
     items = tuple(tree["items"])
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Response.id, Invitation.stratum_id, Invitation.pi, Invitation.agency_id, Sector.code,
                Invitation.service_point_id, Invitation.outcome, Response.mode, Invitation.sector_id)
         .join(Invitation, Invitation.id == Response.invitation_id).join(Sector, Sector.id == Invitation.sector_id)
-        .where(Invitation.wave_id == wave.id, Response.probability_sample.is_(True)).order_by(Response.id)).all()
+        .where(*_respondents(wave.id)).order_by(Response.id)).all()
     walkup = session.scalar(select(func.count()).select_from(Response).where(
         Response.wave_id == wave.id, Response.probability_sample.is_(False) | Response.invitation_id.is_(None)))
     col = list(zip(*rows)) if rows else [()] * 9
     ids = np.array(col[0], dtype=np.int64)
     strata = {s.id: s for s in session.scalars(select(WaveStratum).where(WaveStratum.wave_id == wave.id))}
-    skey = np.array([strata[r[1]].key if r[1] in strata else "?|%s|%s" % (r[3], r[4]) for r in rows], dtype=object)
-    design, weighting, notes = _design(session, wave, strata, skey, rows) if rows else (None, (), ())
+    keys = {sid: s.key for sid, s in strata.items()}
+    skey = np.array([keys.get(r[1]) or "?|%s|%s" % (r[3], r[4]) for r in rows], dtype=object)
+    design, weighting, notes = _design(session, wave, strata, col) if rows else (None, (), ())
     answers = sums = None
     if source == "memory":
-        answers = _answer_matrix(session, ids, items)
+        answers = _answer_matrix(session, wave.id, ids, items)
     elif design is not None:  # the database sums per response; weights are the design's base weights
         s, v = _db_indicators(session, wave.id, ids, items, tree)
         bw = design.base_weights
         sums = analysis.IndexSums(satisfied=s * bw, valid=v * bw, count=v * (bw > 0))
+    overall = (_answer_matrix(session, wave.id, ids, (tree["overall_item"],))[:, 0]
+               if tree.get("overall_item") else None)
     obj = lambda k: np.array(col[k], dtype=object)  # noqa: E731
     return WaveData(wave.id, design, items, {"elements": tree["elements"], "parts": tree["parts"]},
                     tree["satisfied"], tree["valid"], answers, sums, np.array(col[3], dtype=np.int64), obj(4),
-                    obj(5), obj(6), obj(7), skey, weighting, int(walkup or 0), notes)
+                    obj(5), obj(6), obj(7), skey, overall, weighting, int(walkup or 0), notes)
 
 
-def _answer_matrix(session: Session, ids: np.ndarray, items: tuple) -> np.ndarray:
-    """(n, J) answer codes of the index items, NaN when not answered."""
+def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple) -> np.ndarray:
+    """(n, J) answer codes of the index items, NaN when not answered (one query, no Python loop)."""
     out = np.full((ids.shape[0], len(items)), np.nan)
-    row = {int(r): i for i, r in enumerate(ids)}
-    col = {code: j for j, code in enumerate(items)}
-    for start in range(0, ids.shape[0], 5000):  # bounded IN lists
-        for rid, code, value in session.execute(
-                select(Answer.response_id, Answer.item_code, Answer.value_int)
-                .where(Answer.response_id.in_(ids[start:start + 5000].tolist()), Answer.item_code.in_(items),
-                       Answer.value_int.is_not(None))):
-            out[row[rid], col[code]] = value
+    column = case({code: j for j, code in enumerate(items)}, value=Answer.item_code)
+    got = session.connection().execute(
+        select(Answer.response_id, column, Answer.value_int)
+        .join(Response, Response.id == Answer.response_id).join(Invitation, Invitation.id == Response.invitation_id)
+        .where(*_respondents(wave_id), Answer.item_code.in_(items), Answer.value_int.is_not(None))).all()
+    if got:
+        a = _int_matrix(got, 3)
+        out[np.searchsorted(ids, a[:, 0]), a[:, 1]] = a[:, 2]
     return out
 
 
+def _int_matrix(rows: list, width: int) -> np.ndarray:
+    """Result rows of integers as an (m, width) array (numpy is slow on Row objects directly)."""
+    return np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=width * len(rows)).reshape(-1, width)
+
+
 def _db_indicators(session: Session, wave_id: int, ids: np.ndarray, items: tuple, tree: dict) -> tuple:
-    """Satisfied / valid indicators (J, n), computed by the database with one GROUP BY response."""
+    """Satisfied / valid indicators (J, n), computed by the database with one GROUP BY response.
+
+    Each answer row adds its item's bit to two per-response bit masks (satisfied, valid), so the
+    database runs two aggregates per row whatever the number of items (60 items per mask column).
+    """
+    groups = [range(k, min(k + 60, len(items))) for k in range(0, len(items), 60)]
     cols = [Answer.response_id]
-    for j, code in enumerate(items):
-        is_item = Answer.item_code == code
-        cols.append(func.max(case((and_(is_item, Answer.value_int.in_(tree["satisfied"][j])), 1), else_=0)))
-        cols.append(func.max(case((and_(is_item, Answer.value_int.in_(tree["valid"][j])), 1), else_=0)))
-    stmt = (select(*cols).join(Response, Response.id == Answer.response_id)
-            .join(Invitation, Invitation.id == Response.invitation_id)
-            .where(Invitation.wave_id == wave_id, Response.probability_sample.is_(True), Answer.item_code.in_(items))
-            .group_by(Answer.response_id))
+    for group in groups:
+        for key in ("satisfied", "valid"):
+            bit = case({items[j]: case((Answer.value_int.in_(tree[key][j]), 1 << (j - group.start)), else_=0)
+                        for j in group}, value=Answer.item_code, else_=0)
+            cols.append(func.sum(bit))
+    got = session.connection().execute(
+        select(*cols).join(Response, Response.id == Answer.response_id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(*_respondents(wave_id), Answer.item_code.in_(items)).group_by(Answer.response_id)).all()
     s, v = np.zeros((len(items), ids.shape[0])), np.zeros((len(items), ids.shape[0]))
-    position = {int(r): i for i, r in enumerate(ids)}
-    for row in session.execute(stmt):
-        s[:, position[row[0]]] = row[1::2]
-        v[:, position[row[0]]] = row[2::2]
+    if got:
+        a = _int_matrix(got, 1 + 2 * len(groups))
+        at = np.searchsorted(ids, a[:, 0])
+        for g, group in enumerate(groups):
+            shifts = np.arange(len(group), dtype=np.int64)[:, None]
+            s[group.start:group.stop, at] = (a[:, 1 + 2 * g] >> shifts) & 1
+            v[group.start:group.stop, at] = (a[:, 2 + 2 * g] >> shifts) & 1
     return s, v
 
 
-def _design(session: Session, wave: Wave, strata: dict, skey: np.ndarray, rows: list) -> tuple:
+def _design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
     """Nonresponse-adjusted, post-stratified design; per-stratum weighting facts; notes."""
     notes = []
-    base = np.array([1.0 / r[2] for r in rows])
+    base = 1.0 / np.array(col[2], dtype=float)
     invited = {r[0]: (int(r[1]), float(r[2] or 0.0)) for r in session.execute(
         select(Invitation.stratum_id, func.count(), func.sum(1.0 / Invitation.pi))
         .where(Invitation.wave_id == wave.id).group_by(Invitation.stratum_id))}
-    sid = np.array([r[1] if r[1] is not None else -1 for r in rows], dtype=np.int64)
-    factor, weighting = np.ones(base.shape[0]), []
-    for s in sorted(strata.values(), key=lambda s: s.key):
-        mask = sid == s.id
-        n_inv, w_inv = invited.get(s.id, (0, 0.0))
-        w_resp = float(base[mask].sum())
-        factor[mask] = w_inv / w_resp if w_resp > 0 else 1.0
-        weighting.append(StratumWeighting(s.key, s.pi, s.population, n_inv, int(mask.sum()),
-                                          mask.sum() / n_inv if n_inv else math.nan,
-                                          w_inv / w_resp if w_resp > 0 else math.nan))
-    keys, n_h = np.unique(skey.astype(str), return_counts=True)
-    n_h = dict(zip(keys.tolist(), n_h.tolist()))
-    pop = {s.key: s.population or 0 for s in strata.values()}
-    fpc = np.array([pop[k] if pop.get(k, 0) >= n_h[k] else np.inf for k in skey.astype(str)], dtype=float)
+    agency, sector = np.array(col[3], dtype=np.int64), np.array(col[8], dtype=np.int64)
+    cell = agency * (int(sector.max()) + 1) + sector  # agency × sector as one integer
+    # Stratum of each respondent (an invitation without stratum: its own cell, coded negative).
+    sid = np.array([-1 if v is None else v for v in col[1]], dtype=np.int64)
+    sid = np.where(sid >= 0, sid, -1 - cell)
+    codes, inverse, n_h = np.unique(sid, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    w_resp = np.bincount(inverse, weights=base)
+    w_inv = np.array([invited.get(c, (0, 0.0))[1] for c in codes.tolist()])
+    factor = np.where((w_resp > 0) & (w_inv > 0), w_inv / np.where(w_resp > 0, w_resp, 1.0), 1.0)
+    position = {c: k for k, c in enumerate(codes.tolist())}
+    weighting = []
+    for st in sorted(strata.values(), key=lambda st: st.key):
+        k = position.get(st.id)
+        n_inv, responded = invited.get(st.id, (0, 0.0))[0], int(n_h[k]) if k is not None else 0
+        weighting.append(StratumWeighting(st.key, st.pi, st.population, n_inv, responded,
+                                          responded / n_inv if n_inv else math.nan,
+                                          float(factor[k]) if k is not None else math.nan))
+    pop = np.array([float(strata[c].population or 0) if c in strata else 0.0 for c in codes.tolist()])
+    fpc = np.where(pop >= n_h, pop, np.inf)[inverse]  # N_h below n_h: counts not final yet
     if np.isinf(fpc).any():
         notes.append("Một số tầng chưa có số hồ sơ hợp lệ: không hiệu chỉnh quần thể hữu hạn (fpc) ở các tầng đó.")
-    d = analysis.Design(base * factor, strata=skey, fpc=fpc)
+    factor = factor[inverse]
+    d = analysis.Design(base * factor, strata=sid, fpc=fpc)
     counts = count_by_cell(session, "agency_sector",
                            *period_bounds(wave.period_start, wave.period_end, (wave.design or {}).get("timezone")))
-    cells = np.empty(len(rows), dtype=object)
-    cells[:] = [(r[3], r[8]) for r in rows]
-    sampled: dict = {}
-    for cell, w in zip(cells.tolist(), d.weights.tolist()):
-        sampled[cell] = sampled.get(cell, 0.0) + w
+    present, where = np.unique(cell, return_inverse=True)
+    sums = np.bincount(where.reshape(-1), weights=d.weights)
+    pairs = {int(c): (int(agency[i]), int(sector[i])) for c, i in zip(present.tolist(),
+                                                                       np.unique(cell, return_index=True)[1])}
+    sampled = {pairs[c]: float(w) for c, w in zip(present.tolist(), sums.tolist())}
     kept = [c for c in sampled if counts.get(c, 0) <= 0]
     if kept:  # respondents but no dossier in the period (e.g. dossiers not yet imported): weights kept
         notes.append("%d ô cơ quan × lĩnh vực có người trả lời nhưng không có hồ sơ trong kỳ: giữ nguyên "
@@ -249,8 +280,8 @@ def _design(session: Session, wave: Wave, strata: dict, skey: np.ndarray, rows: 
     if missing:
         notes.append("%d ô cơ quan × lĩnh vực (%d hồ sơ) không có người trả lời: không được đại diện."
                      % (len(missing), sum(missing.values())))
-    totals = {c: float(counts[c]) if c not in kept else w for c, w in sampled.items()}
-    return d.poststratify(cells, totals, partial=True), tuple(weighting), tuple(notes)
+    totals = {c: float(counts[pairs[c]]) if pairs[c] not in kept else sampled[pairs[c]] for c in pairs}
+    return d.poststratify(cell, totals, partial=True), tuple(weighting), tuple(notes)
 
 
 def _setting(name: str, default: float) -> float:

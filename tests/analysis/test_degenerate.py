@@ -89,3 +89,10 @@ def test_results_are_plain_floats_and_frozen():
     with pytest.raises(AttributeError):
         est.value = 3.0  # type: ignore[misc]
     assert est.as_dict()["n"] == 4
+
+
+def test_a_grouping_whose_labels_are_all_missing_has_no_groups():
+    d = Design(np.ones(4), strata=[1, 1, 2, 2])
+    assert d.mean(np.array([1.0, 2, 3, 4]), by=np.array([None] * 4, dtype=object)) == {}
+    assert d.mean(np.array([1.0, 2, 3, 4]), by=np.full(4, np.nan)) == {}
+    assert satisfaction_index(d, np.full((4, 8), 4.0), STRUCTURE, by=np.array([None] * 4, dtype=object)) == {}
