@@ -7,7 +7,7 @@ Privacy rules (docs: the codebook's notes repeat them):
   dossier outcome, answer mode, and the coded answers. Never: database ids, dossier external ids, invitation ids or tokens, phone
   numbers, device ids, exact timestamps (the wave code is the only time reference).
 - Free text is never exported: the open comment question and "other, please specify" texts may
-  contain names, phone numbers or addresses. Analysts read comments inside the application.
+  contain names, phone numbers or addresses; they stay in the database only (no screen or export shows them).
 - Agency viewers get only the rows of their agency subtree.
 """
 from __future__ import annotations
