@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.models import Dossier, Invitation, Wave, WaveStratum
@@ -82,10 +82,11 @@ def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime |
         "delivered_at": now if delivered else None,
     } for r, t in zip(rows, tokens)]
     # executemany, then read the ids back by token hash (unique): an ordered RETURNING would insert row by row
-    session.execute(insert(Invitation.__table__), params)
+    from survey.services.intake import bulk_insert, matches
+
+    bulk_insert(session, Invitation.__table__, params)
     hashes = [p["token_hash"] for p in params]
     ids: dict[str, int] = {}
-    from survey.services.intake import matches  # stays linear even when table statistics are stale
 
     for k in range(0, len(hashes), 900):
         ids.update(session.execute(select(Invitation.token_hash, Invitation.id)

@@ -34,8 +34,9 @@ class Selector:
         sel = cls(session)
         for wave in session.execute(stmt).scalars():
             lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
-            strata = {s.key: (s.id, s.pi) for s in wave.strata}
-            sel.waves.append({"wave": wave, "lo": lo, "hi": hi, "strata": strata})
+            rows = session.execute(select(WaveStratum.key, WaveStratum.id, WaveStratum.pi)
+                                   .where(WaveStratum.wave_id == wave.id)).all()
+            sel.waves.append({"wave": wave, "lo": lo, "hi": hi, "strata": {k: (i, pi) for k, i, pi in rows}})
         if sel.waves:
             sel.agencies, sel.sectors = _code_maps(session)
         return sel
