@@ -50,6 +50,7 @@ bench: install ## run the benchmarks (prints figures)
 	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/load_submit.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*

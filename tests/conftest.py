@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -89,9 +91,24 @@ def db_session(app):
             connection.close()
 
 
+class FreshLocaleClient(FlaskClient):
+    """A test client that forgets the cached locale before each request.
+
+    db_session keeps one app context for the whole test, so Flask-Babel's locale cached on `g`
+    would leak from one request to the next; a real request always starts with a fresh `g`.
+    """
+
+    def open(self, *args, **kwargs):
+        """Drop Flask-Babel's cached locale, then make the request."""
+        if has_app_context():
+            g.pop("_flask_babel", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db_session):
     """A test client whose requests share the test's transaction."""
+    app.test_client_class = FreshLocaleClient
     return app.test_client()
 
 
