@@ -18,7 +18,7 @@ The client is one asyncio process speaking HTTP/1.1 over keep-alive loopback con
 shares the machine's cores with the server, so figures are conservative). The per-device rate
 limit is raised for the run: each simulated kiosk posts far faster than a person can answer.
 
-Usage: .venv/bin/python bench/load_submit.py [--clients 100] [--seconds 8] [--workers 4]
+Usage: .venv/bin/python bench/load_submit.py [--clients 100] [--seconds 8] [--workers 2]
        [--threads 8] [--backends sqlite,postgresql] [--pg-admin URL]
 """
 from __future__ import annotations
@@ -351,8 +351,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured phase")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2 suits a 2-core machine)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-admin", default=os.environ.get("BENCH_PG_ADMIN", PG_ADMIN))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (gunicorn logs)")

@@ -30,7 +30,7 @@ def _print_code(device: Device, code: str, qr: bool) -> None:
 
 @device_cli.command("enrol")
 @click.option("--service-point", "service_point", required=True, metavar="CODE",
-              help="Mã điểm phục vụ nơi đặt máy (ví dụ HT-TTHCC).")
+              help="Mã điểm phục vụ nơi đặt máy (ví dụ PVHCC, trung tâm tỉnh trong bản demo).")
 @click.option("--label", default="", help="Tên máy dễ nhận biết (mặc định: Kiosk <mã điểm>).")
 @click.option("--hours", default=devices.ENROLMENT_HOURS, show_default=True, type=click.IntRange(1, 24 * 14),
               help="Số giờ mã đăng ký còn hiệu lực.")

@@ -221,3 +221,15 @@ def test_submission_records_that_the_device_was_seen(client, kiosk, db_session):
     client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
     db_session.refresh(device)
     assert device.last_seen_at is not None
+
+
+def test_answer_for_a_closed_wave_is_refused(client, kiosk, db_session):
+    handoff_invitation(db_session, kiosk["inv"], kiosk["reg"]["point"].id)
+    db_session.commit()
+    start = client.post("/kiosk/api/start", headers=kiosk["headers"]).json
+    kiosk["wave"].status = "closed"  # the wave closed while the answers waited in the offline queue
+    db_session.commit()
+    body = submission(kiosk["version"], {"ACC1": 5, "KQ1": 1}, handoff_id=start["handoff_id"])
+    resp = client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"])
+    assert resp.status_code == 409 and resp.json["error"] == "wave_closed"
+    assert _count(db_session, kiosk["version"]) == 0

@@ -151,6 +151,9 @@ def api_submit():
                 db.session.rollback()
                 return _error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422)
             invitation = handoff.invitation
+            if responses.invitation_state(invitation) == "closed":
+                db.session.rollback()
+                return _error("wave_closed", _("Đợt khảo sát đã kết thúc"), 409)
         try:
             stored, created = responses.store_response(
                 db.session, version, response_uuid, data.get("answers") or {}, data.get("other") or {},
