@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from survey.models import Dossier, Invitation, ServicePoint, SourceSystem, Wave, WaveStratum
 from survey.models.response import Response
 from survey.services import sampling
-from survey.services.waves import _cell, _code_maps, _key, period_bounds
+from survey.services.waves import _cell, _code_maps, _key, period_bounds, tr
 
 
 @dataclass
@@ -160,6 +160,7 @@ def _labels(session: Session, wave: Wave, by: str) -> dict:
         return {s.id: s.key for s in session.execute(select(WaveStratum).where(WaveStratum.wave_id == wave.id)).scalars()}
     if by == "service_point":
         return dict(session.execute(select(ServicePoint.id, ServicePoint.name_vi)).all())
-    return {}
+    _ = tr
+    return {"approved": _("Giải quyết (chấp thuận)"), "rejected": _("Từ chối"), "withdrawn": _("Rút hồ sơ")}
 
 

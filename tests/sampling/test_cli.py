@@ -79,7 +79,7 @@ def test_stratum_override_launch_with_slips_audit_rates_close_purge_anonymise(ru
                             mode="link"))
     db_session.flush()
     rates = runner.invoke(args=["wave", "rates", "Q2", "--by", "outcome"])
-    assert "approved" in rates.output and f"{100 / n:.1f}%" in rates.output
+    assert "Giải quyết (chấp thuận)" in rates.output and f"{100 / n:.1f}%" in rates.output
     assert runner.invoke(args=["wave", "anonymise", "Q2", "--yes"]).exit_code != 0   # not closed yet
     assert runner.invoke(args=["wave", "close", "Q2"]).exit_code == 0
     purge = runner.invoke(args=["wave", "purge-contacts", "Q2", "--yes"])

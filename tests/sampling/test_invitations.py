@@ -112,7 +112,7 @@ def test_response_rates_per_stratum_service_point_and_outcome(db_session, launch
     db_session.add(Response(uuid=str(uuid.uuid4()), invitation_id=issued[0].invitation_id,
                             questionnaire_version_id=version.id, mode="link"))
     db_session.flush()
-    by_outcome = {r.label: r for r in wave_audit.response_rates(db_session, wave, "outcome")}
+    by_outcome = {r.group or r.label: r for r in wave_audit.response_rates(db_session, wave, "outcome")}
     assert by_outcome["total"].invited == 3 and by_outcome["total"].responded == 1
     assert by_outcome["rejected"].invited == 1
     answered = db_session.get(Invitation, issued[0].invitation_id)
