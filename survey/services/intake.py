@@ -129,10 +129,16 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> None:
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         names = list(rows[0])
         cols = ", ".join(table.c[n].name for n in names)
-        with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+        import psycopg
+        from sqlalchemy.exc import IntegrityError
+
+        statement = f"COPY {table.name} ({cols}) FROM STDIN"
+        try:
+            with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row([row[n] for n in names])
+        except psycopg.errors.IntegrityError as exc:  # e.g. a concurrent request stored the same id first
+            raise IntegrityError(statement, None, exc) from exc
         return
     session.execute(insert(table), rows)
 

@@ -211,3 +211,22 @@ def test_a_lost_token_can_be_reissued_and_the_old_one_stops_working(client, db_s
     missing = client.post("/api/v1/invitations/reissue", json={"external_id": "nope"}, headers={"X-API-Key": key})
     assert missing.status_code == 404
     assert client.post("/api/v1/invitations/reissue", json={"external_id": "A"}).status_code == 401
+
+
+def test_a_request_that_loses_a_race_for_the_same_id_is_retried_and_answers_unchanged(client, db_session, key,
+                                                                                     monkeypatch):
+    from survey.services import intake
+
+    post(client, key, [record("A")])
+    real, calls = intake._existing, []
+
+    def blind_first_time(*args):
+        # As if another request stored "A" between our lookup and our insert.
+        calls.append(1)
+        return {} if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(intake, "_existing", blind_first_time)
+    body = post(client, key, [record("A"), record("B")]).get_json()
+    assert len(calls) == 2
+    assert [r["status"] for r in body["results"]] == ["unchanged", "stored"]
+    assert sorted(db_session.scalars(select(Dossier.external_id))) == ["A", "B"]
