@@ -20,6 +20,7 @@ responses count with the items they answered.
       "tthc_sector" target (land, construction, investment) use it.
       Also: items, elements {name: item codes}, parts, labels {code: (vi, en)}, respondents,
       walkup_excluded, strata (StratumWeighting), kish_deff, effective_n, notes, settings.
+    The result classes live in analysis.wave / analysis.table and are re-exported here.
     wave_data(session, wave_id, source="memory") -> WaveData   design + arrays for ad-hoc domains
     microdata(session, wave_id) -> Microdata   anonymised rows: no ids, phones, free text or times
 
@@ -31,105 +32,28 @@ from __future__ import annotations
 import math
 import secrets
 from itertools import chain
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 import analysis
 from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
+from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable
+from analysis.weighting import design_for_wave
 from survey.models import (Agency, Answer, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint,
                            Target, Wave, WaveStratum)
 from survey.services.questionnaires import index_structure as _tree, iter_questions, scale_for
 from survey.services.waves import count_by_cell, period_bounds
 
 OWN_TARGET_SCOPE = "tthc_sector"
+__all__ = ["Cell", "Microdata", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",
+           "index_structure", "microdata", "wave_data", "wave_index_table"]
 
 
 class ResultsError(ValueError):
     """The wave cannot be analysed (message in Vietnamese, for the user)."""
-
-
-@dataclass(frozen=True)
-class StratumWeighting:
-    """Fieldwork and weighting of one stratum."""
-
-    key: str
-    pi: float
-    population: int | None
-    invited: int
-    responded: int
-    response_rate: float
-    nonresponse_factor: float
-
-
-@dataclass(frozen=True)
-class WaveData:
-    """A wave's probability-sample respondents as arrays (one row each) with their design."""
-
-    wave_id: int
-    design: analysis.Design | None   # None when nobody answered
-    items: tuple                     # index item codes = answer columns
-    structure: dict                  # {"elements": {name: [columns]}, "parts": {name: [elements]}}
-    satisfied: list                  # per column, the codes that count as satisfied
-    valid: list                      # per column, the scale's codes
-    answers: np.ndarray | None       # (n, J) codes, NaN = no answer (source="memory")
-    sums: analysis.IndexSums | None  # per-response sums at the design's base weights (source="db")
-    agency_id: np.ndarray
-    sector_code: np.ndarray
-    service_point_id: np.ndarray     # None when unknown
-    outcome: np.ndarray
-    mode: np.ndarray
-    stratum: np.ndarray              # stratum key
-    overall_answer: np.ndarray | None = None  # the overall-satisfaction item's code (NaN = none)
-    strata: tuple = ()
-    walkup_excluded: int = 0
-    notes: tuple = ()
-
-    @property
-    def n(self) -> int:
-        """Number of respondents."""
-        return int(self.agency_id.shape[0])
-
-    def index(self, by: Any = None, method: str = "logit", level: float = 0.95):
-        """SIPAS indices of the wave, or by=groups (any label array; None = in no group)."""
-        if self.design is None:
-            return {} if by is not None else None
-        if self.answers is not None:
-            return analysis.satisfaction_index(self.design, self.answers, self.structure, by, method, level,
-                                               self.satisfied, self.valid)
-        return analysis.satisfaction_index_from_sums(self.design, self.sums, self.structure, by, method, level)
-
-
-@dataclass(frozen=True)
-class WaveTable:
-    """The full index table of a wave (see the module docstring)."""
-
-    wave_id: int
-    code: str
-    name: str
-    period_start: date
-    period_end: date
-    year: int
-    items: tuple
-    elements: dict
-    parts: dict
-    labels: dict
-    overall: Cell
-    agencies: dict
-    sectors: dict
-    agency_sectors: dict
-    service_points: dict
-    respondents: int
-    walkup_excluded: int
-    strata: tuple
-    kish_deff: float
-    effective_n: float
-    notes: tuple
-    settings: dict = field(default_factory=dict)
 
 
 def index_structure(content: Mapping) -> dict:
@@ -236,8 +160,6 @@ def _db_indicators(session: Session, wave_id: int, ids: np.ndarray, items: tuple
 
 def _design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
     """Nonresponse-adjusted, post-stratified design; per-stratum weighting facts; notes."""
-    notes = []
-    base = 1.0 / np.array(col[2], dtype=float)
     invited = {r[0]: (int(r[1]), float(r[2] or 0.0)) for r in session.execute(
         select(Invitation.stratum_id, func.count(), func.sum(1.0 / Invitation.pi))
         .where(Invitation.wave_id == wave.id).group_by(Invitation.stratum_id))}
@@ -246,42 +168,29 @@ def _design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
     # Stratum of each respondent (an invitation without stratum: its own cell, coded negative).
     sid = np.array([-1 if v is None else v for v in col[1]], dtype=np.int64)
     sid = np.where(sid >= 0, sid, -1 - cell)
-    codes, inverse, n_h = np.unique(sid, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    w_resp = np.bincount(inverse, weights=base)
-    w_inv = np.array([invited.get(c, (0, 0.0))[1] for c in codes.tolist()])
-    factor = np.where((w_resp > 0) & (w_inv > 0), w_inv / np.where(w_resp > 0, w_resp, 1.0), 1.0)
-    position = {c: k for k, c in enumerate(codes.tolist())}
-    weighting = []
-    for st in sorted(strata.values(), key=lambda st: st.key):
-        k = position.get(st.id)
-        n_inv, responded = invited.get(st.id, (0, 0.0))[0], int(n_h[k]) if k is not None else 0
-        weighting.append(StratumWeighting(st.key, st.pi, st.population, n_inv, responded,
-                                          responded / n_inv if n_inv else math.nan,
-                                          float(factor[k]) if k is not None else math.nan))
-    pop = np.array([float(strata[c].population or 0) if c in strata else 0.0 for c in codes.tolist()])
-    fpc = np.where(pop >= n_h, pop, np.inf)[inverse]  # N_h below n_h: counts not final yet
-    if np.isinf(fpc).any():
-        notes.append("Một số tầng chưa có số hồ sơ hợp lệ: không hiệu chỉnh quần thể hữu hạn (fpc) ở các tầng đó.")
-    factor = factor[inverse]
-    d = analysis.Design(base * factor, strata=sid, fpc=fpc)
     counts = count_by_cell(session, "agency_sector",
                            *period_bounds(wave.period_start, wave.period_end, (wave.design or {}).get("timezone")))
-    present, where = np.unique(cell, return_inverse=True)
-    sums = np.bincount(where.reshape(-1), weights=d.weights)
-    pairs = {int(c): (int(agency[i]), int(sector[i])) for c, i in zip(present.tolist(),
-                                                                       np.unique(cell, return_index=True)[1])}
-    sampled = {pairs[c]: float(w) for c, w in zip(present.tolist(), sums.tolist())}
-    kept = [c for c in sampled if counts.get(c, 0) <= 0]
-    if kept:  # respondents but no dossier in the period (e.g. dossiers not yet imported): weights kept
+    pair = {int(c): (int(a), int(s)) for c, a, s in zip(cell.tolist(), agency.tolist(), sector.tolist())}
+    d, report = design_for_wave(1.0 / np.array(col[2], dtype=float), sid,
+                                {k: v[1] for k, v in invited.items()},
+                                {k: s.population for k, s in strata.items()}, cell,
+                                {c: counts.get(p, 0) for c, p in pair.items()})
+    weighting = tuple(StratumWeighting(
+        st.key, st.pi, st.population, invited.get(st.id, (0, 0.0))[0], report.respondents.get(st.id, 0),
+        report.respondents.get(st.id, 0) / invited[st.id][0] if invited.get(st.id, (0,))[0] else math.nan,
+        report.factors.get(st.id, math.nan)) for st in sorted(strata.values(), key=lambda st: st.key))
+    notes = []
+    if report.no_fpc:
+        notes.append("%d tầng chưa có số hồ sơ hợp lệ: không hiệu chỉnh quần thể hữu hạn (fpc) ở các tầng đó."
+                     % len(report.no_fpc))
+    if report.kept_cells:  # respondents but no dossier in the period (e.g. not yet imported)
         notes.append("%d ô cơ quan × lĩnh vực có người trả lời nhưng không có hồ sơ trong kỳ: giữ nguyên "
-                     "trọng số." % len(kept))
-    missing = {c: v for c, v in counts.items() if c not in sampled and v > 0}
+                     "trọng số." % len(report.kept_cells))
+    missing = {c: v for c, v in counts.items() if c not in set(pair.values()) and v > 0}
     if missing:
         notes.append("%d ô cơ quan × lĩnh vực (%d hồ sơ) không có người trả lời: không được đại diện."
                      % (len(missing), sum(missing.values())))
-    totals = {c: float(counts[pairs[c]]) if pairs[c] not in kept else sampled[pairs[c]] for c in pairs}
-    return d.poststratify(cell, totals, partial=True), tuple(weighting), tuple(notes)
+    return d, weighting, tuple(notes)
 
 
 def _setting(name: str, default: float) -> float:
@@ -373,19 +282,6 @@ def _labels(session: Session, wave: Wave) -> dict:
             label = node.get("label") or {}
             out[name] = (label.get("vi", name), label.get("en") or label.get("vi", name))
     return out
-
-
-@dataclass(frozen=True)
-class Microdata:
-    """Anonymised respondent rows: a random pseudo-id (a new shuffle per export, so it links to no
-    response, dossier or time), design variables, the final weight and every non-text answer."""
-
-    columns: tuple
-    rows: tuple
-
-    def as_dicts(self) -> list[dict]:
-        """One dict per respondent."""
-        return [dict(zip(self.columns, row)) for row in self.rows]
 
 
 def microdata(session: Session, wave_id: int) -> Microdata:

@@ -120,3 +120,21 @@ def test_calibration_then_trimming_treats_the_trimmed_weights_as_fixed(d, df):
     assert trimmed.weights.max() < ps.weights.max()
     plain = Design(trimmed.weights, strata=df["stratum"], psu=df["psu"], fpc=df["fpc"])
     assert trimmed.mean(df["y"]) == plain.mean(df["y"])
+
+
+def test_the_wave_weighting_chain_adjusts_calibrates_and_reports():
+    from analysis.weighting import design_for_wave
+
+    base = np.array([2.0, 2, 2, 4, 4, 5])
+    strata = np.array([1, 1, 1, 2, 2, 3])
+    cells = np.array(["a", "a", "b", "c", "c", "d"], dtype=object)
+    d, report = design_for_wave(base, strata, {1: 10.0, 2: 12.0, 3: 5.0}, {1: 50, 2: 1, 3: 20},
+                                cells, {"a": 30, "b": 15, "c": 20, "e": 9})
+    assert d.base_weights.tolist() == pytest.approx([2 * 10 / 6] * 3 + [4 * 12 / 8] * 2 + [5.0])
+    assert report.factors == pytest.approx({1: 10 / 6, 2: 1.5, 3: 1.0})
+    assert report.respondents == {1: 3, 2: 2, 3: 1}
+    assert report.no_fpc == (2,)           # 1 dossier for 2 respondents: counts not final, no fpc
+    assert report.kept_cells == ("d",)     # no total for d: its weight is kept
+    assert report.missing_cells == {"e": 9}
+    assert d.weights[cells == "a"].sum() == pytest.approx(30)
+    assert d.weights[cells == "d"].sum() == pytest.approx(5.0)

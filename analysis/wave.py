@@ -1,0 +1,105 @@
+"""Result shapes of a survey wave: its respondents with their design, the full index table,
+per-stratum weighting facts and anonymised microdata (filled by survey/services/results.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from analysis.design import Design
+from analysis.index import IndexSums, satisfaction_index, satisfaction_index_from_sums
+from analysis.table import Cell
+
+
+@dataclass(frozen=True)
+class StratumWeighting:
+    """Fieldwork and weighting of one stratum."""
+
+    key: str
+    pi: float
+    population: int | None
+    invited: int
+    responded: int
+    response_rate: float
+    nonresponse_factor: float
+
+
+@dataclass(frozen=True)
+class WaveData:
+    """A wave's probability-sample respondents as arrays (one row each) with their design."""
+
+    wave_id: int
+    design: Design | None   # None when nobody answered
+    items: tuple                     # index item codes = answer columns
+    structure: dict                  # {"elements": {name: [columns]}, "parts": {name: [elements]}}
+    satisfied: list                  # per column, the codes that count as satisfied
+    valid: list                      # per column, the scale's codes
+    answers: np.ndarray | None       # (n, J) codes, NaN = no answer (source="memory")
+    sums: IndexSums | None  # per-response sums at the design's base weights (source="db")
+    agency_id: np.ndarray
+    sector_code: np.ndarray
+    service_point_id: np.ndarray     # None when unknown
+    outcome: np.ndarray
+    mode: np.ndarray
+    stratum: np.ndarray              # stratum key
+    overall_answer: np.ndarray | None = None  # the overall-satisfaction item's code (NaN = none)
+    strata: tuple = ()
+    walkup_excluded: int = 0
+    notes: tuple = ()
+
+    @property
+    def n(self) -> int:
+        """Number of respondents."""
+        return int(self.agency_id.shape[0])
+
+    def index(self, by: Any = None, method: str = "logit", level: float = 0.95):
+        """SIPAS indices of the wave, or by=groups (any label array; None = in no group)."""
+        if self.design is None:
+            return {} if by is not None else None
+        if self.answers is not None:
+            return satisfaction_index(self.design, self.answers, self.structure, by, method, level,
+                                      self.satisfied, self.valid)
+        return satisfaction_index_from_sums(self.design, self.sums, self.structure, by, method, level)
+
+
+@dataclass(frozen=True)
+class WaveTable:
+    """The full index table of a wave (see the module docstring)."""
+
+    wave_id: int
+    code: str
+    name: str
+    period_start: date
+    period_end: date
+    year: int
+    items: tuple
+    elements: dict
+    parts: dict
+    labels: dict
+    overall: Cell
+    agencies: dict
+    sectors: dict
+    agency_sectors: dict
+    service_points: dict
+    respondents: int
+    walkup_excluded: int
+    strata: tuple
+    kish_deff: float
+    effective_n: float
+    notes: tuple
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Microdata:
+    """Anonymised respondent rows: a random pseudo-id (a new shuffle per export, so it links to no
+    response, dossier or time), design variables, the final weight and every non-text answer."""
+
+    columns: tuple
+    rows: tuple
+
+    def as_dicts(self) -> list[dict]:
+        """One dict per respondent."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
