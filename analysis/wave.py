@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from analysis.design import Design
-from analysis.index import IndexSums, satisfaction_index, satisfaction_index_from_sums
+from analysis.index import IndexResult, IndexSums, satisfaction_index, satisfaction_index_from_sums
 from analysis.table import Cell
 
 
@@ -55,13 +55,20 @@ class WaveData:
         return int(self.agency_id.shape[0])
 
     def index(self, by: Any = None, method: str = "logit", level: float = 0.95):
-        """SIPAS indices of the wave, or by=groups (any label array; None = in no group)."""
+        """SIPAS indices (items keyed by code) of the wave, or by=groups (None label = in no group)."""
         if self.design is None:
             return {} if by is not None else None
         if self.answers is not None:
-            return satisfaction_index(self.design, self.answers, self.structure, by, method, level,
-                                      self.satisfied, self.valid)
-        return satisfaction_index_from_sums(self.design, self.sums, self.structure, by, method, level)
+            out = satisfaction_index(self.design, self.answers, self.structure, by, method, level,
+                                     self.satisfied, self.valid)
+        else:
+            out = satisfaction_index_from_sums(self.design, self.sums, self.structure, by, method, level)
+        return by_code(out, self.items) if by is None else {k: by_code(v, self.items) for k, v in out.items()}
+
+
+def by_code(res: IndexResult, items: tuple) -> IndexResult:
+    """The same result with items keyed by their codes instead of answer columns."""
+    return IndexResult({items[j]: e for j, e in res.items.items()}, res.elements, res.parts, res.overall)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
-from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable
+from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable, by_code
 from analysis.weighting import design_for_wave
 from survey.models import (Agency, Answer, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint,
                            Target, Wave, WaveStratum)
@@ -227,9 +227,9 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
                                               data.satisfied, data.valid)
     else:
         tables = analysis.index_table(data.design, data.sums, data.structure, groupings, method, level)
-    tables["overall"] = _relabel(tables["overall"], data.items)
+    tables["overall"] = by_code(tables["overall"], data.items)
     for kind in ("agencies", "sectors", "agency_sectors", "service_points"):
-        tables[kind] = {k: _relabel(v, data.items) for k, v in tables[kind].items()}
+        tables[kind] = {k: by_code(v, data.items) for k, v in tables[kind].items()}
     names = _names(session)
     unnamed = lambda k: (str(k), str(k), str(k))  # noqa: E731
 
@@ -255,11 +255,6 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
         kish_deff=d.kish_deff if d is not None else math.nan, effective_n=d.effective_n if d is not None else 0.0,
         notes=data.notes, settings={"min_n": min_n, "max_rse": max_rse, "method": method, "level": level,
                                     "source": source, "scope": scope})
-
-
-def _relabel(res: analysis.IndexResult, items: tuple) -> analysis.IndexResult:
-    """Items keyed by their codes (the engine keys them by column)."""
-    return analysis.IndexResult({items[j]: e for j, e in res.items.items()}, res.elements, res.parts, res.overall)
 
 
 def _names(session: Session) -> dict:

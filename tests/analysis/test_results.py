@@ -142,6 +142,9 @@ def test_weights_are_base_times_nonresponse_then_calibrated_to_the_period_dossie
         assert data.design.base_weights[cell] == pytest.approx(np.full(responded, invited / responded / pi))
     assert data.overall_answer.shape == (data.n,) and np.isin(data.overall_answer[~np.isnan(data.overall_answer)],
                                                              [1, 2, 3, 4, 5]).all()
+    by_agency = data.index(by=data.agency_id)
+    assert set(by_agency) == {world["agencies"][a].id for a in ("a1", "a2")}
+    assert list(data.index().items) == ["A1", "A2", "B1", "B2"]
     facts = {s.key: s for s in data.strata}
     assert facts["A1|land"].invited == 30 and facts["A1|land"].responded == 20
     assert facts["A1|land"].response_rate == pytest.approx(20 / 30)
