@@ -77,7 +77,7 @@ class Design:
     def poststratify(self, cells: Any, totals: Mapping, partial: bool = False) -> "Design":
         """Post-stratify to population counts {cell: N}; the variance uses cell residuals."""
         codes, g = calib.poststratify_factors(self._w, cells, totals, partial)
-        step = (codes, np.eye(g.shape[0]), g)
+        step = (codes, None, g)  # model matrix None = the cell indicators themselves
         return self._derive(self._w * g[codes], self._steps + (step,))
 
     def rake(self, margins: Sequence, tol: float = 1e-10, maxit: int = 1000) -> "Design":

@@ -28,7 +28,8 @@ class Calibration:
 
     atoms: np.ndarray            # (n,) joint atom of each unit
     n_atoms: int
-    steps: tuple                 # per step: (map atom→step cell (A,), X (A_s,C_s), g (A_s,), ratio (A,))
+    steps: tuple                 # per step: (atom → step cell (A,), X (A_s, C_s) or None for
+                                 # post-stratification, g (A_s,), w_step / w_final (A,))
     atom_weight: np.ndarray      # (A,) Σ final weights
     poststrat_only: bool
     step_cells: tuple            # per step: (n,) step cell codes (for the nesting test)
@@ -40,7 +41,7 @@ def make_calibration(steps: list, w: np.ndarray) -> Calibration | None:
         return None
     if len(steps) == 1:
         atoms = steps[0][0]
-        n_atoms = steps[0][1].shape[0]
+        n_atoms = steps[0][2].shape[0]  # the step's cells (atoms of a raking step) are the atoms
         maps = [np.arange(n_atoms)]
     else:
         stacked = np.stack([s[0] for s in steps])
@@ -56,8 +57,7 @@ def make_calibration(steps: list, w: np.ndarray) -> Calibration | None:
             ratio = ratio / np.where(gk[j] == 0, 1.0, gk[j])  # w_step / w_final per atom
         out.append((maps[i], X, g, ratio))
     atom_weight = np.bincount(atoms, weights=w, minlength=n_atoms)
-    poststrat = all(X.shape[0] == X.shape[1] and np.array_equal(X, np.eye(X.shape[0]))
-                    for _, X, _ in steps)
+    poststrat = all(X is None for _, X, _ in steps)
     return Calibration(atoms, n_atoms, tuple(out), atom_weight, poststrat,
                        tuple(s[0] for s in steps))
 
@@ -72,7 +72,7 @@ def nested_in_groups(cal: Calibration, gc: np.ndarray, w: np.ndarray) -> bool:
     G1 = int(g.max()) + 1 if g.size else 1
     for cells, (_, X, _, _) in zip(cal.step_cells, cal.steps):
         c = cells if everything else cells[pos]
-        groups_per_cell = _distinct_per_group(g, G1, c, X.shape[0])
+        groups_per_cell = _distinct_per_group(g, G1, c, int(c.max()) + 1 if c.size else 0)
         if (groups_per_cell > 1).any():
             return False
     return True
@@ -82,19 +82,19 @@ def _fitted(cal: Calibration, zk: np.ndarray) -> np.ndarray:
     """Per-atom calibration adjustment B (A, Gc·K): residual = z − w·B (R's postStrata/calibrate).
 
     Step by step, as R's svyrecvar: β = (X'DX)⁻¹ X'(x/g) with D the weights before the step,
-    then x ← x − w_step·Xβ.  Post-stratification (X = I) reduces to cell means.
+    then x ← x − w_step·Xβ.  Post-stratification (X = the cell indicators) reduces to cell means.
     """
     A = cal.n_atoms
     B = np.zeros_like(zk)
     for amap, X, g, ratio in cal.steps:
-        n_cells = X.shape[0]
+        n_cells = g.shape[0]
         agg = sparse.csr_matrix((np.ones(A), (amap, np.arange(A))), shape=(n_cells, A))
         g_atom = g[amap]
         safe_g = np.where(g == 0, 1.0, g)
         current = zk - cal.atom_weight[:, None] * B if B.any() else zk
         xs = np.asarray(agg @ current) / safe_g[:, None]
         pre = agg @ (cal.atom_weight * ratio / np.where(g_atom == 0, 1.0, g_atom))
-        if X.shape[0] == X.shape[1] and cal.poststrat_only:
+        if X is None:  # post-stratification: the regression on cell indicators is the cell mean
             fitted = xs / np.where(pre > 0, pre, 1.0)[:, None]
         else:
             gram = X.T @ (pre[:, None] * X)
