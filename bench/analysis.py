@@ -171,6 +171,7 @@ def _group(table: dict, r: dict):
 
 
 def main() -> None:
+    """Build the wave, time the table (ours, then R's on the subset) and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="responses in the wave (1,000,000)")

@@ -234,6 +234,7 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
     unnamed = lambda k: (str(k), str(k), str(k))  # noqa: E731
 
     def pair(key: tuple) -> tuple:
+        """(code, label_vi, label_en) of an agency × sector cell."""
         a, s = names["agency"].get(key[0], unnamed(key[0])), names["sector"].get(key[1], unnamed(key[1]))
         return "%s|%s" % (a[0], s[0]), "%s — %s" % (a[1], s[1]), "%s — %s" % (a[2], s[2])
 
