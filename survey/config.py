@@ -30,6 +30,11 @@ class Config:
         self.LANGUAGES = ["vi", "en"]
         self.PUBLIC_BASE_URL = env.get("HAILONG_PUBLIC_URL", "http://127.0.0.1:5000")
         self.KIOSK_IDLE_SECONDS = int(env.get("HAILONG_KIOSK_IDLE_SECONDS", "60"))
+        self.KIOSK_PROMPT_SECONDS = int(env.get("HAILONG_KIOSK_PROMPT_SECONDS", "20"))
+        self.KIOSK_THANKS_SECONDS = int(env.get("HAILONG_KIOSK_THANKS_SECONDS", "8"))
+        self.KIOSK_HEARTBEAT_SECONDS = int(env.get("HAILONG_KIOSK_HEARTBEAT_SECONDS", "60"))
+        self.KIOSK_WALKUP_INSTRUMENT = env.get("HAILONG_KIOSK_WALKUP_INSTRUMENT", "kiosk-quick")
+        self.INTAKE_MAX_BATCH = int(env.get("HAILONG_INTAKE_MAX_BATCH", "1000"))
         self.INVITATION_TTL_DAYS = int(env.get("HAILONG_INVITATION_TTL_DAYS", "30"))
         self.MIN_CELL_ANSWERS = int(env.get("HAILONG_MIN_CELL_ANSWERS", "30"))
         self.MAX_CELL_RSE = float(env.get("HAILONG_MAX_CELL_RSE", "0.3"))

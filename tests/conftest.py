@@ -91,24 +91,25 @@ def db_session(app):
             connection.close()
 
 
-class FreshLocaleClient(FlaskClient):
-    """A test client that forgets the cached locale before each request.
+class FreshContextClient(FlaskClient):
+    """A test client that forgets per-request caches before each request.
 
-    db_session keeps one app context for the whole test, so Flask-Babel's locale cached on `g`
-    would leak from one request to the next; a real request always starts with a fresh `g`.
+    db_session keeps one app context for the whole test, so Flask-Babel's locale and Flask-Login's
+    user cached on `g` would leak from one request to the next; a real request starts with a fresh `g`.
     """
 
     def open(self, *args, **kwargs):
-        """Drop Flask-Babel's cached locale, then make the request."""
+        """Drop the cached locale and user, then make the request."""
         if has_app_context():
             g.pop("_flask_babel", None)
+            g.pop("_login_user", None)
         return super().open(*args, **kwargs)
 
 
 @pytest.fixture
 def client(app, db_session):
     """A test client whose requests share the test's transaction."""
-    app.test_client_class = FreshLocaleClient
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

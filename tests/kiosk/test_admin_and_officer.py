@@ -5,7 +5,6 @@ import re
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask import g
 from sqlalchemy import select
 
 from survey.models import AuditLog, Device, KioskHandoff, User
@@ -20,7 +19,6 @@ def _sign_in(client, db_session, role, **scope):
     with client.session_transaction() as s:
         s["_user_id"] = str(user.id)
         s["_fresh"] = True
-    g.pop("_login_user", None)  # requests share the test's app context, where Flask-Login caches the user
     return user
 
 
