@@ -13,6 +13,7 @@ from analysis import Estimate
 from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
 from survey.services import dashboard as dash
 from survey.services import wavedata
+from survey.services.hierarchy import descendants
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filt
     result = frame.index(mask=own)
     est = result.overall if result else None
     headline = dash.Cell(agency.id, agency.name_vi, est, est.n if est else 0, main, dash.status_of(est, tv, min_n))
-    subtree_ids = _subtree(nm["agency"], agency.id)
+    subtree_ids = descendants(((a.id, a.parent_id) for a in nm["agency"].values()), agency.id)
     if visible is not None:
         subtree_ids &= visible
     subtree = None
@@ -82,19 +83,6 @@ def point_items(session: Session, wave: Wave, agency: Agency, point_id: int, fil
     cell = dash.Cell(point_id, "", est, est.n if est else 0, main,
                      dash.status_of(est, main.value if main else None, min_n))
     return (cell, *dash._tree_cells(result, frame, main, min_n))
-
-
-def _subtree(agencies: dict, root: int) -> set[int]:
-    children: dict = {}
-    for a in agencies.values():
-        children.setdefault(a.parent_id, []).append(a.id)
-    seen, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(children.get(node, []))
-    return seen
 
 
 @dataclass(frozen=True)

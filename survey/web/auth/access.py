@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency
+from survey.services.hierarchy import descendants
 
 
 def role_required(*roles: str):
@@ -29,17 +30,7 @@ def role_required(*roles: str):
 
 def agency_subtree_ids(session: Session, root_id: int) -> set[int]:
     """Ids of an agency and every agency below it."""
-    rows = session.execute(select(Agency.id, Agency.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for agency_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(agency_id)
-    seen, stack = set(), [root_id]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(children.get(node, []))
-    return seen
+    return descendants(session.execute(select(Agency.id, Agency.parent_id)), root_id)
 
 
 def visible_agency_ids(session: Session, user) -> set[int] | None:
