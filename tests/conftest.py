@@ -57,6 +57,16 @@ def app(request, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches assume rows never change under an id; a rolled-back test breaks that."""
+    from survey.web.kiosk.api import reset_caches
+
+    reset_caches()
+    yield
+    reset_caches()
+
+
 class BoundSession(FlaskSession):
     """A Flask-SQLAlchemy session that honours an explicit `bind`.
 

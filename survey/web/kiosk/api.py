@@ -20,11 +20,18 @@ from survey.models._base import utcnow
 from survey.services import devices, responses
 from survey.services.kiosk import client_questionnaire, next_handoff
 from survey.web.kiosk import batch, bp
-from survey.web.kiosk.auth import current_device, device_identity, forget, set_device_cookie
+from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
 from survey.web.respond import limits
 from survey.web.respond.txn import run_write
 
 _versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
+
+
+def reset_caches() -> None:
+    """Forget the per-process caches (versions, device identities): for tests, whose rolled-back
+    transactions let a later row reuse an id these caches rely on being immutable."""
+    _versions.clear()
+    forget_all()
 
 
 def _error(code: str, message: str, status: int, **extra):

@@ -65,6 +65,11 @@ def forget(secret_hash: str) -> None:
     _known.pop(secret_hash, None)
 
 
+def forget_all() -> None:
+    """Drop every cached identity."""
+    _known.clear()
+
+
 def set_device_cookie(response, credential: str) -> None:
     """Remember the credential in an HttpOnly cookie scoped to /kiosk (page loads, offline shell)."""
     response.set_cookie(COOKIE, credential, max_age=COOKIE_DAYS * 86400, path="/kiosk",
