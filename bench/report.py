@@ -7,6 +7,7 @@ Run: .venv/bin/python bench/report.py
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -64,4 +65,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()
