@@ -26,12 +26,6 @@ def seed_demo(session: Session) -> DemoContext:
     """Run every demo step in order (each step is idempotent); flushes, never commits."""
     ctx = DemoContext(session=session)
     for name in STEPS:
-        try:
-            module = importlib.import_module(f"survey.services.demo_steps.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"survey.services.demo_steps.{name}":
-                raise
-            continue  # a feature that is not installed contributes nothing
-        module.seed(ctx)
+        importlib.import_module(f"survey.services.demo_steps.{name}").seed(ctx)
         session.flush()
     return ctx

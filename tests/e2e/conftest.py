@@ -11,8 +11,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-pytestmark = pytest.mark.e2e
-
 
 def _chromium_or_skip():
     if os.path.exists(CHROMIUM):
