@@ -26,8 +26,6 @@ EN = {
         "Dossier %(id)s was already received with different content; this record is rejected and the stored one kept.",
     "Không chuyển sang kiosk được: hồ sơ không có điểm phục vụ.":
         "Cannot hand over to a kiosk: the dossier has no service point.",
-    "Chức năng kiosk chưa được cài đặt; hãy dùng phiếu in hoặc đường liên kết.":
-        "The kiosk feature is not installed; use the printed slip or the link.",
     "Không chuyển được sang kiosk; hãy dùng phiếu in hoặc đường liên kết.":
         "The kiosk hand-over failed; use the printed slip or the link.",
     # intake API

@@ -181,13 +181,8 @@ def _handoff(session: Session, invitation_id: int, r: RecordResult) -> bool:
         r.warnings.append({"code": "kiosk_no_service_point", "field": "kiosk_handoff",
                            "message": _("Không chuyển sang kiosk được: hồ sơ không có điểm phục vụ.")})
         return False
-    try:
-        from survey.services.kiosk import handoff_invitation
-    except ImportError:
-        r.warnings.append({"code": "kiosk_unavailable", "field": "kiosk_handoff",
-                           "message": _("Chức năng kiosk chưa được cài đặt; hãy dùng phiếu in hoặc đường liên kết.")})
-        return False
     from survey.models import Invitation
+    from survey.services.kiosk import handoff_invitation
 
     try:
         with session.begin_nested():  # a kiosk problem must not lose the dossier or its invitation

@@ -30,7 +30,7 @@ STATUSES = ("stored", "unchanged", "rejected")
 REASON_CODES = ("not_an_object", "missing_field", "bad_value", "unknown_agency", "unknown_procedure", "unknown_sector",
                 "sector_mismatch", "unknown_service_point", "bad_channel", "bad_outcome", "bad_date",
                 "completed_before_received", "due_before_received", "date_in_future", "conflict")
-WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_unavailable", "kiosk_failed")
+WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_failed")
 
 
 @dataclass

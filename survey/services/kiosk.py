@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import (
-    Device, Dossier, Invitation, KioskHandoff, Questionnaire, QuestionnaireVersion, Wave,
+    Device, Dossier, Invitation, KioskHandoff, QuestionnaireVersion, Wave,
 )
 from survey.models._base import utcnow
 from survey.services.responses import invitation_state
@@ -97,18 +97,9 @@ def open_invitations(session: Session, service_point_id: int, search: str = "",
 
 def walkup_version(session: Session, instrument: str = WALKUP_INSTRUMENT) -> QuestionnaireVersion | None:
     """The latest loaded version of the walk-up instrument, or None when the bank lacks it."""
-    try:
-        from survey.services.questionnaires import get_version
-    except ImportError:  # the questionnaire service is not installed yet
-        get_version = None
-    if get_version is not None:
-        try:
-            return get_version(session, instrument)
-        except LookupError:
-            return None
-    return session.scalar(
-        select(QuestionnaireVersion).join(Questionnaire)
-        .where(Questionnaire.instrument == instrument).order_by(QuestionnaireVersion.id.desc()).limit(1))
+    from survey.services.questionnaires import get_version
+
+    return get_version(session, instrument)
 
 
 def client_questionnaire(version: QuestionnaireVersion) -> dict:
