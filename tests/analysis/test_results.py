@@ -1,6 +1,8 @@
 """survey.services.results: weights from the database, the wave's index table, microdata."""
 from __future__ import annotations
 
+import re
+
 import math
 import random
 import uuid
@@ -194,8 +196,9 @@ def test_targets_statuses_flags_and_ranks(db_session, world):
         assert cell.status == expected
     tiny = table.agency_sectors[(world["agencies"]["a2"].id, "civil")]
     assert "few_answers" in tiny.flags and tiny.rank is None
-    ranked = sorted((c.rank, -c.est.value) for c in table.agencies.values() if not c.flags)
-    assert [r for r, _ in ranked] == sorted(r for r, _ in ranked) and ranked[0][0] == 1
+    by_value = sorted((-c.est.value, c.rank) for c in table.agencies.values() if not c.flags)
+    ranks = [r for _, r in by_value]
+    assert ranks == sorted(ranks) and ranks[0] == 1  # a higher index never gets a worse rank
     assert table.agencies[a1].label_vi == "Cơ quan a1" and table.agencies[a1].code == "A1"
     assert table.settings["min_n"] == 15
 
@@ -227,3 +230,4 @@ def test_microdata_carries_weights_and_answers_but_nothing_identifying(db_sessio
     assert "0987654321" not in text and "Trần" not in text and "2025" not in text
     assert not any(u in text for u in uuids)
     assert not ids & {r["respondent"] for r in rows}
+    assert all(re.fullmatch(r"R\d{6}", r["respondent"]) for r in rows)  # a pseudo-id, never a database id

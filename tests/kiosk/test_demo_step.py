@@ -27,7 +27,7 @@ def test_demo_kiosk_is_enrolable_and_idempotent(db_session, kiosk):
     device, _credential = devices.enrol(db_session, second)
     assert device.service_point_id == point.id
     officer = db_session.scalar(select(User).where(User.username == step.OFFICER))
-    assert officer is None or officer.role == "officer"
+    assert officer is not None and officer.role == "officer" and officer.service_point_id == point.id
 
 
 def test_demo_step_copes_without_registry_data(db_session, kiosk):
