@@ -121,8 +121,21 @@ def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple
         .where(*_respondents(wave_id), Answer.item_code.in_(items), Answer.value_int.is_not(None))).all()
     if got:
         a = _int_matrix(got, 3)
-        out[np.searchsorted(ids, a[:, 0]), a[:, 1]] = a[:, 2]
+        at, known = _positions(ids, a[:, 0])
+        out[at[known], a[known, 1]] = a[known, 2]
     return out
+
+
+def _positions(ids: np.ndarray, response_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `response_ids` in the sorted `ids`, and which were found there.
+
+    A response committed between the respondent query and an answer query (a live wave, each
+    statement seeing its own snapshot) is not among `ids`: its answers are left out, not misplaced.
+    """
+    at = np.searchsorted(ids, response_ids)
+    known = at < ids.shape[0]
+    known[known] = ids[at[known]] == response_ids[known]
+    return np.where(known, at, 0), known
 
 
 def _int_matrix(rows: list, width: int) -> np.ndarray:
@@ -150,7 +163,8 @@ def _db_indicators(session: Session, wave_id: int, ids: np.ndarray, items: tuple
     s, v = np.zeros((len(items), ids.shape[0])), np.zeros((len(items), ids.shape[0]))
     if got:
         a = _int_matrix(got, 1 + 2 * len(groups))
-        at = np.searchsorted(ids, a[:, 0])
+        at, known = _positions(ids, a[:, 0])
+        a, at = a[known], at[known]
         for g, group in enumerate(groups):
             shifts = np.arange(len(group), dtype=np.int64)[:, None]
             s[group.start:group.stop, at] = (a[:, 1 + 2 * g] >> shifts) & 1

@@ -231,3 +231,15 @@ def test_microdata_carries_weights_and_answers_but_nothing_identifying(db_sessio
     assert not any(u in text for u in uuids)
     assert not ids & {r["respondent"] for r in rows}
     assert all(re.fullmatch(r"R\d{6}", r["respondent"]) for r in rows)  # a pseudo-id, never a database id
+
+
+def test_answers_of_a_response_committed_after_the_respondent_query_are_left_out():
+    """A live wave: an answer query may see a response the respondent query did not (ids 7 and 99)."""
+    import numpy as np
+
+    from survey.services.results import _positions
+
+    ids = np.array([3, 5, 8], dtype=np.int64)
+    at, known = _positions(ids, np.array([5, 7, 8, 3, 99], dtype=np.int64))
+    assert known.tolist() == [True, False, True, True, False]
+    assert at[known].tolist() == [1, 2, 0]
