@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Dossier, Invitation, Wave, WaveStratum
 from survey.models._base import utcnow
+from survey.services.responses import find_invitation, invitation_state
 from survey.services.tokens import hash_token, new_token
 
 DEFAULT_TTL_DAYS = 30
@@ -148,19 +149,16 @@ def qr_png(url: str, scale: int = 8) -> bytes:
 
 def find_by_token(session: Session, token: str) -> Invitation | None:
     """The invitation a token belongs to, or None (the lookup is by hash; tokens are never stored)."""
-    if not token or len(token) > 128:
-        return None
-    return session.execute(select(Invitation).where(Invitation.token_hash == hash_token(token))).scalar_one_or_none()
+    return find_invitation(session, token)
 
 
 def unusable_reason(invitation: Invitation, now: datetime | None = None) -> str | None:
-    """Why an invitation cannot be answered now ("completed", "expired"), or None when it can."""
-    now = now or utcnow()
-    if invitation.status == "completed":
-        return "completed"
-    if invitation.status == "expired" or invitation.expires_at <= now:
-        return "expired"
-    return None
+    """Why an invitation cannot be answered now ("completed", "expired"), or None when it can.
+
+    The same rule as the citizen's page (responses.invitation_state); a closed wave counts as expired.
+    """
+    state = invitation_state(invitation, now)
+    return None if state == "open" else "completed" if state == "used" else "expired"
 
 
 def mark_opened(session: Session, invitation: Invitation, now: datetime | None = None) -> None:
