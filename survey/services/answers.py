@@ -13,6 +13,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from survey.services.questionnaires import answer_codes, iter_questions
+from survey.services.questionnaires import visible as is_visible  # one show_if rule for pages and validation
+
 DEFAULT_TEXT_MAX = 1000
 OTHER_TEXT_MAX = 500
 
@@ -58,31 +61,12 @@ def sections(content: dict) -> list[dict]:
 
 def questions(content: dict) -> list[dict]:
     """Every question in order (each dict also gets its section id under `section`)."""
-    out = []
-    for section in sections(content):
-        for q in section.get("questions") or []:
-            out.append({**q, "section": section.get("id")})
-    return out
+    return list(iter_questions(content))
 
 
 def option_codes(content: dict, question: dict) -> list[int]:
     """Allowed integer codes of a scale/single/multiple question."""
-    if question.get("type") == "scale":
-        scale = (content.get("scales") or {}).get(question.get("scale"), {})
-        return [c["code"] for c in scale.get("codes") or []]
-    return [o["code"] for o in question.get("options") or []]
-
-
-def is_visible(question: dict, answers: dict[str, Any]) -> bool:
-    """Whether `show_if` lets the question be asked, given the (cleaned) earlier answers."""
-    cond = question.get("show_if")
-    if not cond:
-        return True
-    value = answers.get(cond.get("item"))
-    allowed = set(cond.get("in") or [])
-    if isinstance(value, list):
-        return any(v in allowed for v in value)
-    return value in allowed
+    return [c["code"] for c in answer_codes(content, question)]
 
 
 def visible_sections(content: dict, answers: dict[str, Any]) -> list[dict]:
