@@ -3,8 +3,8 @@
 survey.services.results.wave_data (the ANALYSIS engineer's bridge) gives the respondents, their
 weights (1/π → nonresponse adjustment within strata → post-stratification to the period's dossier
 counts, fpc = stratum dossier count) and the SIPAS index by any grouping. This module adds the
-submission channel (from the dossier, else the respondent's own answer), the overall-satisfaction
-item (for element importance) and the viewer's scope.
+submission channel (from the dossier, else the respondent's own answer) and the viewer's scope;
+the overall-satisfaction item (for element importance) is results' own overall_answer.
 
 Scope: a frame made for an agency viewer carries a mask of the viewer's agencies; every estimate
 is a domain estimate restricted to it (domains keep the full design, as R's subset()), so no
@@ -30,7 +30,6 @@ class WaveExtras:
     """Per-respondent arrays results.WaveData does not carry, aligned with its rows."""
 
     channel: np.ndarray           # in_person | online | postal (object, None when unknown)
-    overall: np.ndarray           # the overall-satisfaction item's code (NaN = no answer)
     labels: dict                  # item/element/part code → Vietnamese label; "en:"+code → English
 
 
@@ -51,7 +50,11 @@ class WaveFrame:
     outcome = property(lambda self: self.data.outcome)
     stratum = property(lambda self: self.data.stratum)
     channel = property(lambda self: self.extras.channel)
-    overall = property(lambda self: self.extras.overall)
+    @property
+    def overall(self) -> np.ndarray:
+        """The overall-satisfaction item's code per respondent (NaN = no answer or no such item)."""
+        got = self.data.overall_answer
+        return got if got is not None else np.full(self.data.n, np.nan)
     labels = property(lambda self: self.extras.labels)
 
     @property
@@ -101,9 +104,8 @@ def index_labels(content: dict) -> dict:
 
 
 def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
-    """Channel and overall item per respondent, in results.wave_data's row order (response id)."""
+    """Channel per respondent, in results.wave_data's row order (response id)."""
     content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
-    overall_item = content.get("overall_item")
     rows = session.execute(
         select(Response.id, Dossier.channel).join(Invitation, Invitation.id == Response.invitation_id)
         .outerjoin(Dossier, Dossier.id == Invitation.dossier_id)
@@ -113,19 +115,16 @@ def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
         raise RuntimeError("wave %s: %d respondents in results.wave_data, %d here" % (wave.code, n, len(rows)))
     position = {r[0]: i for i, r in enumerate(rows)}
     channel = np.array([r[1] for r in rows], dtype=object)
-    overall = np.full(n, np.nan)
     ids = [r[0] for r in rows]
     for start in range(0, n, 5000):
         for rid, code, value in session.execute(
                 select(Answer.response_id, Answer.item_code, Answer.value_int)
                 .where(Answer.response_id.in_(ids[start:start + 5000]),
-                       Answer.item_code.in_([overall_item or "", "CHANNEL"]), Answer.value_int.is_not(None))):
+                       Answer.item_code == "CHANNEL", Answer.value_int.is_not(None))):
             i = position[rid]
-            if code == overall_item:
-                overall[i] = value
-            elif channel[i] is None:  # no dossier link (anonymised wave): the respondent's own answer
+            if channel[i] is None:  # no dossier link (anonymised wave): the respondent's own answer
                 channel[i] = CHANNEL_FROM_ANSWER.get(value)
-    return WaveExtras(channel, overall, index_labels(content))
+    return WaveExtras(channel, index_labels(content))
 
 
 _CACHE: dict = {}
