@@ -2,7 +2,7 @@
 
 Request threads validate their submission themselves (nothing here can fail on bad input) and
 hand the ready rows to one committer thread per process, then wait for its verdict. The committer
-takes whatever is queued (up to MAX_BATCH) and stores it in ONE transaction with a handful of
+takes whatever is queued (up to MAX_BATCH) and stores it (writer.py) in ONE transaction with a handful of
 statements: re-check every device's credential (a revoked tablet stores nothing) and record it as
 seen, find UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert
 the new responses, then all their answers. If another process stores one of the UUIDs in between
@@ -25,12 +25,13 @@ import time
 
 from flask import Flask
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
 from survey.services.responses import repeat_of
+from survey.web.kiosk.writer import BatchWriter
 from survey.web.respond.txn import ATTEMPTS, writer_lock
 
 MAX_BATCH = 64
@@ -58,6 +59,7 @@ class Committer:
         self.jobs: queue.Queue[Job] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.start_lock = threading.Lock()
+        self.writer: BatchWriter | None = None  # made in the committer thread, which owns it
 
     def submit(self, job: Job) -> Job:
         """Queue a job and wait until its batch is committed (TimeoutError after WAIT_SECONDS)."""
@@ -92,71 +94,25 @@ class Committer:
                     job.done.set()
 
     def _commit(self, batch: list[Job]) -> None:
+        if self.writer is None:
+            self.writer = BatchWriter()
         for attempt in range(ATTEMPTS):
             try:
                 try:
-                    with writer_lock(), db.engine.begin() as conn:
-                        self._all_at_once(conn, batch)
-                except IntegrityError:
+                    with writer_lock():
+                        self.writer.write(batch)
+                except self.writer.integrity_error:
                     # Another process stored one of these UUIDs a moment ago (PostgreSQL runs
                     # committers in parallel): redo this batch one savepoint per submission.
                     with writer_lock(), db.engine.begin() as conn:
                         for job in batch:
                             self._one(conn, job)
                 return
-            except OperationalError as exc:
+            except Exception as exc:
+                self.writer.discard()
                 if "locked" not in str(exc).lower() or attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
-
-    @staticmethod
-    def _all_at_once(conn, batch: list[Job]) -> None:
-        """The whole batch in a handful of statements: device check, repeats, responses, answers."""
-        for job in batch:
-            job.result = None
-        device_ids = {job.values["device_id"] for job in batch}
-        # A write first: on SQLite it takes the write lock before anything is read.
-        conn.execute(update(Device.__table__).where(Device.id.in_(device_ids), Device.active.is_(True))
-                     .values(last_seen_at=utcnow()))
-        valid = {(row.id, row.secret_hash) for row in conn.execute(
-            select(Device.id, Device.secret_hash).where(Device.id.in_(device_ids), Device.active.is_(True)))}
-        live = []
-        for job in batch:
-            if (job.values["device_id"], job.secret_hash) in valid:
-                live.append(job)
-            else:
-                job.result = "not_enrolled"
-        stored = {row.uuid: row for row in conn.execute(
-            select(Response.uuid, Response.device_id, Response.invitation_id)
-            .where(Response.uuid.in_([job.values["uuid"] for job in live])))}
-        fresh: dict[str, Job] = {}
-        for job in live:
-            key = job.values["uuid"]
-            earlier = stored.get(key)
-            if earlier is not None:
-                same = repeat_of(earlier.device_id, earlier.invitation_id, None, job.values["device_id"])
-                job.result = "duplicate" if same else "conflict"
-            elif key in fresh:  # sent twice while the first was still queued
-                same = fresh[key].values["device_id"] == job.values["device_id"]
-                job.result = "duplicate" if same else "conflict"
-            else:
-                fresh[key] = job
-        if not fresh:
-            return
-        jobs = list(fresh.values())
-        table = Response.__table__
-        ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                           [job.values for job in jobs]).scalars().all()
-        rows = [(rid, row["item_code"], row["value_int"], row["value_text"])
-                for job, rid in zip(jobs, ids) for row in job.rows]
-        if rows:
-            # Thousands of plain tuples straight to the driver: building SQLAlchemy parameters for
-            # each answer cost as much as the database's own work.
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(f"INSERT INTO {Answer.__tablename__} (response_id, item_code, value_int, "
-                                 f"value_text) VALUES ({mark}, {mark}, {mark}, {mark})", rows)
-        for job in jobs:
-            job.result = "stored"
 
     @staticmethod
     def _one(conn, job: Job) -> None:
