@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-WORKERS ?= 3
+WORKERS ?= 4
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 export FLASK_APP := survey:create_app
@@ -33,7 +33,7 @@ setup-db: install ## create/upgrade the SQLite database, load the bank, seed the
 
 run: setup-db ## install, set up the database and demo, serve under gunicorn on 127.0.0.1:5000
 	@$(BIN)/hailong seed urls --base http://$(HOST):$(PORT)
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c python:survey.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 chromium: ## install Debian's Chromium for the real-browser tests (needs root; skipped otherwise)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \

@@ -18,8 +18,8 @@ The client is one asyncio process speaking HTTP/1.1 over keep-alive loopback con
 shares the machine's cores with the server, so figures are conservative). The per-device rate
 limit is raised for the run: each simulated kiosk posts far faster than a person can answer.
 
-Usage: .venv/bin/python bench/load_submit.py [--clients 100] [--seconds 8] [--workers 2]
-       [--threads 8] [--backends sqlite,postgresql] [--pg-admin URL]
+Usage: .venv/bin/python bench/load_submit.py [--clients 100] [--seconds 8] [--workers 4]
+       [--threads 16] [--backends sqlite,postgresql] [--pg-admin URL]
 """
 from __future__ import annotations
 
@@ -144,15 +144,22 @@ def free_port() -> int:
 class Server:
     """gunicorn in its own process group, so SIGKILL takes the master and every worker at once."""
 
-    def __init__(self, url: str, port: int, workers: int, threads: int, log: str):
+    def __init__(self, url: str, port: int, workers: int, threads: int, clients: int, log: str):
         self.url, self.port, self.workers, self.threads, self.log = url, port, workers, threads, log
+        self.clients = clients
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         """Start gunicorn and wait until it answers."""
         env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret")
-        kind = ["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []
-        cmd = [os.path.join(VENV_BIN, "gunicorn"), "--workers", str(self.workers), *kind,
+        # The simulated kiosks open all their keep-alive connections in the same instant and keep
+        # them; whichever process wakes first could take most of them, and the run would measure
+        # that luck. A real fleet's connections come and go (keepalive 5 s) and spread by
+        # themselves; here each process is capped at its share, for the ceiling and the
+        # submissions alike.
+        share = -(-self.clients // self.workers)
+        cmd = [os.path.join(VENV_BIN, "gunicorn"), "-c", "python:survey.gunicorn_conf", "--workers", str(self.workers),
+               "--threads", str(self.threads), "--worker-connections", str(share),
                "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30",
                "--backlog", "2048", "--log-level", "warning", FACTORY]
         with open(self.log, "ab") as fh:
@@ -304,7 +311,7 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
           flush=True)
     prep = prepare(url, args.clients)
     port = free_port()
-    server = Server(url, port, args.workers, args.threads, os.path.join(tmp, f"gunicorn-{name}.log"))
+    server = Server(url, port, args.workers, args.threads, args.clients, os.path.join(tmp, f"gunicorn-{name}.log"))
     server.start()
     try:
         ping = asyncio.run(run_load(port, prep, args.seconds, None)).summary()
@@ -351,8 +358,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured phase")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2 suits a 2-core machine)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (survey/gunicorn_conf.py: 2 per core)")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-admin", default=os.environ.get("BENCH_PG_ADMIN", PG_ADMIN))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (gunicorn logs)")

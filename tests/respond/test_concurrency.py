@@ -204,3 +204,104 @@ def test_group_commit_refuses_a_stranger_uuid_and_a_revoked_device(real_app, dat
     resp = client.post("/kiosk/api/responses", json=late, headers={"X-Device-Credential": other_cred})
     assert resp.status_code == 401
     assert _stored(real_app, uuids=[late["uuid"], bad["uuid"]]) == 0
+
+
+def _job(app, data, response_uuid=None):
+    """A validated walk-up submission for the group committer (as api_submit prepares it)."""
+    from survey.models import Device, QuestionnaireVersion
+    from survey.services import responses
+    from survey.services.tokens import hash_token
+    from survey.web.kiosk import batch
+
+    secret = hash_token(data["credential"])
+    device_id = db.session.scalar(select(Device.id).where(Device.secret_hash == secret))
+    version = db.session.get(QuestionnaireVersion, data["version_id"])
+    values, rows = responses.prepare_response(
+        version, response_uuid or str(uuid.uuid4()), {"ACC1": 4, "KQ1": 1}, {}, mode="kiosk_walkup",
+        device_id=device_id, service_point_id=data["point_id"])
+    return batch.Job(values, rows, secret)
+
+
+def _hold_writes(app, data):
+    """Another connection that blocks the committer's write (SQLite: the write lock; PostgreSQL:
+    the device's row); returns it, to be rolled back or committed by the caller."""
+    with app.app_context():
+        raw = db.engine.raw_connection()
+    cur = raw.cursor()
+    if db.engine.dialect.name == "sqlite":
+        cur.execute("BEGIN IMMEDIATE")
+    else:
+        cur.execute("SELECT id FROM device WHERE service_point_id = %s FOR UPDATE", (data["point_id"],))
+    return raw
+
+
+def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app, data, monkeypatch):
+    from survey.web.kiosk import batch
+
+    monkeypatch.setattr(batch, "WAIT_SECONDS", 0.3)
+    committer = batch.Committer(real_app)
+    with real_app.app_context():
+        first, late = _job(real_app, data), _job(real_app, data)
+        db.session.remove()
+        blocker = _hold_writes(real_app, data)
+
+    def lead():
+        with real_app.app_context():
+            committer.submit(first)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    for _ in range(100):  # until the leader is inside its (blocked) write
+        if committer.leading and not committer.queue:
+            break
+        threading.Event().wait(0.01)
+    with real_app.app_context(), pytest.raises(TimeoutError):
+        committer.submit(late)  # queued behind the blocked batch; this request answers 503
+    assert late.abandoned and not late.finished
+    blocker.rollback()
+    blocker.close()
+    leader.join(10)
+    # The leader found the abandoned submission first in the queue and wrote it too, so the
+    # kiosk's resend of it will hear "duplicate"; and the lead is free for the next request.
+    assert (first.result, late.result) == ("stored", "stored") and late.finished
+    assert not committer.leading
+    with real_app.app_context():
+        after = committer.submit(_job(real_app, data))
+        db.session.remove()
+    assert after.result == "stored"
+    assert _stored(real_app, uuids=[first.values["uuid"], late.values["uuid"], after.values["uuid"]]) == 3
+
+
+def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplicate(real_app, data):
+    from survey.web.kiosk import batch
+
+    committer = batch.Committer(real_app)
+    with real_app.app_context():
+        job = _job(real_app, data)
+        twin = _job(real_app, data, job.values["uuid"])
+        db.session.remove()
+    # "Another process" inserts the same UUID from the same device and commits only after the
+    # committer has started: on PostgreSQL the committer's INSERT then waits on the unique index
+    # and fails, and the batch is redone one savepoint at a time; on SQLite it waits for the lock.
+    with real_app.app_context():
+        other, dialect = db.engine.raw_connection(), db.engine.dialect
+    cur = other.cursor()
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    if dialect.name == "sqlite":
+        cur.execute("BEGIN IMMEDIATE")
+    columns = [c for c in twin.values if c not in ("submitted_at", "started_at")]
+    cur.execute(f"INSERT INTO response ({', '.join(columns)}, submitted_at) VALUES "
+                f"({', '.join([mark] * len(columns))}, CURRENT_TIMESTAMP)", [twin.values[c] for c in columns])
+    done = threading.Thread(target=lambda: _submit_in(real_app, committer, job))
+    done.start()
+    threading.Event().wait(0.3)
+    other.commit()
+    other.close()
+    done.join(10)
+    assert job.result == "duplicate"
+    assert _stored(real_app, uuids=[job.values["uuid"]]) == 1
+
+
+def _submit_in(app, committer, job):
+    with app.app_context():
+        committer.submit(job)

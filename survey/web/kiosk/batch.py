@@ -1,14 +1,15 @@
 """Group commit for walk-up kiosk submissions: many requests, one transaction, each stored once.
 
 Request threads validate their submission themselves (nothing here can fail on bad input) and
-hand the ready rows to one committer thread per process, then wait for its verdict. The committer
-takes whatever is queued (up to MAX_BATCH) and stores it (writer.py) in ONE transaction with a handful of
-statements: re-check every device's credential (a revoked tablet stores nothing) and record it as
-seen, find UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert
-the new responses, then all their answers. If another process stores one of the UUIDs in between
-(a unique-key clash), the batch is redone with one savepoint per submission. Every request is answered
-only after the commit that holds its rows, so an acknowledged response is durable; a crash before
-the commit loses only unacknowledged work, which the kiosk resends under the same UUID.
+queue the ready rows; the one that finds no batch being written writes everything queued (up to
+MAX_BATCH; see Committer) with writer.py in ONE transaction with a handful of statements:
+re-check every device's credential (a revoked tablet stores nothing) and record it as seen, find
+UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert the new
+responses, then all their answers. If another process stores one of the UUIDs in between (a
+unique-key clash), the batch is redone with one savepoint per submission. Every request is
+answered only after the commit that holds its rows, so an acknowledged response is durable; a
+crash before the commit loses only unacknowledged work, which the kiosk resends under the same
+UUID.
 
 Why: one commit (and, on SQLite, one turn of the writers' lock) per batch instead of per request
 is what lets a shared 2-core server keep up with a hundred kiosks. The usual rule "one commit per
@@ -18,10 +19,10 @@ overrides.
 """
 from __future__ import annotations
 
-import queue
 import random
 import threading
 import time
+from collections import deque
 
 from flask import Flask
 from sqlalchemy import insert, select, update
@@ -39,59 +40,75 @@ WAIT_SECONDS = 30
 
 
 class Job:
-    """One validated submission waiting for its commit; `result` is stored, duplicate, conflict,
-    not_enrolled or error."""
+    """One validated submission waiting for its commit; `result` is stored, duplicate, conflict or
+    not_enrolled, `error` the database's failure."""
 
-    __slots__ = ("values", "rows", "secret_hash", "done", "result", "error")
+    __slots__ = ("values", "rows", "secret_hash", "wake", "finished", "abandoned", "result", "error")
 
     def __init__(self, values: dict, rows: list[dict], secret_hash: str):
         self.values, self.rows, self.secret_hash = values, rows, secret_hash
-        self.done = threading.Event()
+        self.wake = threading.Event()  # set when the job is finished, or when its thread must lead
+        self.finished = self.abandoned = False
         self.result: str | None = None
         self.error: BaseException | None = None
 
 
 class Committer:
-    """The per-process committer thread (started on first use, after gunicorn has forked)."""
+    """One process's queue of submissions and whichever request thread is writing it.
+
+    Leader and followers, as in LevelDB's or MySQL's group commit: the request that finds no
+    batch being written writes the queue itself; requests arriving meanwhile queue up and wait;
+    when the leader's batch is committed it wakes them and hands the lead to the first still
+    waiting, whose batch is everyone queued by then. A lone kiosk's submission is thus written
+    by its own thread at once (no hand-off to a committer thread and back, which cost as much CPU
+    as the write), and under load one transaction carries many.
+    """
 
     def __init__(self, app: Flask):
         self.app = app
-        self.jobs: queue.Queue[Job] = queue.Queue()
-        self.thread: threading.Thread | None = None
-        self.start_lock = threading.Lock()
-        self.writer: BatchWriter | None = None  # made in the committer thread, which owns it
+        self.lock = threading.Lock()
+        self.queue: deque[Job] = deque()
+        self.leading = False
+        self.writer: BatchWriter | None = None  # used only by the leader of the moment
 
     def submit(self, job: Job) -> Job:
-        """Queue a job and wait until its batch is committed (TimeoutError after WAIT_SECONDS)."""
-        with self.start_lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="kiosk-committer", daemon=True)
-                self.thread.start()
-        self.jobs.put(job)
-        if not job.done.wait(WAIT_SECONDS):
-            raise TimeoutError("the database did not commit in time")
+        """Queue a job and return once its batch is committed (TimeoutError after WAIT_SECONDS)."""
+        with self.lock:
+            self.queue.append(job)
+            lead = not self.leading
+            self.leading = True
+        if not lead and not job.wake.wait(WAIT_SECONDS):
+            with self.lock:
+                if not job.wake.is_set():
+                    job.abandoned = True  # a later leader stores it; the kiosk's resend then hears "duplicate"
+                    raise TimeoutError("the database did not commit in time")
+        if not job.finished:  # the lead has been handed to this thread
+            self._lead()
         if job.error is not None:
             raise job.error
         return job
 
-    def _run(self) -> None:
+    def _lead(self) -> None:
         while True:
-            batch = [self.jobs.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self.jobs.get_nowait())
-                except queue.Empty:
-                    break
+            with self.lock:
+                batch = [self.queue.popleft() for _ in range(min(MAX_BATCH, len(self.queue)))]
             try:
-                with self.app.app_context():
-                    self._commit(batch)
-                    self._resolve([j for j in batch if j.result == "conflict"])
+                self._commit(batch)
+                self._resolve([j for j in batch if j.result == "conflict"])
             except Exception as exc:  # the database is down: every waiting request gets a 503
                 for job in batch:
                     job.error = exc
-            finally:
-                for job in batch:
-                    job.done.set()
+            for job in batch:
+                job.finished = True
+                job.wake.set()
+            with self.lock:
+                if not self.queue:
+                    self.leading = False
+                    return
+                if not self.queue[0].abandoned:
+                    self.queue[0].wake.set()  # its thread leads the next batch
+                    return
+                # the next one's request has given up waiting: write its batch here
 
     def _commit(self, batch: list[Job]) -> None:
         if self.writer is None:
