@@ -185,7 +185,8 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
             started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True)
     except responses.SubmissionError as exc:
         return jsonify(exc.as_dict()), exc.status
-    db.session.rollback()  # hold no connection while waiting for the commit
+    if db.session.registry.has():  # hold no connection while waiting (usually none was opened)
+        db.session.rollback()
     try:
         job = batch.committer_for(current_app._get_current_object()).submit(batch.Job(values, rows, secret_hash))
     except Exception:
@@ -197,7 +198,10 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
     if job.result == "conflict":
         return _error("uuid_conflict", _("Mã định danh câu trả lời đã được dùng."), 409, errors=[])
     created = job.result == "stored"
-    return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
+    # The answer of nearly every kiosk request, written out rather than through jsonify (its
+    # JSON provider and Response building were a tenth of a submission's CPU); the UUID is canonical.
+    body = '{"status": "%s", "uuid": "%s"}' % ("stored" if created else "duplicate", response_uuid)
+    return current_app.response_class(body, 201 if created else 200, mimetype="application/json")
 
 
 @bp.route("/api/heartbeat", methods=["POST"])
