@@ -206,6 +206,16 @@ def test_group_commit_refuses_a_stranger_uuid_and_a_revoked_device(real_app, dat
     assert _stored(real_app, uuids=[late["uuid"], bad["uuid"]]) == 0
 
 
+@pytest.fixture
+def committer(real_app):
+    """A group committer of its own (not the app's), closed afterwards."""
+    from survey.web.kiosk import batch
+
+    made = batch.Committer(real_app)
+    yield made
+    made.close()
+
+
 def _job(app, data, response_uuid=None):
     """A validated walk-up submission for the group committer (as api_submit prepares it)."""
     from survey.models import Device, QuestionnaireVersion
@@ -235,11 +245,10 @@ def _hold_writes(app, data):
     return raw
 
 
-def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app, data, monkeypatch):
+def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app, data, monkeypatch, committer):
     from survey.web.kiosk import batch
 
     monkeypatch.setattr(batch, "WAIT_SECONDS", 0.3)
-    committer = batch.Committer(real_app)
     with real_app.app_context():
         first, late = _job(real_app, data), _job(real_app, data)
         db.session.remove()
@@ -272,17 +281,14 @@ def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app
     assert _stored(real_app, uuids=[first.values["uuid"], late.values["uuid"], after.values["uuid"]]) == 3
 
 
-def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplicate(real_app, data):
-    from survey.web.kiosk import batch
-
-    committer = batch.Committer(real_app)
+def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplicate(real_app, data, committer):
     with real_app.app_context():
         job = _job(real_app, data)
         twin = _job(real_app, data, job.values["uuid"])
         db.session.remove()
     # "Another process" inserts the same UUID from the same device and commits only after the
-    # committer has started: on PostgreSQL the committer's INSERT then waits on the unique index
-    # and fails, and the batch is redone one savepoint at a time; on SQLite it waits for the lock.
+    # batch has started: on PostgreSQL the batch's INSERT … ON CONFLICT waits for it and skips
+    # the row; on SQLite the batch waits for the write lock and then finds the UUID.
     with real_app.app_context():
         other, dialect = db.engine.raw_connection(), db.engine.dialect
     cur = other.cursor()
@@ -305,3 +311,29 @@ def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplica
 def _submit_in(app, committer, job):
     with app.app_context():
         committer.submit(job)
+
+
+def test_group_commit_isolates_a_row_the_database_refuses_from_its_batch(real_app, data, committer):
+    with real_app.app_context():
+        first, good, bad = _job(real_app, data), _job(real_app, data), _job(real_app, data)
+        bad.values["questionnaire_version_id"] = 987654  # no such version: a foreign-key violation
+        db.session.remove()
+        blocker = _hold_writes(real_app, data)
+    threads = [threading.Thread(target=_submit_in, args=(real_app, committer, job)) for job in (first, good, bad)]
+    threads[0].start()
+    for _ in range(100):  # the first batch is being written (and blocked): the next two queue up together
+        if committer.leading and not committer.queue:
+            break
+        threading.Event().wait(0.01)
+    for t in threads[1:]:
+        t.start()
+    for _ in range(100):
+        if len(committer.queue) == 2:
+            break
+        threading.Event().wait(0.01)
+    blocker.rollback()
+    blocker.close()
+    for t in threads:
+        t.join(10)
+    assert (first.result, good.result, bad.result) == ("stored", "stored", "refused")
+    assert _stored(real_app, uuids=[first.values["uuid"], good.values["uuid"], bad.values["uuid"]]) == 2

@@ -197,6 +197,8 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
         return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
     if job.result == "conflict":
         return _error("uuid_conflict", _("Mã định danh câu trả lời đã được dùng."), 409, errors=[])
+    if job.result == "refused":
+        return _error("not_stored", _("Máy chủ không lưu được câu trả lời này."), 422)
     created = job.result == "stored"
     # The answer of nearly every kiosk request, written out rather than through jsonify (its
     # JSON provider and Response building were a tenth of a submission's CPU); the UUID is canonical.

@@ -40,8 +40,8 @@ WAIT_SECONDS = 30
 
 
 class Job:
-    """One validated submission waiting for its commit; `result` is stored, duplicate, conflict or
-    not_enrolled, `error` the database's failure."""
+    """One validated submission waiting for its commit; `result` is stored, duplicate, conflict,
+    not_enrolled or refused (the database would not take it), `error` the database's failure."""
 
     __slots__ = ("values", "rows", "secret_hash", "wake", "finished", "abandoned", "result", "error")
 
@@ -88,6 +88,12 @@ class Committer:
             raise job.error
         return job
 
+    def close(self) -> None:
+        """Release the database connection (the next batch opens one again)."""
+        with self.lock:
+            if self.writer is not None and not self.leading:
+                self.writer.close()
+
     def _lead(self) -> None:
         while True:
             with self.lock:
@@ -119,8 +125,10 @@ class Committer:
                     with writer_lock():
                         self.writer.write(batch)
                 except self.writer.integrity_error:
-                    # Another process stored one of these UUIDs a moment ago (PostgreSQL runs
-                    # committers in parallel): redo this batch one savepoint per submission.
+                    # The database refused a row (a UUID clash cannot reach here: the writers'
+                    # lock on SQLite, ON CONFLICT on PostgreSQL). Redo the batch one savepoint per
+                    # submission, so one bad row does not fail its neighbours, batch after batch
+                    # as the kiosks resend.
                     with writer_lock(), db.engine.begin() as conn:
                         for job in batch:
                             self._one(conn, job)
@@ -162,9 +170,11 @@ class Committer:
             for job in conflicts:
                 found = conn.execute(select(Response.device_id, Response.invitation_id)
                                      .where(Response.uuid == job.values["uuid"])).first()
-                same = found is not None and repeat_of(found.device_id, found.invitation_id, None,
-                                                       job.values["device_id"])
-                job.result = "duplicate" if same else "conflict"
+                if found is None:  # not a UUID clash: the database refused the row itself
+                    job.result = "refused"
+                else:
+                    same = repeat_of(found.device_id, found.invitation_id, None, job.values["device_id"])
+                    job.result = "duplicate" if same else "conflict"
 
 
 _committers: dict[int, Committer] = {}
