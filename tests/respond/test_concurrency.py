@@ -55,6 +55,9 @@ def real_app(request, tmp_path_factory):
             pytest.skip("PostgreSQL is not reachable at " + PG_ADMIN)
     app = make_test_app(url, KIOSK_GROUP_COMMIT=True)  # walk-up submissions go through the group committer
     yield app
+    from survey.web.kiosk import batch
+
+    batch.release(app)  # its batch connection, before the engine is disposed
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -193,3 +193,11 @@ def committer_for(app: Flask) -> Committer:
         if found is None:
             found = _committers[id(app)] = Committer(app)
         return found
+
+
+def release(app: Flask) -> None:
+    """Close and forget this process's committer for `app` (an app being torn down, in tests)."""
+    with _committers_lock:
+        found = _committers.pop(id(app), None)
+    if found is not None:
+        found.close()
