@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    if app.testing and "RATE_LIMIT_FILE" not in (config or {}):
+        app.config["RATE_LIMIT_FILE"] = None  # each test process its own in-memory limits
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

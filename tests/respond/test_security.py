@@ -66,6 +66,32 @@ def test_token_bucket_refills_over_time():
     assert limiter.hit("k", "b", 2, 1.0, now=1.1)[0] is True  # keys are independent
 
 
+def _take(path, n, out):
+    """In a child process: try n requests of one device against the shared table; report how many passed."""
+    shared = RateLimiter(path)
+    out.put(sum(shared.hit("device", "7", 100, 0.0)[0] for _ in range(n)))
+
+
+def test_rate_limit_is_one_allowance_for_all_worker_processes(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")  # as gunicorn makes its workers
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_take, args=(str(tmp_path / "limits.bin"), 60, out)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    passed = [out.get(timeout=30) for _ in workers]
+    for w in workers:
+        w.join(10)
+    assert sum(passed) == 100, passed  # 240 tries, capacity 100 in all: not 100 per process
+
+
+def test_two_keys_sharing_a_slot_never_lock_each_other_out():
+    table = RateLimiter(slots=1)  # every key lands on the one slot
+    assert [table.hit("device", "a", 1, 0.0, now=1.0)[0] for _ in range(2)] == [True, False]
+    assert table.hit("device", "b", 1, 0.0, now=1.0)[0] is True  # the newcomer starts a full bucket
+
+
 def test_drafts_never_hold_answers_of_other_invitations(client, survey_data, db_session):
     t = survey_data["token"]
     client.get(f"/s/{t}")
