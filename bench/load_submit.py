@@ -151,7 +151,8 @@ class Server:
 
     def start(self) -> None:
         """Start gunicorn and wait until it answers."""
-        env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret")
+        env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret",
+                   HAILONG_RATE_LIMIT_FILE=self.log + ".ratelimits")  # not the demo's table
         # The simulated kiosks open all their keep-alive connections in the same instant and keep
         # them; whichever process wakes first could take most of them, and the run would measure
         # that luck. A real fleet's connections come and go (keepalive 5 s) and spread by
