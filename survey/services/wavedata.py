@@ -112,7 +112,7 @@ def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
         .where(Invitation.wave_id == wave.id, Response.probability_sample.is_(True))
         .order_by(Response.id)).all()
     if len(rows) != n:  # the two queries must see the same respondents in the same order
-        raise RuntimeError("wave %s: %d respondents in results.wave_data, %d here" % (wave.code, n, len(rows)))
+        raise RespondentsMoved("wave %s: %d respondents in results.wave_data, %d here" % (wave.code, n, len(rows)))
     position = {r[0]: i for i, r in enumerate(rows)}
     channel = np.array([r[1] for r in rows], dtype=object)
     ids = [r[0] for r in rows]
@@ -131,9 +131,24 @@ _CACHE: dict = {}
 _CACHE_SIZE = 8
 
 
+class RespondentsMoved(RuntimeError):
+    """A response was stored between the two reads of a live wave (they must see the same rows)."""
+
+
 def _load(session: Session, wave: Wave) -> tuple[results.WaveData, WaveExtras]:
-    data = results.wave_data(session, wave.id, source="memory")
-    return data, _extras(session, wave, data.n)
+    # The two reads are separate statements: on PostgreSQL (read committed) a citizen submitting
+    # in between adds a row to the second only. Read both again; a few tries always settle it.
+    for attempt in range(LOAD_ATTEMPTS):
+        data = results.wave_data(session, wave.id, source="memory")
+        try:
+            return data, _extras(session, wave, data.n)
+        except RespondentsMoved:
+            if attempt == LOAD_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+LOAD_ATTEMPTS = 3
 
 
 def cached_load(session: Session, wave: Wave, visible: set[int] | None = None) -> WaveFrame:

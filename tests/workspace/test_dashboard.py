@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import numpy as np
 import pytest
 from flask_babel import format_decimal
+from sqlalchemy import select
 
 from analysis import Design, satisfaction_index
 from survey.services.questionnaires import index_structure
@@ -174,3 +176,30 @@ def test_dashboard_in_english(client, world, analyst):
     page = _text(client.get("/analyst/"))
     assert re.search(r"\b\d{2}\.\d %", page)  # a decimal point in English, a comma in Vietnamese
     assert "Overview" in page
+
+
+def test_a_response_stored_between_the_two_reads_of_a_live_wave_is_read_again(world, db_session, monkeypatch):
+    from survey.models import Invitation, Response
+    from survey.services import results, wavedata
+
+    wave = world["wave"]
+    wave.status = "launched"  # live: read afresh, not memoised
+    db_session.flush()
+    spare = db_session.scalars(select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == "expired")
+                               .order_by(Invitation.id)).first()
+    real, calls = results.wave_data, []
+
+    def then_a_citizen_submits(session, wave_id, source="memory"):
+        data = real(session, wave_id, source)
+        calls.append(data.n)
+        if len(calls) == 1:  # right after the first read, before the second: a respondent arrives
+            session.add(Response(uuid=str(uuid.uuid4()), invitation_id=spare.id, wave_id=wave.id,
+                                 questionnaire_version_id=wave.questionnaire_version_id, agency_id=spare.agency_id,
+                                 sector_id=spare.sector_id, mode="link", probability_sample=True))
+            session.flush()
+        return data
+
+    monkeypatch.setattr(results, "wave_data", then_a_citizen_submits)
+    frame = wavedata.cached_load(db_session, wave)
+    assert calls == [calls[0], calls[0] + 1] and frame.n == calls[0] + 1
+    assert len(frame.extras.channel) == frame.n
