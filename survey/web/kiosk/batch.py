@@ -163,18 +163,23 @@ class Committer:
             job.result = "conflict"
 
     @staticmethod
-    def _resolve(conflicts: list[Job]) -> None:
-        if not conflicts:
+    def _resolve(unsure: list[Job]) -> None:
+        """After the commit: was an unstored submission a resend, a stranger's UUID, a revoked
+        device's, or refused by the database?"""
+        if not unsure:
             return
         with db.engine.connect() as conn:
-            for job in conflicts:
+            for job in unsure:
                 found = conn.execute(select(Response.device_id, Response.invitation_id)
                                      .where(Response.uuid == job.values["uuid"])).first()
-                if found is None:  # not a UUID clash: the database refused the row itself
-                    job.result = "refused"
-                else:
+                if found is not None:
                     same = repeat_of(found.device_id, found.invitation_id, None, job.values["device_id"])
                     job.result = "duplicate" if same else "conflict"
+                    continue
+                alive = conn.scalar(select(Device.id).where(
+                    Device.id == job.values["device_id"], Device.secret_hash == job.secret_hash,
+                    Device.active.is_(True)))
+                job.result = "refused" if alive is not None else "not_enrolled"
 
 
 _committers: dict[int, Committer] = {}
