@@ -5,6 +5,8 @@ import re
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sqlalchemy import select
 
 from survey.models import AuditLog, Device, KioskHandoff, User
@@ -31,18 +33,38 @@ def test_devices_page_is_for_administrators_only(client, kiosk, db_session):
 def test_admin_registers_a_device_and_sees_the_code_once_with_qr(client, kiosk, db_session):
     _sign_in(client, db_session, "admin")
     point = kiosk["reg"]["point"]
-    resp = client.post("/admin/devices", data={"service_point_id": point.id, "label": "Kiosk quầy 7"})
-    assert resp.status_code == 302
-    page = client.get(resp.headers["Location"])
+    form = client.get("/admin/devices").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', form).group(1)
+    posted = {"service_point_id": point.id, "label": "Kiosk quầy 7", "nonce": nonce}
+    page = client.post("/admin/devices", data=posted)
+    assert page.status_code == 201 and page.headers["Cache-Control"] == "no-store"
     body = page.get_data(as_text=True)
     code = re.search(r"<code>([A-Z0-9-]+)</code>", body).group(1)
     assert "<svg" in body and "/kiosk/enrol?code=" + code.replace("-", "") in body
     device = db_session.scalar(select(Device).where(Device.label == "Kiosk quầy 7"))
+    # The code travels in that answer only: not in the session cookie, not on the device's page.
+    with client.session_transaction() as cookie_session:
+        assert code.replace("-", "") not in repr(dict(cookie_session)) and code not in repr(dict(cookie_session))
+    assert "<svg" not in client.get(f"/admin/devices/{device.id}/code").get_data(as_text=True)
+    # Reloading the answer posts the same form again: no second tablet, back to the list.
+    again = client.post("/admin/devices", data=posted)
+    assert again.status_code == 302 and again.headers["Location"].endswith("/admin/devices")
+    assert len(db_session.scalars(select(Device).where(Device.label == "Kiosk quầy 7")).all()) == 1
     assert devices.enrol(db_session, code)[0].id == device.id
-    # Shown once: reloading the page does not show it again.
-    assert "<svg" not in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert db_session.scalar(select(AuditLog).where(AuditLog.action == "device.create",
                                                     AuditLog.target_id == str(device.id))) is not None
+
+
+def test_a_new_code_replaces_the_old_one_and_is_shown_in_the_answer(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    device, first = devices.create_device(db_session, kiosk["reg"]["point"], "Kiosk quầy 8")
+    db_session.flush()
+    page = client.post(f"/admin/devices/{device.id}/code")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    code = re.search(r"<code>([A-Z0-9-]+)</code>", page.get_data(as_text=True)).group(1)
+    with pytest.raises(devices.EnrolmentError):
+        devices.enrol(db_session, first)  # the replaced code no longer works
+    assert devices.enrol(db_session, code)[0].id == device.id
 
 
 def test_devices_page_lists_last_seen_and_queue(client, kiosk, db_session):

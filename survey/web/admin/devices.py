@@ -1,14 +1,22 @@
-"""Admin pages: kiosk devices — register a tablet (one-time code + QR), re-issue a code, revoke, last seen."""
+"""Admin pages: kiosk devices — register a tablet (one-time code + QR), re-issue a code, revoke, last seen.
+
+The one-time enrolment code exists in plain text only in the answer to the POST that made it
+(stored hashed, never put in the session cookie, sent with Cache-Control: no-store). A reload of
+that answer would post the form again: a registration form carries a nonce, and a second post
+of the same nonce leads to the device list instead of registering a second tablet.
+"""
 from __future__ import annotations
 
+import secrets
+
 import segno
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from survey.extensions import db
@@ -18,7 +26,7 @@ from survey.services import audit, devices
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
 
-SESSION_KEY = "device_code"  # the fresh code survives one redirect, then is forgotten
+USED_NONCES = "device_forms_used"  # registration forms already posted (the last few, in the session)
 
 
 class DeviceForm(FlaskForm):
@@ -27,6 +35,7 @@ class DeviceForm(FlaskForm):
     service_point_id = SelectField(_l("Điểm phục vụ đặt máy"), coerce=int, validators=[DataRequired()])
     label = StringField(_l("Tên máy"), validators=[DataRequired(), Length(max=120)],
                         render_kw={"placeholder": _l("ví dụ: Kiosk quầy 3")})
+    nonce = HiddenField()
 
 
 class ActionForm(FlaskForm):
@@ -45,6 +54,7 @@ def devices_list():
     """Every device with its service point, status, last heartbeat and offline queue."""
     form = DeviceForm()
     form.service_point_id.choices = _point_choices()
+    form.nonce.data = secrets.token_urlsafe(16)
     rows = devices.list_devices(db.session)
     now = utcnow()
     return render_template("admin/devices.html", rows=rows, form=form, action=ActionForm(),
@@ -62,32 +72,42 @@ def devices_create():
         now = utcnow()
         return render_template("admin/devices.html", rows=rows, form=form, action=ActionForm(),
                                status=lambda d: devices.status(d, now), now=now), 422
+    used = session.get(USED_NONCES, [])
+    if form.nonce.data and form.nonce.data in used:  # the code page reloaded: do not register twice
+        flash(_("Máy này đã được đăng ký. Nếu chưa ghi lại mã, hãy bấm “Cấp mã mới”."), "info")
+        return redirect(url_for(".devices_list"))
     point = db.session.get(ServicePoint, form.service_point_id.data)
     device, code = devices.create_device(db.session, point, form.label.data)
     audit.record(db.session, current_user, "device.create", "device", device.id, service_point=point.code,
                  label=device.label)
     db.session.commit()
-    session[SESSION_KEY] = {"id": device.id, "code": code}
-    return redirect(url_for(".devices_code", device_id=device.id))
+    if form.nonce.data:
+        session[USED_NONCES] = (used + [form.nonce.data])[-20:]
+    return _code_page(device, code), 201
 
 
 @bp.route("/devices/<int:device_id>/code", methods=["GET", "POST"])
 @role_required("admin")
 def devices_code(device_id: int):
-    """GET: show the code just issued (once). POST: issue a new code (a replacement tablet)."""
+    """GET: the device, with the button for a new code. POST: issue one (a replacement tablet) and show it."""
     device = db.session.get(Device, device_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        code = devices.issue_code(db.session, device)
-        audit.record(db.session, current_user, "device.new_code", "device", device.id)
-        db.session.commit()
-        session[SESSION_KEY] = {"id": device.id, "code": code}
-        return redirect(url_for(".devices_code", device_id=device.id))
-    fresh = session.pop(SESSION_KEY, None)
-    code = fresh["code"] if fresh and fresh.get("id") == device.id else None
+    if not ActionForm().validate_on_submit():
+        return _code_page(device, None)
+    code = devices.issue_code(db.session, device)
+    audit.record(db.session, current_user, "device.new_code", "device", device.id)
+    db.session.commit()
+    return _code_page(device, code)
+
+
+def _code_page(device: Device, code: str | None):
+    """The device's code page; with `code`, the code, its address and QR, not to be cached."""
     url = enrolment_url(code) if code else None
     qr = Markup(segno.make(url, error="m").svg_inline(scale=6, dark="#000000", light="#ffffff")) if url else None
-    return render_template("admin/devices_code.html", device=device, code=code,
-                           shown=devices.format_code(code) if code else None, url=url, qr=qr, action=ActionForm())
+    page = make_response(render_template("admin/devices_code.html", device=device, code=code,
+                                         shown=devices.format_code(code) if code else None, url=url, qr=qr,
+                                         action=ActionForm()))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @bp.route("/devices/<int:device_id>/revoke", methods=["POST"])
