@@ -94,43 +94,100 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def _check(content: dict, q: dict, value: Any) -> tuple[Any, AnswerError | None]:
-    """Validate one non-empty value; return the cleaned value or an error."""
-    code, kind = q["code"], q.get("type")
-    if kind in ("scale", "single"):
-        if not _is_int(value):
-            return None, AnswerError(code, "wrong_type")
-        if value not in option_codes(content, q):
-            return None, AnswerError(code, "out_of_scale" if kind == "scale" else "invalid_option")
-        return value, None
-    if kind == "multiple":
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
-            return None, AnswerError(code, "wrong_type")
-        allowed = option_codes(content, q)
-        if any(v not in allowed for v in value):
-            return None, AnswerError(code, "invalid_option")
-        chosen = sorted(set(value))
-        exclusive = {o["code"] for o in q.get("options") or [] if o.get("exclusive")}
-        if len(chosen) > 1 and exclusive.intersection(chosen):
-            return None, AnswerError(code, "exclusive")
-        return chosen, None
-    if kind == "text":
-        if not isinstance(value, str):
-            return None, AnswerError(code, "wrong_type")
-        limit = int(q.get("max_length") or DEFAULT_TEXT_MAX)
-        text = value.strip()
-        if len(text) > limit:
-            return None, AnswerError(code, "too_long", {"n": limit})
+class _Question:
+    """One question's checks, read once from the version's content (see checks_for)."""
+
+    __slots__ = ("code", "kind", "source", "required", "allowed", "exclusive", "low", "high", "limit",
+                 "other_code", "other_limit")
+
+    def __init__(self, content: dict, q: dict):
+        self.code, self.kind, self.source = q["code"], q.get("type"), q
+        self.required = bool(q.get("required"))
+        coded = self.kind in ("scale", "single", "multiple")
+        self.allowed = frozenset(c["code"] for c in answer_codes(content, q)) if coded else frozenset()
+        self.exclusive = frozenset(o["code"] for o in q.get("options") or [] if o.get("exclusive"))
+        self.low, self.high = q.get("min"), q.get("max")
+        self.limit = int(q.get("max_length") or DEFAULT_TEXT_MAX)
+        self.other_code = q.get("other_text")
+        self.other_limit = int(q.get("max_length") or OTHER_TEXT_MAX)
+
+    def check(self, value: Any) -> tuple[Any, AnswerError | None]:
+        """Validate one non-empty value; return the cleaned value or an error."""
+        kind = self.kind
+        if kind in ("scale", "single"):
+            if not _is_int(value):
+                return None, AnswerError(self.code, "wrong_type")
+            if value not in self.allowed:
+                return None, AnswerError(self.code, "out_of_scale" if kind == "scale" else "invalid_option")
+            return value, None
+        if kind == "multiple":
+            if not isinstance(value, list) or not all(_is_int(v) for v in value):
+                return None, AnswerError(self.code, "wrong_type")
+            if any(v not in self.allowed for v in value):
+                return None, AnswerError(self.code, "invalid_option")
+            chosen = sorted(set(value))
+            if len(chosen) > 1 and self.exclusive.intersection(chosen):
+                return None, AnswerError(self.code, "exclusive")
+            return chosen, None
+        if kind == "text":
+            if not isinstance(value, str) or "\x00" in value:  # no database stores a NUL in text
+                return None, AnswerError(self.code, "wrong_type")
+            text = value.strip()
+            if len(text) > self.limit:
+                return None, AnswerError(self.code, "too_long", {"n": self.limit})
+            return text or None, None
+        if kind == "number":
+            if not _is_int(value):
+                return None, AnswerError(self.code, "not_integer")
+            if self.low is not None and value < self.low:
+                return None, AnswerError(self.code, "too_small", {"n": self.low})
+            if self.high is not None and value > self.high:
+                return None, AnswerError(self.code, "too_large", {"n": self.high})
+            return value, None
+        return None, AnswerError(self.code, "wrong_type")
+
+    def other_text(self, value: Any, text: Any) -> tuple[str | None, AnswerError | None]:
+        """The free text of an "other" option: only kept when that option is chosen."""
+        if self.other_code is None:
+            return None, AnswerError(self.code, "no_other_box")
+        if text is None:
+            return None, None
+        if not isinstance(text, str) or "\x00" in text:
+            return None, AnswerError(self.code, "wrong_type")
+        if self.other_code not in (value if isinstance(value, list) else [value]):
+            return None, None
+        text = text.strip()
+        if len(text) > self.other_limit:
+            return None, AnswerError(self.code, "too_long", {"n": self.other_limit})
         return text or None, None
-    if kind == "number":
-        if not _is_int(value):
-            return None, AnswerError(code, "not_integer")
-        if q.get("min") is not None and value < q["min"]:
-            return None, AnswerError(code, "too_small", {"n": q["min"]})
-        if q.get("max") is not None and value > q["max"]:
-            return None, AnswerError(code, "too_large", {"n": q["max"]})
-        return value, None
-    return None, AnswerError(code, "wrong_type")
+
+
+class Checks:
+    """A questionnaire version's questions with their checks ready, in questionnaire order."""
+
+    def __init__(self, content: dict):
+        self.content = content
+        self.questions = [_Question(content, q) for q in iter_questions(content)]
+        self.by_code = {q.code: q for q in self.questions}
+
+
+_checks: dict[int, Checks] = {}
+_CHECKS_KEPT = 64
+
+
+def checks_for(content: dict) -> Checks:
+    """The checks of a version's content, read once per content object.
+
+    Why: re-reading every question's scale and options for each submission was most of a kiosk
+    submission's own CPU. A version's content never changes once loaded, so the checks are kept
+    for the content object itself (the entry holds it, so its id is not reused while kept).
+    """
+    found = _checks.get(id(content))
+    if found is None or found.content is not content:
+        if len(_checks) >= _CHECKS_KEPT:
+            _checks.clear()  # contents loaded afresh by every link-flow request: keep the cache small
+        found = _checks[id(content)] = Checks(content)
+    return found
 
 
 def clean_answers(content: dict, answers: dict[str, Any], other: dict[str, Any] | None = None,
@@ -144,26 +201,28 @@ def clean_answers(content: dict, answers: dict[str, Any], other: dict[str, Any] 
     other = other or {}
     if not isinstance(answers, dict) or not isinstance(other, dict):
         return {}, {}, [AnswerError("", "wrong_type")]
-    by_code = {q["code"]: q for q in questions(content)}
+    checks = checks_for(content)
+    by_code = checks.by_code
     errors = [AnswerError(c, "unknown_item") for c in list(answers) + list(other) if c not in by_code]
     cleaned: dict[str, Any] = {}
     texts: dict[str, str] = {}
-    for code, q in by_code.items():
-        if not is_visible(q, cleaned):
+    for q in checks.questions:
+        code = q.code
+        if not is_visible(q.source, cleaned):
             continue  # not asked: whatever was sent for it is ignored
         value = answers.get(code)
         if not _empty(value):
-            value, error = _check(content, q, value)
+            value, error = q.check(value)
             if error:
                 errors.append(error)
                 continue
         if _empty(value):
-            if q.get("required") and not partial and (only is None or code in only):
+            if q.required and not partial and (only is None or code in only):
                 errors.append(AnswerError(code, "required"))
             continue
         cleaned[code] = value
         if code in other:
-            text, error = _other_text(q, value, other[code])
+            text, error = q.other_text(value, other[code])
             if error:
                 errors.append(error)
             elif text:
@@ -171,36 +230,18 @@ def clean_answers(content: dict, answers: dict[str, Any], other: dict[str, Any] 
     return cleaned, texts, errors
 
 
-def _other_text(q: dict, value: Any, text: Any) -> tuple[str | None, AnswerError | None]:
-    """The free text of an "other" option: only kept when that option is chosen."""
-    if q.get("other_text") is None:
-        return None, AnswerError(q["code"], "no_other_box")
-    if text is None:
-        return None, None
-    if not isinstance(text, str):
-        return None, AnswerError(q["code"], "wrong_type")
-    chosen = value if isinstance(value, list) else [value]
-    if q["other_text"] not in chosen:
-        return None, None
-    text = text.strip()
-    limit = int(q.get("max_length") or OTHER_TEXT_MAX)
-    if len(text) > limit:
-        return None, AnswerError(q["code"], "too_long", {"n": limit})
-    return text or None, None
-
-
 def answer_rows(content: dict, answers: dict[str, Any], other: dict[str, str]) -> list[dict]:
     """Answer rows (dicts) per item, per chosen code for multiple choice; "other" text rides on its code's row."""
     rows = []
-    for q in questions(content):
-        code = q["code"]
+    for q in checks_for(content).questions:
+        code = q.code
         if code not in answers:
             continue
         value = answers[code]
-        if q.get("type") == "text":
+        if q.kind == "text":
             rows.append({"item_code": code, "value_int": None, "value_text": value})
             continue
         for v in value if isinstance(value, list) else [value]:
-            text = other.get(code) if v == q.get("other_text") else None
+            text = other.get(code) if v == q.other_code else None
             rows.append({"item_code": code, "value_int": v, "value_text": text})
     return rows

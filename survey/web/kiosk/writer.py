@@ -34,6 +34,25 @@ from survey.services.responses import repeat_of
 ANSWER_COLUMNS = ("item_code", "value_int", "value_text")
 
 
+def array_literal(values) -> str:
+    """A PostgreSQL array literal of texts and integers (None is NULL), for CAST(%s AS type[]).
+
+    Why: the answers' columns hold a thousand values per batch, and the driver's list adaptation
+    checks each one with a regular expression in Python; this is the same literal, built at a
+    fraction of the cost. Every text is quoted, with backslash and double quote escaped, as
+    PostgreSQL's array input reads them.
+    """
+    parts = []
+    for v in values:
+        if v is None:
+            parts.append("NULL")
+        elif isinstance(v, int):
+            parts.append(str(int(v)))  # int(): a bool would print True
+        else:
+            parts.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(parts) + "}"
+
+
 class BatchWriter:
     """A process's connection and statements, used by one leading request at a time (batch.py)."""
 
@@ -41,7 +60,10 @@ class BatchWriter:
         self.engine = db.engine
         self.dialect = self.engine.dialect
         self.sqlite = self.dialect.name == "sqlite"
-        self.integrity_error = self.dialect.loaded_dbapi.IntegrityError
+        dbapi = self.dialect.loaded_dbapi
+        # What the database raises when it refuses a row (a constraint, a value it cannot hold):
+        # batch.py then retries the batch one submission at a time.
+        self.refused_errors = (dbapi.IntegrityError, dbapi.DataError)
         self.proxy = self.conn = None
         self.columns = [c.name for c in Response.__table__.columns if c.name != "id"]
         self.processors = {name: self._processor(Response.__table__.c[name]) for name in self.columns}
@@ -86,8 +108,8 @@ class BatchWriter:
     def write(self, batch: list) -> None:
         """Store the batch in one transaction and set each job's result (see the module docstring).
 
-        Raises the driver's IntegrityError when the database refuses a row (nothing of the batch
-        is then stored) and any other driver error when the database fails.
+        Raises one of `refused_errors` when the database refuses a row (nothing of the batch is
+        then stored) and any other driver error when the database fails.
         """
         conn = self._connect()
         cur = conn.cursor()
@@ -182,7 +204,7 @@ class BatchWriter:
                    for job in jobs for row in job.rows]
         params = [utcnow(), sorted({job.values["device_id"] for job in jobs}),
                   *[list(column) for column in zip(*values)], [job.secret_hash for job in jobs],
-                  *([list(column) for column in zip(*answers)] if answers else [[], [], [], []])]
+                  *([array_literal(column) for column in zip(*answers)] if answers else ["{}"] * 4)]
         cur.execute(self.batch_sql, params)
         stored = {key for _rid, key in cur.fetchall()}
         for job in jobs:
