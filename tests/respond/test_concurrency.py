@@ -346,3 +346,17 @@ def test_group_commit_isolates_a_row_the_database_refuses_from_its_batch(real_ap
         t.join(10)
     assert (first.result, good.result, bad.result) == ("stored", "stored", "refused")
     assert _stored(real_app, uuids=[first.values["uuid"], good.values["uuid"], bad.values["uuid"]]) == 2
+
+
+def test_group_commit_hands_its_connection_back_to_the_pool_with_transactions_on(real_app, data, committer):
+    if real_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("only the PostgreSQL writer runs its batch statement in autocommit")
+    with real_app.app_context():
+        job = committer.submit(_job(real_app, data))
+        conn = committer.writer.conn
+        assert conn.autocommit  # the batch statement is its own transaction
+        committer.close()
+        db.session.remove()
+    # The pool's next user (an ORM session) must get transactions, so a rollback undoes its work.
+    assert job.result == "stored" and conn.autocommit is False and not conn.closed
+    assert _stored(real_app, uuids=[job.values["uuid"]]) == 1
