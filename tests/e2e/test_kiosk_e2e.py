@@ -131,3 +131,43 @@ def test_kiosk_offline_queues_answers_and_stores_each_once(page, live_app, live_
     assert status == 200
     stored = responses_of(live_app, device_id=device_id)
     assert sorted(u for u, *_ in stored) == sorted(item["uuid"] for item in queued)
+
+
+FULL_STORAGE = """() => {
+    // The tablet's storage takes one queued answer and then is full (QuotaExceededError).
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+        if (key === 'hailong.queue.v1' && JSON.parse(value).length > 1) {
+            throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        }
+        return setItem.call(this, key, value);
+    };
+}"""
+
+
+def test_kiosk_with_full_storage_keeps_the_answer_in_memory_warns_and_sends_it(page, live_app, live_server,
+                                                                              kiosk_config):
+    kiosk_config(kiosk_thanks_seconds=1)
+    device_id = enrol_in_browser(page, live_app, live_server)
+    page.context.set_offline(True)
+    page.evaluate(FULL_STORAGE)
+    for face in ("Rất hài lòng", "Hài lòng"):
+        page.locator("#start").click()
+        _face(page, face).click()
+        page.locator("[data-step='2']").wait_for()
+        page.get_by_role("button", name="Gửi đánh giá").click()
+        page.get_by_role("heading", name="Cảm ơn Ông/Bà!").wait_for()
+        page.locator("#start").wait_for(timeout=5000)
+    assert page.locator("[data-queue]").inner_text() == "2 đánh giá đang chờ gửi"
+    warning = page.locator("[data-storage-full]")
+    assert warning.is_visible() and warning.inner_text().startswith("Bộ nhớ của máy đã đầy: 1 đánh giá")
+    assert len(page.evaluate("JSON.parse(localStorage.getItem('hailong.queue.v1'))")) == 1
+    queued = page.evaluate("window.hailongKiosk.queue()")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    assert _wait(lambda: count_responses(live_app, device_id=device_id) == 2, timeout=20)
+    page.locator("[data-queue]").wait_for(state="hidden")
+    assert warning.is_hidden()
+    assert page.evaluate("JSON.parse(localStorage.getItem('hailong.queue.v1'))") == []
+    stored = responses_of(live_app, device_id=device_id)
+    assert sorted(u for u, *_ in stored) == sorted(item["uuid"] for item in queued)

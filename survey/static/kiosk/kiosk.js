@@ -1,7 +1,8 @@
 // Hài Lòng kiosk: home screen, questionnaire screens, thank-you, idle reset, offline queue.
 // Plain JavaScript, no libraries. Every finished answer set is first written to the on-device queue
-// (localStorage) with a UUID made here, then sent; the server stores each UUID at most once, so
-// resending after a lost answer or a power cut never doubles a response.
+// (localStorage; in memory, with a warning to the staff, when that is full) with a UUID made here,
+// then sent; the server stores each UUID at most once, so resending after a lost answer or a power
+// cut never doubles a response.
 (function () {
   "use strict";
 
@@ -43,7 +44,10 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
-  function store(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full */ } }
+  // false when the device refused the write (its storage is full or disabled)
+  function store(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+  }
   function load(key, fallback) {
     try { var v = JSON.parse(localStorage.getItem(key)); return v === null ? fallback : v; } catch (e) { return fallback; }
   }
@@ -62,9 +66,24 @@
   }
 
   // ---- the offline queue ----------------------------------------------------------------------
-  function queue() { return load(KEY_QUEUE, []); }
-  function enqueue(payload) { var q = queue(); q.push(payload); store(KEY_QUEUE, q); updateStatus(); }
-  function dequeue(id) { store(KEY_QUEUE, queue().filter(function (p) { return p.uuid !== id; })); updateStatus(); }
+  // Answers the device's storage would not take (it is full) wait here, in memory, and are sent
+  // first; the kiosk tells the staff, because these would not survive the tablet being switched off.
+  var unsaved = [];
+  function saved() { return load(KEY_QUEUE, []); }
+  function queue() { return saved().concat(unsaved); }
+  function enqueue(payload) {
+    var q = saved(); q.push(payload);
+    if (!store(KEY_QUEUE, q)) unsaved.push(payload);
+    updateStatus();
+  }
+  function dequeue(id) {
+    function other(p) { return p.uuid !== id; }
+    var q = saved().filter(other);
+    unsaved = unsaved.filter(other);
+    if (unsaved.length && store(KEY_QUEUE, q.concat(unsaved))) unsaved = [];   // room again: keep them safe
+    else store(KEY_QUEUE, q);
+    updateStatus();
+  }
   function reject(payload, status, body) {
     var r = load(KEY_REJECTED, []);
     r.push({payload: payload, status: status, body: String(body).slice(0, 2000), at: new Date().toISOString()});
@@ -120,6 +139,10 @@
       node.textContent = t("queued", {n: n});
     });
     document.querySelectorAll("[data-offline]").forEach(function (node) { node.hidden = online; });
+    document.querySelectorAll("[data-storage-full]").forEach(function (node) {
+      node.hidden = unsaved.length === 0;
+      node.textContent = t("storage_full", {n: unsaved.length});
+    });
     document.body.setAttribute("data-queued", String(n));
     document.body.classList.toggle("is-offline", !online);
   }
@@ -201,6 +224,7 @@
           CFG.walkup ? null : el("p", {class: "error-text", text: t("no_questionnaire")}),
           el("p", {class: "status queue", "data-queue": "", hidden: ""}),
           el("p", {class: "status offline", "data-offline": "", hidden: "", text: t("offline")}),
+          el("p", {class: "status offline", "data-storage-full": "", role: "alert", hidden: ""}),
         ]),
       ]);
       langs.querySelectorAll("button").forEach(function (b) {

@@ -27,6 +27,8 @@ def _texts() -> dict[str, str]:
         "continue": _("Tôi vẫn đang đánh giá"),
         "queued": _("%(n)s đánh giá đang chờ gửi"),
         "offline": _("Mất kết nối mạng — đánh giá vẫn được lưu trên máy và sẽ tự gửi khi có mạng."),
+        "storage_full": _("Bộ nhớ của máy đã đầy: %(n)s đánh giá chỉ được giữ tạm và sẽ mất nếu tắt máy. "
+                          "Vui lòng báo cán bộ kết nối mạng cho máy."),
         "no_questionnaire": _("Máy chưa có bảng hỏi. Vui lòng báo cán bộ."),
         "not_enrolled": _("Máy này chưa được đăng ký hoặc đã bị thu hồi. Vui lòng báo cán bộ."),
         "handoff": _("Mời Ông/Bà đánh giá việc giải quyết hồ sơ vừa nhận"),
