@@ -163,6 +163,7 @@ def test_kiosk_with_full_storage_keeps_the_answer_in_memory_warns_and_sends_it(p
     assert warning.is_visible() and warning.inner_text().startswith("Bộ nhớ của máy đã đầy: 1 đánh giá")
     assert len(page.evaluate("JSON.parse(localStorage.getItem('hailong.queue.v1'))")) == 1
     queued = page.evaluate("window.hailongKiosk.queue()")
+    assert queued[0]["answers"] == {"Q1": 2}  # the second answer, held only in memory, goes first
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     assert _wait(lambda: count_responses(live_app, device_id=device_id) == 2, timeout=20)

@@ -70,7 +70,7 @@
   // first; the kiosk tells the staff, because these would not survive the tablet being switched off.
   var unsaved = [];
   function saved() { return load(KEY_QUEUE, []); }
-  function queue() { return saved().concat(unsaved); }
+  function queue() { return unsaved.concat(saved()); }   // the ones at risk go first
   function enqueue(payload) {
     var q = saved(); q.push(payload);
     if (!store(KEY_QUEUE, q)) unsaved.push(payload);

@@ -16,8 +16,8 @@ insert the responses and their answers (executemany, in-process the cheapest); c
 PostgreSQL: the same as ONE statement (data-modifying CTEs, every column sent as one array), run
 in autocommit, so that statement is the whole transaction: each statement is a round trip to a
 server that shares the application's cores, and executemany made it parse and run one INSERT per
-answer. ON CONFLICT (uuid) DO NOTHING skips a
-UUID stored before, or by a concurrent transaction (it waits for that one to end).
+answer. ON CONFLICT (uuid) DO NOTHING skips a UUID stored before, or by a concurrent transaction
+(it waits for that one to end).
 
 A submission not stored and not yet explained (a repeat within the batch, a skipped UUID, a
 device that failed the check on PostgreSQL) is marked "conflict" for batch.py's _resolve, which
