@@ -72,8 +72,9 @@ def list_command() -> None:
     click.echo(f"{'#':>4}  {'điểm phục vụ':<16} {'trạng thái':<9} {'lần cuối (UTC)':<19} {'chờ':>5}  tên")
     for d in rows:
         seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M:%S") if d.last_seen_at else "—"
+        full = f"  [bộ nhớ máy đầy: {d.unsaved_reported} đánh giá chỉ giữ tạm]" if d.unsaved_reported else ""
         click.echo(f"{d.id:>4}  {d.service_point.code:<16} {devices.status(d):<9} {seen:<19} "
-                   f"{d.queued_reported:>5}  {d.label}")
+                   f"{d.queued_reported:>5}  {d.label}{full}")
 
 
 @device_cli.command("revoke")

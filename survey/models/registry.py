@@ -88,6 +88,9 @@ class Device(db.Model):
     enrolled_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     queued_reported: Mapped[int] = mapped_column(default=0)
+    # Of those, how many the tablet could only hold in memory (its storage was full): lost if it is
+    # switched off before they are sent, so the devices page flags them.
+    unsaved_reported: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -82,10 +82,12 @@ def authenticate(session: Session, credential: str | None) -> Device | None:
     return device
 
 
-def heartbeat(device: Device, queued: int) -> None:
-    """Record that the device is alive and how many answers wait in its offline queue."""
+def heartbeat(device: Device, queued: int, unsaved: int = 0) -> None:
+    """Record that the device is alive, how many answers wait in its offline queue and how many of
+    those it holds only in memory (its storage is full)."""
     device.last_seen_at = utcnow()
     device.queued_reported = max(0, min(int(queued), 1_000_000))
+    device.unsaved_reported = max(0, min(int(unsaved), device.queued_reported))
 
 
 def revoke(session: Session, device: Device) -> None:

@@ -145,11 +145,23 @@ FULL_STORAGE = """() => {
 }"""
 
 
+def _device_reports(live_app, device_id):
+    from survey.extensions import db
+    from survey.models import Device
+
+    with live_app.app_context():
+        device = db.session.get(Device, device_id)
+        out = (device.queued_reported, device.unsaved_reported)
+        db.session.remove()
+    return out
+
+
 def test_kiosk_with_full_storage_keeps_the_answer_in_memory_warns_and_sends_it(page, live_app, live_server,
                                                                               kiosk_config):
-    kiosk_config(kiosk_thanks_seconds=1)
+    kiosk_config(kiosk_thanks_seconds=1, kiosk_heartbeat_seconds=1)
     device_id = enrol_in_browser(page, live_app, live_server)
-    page.context.set_offline(True)
+    # Submissions do not get through (heartbeats do), and the storage takes only one answer set.
+    page.route("**/kiosk/api/responses", lambda route: route.abort())
     page.evaluate(FULL_STORAGE)
     for face in ("Rất hài lòng", "Hài lòng"):
         page.locator("#start").click()
@@ -164,11 +176,13 @@ def test_kiosk_with_full_storage_keeps_the_answer_in_memory_warns_and_sends_it(p
     assert len(page.evaluate("JSON.parse(localStorage.getItem('hailong.queue.v1'))")) == 1
     queued = page.evaluate("window.hailongKiosk.queue()")
     assert queued[0]["answers"] == {"Q1": 2}  # the second answer, held only in memory, goes first
-    page.context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    assert _wait(lambda: _device_reports(live_app, device_id) == (2, 1))  # the devices page can warn
+    assert count_responses(live_app, device_id=device_id) == 0
+    page.unroute("**/kiosk/api/responses")
     assert _wait(lambda: count_responses(live_app, device_id=device_id) == 2, timeout=20)
     page.locator("[data-queue]").wait_for(state="hidden")
     assert warning.is_hidden()
     assert page.evaluate("JSON.parse(localStorage.getItem('hailong.queue.v1'))") == []
+    assert _wait(lambda: _device_reports(live_app, device_id) == (0, 0))
     stored = responses_of(live_app, device_id=device_id)
     assert sorted(u for u, *_ in stored) == sorted(item["uuid"] for item in queued)

@@ -76,6 +76,16 @@ def test_devices_page_lists_last_seen_and_queue(client, kiosk, db_session):
     assert "Đang hoạt động" in row and '<td class="num">4</td>' in row
     local = kiosk["device"].last_seen_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.strftime("%d/%m/%Y %H:%M") in row  # shown in the province's time zone
+    assert "data-unsaved" not in row
+
+
+def test_devices_page_warns_of_answers_a_tablet_holds_only_in_memory(client, kiosk, db_session):
+    _sign_in(client, db_session, "admin")
+    devices.heartbeat(kiosk["device"], 4, 3)
+    db_session.commit()
+    body = client.get("/admin/devices").get_data(as_text=True)
+    row = body.split(f'data-device="{kiosk["device"].id}"', 1)[1].split("</tr>", 1)[0]
+    assert "bộ nhớ máy đầy: 3 đánh giá chỉ giữ tạm" in row
 
 
 def test_invalid_device_form_is_explained(client, kiosk, db_session):
@@ -102,7 +112,11 @@ def test_cli_enrol_prints_a_working_code(runner, kiosk, db_session):
     device, credential = devices.enrol(db_session, code)
     assert device.label == "Kiosk CLI" and credential
     listing = runner.invoke(args=["device", "list"])
-    assert "Kiosk CLI" in listing.output and listing.exit_code == 0
+    assert "Kiosk CLI" in listing.output and listing.exit_code == 0 and "bộ nhớ máy đầy" not in listing.output
+    devices.heartbeat(device, 6, 2)
+    db_session.flush()
+    line = [ln for ln in runner.invoke(args=["device", "list"]).output.splitlines() if "Kiosk CLI" in ln][0]
+    assert line.endswith("Kiosk CLI  [bộ nhớ máy đầy: 2 đánh giá chỉ giữ tạm]")
     assert runner.invoke(args=["device", "revoke", str(device.id)]).exit_code == 0
     assert db_session.scalar(select(AuditLog).where(AuditLog.action == "device.revoke", AuditLog.actor == "cli"))
 

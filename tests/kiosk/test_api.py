@@ -159,6 +159,23 @@ def test_heartbeat_records_last_seen_and_queue(client, kiosk, db_session):
     assert client.post("/kiosk/api/heartbeat", json={"queued": "7"}, headers=kiosk["headers"]).status_code == 400
 
 
+def test_heartbeat_reports_answers_held_only_in_memory_within_the_queue(client, kiosk, db_session):
+    device = kiosk["device"]
+    assert client.post("/kiosk/api/heartbeat", json={"queued": 5, "unsaved": 2},
+                       headers=kiosk["headers"]).status_code == 200
+    db_session.refresh(device)
+    assert (device.queued_reported, device.unsaved_reported) == (5, 2)
+    # More unsaved than queued cannot be: capped at the queue; a later report of none clears it.
+    client.post("/kiosk/api/heartbeat", json={"queued": 1, "unsaved": 9}, headers=kiosk["headers"])
+    db_session.refresh(device)
+    assert (device.queued_reported, device.unsaved_reported) == (1, 1)
+    client.post("/kiosk/api/heartbeat", json={"queued": 0}, headers=kiosk["headers"])
+    db_session.refresh(device)
+    assert device.unsaved_reported == 0
+    bad = client.post("/kiosk/api/heartbeat", json={"queued": 1, "unsaved": True}, headers=kiosk["headers"])
+    assert bad.status_code == 400 and bad.get_json()["error"] == "bad_json"
+
+
 def test_handoff_makes_the_next_start_answer_the_invitation(client, kiosk, db_session):
     inv = kiosk["inv"]
     handoff_invitation(db_session, inv, kiosk["reg"]["point"].id)

@@ -127,7 +127,7 @@
   }
 
   function heartbeat() {
-    post(CFG.urls.heartbeat, {queued: queue().length}, 5000)
+    post(CFG.urls.heartbeat, {queued: queue().length, unsaved: unsaved.length}, 5000)
       .then(function (r) { setOnline(true); return r; }, function () { setOnline(false); })
       .then(function () { retryAt = 0; flush(); });
   }

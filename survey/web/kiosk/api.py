@@ -211,13 +211,13 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
 def api_heartbeat():
     """The kiosk is alive; record when, and how many answers wait in its offline queue."""
     data = request.get_json(silent=True) or {}
-    queued = data.get("queued", 0)
-    if not isinstance(queued, int) or isinstance(queued, bool):
+    queued, unsaved = data.get("queued", 0), data.get("unsaved", 0)
+    if any(not isinstance(n, int) or isinstance(n, bool) for n in (queued, unsaved)):
         return _error("bad_json", _("Số đánh giá đang chờ phải là số nguyên."), 400)
     device = g.device
 
     def unit():
-        devices.heartbeat(device, queued)
+        devices.heartbeat(device, queued, unsaved)
         db.session.commit()
         return jsonify(ok=True, server_time=utcnow().isoformat() + "Z")
 
