@@ -34,6 +34,17 @@ def _face(page, label):
     return page.locator("button.choice.face").filter(has=page.get_by_text(label, exact=True))
 
 
+def _rate_twice_and_send(page):
+    """Two walk-up ratings ("Rất hài lòng", then "Hài lòng"), each sent and back on the home screen."""
+    for face in ("Rất hài lòng", "Hài lòng"):
+        page.locator("#start").click()
+        _face(page, face).click()
+        page.locator("[data-step='2']").wait_for()
+        page.get_by_role("button", name="Gửi đánh giá").click()
+        page.get_by_role("heading", name="Cảm ơn Ông/Bà!").wait_for()
+        page.locator("#start").wait_for(timeout=5000)
+
+
 def _wait(predicate, timeout=10.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -104,13 +115,7 @@ def test_kiosk_offline_queues_answers_and_stores_each_once(page, live_app, live_
     device_id = enrol_in_browser(page, live_app, live_server)
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10000)
     page.context.set_offline(True)
-    for face in ("Rất hài lòng", "Hài lòng"):
-        page.locator("#start").click()
-        _face(page, face).click()
-        page.locator("[data-step='2']").wait_for()
-        page.get_by_role("button", name="Gửi đánh giá").click()
-        page.get_by_role("heading", name="Cảm ơn Ông/Bà!").wait_for()
-        page.locator("#start").wait_for(timeout=5000)
+    _rate_twice_and_send(page)
     assert page.locator("[data-queue]").inner_text() == "2 đánh giá đang chờ gửi"
     assert page.locator("[data-offline]").is_visible()
     assert count_responses(live_app, device_id=device_id) == 0
@@ -163,13 +168,7 @@ def test_kiosk_with_full_storage_keeps_the_answer_in_memory_warns_and_sends_it(p
     # Submissions do not get through (heartbeats do), and the storage takes only one answer set.
     page.route("**/kiosk/api/responses", lambda route: route.abort())
     page.evaluate(FULL_STORAGE)
-    for face in ("Rất hài lòng", "Hài lòng"):
-        page.locator("#start").click()
-        _face(page, face).click()
-        page.locator("[data-step='2']").wait_for()
-        page.get_by_role("button", name="Gửi đánh giá").click()
-        page.get_by_role("heading", name="Cảm ơn Ông/Bà!").wait_for()
-        page.locator("#start").wait_for(timeout=5000)
+    _rate_twice_and_send(page)
     assert page.locator("[data-queue]").inner_text() == "2 đánh giá đang chờ gửi"
     warning = page.locator("[data-storage-full]")
     assert warning.is_visible() and warning.inner_text().startswith("Bộ nhớ của máy đã đầy: 1 đánh giá")
