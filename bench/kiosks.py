@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+
 @dataclass
 class Results:
     """Latencies of successful requests inside the measuring window, and what was acknowledged."""
