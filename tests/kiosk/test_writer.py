@@ -1,24 +1,60 @@
-"""The kiosk batch writer's PostgreSQL array literals read back as the values they were built from."""
+"""The kiosk batch writer stores exactly what was validated: texts, codes and timestamps, on both backends.
+
+On PostgreSQL a batch travels as two JSON texts (writer.encode_postgresql) that the server unpacks;
+these tests pin that nothing is changed on the way (quotes, backslashes, braces, the text "NULL",
+Vietnamese and emoji, microseconds).
+"""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+import json
+import uuid
+from datetime import datetime
 
-from survey.web.kiosk.writer import array_literal
+from sqlalchemy import select
 
-TEXTS = ['plain', 'with "quotes"', "back\\slash", "a,b", "{braces}", "NULL", "  spaced  ", "", "tiếng Việt", None]
-INTEGERS = [4, None, -3, 0, 2**31 - 1]
+from survey.extensions import db
+from survey.models import Answer, Device, QuestionnaireVersion, Response
+from survey.services import responses
+from survey.services.tokens import hash_token
+from survey.web.kiosk import batch
+from survey.web.kiosk.writer import encode_postgresql
+from tests.respond.test_concurrency import committer, data, real_app  # noqa: F401  (shared fixtures)
+
+TRICKY = 'Ý kiến: "tốt", back\\slash {a,b} NULL 😀\nxuống dòng'
+OTHER = 'khác "x" \\ {}'
+STARTED = datetime(2026, 12, 3, 7, 5, 9, 123456)
 
 
-def test_array_literal_quotes_every_text_and_writes_integers_bare():
-    assert array_literal(["a", None, 'x"y']) == '{"a",NULL,"x\\"y"}'
-    assert array_literal([1, None, True]) == "{1,NULL,1}"
-    assert array_literal([]) == "{}"
+def _tricky_job(app, data):  # noqa: F811
+    with app.app_context():
+        secret = hash_token(data["credential"])
+        device_id = db.session.scalar(select(Device.id).where(Device.secret_hash == secret))
+        version = db.session.get(QuestionnaireVersion, data["version_id"])
+        values, rows = responses.prepare_response(
+            version, str(uuid.uuid4()), {"ACC1": 4, "KQ1": 1, "CH": [1, 9], "CMT": TRICKY}, {"CH": OTHER},
+            mode="kiosk_walkup", device_id=device_id, service_point_id=data["point_id"], started_at=STARTED)
+        db.session.remove()
+    return batch.Job(values, rows, secret)
 
 
-def test_array_literals_read_back_unchanged_in_postgresql(app, db_session):
-    if app.config["TEST_BACKEND"] != "postgresql":
-        pytest.skip("array literals are PostgreSQL's (the SQLite writer binds rows)")
-    texts = db_session.execute(text("SELECT CAST(:v AS TEXT[])"), {"v": array_literal(TEXTS)}).scalar_one()
-    integers = db_session.execute(text("SELECT CAST(:v AS INTEGER[])"), {"v": array_literal(INTEGERS)}).scalar_one()
-    assert texts == TEXTS and integers == INTEGERS
+def test_encoded_submission_reads_back_as_its_values_and_rows(real_app, data):  # noqa: F811
+    job = _tricky_job(real_app, data)
+    encode_postgresql(job)
+    response, answers = (json.loads(text) for text in job.encoded)
+    assert response == {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in job.values.items()},
+                        "secret": job.secret_hash}
+    assert answers == {"uuid": job.values["uuid"], "rows": job.rows}
+
+
+def test_group_commit_stores_texts_codes_and_timestamps_unchanged(real_app, data, committer):  # noqa: F811
+    job = _tricky_job(real_app, data)
+    with real_app.app_context():
+        assert committer.submit(job).result == "stored"
+        stored = db.session.scalar(select(Response).where(Response.uuid == job.values["uuid"]))
+        assert (stored.started_at, stored.submitted_at) == (STARTED, job.values["submitted_at"])
+        assert (stored.mode, stored.probability_sample, stored.partial) == ("kiosk_walkup", False, False)
+        rows = db.session.execute(select(Answer.item_code, Answer.value_int, Answer.value_text)
+                                  .where(Answer.response_id == stored.id)).all()
+        db.session.remove()
+    assert sorted(rows, key=lambda r: (r[0], r[1] or 0)) == [
+        ("ACC1", 4, None), ("CH", 1, None), ("CH", 9, OTHER), ("CMT", None, TRICKY), ("KQ1", 1, None)]

@@ -32,7 +32,7 @@ from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
 from survey.services.responses import repeat_of
-from survey.web.kiosk.writer import BatchWriter
+from survey.web.kiosk.writer import BatchWriter, encode_postgresql
 from survey.web.respond.txn import ATTEMPTS, writer_lock
 
 MAX_BATCH = 64
@@ -43,10 +43,12 @@ class Job:
     """One validated submission waiting for its commit; `result` is stored, duplicate, conflict,
     not_enrolled or refused (the database would not take it), `error` the database's failure."""
 
-    __slots__ = ("values", "rows", "secret_hash", "gate", "woken", "finished", "abandoned", "result", "error")
+    __slots__ = ("values", "rows", "secret_hash", "encoded", "gate", "woken", "finished", "abandoned", "result",
+                 "error")
 
     def __init__(self, values: dict, rows: list[dict], secret_hash: str):
         self.values, self.rows, self.secret_hash = values, rows, secret_hash
+        self.encoded: tuple[str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
         # A lock held from the start and released once, when the job is finished or its thread
         # must lead: the cheapest wake-up Python has (an Event builds a Condition and a waiter
         # lock per wait, a measurable share of a submission's CPU under load).
@@ -80,9 +82,13 @@ class Committer:
         self.queue: deque[Job] = deque()
         self.leading = False
         self.writer: BatchWriter | None = None  # used only by the leader of the moment
+        with app.app_context():
+            self.encode = None if db.engine.dialect.name == "sqlite" else encode_postgresql
 
     def submit(self, job: Job) -> Job:
         """Queue a job and return once its batch is committed (TimeoutError after WAIT_SECONDS)."""
+        if self.encode is not None:
+            self.encode(job)
         with self.lock:
             self.queue.append(job)
             lead = not self.leading
