@@ -23,12 +23,14 @@ class Results:
     errors: dict[str, int] = field(default_factory=dict)
     acknowledged: set[str] = field(default_factory=set)
     window: float = 0.0
+    completed: int = 0  # every 2xx answer, warm-up included (the divisor of CPU per request)
 
     def merge(self, other: "Results") -> None:
         """Add another phase's figures to these."""
         self.latencies += other.latencies
         self.window += other.window
         self.acknowledged |= other.acknowledged
+        self.completed += other.completed
         for key, n in other.errors.items():
             self.errors[key] = self.errors.get(key, 0) + n
 
@@ -112,6 +114,7 @@ async def kiosk(port: int, credential: str, payload_base: dict | None, t_start: 
             conn[1].close()
             conn = None
         if status in (200, 201):
+            res.completed += 1
             if pending is not None:
                 res.acknowledged.add(pending)
                 pending = None

@@ -11,7 +11,9 @@ For each backend (a fresh SQLite file, then a scratch PostgreSQL database) it:
    restarted, and every kiosk resends what was not acknowledged (same UUID, as the real kiosk's
    queue does); afterwards every acknowledged UUID must be stored exactly once with all its answers.
 
-It prints submissions/s, p50 and p99 latency, the same for the no-op ceiling and their ratio.
+It prints submissions/s, p50 and p99 latency, the same for the no-op ceiling and their ratio, and
+for each phase the CPU per request of the server, PostgreSQL and the client, with the server's
+sleeps (voluntary context switches) per request (bench/cpu.py).
 Goals: nothing acknowledged lost or doubled; p99 < 200 ms at 100 clients; submissions/s ≥ ½ ceiling.
 
 The client is one asyncio process speaking HTTP/1.1 over keep-alive loopback connections (it
@@ -39,7 +41,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 # kiosks.py beside this file, after the project (bench/analysis.py must not hide the analysis package)
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
-from kiosks import Results, run_load  # noqa: E402  (after the path is set)
+from cpu import Usage, snapshot  # noqa: E402  (after the path is set)
+from kiosks import Results, run_load  # noqa: E402
 VENV_BIN = os.path.dirname(sys.executable)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 INSTRUMENTS = ("kiosk-quick", "sipas2023-service")  # the walk-up rating, and the full service-point form
@@ -210,11 +213,19 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
         pings, subs = Results(), {instrument: Results() for instrument in prep["forms"]}
         ratios: dict[str, list[float]] = {instrument: [] for instrument in prep["forms"]}
         acknowledged: set[str] = set()
+        usage = {key: Usage() for key in ["ping", *prep["forms"]]}
+
+        def phase(key: str, form: dict | None) -> Results:
+            before = snapshot(server.proc.pid)
+            res = asyncio.run(run_load(port, prep, args.seconds, form))
+            usage[key].add(before, snapshot(server.proc.pid), res.completed)
+            return res
+
         for _round in range(args.rounds):
-            ping_round = asyncio.run(run_load(port, prep, args.seconds, None))
+            ping_round = phase("ping", None)
             pings.merge(ping_round)
             for instrument, form in prep["forms"].items():
-                res = asyncio.run(run_load(port, prep, args.seconds, form))
+                res = phase(instrument, form)
                 acknowledged |= res.acknowledged
                 subs[instrument].merge(res)
                 base = ping_round.summary()["rps"]
@@ -222,6 +233,7 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
         ping = pings.summary()
         print(f"  no-op ceiling  GET /kiosk/ping                 {ping['rps']:7.0f} req/s   p50 {ping['p50']:6.1f} ms"
               f"   p99 {ping['p99']:6.1f} ms")
+        print("      " + usage["ping"].line())
         rows = {f["version_id"]: f["rows"] for f in prep["forms"].values()}
         figures = {}
         for instrument, form in prep["forms"].items():
@@ -231,6 +243,7 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
             print(f"  submit {instrument:<18} ({form['rows']:2d} rows) {sub['rps']:7.0f} resp/s  p50 {sub['p50']:6.1f} ms"
                   f"   p99 {sub['p99']:6.1f} ms   ratio to ceiling {ratio:.2f} (rounds: {spread})"
                   f"   non-2xx: {subs[instrument].errors or 'none'}")
+            print("      " + usage[instrument].line())
 
         def crash():
             server.kill()
