@@ -2,6 +2,8 @@
 EN = {
     # intake: per-record reasons and warnings
     "Trường %(field)s phải là chuỗi ký tự.": "Field %(field)s must be a string.",
+    "Trường %(field)s chứa ký tự không hợp lệ (NUL hoặc mã Unicode lẻ).":
+        "Field %(field)s contains a character that cannot be stored (NUL or a lone Unicode surrogate).",
     "Trường %(field)s dài quá %(n)d ký tự.": "Field %(field)s is longer than %(n)d characters.",
     "Ngày giờ ở trường %(field)s không đúng định dạng ISO 8601 (ví dụ 2025-03-14T09:30:00+07:00): %(value)s":
         "The date-time in %(field)s is not ISO 8601 (e.g. 2025-03-14T09:30:00+07:00): %(value)s",

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from survey.services.questionnaires import answer_codes, iter_questions
+from survey.services.texts import storable_text
 from survey.services.questionnaires import visible as is_visible  # one show_if rule for pages and validation
 
 DEFAULT_TEXT_MAX = 1000
@@ -130,7 +131,7 @@ class _Question:
                 return None, AnswerError(self.code, "exclusive")
             return chosen, None
         if kind == "text":
-            if not isinstance(value, str) or "\x00" in value:  # no database stores a NUL in text
+            if not storable_text(value):
                 return None, AnswerError(self.code, "wrong_type")
             text = value.strip()
             if len(text) > self.limit:
@@ -152,7 +153,7 @@ class _Question:
             return None, AnswerError(self.code, "no_other_box")
         if text is None:
             return None, None
-        if not isinstance(text, str) or "\x00" in text:
+        if not storable_text(text):
             return None, AnswerError(self.code, "wrong_type")
         if self.other_code not in (value if isinstance(value, list) else [value]):
             return None, None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Agency, Procedure, Sector, ServicePoint
 from survey.models.fieldwork import CHANNELS, OUTCOMES
+from survey.services.texts import storable_text
 from survey.services.waves import tr as _
 
 FIELDS = ("external_id", "agency", "procedure", "sector", "service_point", "channel", "received_at", "due_at",
@@ -84,6 +85,10 @@ def _text(raw: dict, name: str, result: RecordResult) -> str | None:
         value = str(value)  # numeric ids and phone numbers from spreadsheets
     if not isinstance(value, str):
         _err(result, "bad_value", name, _("Trường %(field)s phải là chuỗi ký tự.", field=name))
+        return None
+    if not storable_text(value):
+        _err(result, "bad_value", name, _("Trường %(field)s chứa ký tự không hợp lệ (NUL hoặc mã Unicode lẻ).",
+                                          field=name))
         return None
     value = value.strip()
     if not value:

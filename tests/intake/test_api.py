@@ -48,8 +48,9 @@ def test_resending_a_batch_changes_nothing(client, db_session, key):
 
 
 def test_good_records_are_stored_even_when_others_in_the_batch_are_bad(client, db_session, key):
-    body = post(client, key, [record("ok-1"), record("bad", outcome="great"), record("ok-2")]).get_json()
-    assert [r["status"] for r in body["results"]] == ["stored", "rejected", "stored"]
+    body = post(client, key, [record("ok-1"), record("bad", outcome="great"), record("unstorable", procedure="P\ud800"),
+                              record("ok-2")]).get_json()
+    assert [r["status"] for r in body["results"]] == ["stored", "rejected", "rejected", "stored"]
     assert sorted(db_session.scalars(select(Dossier.external_id))) == ["ok-1", "ok-2"]
 
 
@@ -70,6 +71,8 @@ BAD = [
     ("bad outcome", record("x", outcome="approved!"), "bad_outcome", "outcome"),
     ("bad channel", record("x", channel="fax"), "bad_channel", "channel"),
     ("not a string", record("x", agency=["AG1"]), "bad_value", "agency"),
+    ("NUL in a text", record("HS-\x00"), "bad_value", "external_id"),
+    ("lone surrogate in a text", record("x", phone="09\ud800"), "bad_value", "phone"),
     ("external id too long", record("x" * 129), "bad_value", "external_id"),
     ("not an object", "HS-1", "not_an_object", ""),
 ]

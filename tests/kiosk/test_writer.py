@@ -58,3 +58,17 @@ def test_group_commit_stores_texts_codes_and_timestamps_unchanged(real_app, data
         db.session.remove()
     assert sorted(rows, key=lambda r: (r[0], r[1] or 0)) == [
         ("ACC1", 4, None), ("CH", 1, None), ("CH", 9, OTHER), ("CMT", None, TRICKY), ("KQ1", 1, None)]
+
+
+def test_a_lone_surrogate_in_a_text_is_refused_and_its_batch_neighbours_stored(real_app, data):  # noqa: F811
+    headers = {"X-Device-Credential": data["credential"]}
+    base = {"version_id": data["version_id"], "answers": {"ACC1": 3, "KQ1": 1}}
+    client = real_app.test_client()
+    # JSON may spell a lone UTF-16 surrogate ("\ud800"), which no UTF-8 database can hold.
+    bad = ('{"uuid": "%s", "version_id": %d, "answers": {"ACC1": 3, "KQ1": 1, "CMT": "x\\ud800"}}'
+           % (uuid.uuid4(), data["version_id"]))
+    resp = client.post("/kiosk/api/responses", data=bad, headers={**headers, "Content-Type": "application/json"})
+    assert resp.status_code == 422
+    assert [(e["item"], e["code"]) for e in resp.json["errors"]] == [("CMT", "wrong_type")]
+    good = {**base, "uuid": str(uuid.uuid4())}
+    assert client.post("/kiosk/api/responses", json=good, headers=headers).status_code == 201

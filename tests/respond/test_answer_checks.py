@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -108,3 +109,11 @@ def test_wrong_shapes_are_one_wrong_type_error():
 def test_a_nul_character_in_a_text_or_other_text_is_refused():
     assert _codes(clean_answers(CONTENT, {"Q1": 4, "CMT": "a\x00b"})[2]) == [("CMT", "wrong_type")]
     assert _codes(clean_answers(CONTENT, {"Q1": 1, "WHY": [9]}, {"WHY": "a\x00"})[2]) == [("WHY", "wrong_type")]
+
+
+def test_a_lone_surrogate_in_a_text_or_other_text_is_refused_and_real_emoji_kept():
+    lone = json.loads('"x\\ud800"')  # JSON can spell half of a UTF-16 pair; it has no UTF-8 form
+    assert _codes(clean_answers(CONTENT, {"Q1": 4, "CMT": lone})[2]) == [("CMT", "wrong_type")]
+    assert _codes(clean_answers(CONTENT, {"Q1": 1, "WHY": [9]}, {"WHY": lone})[2]) == [("WHY", "wrong_type")]
+    pair = json.loads('"\\ud83d\\ude00"')  # a whole pair is one character, an emoji
+    assert clean_answers(CONTENT, {"Q1": 4, "CMT": pair})[2] == []
