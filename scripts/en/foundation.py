@@ -6,6 +6,7 @@ EN = {
     "Không tìm thấy trang": "Page not found",
     "Phương thức không được phép": "Method not allowed",
     "Dữ liệu gửi lên quá lớn": "The data sent is too large",
+    "Dữ liệu gửi lên chứa ký tự NUL, không thể xử lý.": "The data sent contains a NUL character and cannot be processed.",
     "Quá nhiều yêu cầu, vui lòng thử lại sau ít phút": "Too many requests, please try again in a few minutes",
     "Đã có lỗi xảy ra": "Something went wrong",
     "Dịch vụ tạm thời không sẵn sàng": "The service is temporarily unavailable",

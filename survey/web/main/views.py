@@ -1,7 +1,7 @@
 """Home page, /healthz, language choice and the error handlers."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import _, lazy_gettext as _l
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -37,6 +37,21 @@ def set_language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")  # never redirect off-site
     return redirect(target)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """400 for a NUL in the query string or a form field: no text here may hold one, and PostgreSQL
+    refuses it in any statement, which would otherwise surface as a 500 (JSON bodies are checked
+    field by field where they arrive: kiosk answers, intake records)."""
+    fields = list(request.args.items(multi=True))
+    if request.mimetype in FORM_TYPES:
+        fields += request.form.items(multi=True)
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        abort(400, description=_("Dữ liệu gửi lên chứa ký tự NUL, không thể xử lý."))
 
 
 ERROR_TITLES = {
