@@ -65,3 +65,20 @@ def test_real_answers_match_the_documented_schemas(client, db_session, reg, sour
 def test_the_request_schema_rejects_what_the_server_rejects(bad):
     with pytest.raises(jsonschema.ValidationError):
         _validator(openapi_spec(), "Batch").validate(bad)
+
+
+def test_the_reissue_body_schema_refuses_what_the_endpoint_refuses(client, db_session, reg, source):
+    key = make_key(db_session, source)
+    schema = openapi_spec()["paths"]["/invitations/reissue"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    check = jsonschema.Draft202012Validator(schema)
+    for body in ({"external_id": ""}, {"external_id": "   "}, {}):
+        assert not check.is_valid(body)
+        resp = client.post("/api/v1/invitations/reissue", json=body, headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 400
+    assert check.is_valid({"external_id": "HS-1"})
+
+
+def test_a_method_the_api_does_not_take_is_a_405_naming_the_allowed_ones(client):
+    resp = client.delete("/api/v1/dossiers")
+    assert resp.status_code == 405 and resp.get_json()["code"] == 405
+    assert set(resp.headers["Allow"].split(", ")) >= {"POST"}

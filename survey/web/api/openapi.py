@@ -118,6 +118,7 @@ def _token_get(summary: str, media: str, extra_params: list | None = None) -> di
         "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
         + (extra_params or []),
         "responses": {"200": {"description": "OK", "content": {media: {}}},
+                      "400": _err("A NUL character in the query string."),
                       "404": _err("Unknown token."), "410": _err("Already answered or expired.")},
     }}
 
@@ -154,7 +155,8 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
                 "description": "For when the intake answer with the token was lost. The previous token stops working.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["external_id"],
-                    "properties": {"external_id": {"type": "string"}}}}}},
+                    "properties": {"external_id": {"type": "string", "minLength": 1, "maxLength": 128,
+                                                   "pattern": "\\S"}}}}}},
                 "responses": {
                     "200": {"description": "New tokens.", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Reissued"}}}},

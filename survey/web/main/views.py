@@ -70,10 +70,12 @@ ERROR_TITLES = {
 def http_error(exc: HTTPException):
     """Render HTTP errors in the user's language, or JSON for the API."""
     code = exc.code or 500
+    # The exception's own headers matter to clients: Allow on a 405, WWW-Authenticate on a 401.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if request.path.startswith("/api/"):
-        return jsonify(error=exc.name, code=code, message=exc.description), code
+        return jsonify(error=exc.name, code=code, message=exc.description), code, headers
     title = ERROR_TITLES.get(code) or _("Đã có lỗi xảy ra")
-    return render_template("errors/error.html", code=code, title=title), code
+    return render_template("errors/error.html", code=code, title=title), code, headers
 
 
 @bp.app_errorhandler(Exception)
