@@ -98,6 +98,12 @@ def test_bad_payloads_get_clear_errors(client, kiosk):
     assert client.post("/kiosk/api/responses", json=[1], headers=h).json["error"] == "bad_json"
     resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, version_id=999999), headers=h)
     assert (resp.status_code, resp.json["error"]) == (422, "unknown_version")
+    # Ids no integer column can hold were a 500 on both backends.
+    for field, error in (("version_id", "unknown_version"), ("handoff_id", "unknown_handoff")):
+        for value in (2**31, 2**70, 0, True):
+            resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, **{field: value}),
+                               headers=h)
+            assert (resp.status_code, resp.json["error"]) == (422, error), (field, value)
     resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, content_hash="0" * 64), headers=h)
     assert (resp.status_code, resp.json["error"]) == (422, "version_changed")
     resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, uuid="123"), headers=h)

@@ -64,8 +64,17 @@ def device_api(view=None, *, cached: bool = False):
     return csrf.exempt(wrapped)
 
 
+def _row_id(value) -> int | None:
+    """A JSON value usable as a row id, else None: an integer column holds at most 2**31 - 1, and a
+    larger number sent to the database fails the request (SQLite) or its statement (PostgreSQL)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+        return value
+    return None
+
+
 def _version(version_id) -> SimpleNamespace | None:
-    if not isinstance(version_id, int) or isinstance(version_id, bool):
+    version_id = _row_id(version_id)
+    if version_id is None:
         return None
     cached = _versions.get(version_id)
     if cached is None:
@@ -153,7 +162,8 @@ def api_submit():
             return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
         invitation = None
         if data.get("handoff_id") is not None:
-            handoff = db.session.get(KioskHandoff, data["handoff_id"]) if isinstance(data["handoff_id"], int) else None
+            handoff_id = _row_id(data["handoff_id"])
+            handoff = db.session.get(KioskHandoff, handoff_id) if handoff_id is not None else None
             if handoff is None or handoff.device_id != device_id:
                 db.session.rollback()
                 return _error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422)
