@@ -47,6 +47,20 @@ def test_resending_a_batch_changes_nothing(client, db_session, key):
     assert (count(db_session, Dossier), count(db_session, DossierContact), count(db_session, Invitation)) == snapshot
 
 
+def test_a_batch_whose_rejected_records_echo_a_lone_surrogate_still_answers_with_its_tokens(
+        client, db_session, key, version):
+    waves.launch(db_session, make_wave(db_session, version, fixed_pi=1.0))  # every dossier is invited on arrival
+    # The echoed external id and the date in the error message hold half a UTF-16 pair: the
+    # committed batch's answer was a 500, and the good record's invitation token was lost.
+    resp = post(client, key, [record("HS-\ud800"), record("x", received_at="2025-\ud800"), record("ok")])
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "rejected", "stored"]
+    assert body["results"][0]["external_id"] == "HS-\ud800"
+    (entry,) = body["results"][2]["invitations"]
+    assert client.get(f"/api/v1/invitations/{entry['token']}/qr.svg").status_code == 200
+
+
 def test_good_records_are_stored_even_when_others_in_the_batch_are_bad(client, db_session, key):
     body = post(client, key, [record("ok-1"), record("bad", outcome="great"), record("unstorable", procedure="P\ud800"),
                               record("ok-2")]).get_json()

@@ -75,6 +75,10 @@ def test_the_reissue_body_schema_refuses_what_the_endpoint_refuses(client, db_se
         assert not check.is_valid(body)
         resp = client.post("/api/v1/invitations/reissue", json=body, headers={"Authorization": f"Bearer {key}"})
         assert resp.status_code == 400
+    for unstorable in ("a\x00", "a\ud800"):  # no database can hold these: a 500 before
+        resp = client.post("/api/v1/invitations/reissue", json={"external_id": unstorable},
+                           headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 400
     assert check.is_valid({"external_id": "HS-1"})
 
 

@@ -155,8 +155,7 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
                 "description": "For when the intake answer with the token was lost. The previous token stops working.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["external_id"],
-                    "properties": {"external_id": {"type": "string", "minLength": 1, "maxLength": 128,
-                                                   "pattern": "\\S"}}}}}},
+                    "properties": {"external_id": {"type": "string", "minLength": 1, "pattern": "\\S"}}}}}},
                 "responses": {
                     "200": {"description": "New tokens.", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Reissued"}}}},

@@ -12,6 +12,7 @@ from survey.extensions import db
 from survey.models import Dossier, Invitation, SourceSystem
 from survey.services import apikeys, intake, slips
 from survey.services import invitations as inv_service
+from survey.services.texts import storable_text
 from survey.web.api import bp
 from survey.web.api.openapi import openapi_spec
 
@@ -27,7 +28,14 @@ def _error(code: int, name: str, message: str, **headers) -> tuple[Response, int
 
 def _json(body: dict) -> Response:
     """A JSON answer in readable UTF-8 (Vietnamese messages unescaped), never cached: it may carry tokens."""
-    resp = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A rejected record's echoed value may hold a lone surrogate, which has no UTF-8 form; the
+        # batch is committed by now, so the answer (with its tokens) must still go out: escaped.
+        data = json.dumps(body).encode("ascii")
+    resp = Response(data, mimetype="application/json")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -104,7 +112,7 @@ def reissue_invitation():
         return denied
     payload = request.get_json(silent=True)
     external_id = payload.get("external_id") if isinstance(payload, dict) else None
-    if not isinstance(external_id, str) or not external_id.strip():
+    if not storable_text(external_id) or not external_id.strip():
         return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"external_id": "..."}.'))
     invs = list(db.session.execute(
         select(Invitation).join(Dossier, Dossier.id == Invitation.dossier_id)
