@@ -5,6 +5,9 @@ is the ratio of what one request costs in all (server, database and the simulate
 phase therefore also reports where its CPU went, and how often the server's threads went to sleep
 and were woken (voluntary context switches): on this virtual machine a wake-up costs tens of
 microseconds of kernel time.
+
+"database" is every PostgreSQL process on the machine (run the benchmark on a quiet server), and
+the divisor is the requests answered 2xx (the phases report their non-2xx answers, normally none).
 """
 from __future__ import annotations
 
@@ -42,7 +45,9 @@ def _part(pid: str, server_group: int) -> str | None:
         if os.getpgid(int(pid)) == server_group:
             return "server"
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return "database" if fh.read().startswith(b"postgres") else None
+            program = fh.read().split(b"\0")[0]
+        # backends show "postgres: ..." as their title; the postmaster its path, ".../bin/postgres"
+        return "database" if program.startswith(b"postgres") or program.endswith(b"/postgres") else None
     except OSError:
         return None
 

@@ -42,6 +42,8 @@ def test_a_nul_character_in_a_form_or_query_is_a_400_on_every_backend(client):
     assert client.get("/auth/login?next=/a%00b").status_code == 400
     api = client.get("/api/v1/openapi.json?x=%00")
     assert api.status_code == 400 and "NUL" in api.get_json()["message"]
+    kiosk = client.post("/kiosk/api/heartbeat?x=%00", json={"queued": 0})
+    assert kiosk.status_code == 400 and kiosk.get_json()["code"] == 400  # a kiosk reads JSON, not a page
     assert client.get("/auth/login?next=/analyst/").status_code == 200  # the guard passes ordinary requests
 
 

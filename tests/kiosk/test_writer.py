@@ -60,7 +60,7 @@ def test_group_commit_stores_texts_codes_and_timestamps_unchanged(real_app, data
         ("ACC1", 4, None), ("CH", 1, None), ("CH", 9, OTHER), ("CMT", None, TRICKY), ("KQ1", 1, None)]
 
 
-def test_a_lone_surrogate_in_a_text_is_refused_and_its_batch_neighbours_stored(real_app, data):  # noqa: F811
+def test_a_lone_surrogate_in_a_text_is_refused_before_it_reaches_a_batch(real_app, data):  # noqa: F811
     headers = {"X-Device-Credential": data["credential"]}
     base = {"version_id": data["version_id"], "answers": {"ACC1": 3, "KQ1": 1}}
     client = real_app.test_client()

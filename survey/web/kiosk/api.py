@@ -65,8 +65,9 @@ def device_api(view=None, *, cached: bool = False):
 
 
 def _row_id(value) -> int | None:
-    """A JSON value usable as a row id, else None: an integer column holds at most 2**31 - 1, and a
-    larger number sent to the database fails the request (SQLite) or its statement (PostgreSQL)."""
+    """A JSON value usable as a row id, else None (booleans, zero, negatives, too large)."""
+    # PostgreSQL's integer ids stop at 2**31 - 1 and SQLite's driver cannot bind 2**63 or more:
+    # either was a 500. True is an int in Python and would have read row 1.
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
         return value
     return None

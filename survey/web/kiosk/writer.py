@@ -4,8 +4,9 @@ Why raw: building SQLAlchemy statements, cache keys and parameter sets cost more
 database's own work for these small, fixed statements, and on a 2-core server that CPU is what
 limits how many kiosks one process can take. So each process keeps one driver connection (opened
 through the engine, so the SQLite pragmas apply) and runs a few fixed statements per batch.
-Values go through the columns' own SQLAlchemy bind processors, so what is stored is what the ORM
-would store (timestamps on SQLite, booleans, ...).
+On SQLite, values go through the columns' own SQLAlchemy bind processors, so what is stored is what
+the ORM would store (timestamps as text, booleans as integers); on PostgreSQL these column types
+have none, and JSON carries them to the server's own input functions (ISO timestamps, true/false).
 
 SQLite, in order, under the writers' lock and SQLite's write lock (BEGIN IMMEDIATE): re-check the
 devices' credentials and record them as seen (UPDATE … RETURNING), so a tablet revoked a moment
@@ -16,8 +17,9 @@ insert the responses and their answers (executemany, in-process the cheapest); c
 PostgreSQL: the same as ONE statement (data-modifying CTEs; the batch's responses and answers
 travel as two JSON texts that the server unpacks with json_to_recordset), run in autocommit, so
 that statement is the whole transaction: each statement is a round trip to a server that shares
-the application's cores, and executemany made it parse and run one INSERT per answer. ON CONFLICT (uuid) DO NOTHING skips a UUID stored before, or by a concurrent transaction
-(it waits for that one to end).
+the application's cores, and executemany made it parse and run one INSERT per answer. ON CONFLICT
+(uuid) DO NOTHING skips a UUID stored before, or by a concurrent transaction (it waits for that
+one to end).
 
 A submission not stored and not yet explained (a repeat within the batch, a skipped UUID, a
 device that failed the check on PostgreSQL) is marked "conflict" for batch.py's _resolve, which
@@ -44,7 +46,7 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def encode_postgresql(job) -> None:
+def encode_postgresql(job: Any) -> None:
     """A submission as two JSON texts for the PostgreSQL batch (run in the request's own thread).
 
     Why: a batch then travels as two text parameters that the database reads with its own JSON
@@ -72,10 +74,10 @@ class BatchWriter:
         self.refused_errors = (dbapi.IntegrityError, dbapi.DataError)
         self.proxy = self.conn = None
         self.columns = [c.name for c in Response.__table__.columns if c.name != "id"]
-        self.processors = {name: self._processor(Response.__table__.c[name]) for name in self.columns}
-        self.device_seen = self._processor(Device.__table__.c.last_seen_at)
-        self.device_active = self._processor(Device.__table__.c.active)
         if self.sqlite:
+            self.processors = {name: self._processor(Response.__table__.c[name]) for name in self.columns}
+            self.device_seen = self._processor(Device.__table__.c.last_seen_at)
+            self.device_active = self._processor(Device.__table__.c.active)
             self.insert_response = "INSERT INTO %s (id, %s) VALUES (%s)" % (
                 Response.__tablename__, ", ".join(self.columns), ", ".join(["?"] * (len(self.columns) + 1)))
             self.insert_answer = "INSERT INTO %s (response_id, %s) VALUES (?, ?, ?, ?)" % (

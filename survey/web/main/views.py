@@ -44,15 +44,16 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 @bp.before_app_request
 def refuse_nul_characters():
-    """400 for a NUL in the query string or a form field: no text here may hold one, and PostgreSQL
-    refuses it in any statement, which would otherwise surface as a 500 (JSON bodies are checked
-    field by field where they arrive: kiosk answers, intake records)."""
+    """400 for a NUL in the query string or a form field (PostgreSQL refuses it in any statement)."""
+    # JSON bodies are checked field by field where they arrive (kiosk answers, intake records).
     fields = list(request.args.items(multi=True))
     if request.mimetype in FORM_TYPES:
         fields += request.form.items(multi=True)
     if any("\x00" in key or "\x00" in value for key, value in fields):
         abort(400, description=_("Dữ liệu gửi lên chứa ký tự NUL, không thể xử lý."))
 
+
+JSON_PATHS = ("/api/", "/kiosk/api/")  # machine clients: errors in JSON, never an HTML page
 
 ERROR_TITLES = {
     400: _l("Yêu cầu không hợp lệ"),
@@ -72,7 +73,7 @@ def http_error(exc: HTTPException):
     code = exc.code or 500
     # The exception's own headers matter to clients: Allow on a 405, WWW-Authenticate on a 401.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATHS):
         return jsonify(error=exc.name, code=code, message=exc.description), code, headers
     title = ERROR_TITLES.get(code) or _("Đã có lỗi xảy ra")
     return render_template("errors/error.html", code=code, title=title), code, headers
@@ -85,6 +86,6 @@ def unhandled_error(exc: Exception):
         return http_error(exc)
     current_app.logger.exception("unhandled error")
     db.session.rollback()
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATHS):
         return jsonify(error="Internal Server Error", code=500), 500
     return render_template("errors/error.html", code=500, title=_("Đã có lỗi xảy ra")), 500
