@@ -158,6 +158,9 @@ def test_malformed_bodies_and_oversized_batches(client, app, db_session, key):
     auth = {"Authorization": f"Bearer {key}"}
     assert client.post("/api/v1/dossiers", data="not json", headers=auth, content_type="application/json").status_code == 400
     assert client.post("/api/v1/dossiers", json=[record("A")], headers=auth).status_code == 400
+    deep = "[" * 5000 + "]" * 5000  # beyond the JSON parser's recursion limit: was a 500
+    for path in ("/api/v1/dossiers", "/api/v1/invitations/reissue"):
+        assert client.post(path, data=deep, headers=auth, content_type="application/json").status_code == 400
     app.config["INTAKE_MAX_BATCH"] = 3
     try:
         resp = post(client, key, [record(f"A{i}") for i in range(4)])

@@ -141,6 +141,13 @@ def test_officer_sees_own_counter_and_hands_off(client, kiosk, db_session):
     assert start["mode"] == "kiosk"
 
 
+def test_officer_forms_with_ids_no_column_can_hold_are_refused(client, kiosk, db_session):
+    _sign_in(client, db_session, "officer", service_point_id=kiosk["reg"]["point"].id)
+    assert client.post("/kiosk/handoff", data={"invitation_id": 2**40}).status_code == 400  # was a 500
+    assert client.post("/kiosk/handoff/cancel", data={"handoff_id": 2**40}).status_code == 400
+    assert db_session.scalar(select(KioskHandoff.id)) is None
+
+
 def test_officer_cannot_hand_off_another_counters_invitation(client, kiosk, db_session):
     from tests.respond.factories import add_registry
 

@@ -92,6 +92,25 @@ def test_partial_on_timeout_skips_required_check_and_is_flagged(client, kiosk, d
     assert client.post("/kiosk/api/responses", json=empty, headers=kiosk["headers"]).status_code == 422
 
 
+def test_heartbeat_and_submission_bodies_of_the_wrong_shape_are_a_400(client, kiosk):
+    h = {**kiosk["headers"], "Content-Type": "application/json"}
+    for body in ("[1]", '"x"', "5"):
+        resp = client.post("/kiosk/api/heartbeat", data=body, headers=h)
+        assert (resp.status_code, resp.json["error"]) == (400, "bad_json"), body
+    deep = "[" * 5000 + "]" * 5000  # the JSON parser's recursion limit: was a 500
+    assert client.post("/kiosk/api/responses", data=deep, headers=h).json["error"] == "bad_json"
+    assert client.post("/kiosk/api/heartbeat", headers=kiosk["headers"]).status_code == 200  # no body: still alive
+
+
+def test_a_start_time_the_tablet_cannot_have_known_is_stored_as_unknown(client, kiosk, db_session):
+
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00", "2019-12-31T23:00:00Z"):
+        body = submission(kiosk["quick"], {"QK1": 3}, started_at=moment)
+        assert client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"]).status_code == 201, moment
+        stored = db_session.scalar(select(Response).where(Response.uuid == body["uuid"]))
+        assert stored.started_at is None, moment
+
+
 def test_bad_payloads_get_clear_errors(client, kiosk):
     h = kiosk["headers"]
     assert client.post("/kiosk/api/responses", data="nope", headers=h).status_code == 400

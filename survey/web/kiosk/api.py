@@ -22,6 +22,7 @@ from survey.services.kiosk import client_questionnaire, next_handoff
 from survey.web.kiosk import batch, bp
 from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
 from survey.web.respond import limits
+from survey.web.inputs import MAX_ROW_ID
 from survey.web.respond.txn import run_write
 
 _versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
@@ -68,7 +69,7 @@ def _row_id(value) -> int | None:
     """A JSON value usable as a row id, else None (booleans, zero, negatives, too large)."""
     # PostgreSQL's integer ids stop at 2**31 - 1 and SQLite's driver cannot bind 2**63 or more:
     # either was a 500. True is an int in Python and would have read row 1.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
         return value
     return None
 
@@ -87,17 +88,20 @@ def _version(version_id) -> SimpleNamespace | None:
     return cached
 
 
+EARLIEST_CLIENT_TIME = datetime(2020, 1, 1)  # before this platform existed: a tablet's clock was unset
+
+
 def _client_time(value) -> datetime | None:
-    """A client timestamp (ISO 8601) as naive UTC; None when absent, unreadable or in the future."""
+    """A client timestamp (ISO 8601) as naive UTC; None when absent, unreadable, implausible or in the future."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across midnight UTC
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment if moment <= utcnow() + timedelta(minutes=5) else None
+    return moment if EARLIEST_CLIENT_TIME <= moment <= utcnow() + timedelta(minutes=5) else None
 
 
 @bp.route("/api/hello", methods=["POST"])
@@ -221,7 +225,11 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
 @device_api
 def api_heartbeat():
     """The kiosk is alive; record when, and how many answers wait in its offline queue."""
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if data is None:
+        data = {}  # a bare heartbeat is a sign of life too
+    if not isinstance(data, dict):
+        return _error("bad_json", _("Dữ liệu gửi lên phải là một đối tượng JSON."), 400)
     queued, unsaved = data.get("queued", 0), data.get("unsaved", 0)
     if any(not isinstance(n, int) or isinstance(n, bool) for n in (queued, unsaved)):
         return _error("bad_json", _("Số đánh giá đang chờ phải là số nguyên."), 400)

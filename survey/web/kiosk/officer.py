@@ -7,13 +7,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, IntegerField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, NumberRange
 
 from survey.extensions import db
 from survey.models import Invitation, KioskHandoff, ServicePoint
 from survey.services import audit
 from survey.services import kiosk as svc
 from survey.web.auth.access import role_required
+from survey.web.inputs import MAX_ROW_ID
 from survey.web.kiosk import bp
 
 
@@ -23,14 +24,14 @@ LIMIT = 50
 class HandoffForm(FlaskForm):
     """Hand one invitation to the counter's kiosk."""
 
-    invitation_id = IntegerField(validators=[DataRequired()])
+    invitation_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ROW_ID)])
     sp = HiddenField()
 
 
 class CancelForm(FlaskForm):
     """Withdraw a waiting hand-off."""
 
-    handoff_id = IntegerField(validators=[DataRequired()])
+    handoff_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ROW_ID)])
     sp = HiddenField()
 
 

@@ -34,8 +34,8 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     target = request.args.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")  # never redirect off-site
+    if not target.startswith("/") or target.startswith("//") or not target.isprintable():
+        target = url_for("main.index")  # never off-site; no control characters, which no header may hold
     return redirect(target)
 
 
