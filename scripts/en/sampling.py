@@ -45,6 +45,7 @@ EN = {
     "Khổ giấy không hợp lệ: %(fmt)s (a5, a6, 80mm).": "Invalid paper size: %(fmt)s (a5, a6, 80mm).",
     # wave errors
     "Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.": "The end date must be on or after the start date.",
+    "Ngày phải nằm trong khoảng %(first)s – %(last)s.": "The date must be between %(first)s and %(last)s.",
     "Cách phân tầng không hợp lệ (agency_sector, agency, sector).": "Invalid stratification (agency_sector, agency, sector).",
     "Mã đợt khảo sát này đã có.": "A wave with this code already exists.",
     "Xác suất chọn π phải nằm trong khoảng (0; 1].": "The inclusion probability π must be in (0, 1].",

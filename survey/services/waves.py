@@ -18,6 +18,10 @@ from survey.services import invitations as inv_service
 from survey.services import sampling
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+# The days a wave's period may cover. Intake refuses dossiers completed before 2000 and targets are set
+# for 2000-2100, so no sensible wave lies outside; the bound also keeps the previous period (up to as
+# long again, before the start) and local midnights in UTC inside the calendar that date() can hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class WaveError(ValueError):
@@ -126,6 +130,8 @@ def create_wave(session: Session, *, code: str, name: str, period_start: date, p
     """A draft wave with its strata planned from the previous period (flushes, never commits)."""
     if period_end < period_start:
         raise WaveError("period_end_before_start")
+    if period_start < FIRST_DAY or period_end > LAST_DAY:
+        raise WaveError("period_out_of_range")
     if scheme not in sampling.STRATA_SCHEMES:
         raise WaveError("unknown_scheme")
     if session.execute(select(Wave.id).where(Wave.code == code)).first():
@@ -261,6 +267,8 @@ def error_message(code: str) -> str:
     _ = tr
     messages = {
         "period_end_before_start": _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
+        "period_out_of_range": _("Ngày phải nằm trong khoảng %(first)s – %(last)s.", first=FIRST_DAY.isoformat(),
+                                 last=LAST_DAY.isoformat()),
         "unknown_scheme": _("Cách phân tầng không hợp lệ (agency_sector, agency, sector)."),
         "duplicate_code": _("Mã đợt khảo sát này đã có."),
         "bad_pi": _("Xác suất chọn π phải nằm trong khoảng (0; 1]."),

@@ -16,6 +16,7 @@ from survey.services import audit
 from survey.services import users as users_service
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
+from survey.web.paging import page_number
 
 PER_PAGE = 25
 
@@ -81,13 +82,13 @@ def users():
     """Accounts, filterable by role and status, paginated."""
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     status = request.args.get("status", "")
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = select(User)
     if role:
         stmt = stmt.where(User.role == role)
     if status in ("active", "disabled"):
         stmt = stmt.where(User.active == (status == "active"))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = page_number(total, PER_PAGE)
     rows = db.session.scalars(stmt.order_by(User.username).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("admin/users.html", users=rows, total=total, page=page, per_page=PER_PAGE,
                            role=role, status=status, roles=ROLES, role_labels=users_service.ROLE_LABELS)

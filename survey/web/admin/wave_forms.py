@@ -12,7 +12,7 @@ from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from survey.models import Questionnaire, QuestionnaireVersion
-from survey.services import sampling
+from survey.services import sampling, waves
 from survey.services.slips import FORMATS
 
 
@@ -30,6 +30,12 @@ NUMBER = widgets.NumberInput(step="any")
 
 def _between(lo, hi):
     return NumberRange(min=lo, max=hi, message=_l("Giá trị phải từ %(min)s đến %(max)s."))
+
+
+def _check_supported_day(day: date | None) -> None:
+    # create_wave refuses these too, but its error shows under the wave code: here it shows at the date typed.
+    if day is not None and not waves.FIRST_DAY <= day <= waves.LAST_DAY:
+        raise ValidationError(waves.error_message("period_out_of_range"))
 
 
 SCHEME_LABELS = {"agency_sector": _l("Cơ quan × lĩnh vực (khuyến nghị)"), "agency": _l("Chỉ theo cơ quan"),
@@ -72,8 +78,13 @@ class WaveForm(FlaskForm):
         if not self.is_submitted():
             self.period_start.data, self.period_end.data = _quarter_bounds(date.today())
 
+    def validate_period_start(self, field) -> None:
+        """The period starts inside the days a wave may cover."""
+        _check_supported_day(field.data)
+
     def validate_period_end(self, field) -> None:
-        """The period ends on or after its start."""
+        """The period ends on or after its start, inside the days a wave may cover."""
+        _check_supported_day(field.data)
         if self.period_start.data and field.data and field.data < self.period_start.data:
             raise ValidationError(_l("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
 

@@ -22,6 +22,7 @@ from survey.services.waves import WaveError, error_message
 from survey.web.admin import bp
 from survey.web.admin.wave_forms import ActionForm, BundleForm, LaunchForm, StratumForm, WaveForm, fill_versions
 from survey.web.auth.access import role_required
+from survey.web.paging import page_number
 
 PER_PAGE = 25
 STRATA_PER_PAGE = 50
@@ -47,8 +48,8 @@ def _wave(wave_id: int) -> Wave:
 @role_required("admin")
 def waves():
     """Every wave, newest period first, with invitation and response counts."""
-    page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(Wave))
+    page = page_number(total, PER_PAGE)
     rows = db.session.scalars(select(Wave).order_by(Wave.period_start.desc(), Wave.id.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     ids = [w.id for w in rows]
