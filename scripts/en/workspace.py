@@ -173,6 +173,8 @@ EN = {
     'Thấp nhất': 'Lowest',
     'Chưa có đợt khảo sát nào để phân tích.': 'There is no survey wave to analyse yet.',
     'Khi một đợt khảo sát được khởi động và có câu trả lời, số liệu sẽ hiện ở đây.': 'Once a survey wave is launched and answers arrive, the figures appear here.',
+    'Bảng hỏi của đợt khảo sát này không có tiêu chí hài lòng nên không có chỉ số để tính.': "This wave's questionnaire has no satisfaction items, so there is no index to compute.",
+    'Các câu trả lời vẫn được ghi nhận:': 'The answers are still recorded:',
     'Tiêu chí: tỷ lệ có trọng số của câu trả lời “Hài lòng” hoặc “Rất hài lòng” trong các câu trả lời hợp lệ. Yếu tố: trung bình các tiêu chí. Chỉ số chung: trung bình các phần.': 'Item: weighted share of “Satisfied” or “Very satisfied” among valid answers. Element: mean of its items. Overall index: mean of the parts.',
     'Biểu đồ tỷ lệ hài lòng theo từng tiêu chí; số liệu ở bảng trên': 'Chart of the share satisfied for each item; the figures are in the table above',
     'Không có câu trả lời nào gắn với điểm phục vụ trong bộ lọc này.': 'No answers linked to a service point in these filters.',

@@ -19,6 +19,9 @@ from survey.services.questionnaires import visible as is_visible  # one show_if 
 
 DEFAULT_TEXT_MAX = 1000
 OTHER_TEXT_MAX = 500
+# answer.value_int is a 32-bit INTEGER: a number question without min/max must still fit it, or storing
+# the answer fails (PostgreSQL "integer out of range") and the value stuck in a draft fails every submit.
+VALUE_INT_MIN, VALUE_INT_MAX = -(2 ** 31), 2 ** 31 - 1
 
 MESSAGES = {
     "unknown_item": _l("Câu hỏi không có trong bảng hỏi này."),
@@ -107,7 +110,9 @@ class _Question:
         coded = self.kind in ("scale", "single", "multiple")
         self.allowed = frozenset(c["code"] for c in answer_codes(content, q)) if coded else frozenset()
         self.exclusive = frozenset(o["code"] for o in q.get("options") or [] if o.get("exclusive"))
-        self.low, self.high = q.get("min"), q.get("max")
+        low, high = q.get("min"), q.get("max")
+        self.low = VALUE_INT_MIN if low is None else max(low, VALUE_INT_MIN)
+        self.high = VALUE_INT_MAX if high is None else min(high, VALUE_INT_MAX)
         self.limit = int(q.get("max_length") or DEFAULT_TEXT_MAX)
         self.other_code = q.get("other_text")
         self.other_limit = int(q.get("max_length") or OTHER_TEXT_MAX)
@@ -140,9 +145,9 @@ class _Question:
         if kind == "number":
             if not _is_int(value):
                 return None, AnswerError(self.code, "not_integer")
-            if self.low is not None and value < self.low:
+            if value < self.low:
                 return None, AnswerError(self.code, "too_small", {"n": self.low})
-            if self.high is not None and value > self.high:
+            if value > self.high:
                 return None, AnswerError(self.code, "too_large", {"n": self.high})
             return value, None
         return None, AnswerError(self.code, "wrong_type")

@@ -44,6 +44,7 @@ class ReportData:
     priorities: list
     kish_deff: float
     names: dict
+    indexed: bool = True          # the questionnaire has satisfaction items (else there is no index)
 
 
 def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | None = None,
@@ -65,7 +66,8 @@ def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | N
     return ReportData(wave, lang, province, scope, ov, detail.response_rates(session, wave, filters, visible),
                       detail.trends(session, wave, filters, visible, min_n),
                       detail.priorities(session, wave, filters, visible),
-                      frame.design.kish_deff if frame.design is not None else float("nan"), names)
+                      frame.design.kish_deff if frame.design is not None else float("nan"), names,
+                      bool(frame.data.items))
 
 
 def _status_word(status: str) -> str:
@@ -114,6 +116,9 @@ def _summary(data: ReportData, st: dict) -> list:
     ov, lang = data.ov, data.lang
     h = ov.headline
     out = [L.p(_("1. Tóm tắt"), st["h1"])]
+    if not data.indexed:  # answers were collected, but none of them counts towards an index
+        return out + [L.p(_("Bảng hỏi của đợt khảo sát này không có tiêu chí hài lòng nên không có chỉ số để tính."),
+                          st["body"])]
     out.append(L.p(_("Chỉ số hài lòng chung của đợt khảo sát là %(value)s %% (khoảng tin cậy 95 %%: %(ci)s), "
                      "tính trên %(n)s người trả lời.", value=L.num(h.value, lang=lang), ci=_ci(data, h.est),
                      n=L.integer(ov.respondents, lang)), st["body"]))

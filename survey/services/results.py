@@ -114,6 +114,8 @@ def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveDat
 def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple) -> np.ndarray:
     """(n, J) answer codes of the index items, NaN when not answered (one query, no Python loop)."""
     out = np.full((ids.shape[0], len(items)), np.nan)
+    if not items:  # no index items (e.g. dossier-eval): an empty CASE is invalid SQL
+        return out
     column = case({code: j for j, code in enumerate(items)}, value=Answer.item_code)
     got = session.connection().execute(
         select(Answer.response_id, column, Answer.value_int)
@@ -233,7 +235,7 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
     own = lambda code: targets.get((OWN_TARGET_SCOPE, code)) or general  # noqa: E731
     groupings = {"overall": None, "agencies": data.agency_id, "sectors": data.sector_code,
                  "agency_sectors": (data.agency_id, data.sector_code), "service_points": data.service_point_id}
-    if data.design is None:
+    if data.design is None or not data.items:  # no respondents, or no index items (e.g. dossier-eval)
         tables = {k: {} for k in groupings}
         tables["overall"] = empty_result(range(len(data.items)), data.structure["elements"], data.structure["parts"])
     elif data.answers is not None:

@@ -73,7 +73,7 @@ class WaveFrame:
 
     def index(self, by: Any = None, mask: np.ndarray | None = None):
         """SIPAS indices of the rows in `mask` (and the scope), overall or by groups (None = in no group)."""
-        if self.design is None:
+        if self.design is None or not self.data.items:  # no respondents, or no index items to estimate
             return {} if by is not None else None
         inside = self.mask() if mask is None else (mask & self.mask())
         if not inside.any():  # an empty domain: nothing to estimate
@@ -84,6 +84,12 @@ class WaveFrame:
             return {} if by is not None else None
         out = self.data.index(by=labels)
         return out if by is not None else out.get(1)
+
+
+def has_index(session: Session, wave: Wave) -> bool:
+    """Whether the wave's questionnaire has items that count towards the satisfaction index."""
+    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+    return bool(results.index_structure(content)["items"])
 
 
 def index_labels(content: dict) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from survey.models import User
 from survey.web.inputs import MAX_ROW_ID
+from tests.workspace.conftest import world  # noqa: F401  (a small province with one closed wave)
 
 def _sign_in_admin(client, db_session):
     user = User(username="admin-inputs", password_hash="!", role="admin")
@@ -29,3 +30,9 @@ def test_the_language_switch_never_redirects_to_a_target_with_control_characters
     resp = client.get("/lang/en?next=/%0d%0aSet-Cookie:x=1")
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     assert client.get("/lang/vi?next=/analyst/").headers["Location"] == "/analyst/"
+
+
+def test_an_agency_filter_beyond_an_integer_column_is_a_404(client, db_session, world):  # noqa: F811
+    _sign_in_admin(client, db_session)
+    assert client.get(f"/analyst/charts/elements.svg?agency={world['land'].id}").status_code == 200
+    assert client.get(f"/analyst/charts/elements.svg?agency={10**20}").status_code == 404  # was a 500

@@ -56,6 +56,21 @@ def test_limits_are_named_in_the_error():
     assert [e.params for e in errors] == [{"n": 100}, {"n": 10}]
 
 
+@pytest.mark.parametrize("value, expected", [
+    (2 ** 31 - 1, []), (-(2 ** 31), []),
+    (2 ** 31, [("N", "too_large", {"n": 2 ** 31 - 1})]), (2 ** 63, [("N", "too_large", {"n": 2 ** 31 - 1})]),
+    (-(2 ** 31) - 1, [("N", "too_small", {"n": -(2 ** 31)})]),
+])
+def test_a_number_without_bounds_must_fit_the_answer_column(value, expected):
+    # Without max the schema allows any integer, but answer.value_int is 32-bit: storing more fails.
+    content = {"sections": [{"id": "s", "questions": [{"code": "N", "type": "number"}]}]}
+    cleaned, _t, errors = clean_answers(content, {"N": value})
+    assert [(e.item, e.code, e.params) for e in errors] == expected
+    assert cleaned == ({} if expected else {"N": value})
+    bounded = {"sections": [{"id": "s", "questions": [{"code": "N", "type": "number", "max": 2 ** 40}]}]}
+    assert bool(clean_answers(bounded, {"N": value})[2]) == bool(expected)
+
+
 def test_valid_answers_are_cleaned_and_hidden_answers_dropped():
     cleaned, texts, errors = clean_answers(CONTENT, {"Q1": 5, "WHY": [2, 1], "CMT": "  ", "AGE": 40})
     assert errors == [] and texts == {}

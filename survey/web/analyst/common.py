@@ -10,7 +10,9 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Sector, Wave
 from survey.services import dashboard as dash
+from survey.services import wavedata
 from survey.web.auth.access import role_required, visible_agency_ids
+from survey.web.inputs import MAX_ROW_ID
 
 ANALYST_ROLES = ("admin", "analyst", "agency_viewer")
 PER_PAGE = 25
@@ -27,6 +29,7 @@ class Context:
     min_n: int
     waves: list
     sectors: list
+    indexed: bool = True          # the wave's questionnaire has satisfaction items (else no index to show)
 
     def args(self, **extra) -> dict:
         """Query arguments for links that keep the current filters."""
@@ -57,11 +60,14 @@ def context() -> Context:
         level=level if level in dash.LEVELS else "",
         sector=sector if sector in {s.code for s in sectors} else "",
         channel=channel if channel in dash.CHANNELS else "")
-    return Context(wave, filters, visible(), current_app.config["MIN_CELL_ANSWERS"], waves, sectors)
+    return Context(wave, filters, visible(), current_app.config["MIN_CELL_ANSWERS"], waves, sectors,
+                   wave is None or wavedata.has_index(db.session, wave))
 
 
 def check_agency(ctx: Context, agency_id: int) -> Agency:
     """The agency, or 404 when it does not exist or lies outside the viewer's subtree."""
+    if not 0 < agency_id <= MAX_ROW_ID:  # ?agency= from a query string: no id column holds more
+        abort(404)
     agency = db.session.get(Agency, agency_id)
     if agency is None or (ctx.visible is not None and agency_id not in ctx.visible):
         abort(404)

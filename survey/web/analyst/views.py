@@ -16,12 +16,17 @@ def _empty(ctx, page: str):
     return render_template("analyst/empty.html", ctx=ctx, page=page)
 
 
+def _no_index(ctx) -> bool:
+    """No wave, or a wave whose questionnaire has no satisfaction items: the index pages show an empty state."""
+    return ctx.wave is None or not ctx.indexed
+
+
 @bp.route("/")
 @analyst_required
 def dashboard():
     """Overview of a wave: headline vs targets, elements, sectors with their own targets, best/worst agencies."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "dashboard")
     ov = dash.overview(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     ranked = [c for c in ov.agencies if c.rank]
@@ -35,7 +40,7 @@ def dashboard():
 def agencies():
     """The full, sortable, paginated ranking of agencies (small cells flagged, not ranked)."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "agencies")
     ov = dash.overview(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     rows, paging = sort_and_page(ov.agencies)
@@ -48,7 +53,7 @@ def agency(agency_id: int):
     """Drill-down: one agency's index, elements, items, service points and units below it."""
     ctx = context()
     agency = check_agency(ctx, agency_id)
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "agencies")
     view = detail.agency_view(db.session, ctx.wave, agency, ctx.filters, ctx.visible, ctx.min_n)
     return render_template("analyst/agency.html", ctx=ctx, view=view, page="agencies")
@@ -63,6 +68,8 @@ def agency_point(agency_id: int, point_id: int):
     point = db.session.get(ServicePoint, point_id)
     if ctx.wave is None or point is None:
         abort(404)
+    if not ctx.indexed:
+        return _empty(ctx, "agencies")
     found = detail.point_items(db.session, ctx.wave, agency, point_id, ctx.filters, ctx.visible, ctx.min_n)
     if found is None:
         abort(404)
@@ -76,7 +83,7 @@ def agency_point(agency_id: int, point_id: int):
 def points():
     """Service points ranked by the index of the answers given about them."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "points")
     ov = dash.overview(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     rows, paging = sort_and_page(ov.points)
@@ -88,7 +95,7 @@ def points():
 def items():
     """Element and item breakdown of the headline index."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "items")
     ov = dash.overview(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     alphas = detail.alphas(db.session, ctx.wave, ctx.filters, ctx.visible)
@@ -122,7 +129,7 @@ def sort_and_page_rates(rows: list):
 def trends():
     """Indices across the waves of the same questionnaire, with CI bands and changes."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "trends")
     data = detail.trends(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     sectors = {s.code: s.name_vi for s in ctx.sectors}
@@ -134,7 +141,7 @@ def trends():
 def priorities():
     """Importance–performance matrix of the elements: what to improve first."""
     ctx = context()
-    if ctx.wave is None:
+    if _no_index(ctx):
         return _empty(ctx, "priorities")
     rows = detail.priorities(db.session, ctx.wave, ctx.filters, ctx.visible)
     return render_template("analyst/priorities.html", ctx=ctx, rows=rows, page="priorities")
