@@ -14,8 +14,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from survey.services.questionnaires import answer_codes, iter_questions
-from survey.services.texts import storable_text
 from survey.services.questionnaires import visible as is_visible  # one show_if rule for pages and validation
+from survey.services.texts import storable_text
 
 DEFAULT_TEXT_MAX = 1000
 OTHER_TEXT_MAX = 500

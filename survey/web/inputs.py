@@ -10,6 +10,15 @@ from werkzeug.routing import IntegerConverter
 MAX_ROW_ID = 2**31 - 1  # an integer id column's largest value on PostgreSQL
 
 
+def row_id(value: Any) -> int | None:
+    """`value` if it can be a row id (an int from 1 to MAX_ROW_ID, not a boolean), else None."""
+    # PostgreSQL's integer ids stop at 2**31 - 1 and SQLite's driver cannot bind 2**63 or more: either
+    # was a 500. True is an int in Python and would have read row 1.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
+        return value
+    return None
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in routes, capped at MAX_ROW_ID: a larger id is a 404, not a database error."""
 

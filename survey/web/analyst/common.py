@@ -12,7 +12,7 @@ from survey.models import Agency, Sector, Wave
 from survey.services import dashboard as dash
 from survey.services import wavedata
 from survey.web.auth.access import role_required, visible_agency_ids
-from survey.web.inputs import MAX_ROW_ID
+from survey.web.inputs import row_id
 
 ANALYST_ROLES = ("admin", "analyst", "agency_viewer")
 PER_PAGE = 25
@@ -66,7 +66,7 @@ def context() -> Context:
 
 def check_agency(ctx: Context, agency_id: int) -> Agency:
     """The agency, or 404 when it does not exist or lies outside the viewer's subtree."""
-    if not 0 < agency_id <= MAX_ROW_ID:  # ?agency= from a query string: no id column holds more
+    if row_id(agency_id) is None:  # ?agency= from a query string may be beyond any id column
         abort(404)
     agency = db.session.get(Agency, agency_id)
     if agency is None or (ctx.visible is not None and agency_id not in ctx.visible):

@@ -21,8 +21,8 @@ from survey.services import devices, responses
 from survey.services.kiosk import client_questionnaire, next_handoff
 from survey.web.kiosk import batch, bp
 from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
+from survey.web.inputs import row_id
 from survey.web.respond import limits
-from survey.web.inputs import MAX_ROW_ID
 from survey.web.respond.txn import run_write
 
 _versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
@@ -65,17 +65,8 @@ def device_api(view=None, *, cached: bool = False):
     return csrf.exempt(wrapped)
 
 
-def _row_id(value) -> int | None:
-    """A JSON value usable as a row id, else None (booleans, zero, negatives, too large)."""
-    # PostgreSQL's integer ids stop at 2**31 - 1 and SQLite's driver cannot bind 2**63 or more:
-    # either was a 500. True is an int in Python and would have read row 1.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
-        return value
-    return None
-
-
 def _version(version_id) -> SimpleNamespace | None:
-    version_id = _row_id(version_id)
+    version_id = row_id(version_id)
     if version_id is None:
         return None
     cached = _versions.get(version_id)
@@ -167,7 +158,7 @@ def api_submit():
             return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
         invitation = None
         if data.get("handoff_id") is not None:
-            handoff_id = _row_id(data["handoff_id"])
+            handoff_id = row_id(data["handoff_id"])
             handoff = db.session.get(KioskHandoff, handoff_id) if handoff_id is not None else None
             if handoff is None or handoff.device_id != device_id:
                 db.session.rollback()
