@@ -8,16 +8,31 @@ Also: index tables for several groupings at once (index_table_answers, index_tab
 sums), weighting helpers, and comparisons (target status, change, small cells, importance).
 """
 from analysis.calibration import (
-    adjust_nonresponse, effective_n, kish_deff, nonresponse_factors, trim_weights,
+    adjust_nonresponse,
+    effective_n,
+    kish_deff,
+    nonresponse_factors,
+    trim_weights,
 )
 from analysis.compare import (
-    CellFlags, change, correlation, element_importance, priority_quadrant, rank, small_cell,
+    CellFlags,
+    change,
+    correlation,
+    element_importance,
+    priority_quadrant,
+    rank,
+    small_cell,
     target_status,
 )
 from analysis.design import Design
 from analysis.estimate import Estimate
 from analysis.index import (
-    IndexResult, IndexSums, index_sums, index_table, index_table_answers, satisfaction_index,
+    IndexResult,
+    IndexSums,
+    index_sums,
+    index_table,
+    index_table_answers,
+    satisfaction_index,
     satisfaction_index_from_sums,
 )
 from analysis.reliability import cronbach_alpha

@@ -6,7 +6,8 @@ calibration cells, weighted by the weights before calibration (as R's postStrati
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

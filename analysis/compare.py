@@ -4,8 +4,9 @@ small-cell flags, ranking, and element importance for a priority (importance–p
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 

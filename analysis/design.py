@@ -10,7 +10,8 @@ never drop them.  See docs/methodology.md for every formula.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class Design:
         self._cal: Calibration | None = None
 
     # -- derived designs ------------------------------------------------------------------
-    def _derive(self, weights: np.ndarray, steps: tuple) -> "Design":
+    def _derive(self, weights: np.ndarray, steps: tuple) -> Design:
         """A copy sharing the sampling structure, with new weights and calibration steps."""
         new = object.__new__(Design)
         new.__dict__.update(self.__dict__)
@@ -74,19 +75,19 @@ class Design:
         new._cal = None
         return new
 
-    def poststratify(self, cells: Any, totals: Mapping, partial: bool = False) -> "Design":
+    def poststratify(self, cells: Any, totals: Mapping, partial: bool = False) -> Design:
         """Post-stratify to population counts {cell: N}; the variance uses cell residuals."""
         codes, g = calib.poststratify_factors(self._w, cells, totals, partial)
         step = (codes, None, g)  # model matrix None = the cell indicators themselves
         return self._derive(self._w * g[codes], self._steps + (step,))
 
-    def rake(self, margins: Sequence, tol: float = 1e-10, maxit: int = 1000) -> "Design":
+    def rake(self, margins: Sequence, tol: float = 1e-10, maxit: int = 1000) -> Design:
         """Rake to several margins [(cells, {cell: N}), …] by IPF to full convergence."""
         atoms, X, f = calib.rake_factors(self._w, list(margins), tol, maxit)
         return self._derive(self._w * f[atoms], self._steps + ((atoms, X, f),))
 
     def trim(self, lower: float | None = None, upper: float | None = None,
-             strict: bool = False) -> "Design":
+             strict: bool = False) -> Design:
         """Trim weights as R's trimWeights; the trimmed weights are then treated as fixed.
 
         Earlier calibration steps are dropped from the variance (trim first, then calibrate,

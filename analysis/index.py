@@ -14,14 +14,15 @@ path) or pre-aggregated per PSU/group/cell (e.g. by the database): the results a
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from analysis.ci import proportion_interval
-from analysis.estimate import Estimate
 from analysis.design import Design
+from analysis.estimate import Estimate
 from analysis.index_engine import Engine, Table
 from analysis.index_sources import AnswerSource, SumsSource
 
@@ -49,7 +50,7 @@ class IndexSums:
         """Number of units U."""
         return int(self.satisfied.shape[1])
 
-    def aggregate(self, units: Any) -> "IndexSums":
+    def aggregate(self, units: Any) -> IndexSums:
         """Sum units into coarser units (codes 0…V−1 per current unit), e.g. rows → PSU × cell."""
         codes = np.asarray(units, dtype=np.int64).reshape(-1)
         if codes.shape[0] != self.n_units or (codes < 0).any():
@@ -79,7 +80,7 @@ class Structure:
     parts: dict               # name → tuple of element names (may be empty)
 
     @classmethod
-    def parse(cls, structure: Mapping, n_columns: int) -> "Structure":
+    def parse(cls, structure: Mapping, n_columns: int) -> Structure:
         """Validate {"elements": {name: [columns]}, "parts": {name: [elements]}}."""
         if not isinstance(structure, Mapping) or "elements" not in structure:
             raise ValueError("structure must be a dict with 'elements' (and optionally 'parts')")
@@ -169,7 +170,7 @@ def index_table(d: Design, sums: IndexSums, structure: Mapping, partitions: Mapp
                   partitions, method, level, route)
 
 
-def _table(d: Design, source, st: "Structure", partitions: Mapping, method: str, level: float,
+def _table(d: Design, source, st: Structure, partitions: Mapping, method: str, level: float,
            route: str) -> dict:
     """Shared by the in-memory and the sums entry points."""
     cols = list(st.columns)

@@ -62,7 +62,7 @@ class Engine:
         return cal is None or (len(cal.steps) == 1 and cal.poststrat_only
                                and nested_in_groups(cal, gc, d.weights))
 
-    def plan(self, ts: np.ndarray, tv: np.ndarray, cnt: np.ndarray) -> "Plan":
+    def plan(self, ts: np.ndarray, tv: np.ndarray, cnt: np.ndarray) -> Plan:
         """Values, counts and linearisation coefficients per group from item totals (J, G+1)."""
         J, E, P, K = self.J, self.E, self.P, self.K
         G1 = ts.shape[1]
@@ -92,7 +92,7 @@ class Engine:
         tops.append(top)
         return Plan(values, ns, inv, np.nan_to_num(p) * inv, factors, tops)
 
-    def coefficients(self, plan: "Plan") -> np.ndarray:
+    def coefficients(self, plan: Plan) -> np.ndarray:
         """θ (G+1, K, 2J): the linearised value of index k for a unit is θ[g, k]·(S̃_u, Ṽ_u)."""
         J, E, K = self.J, self.E, self.K
         theta = np.zeros((plan.inv.shape[1], K, 2 * J))
@@ -105,7 +105,7 @@ class Engine:
             theta[:, k] = theta[:, rows].sum(axis=1) * plan.factors[k][:, None]
         return theta
 
-    def z(self, plan: "Plan", S: np.ndarray, V: np.ndarray, gs: np.ndarray) -> np.ndarray:
+    def z(self, plan: Plan, S: np.ndarray, V: np.ndarray, gs: np.ndarray) -> np.ndarray:
         """Linearised values (K, m) of a block for the units' own groups (same as θ·x)."""
         J, E = self.J, self.E
         z = np.empty((self.K, S.shape[1]))

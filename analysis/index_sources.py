@@ -6,7 +6,7 @@ Reading in blocks keeps memory flat: nothing of size units × items is built bes
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

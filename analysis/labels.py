@@ -1,7 +1,8 @@
 """Turning label arrays (any hashable values) into dense integer codes, fast for numeric labels."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -16,7 +16,12 @@ import numpy as np
 from scipy import sparse
 
 from analysis.variance import (
-    Frame, _distinct_per_group, _pairs, psu_pairs, sum_by, uncalibrated_variance,
+    Frame,
+    _distinct_per_group,
+    _pairs,
+    psu_pairs,
+    sum_by,
+    uncalibrated_variance,
 )
 
 _CHUNK = 8_000_000  # max cells of one dense (atoms or strata) × groups × statistics block

@@ -5,8 +5,9 @@ from a wave, the dashboard and the PDF report read it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from analysis.compare import rank, small_cell, target_status
 from analysis.estimate import NAN_ESTIMATE, Estimate

@@ -2,8 +2,9 @@
 strata → finite population correction → post-stratification (docs/methodology.md §5)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

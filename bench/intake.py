@@ -50,7 +50,9 @@ def setup_database(url: str) -> str:
     from survey import create_app
     from survey.extensions import db
     from survey.models import Agency, Procedure, Questionnaire, QuestionnaireVersion, Sector, ServicePoint
-    from survey.services import apikeys, intake, waves
+    from survey.services.intake import apikeys
+    from survey.services.intake import batch as intake
+    from survey.services.sampling import waves
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():

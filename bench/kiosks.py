@@ -25,7 +25,7 @@ class Results:
     window: float = 0.0
     completed: int = 0  # every 2xx answer, warm-up included (the divisor of CPU per request)
 
-    def merge(self, other: "Results") -> None:
+    def merge(self, other: Results) -> None:
         """Add another phase's figures to these."""
         self.latencies += other.latencies
         self.window += other.window
@@ -103,7 +103,7 @@ async def kiosk(port: int, credential: str, payload_base: dict | None, t_start: 
             began = time.monotonic()
             status, _body, close = await asyncio.wait_for(_exchange(conn, request), 30)
             took = time.monotonic() - began
-        except (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
             res.errors["connection"] = res.errors.get("connection", 0) + 1
             if conn:
                 conn[1].close()

@@ -43,6 +43,7 @@ sys.path.insert(0, ROOT)
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 from cpu import Usage, snapshot  # noqa: E402  (after the path is set)
 from kiosks import Results, run_load  # noqa: E402
+
 VENV_BIN = os.path.dirname(sys.executable)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 INSTRUMENTS = ("kiosk-quick", "sipas2023-service")  # the walk-up rating, and the full service-point form
@@ -58,9 +59,9 @@ def prepare(url: str, clients: int) -> dict:
     from survey import QUESTIONNAIRE_DIR, create_app
     from survey.extensions import db
     from survey.models import Agency, ServicePoint
-    from survey.services import responses
-    from survey.services.devices import create_device, enrol
-    from survey.services.questionnaires import get_version, load_bank
+    from survey.services.kiosk.devices import create_device, enrol
+    from survey.services.questionnaires.bank import get_version, load_bank
+    from survey.services.respond import responses
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -94,7 +95,7 @@ def prepare(url: str, clients: int) -> dict:
 
 def complete_answers(content: dict) -> dict:
     """An answer for every question a respondent is asked (show_if followed), as a satisfied citizen."""
-    from survey.services.responses import is_visible, option_codes, questions
+    from survey.services.respond.responses import is_visible, option_codes, questions
 
     answers: dict = {}
     for q in questions(content):

@@ -23,10 +23,10 @@ def main() -> None:
     from survey import QUESTIONNAIRE_DIR, create_app
     from survey.extensions import db
     from survey.models import Answer, Response
-    from survey.services import dashboard as dash
-    from survey.services import exports, reports, wavedata
     from survey.services.demo import seed_demo
-    from survey.services.questionnaires import load_bank
+    from survey.services.questionnaires.bank import load_bank
+    from survey.services.workspace import dashboard as dash
+    from survey.services.workspace import exports, reports, wavedata
 
     folder = tempfile.mkdtemp(prefix="hailong-bench-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(folder, "bench.sqlite"),

@@ -39,7 +39,7 @@ class Config:
         self.MIN_CELL_ANSWERS = int(env.get("HAILONG_MIN_CELL_ANSWERS", "30"))
         self.MAX_CELL_RSE = float(env.get("HAILONG_MAX_CELL_RSE", "0.3"))
         self.PROVINCE_NAME = env.get("HAILONG_PROVINCE", "Hà Tĩnh")
-        # The rate limiters' table, shared by every worker process (survey/web/respond/limits.py).
+        # The rate limiters' table, shared by every worker process (survey/web/limits.py).
         self.RATE_LIMIT_FILE = env.get("HAILONG_RATE_LIMIT_FILE", os.path.join(instance_path, "ratelimits.bin"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None  # a citizen may take a while; the token is still per-session

@@ -1,7 +1,7 @@
 """gunicorn settings for serving Hài Lòng (`make run`, bench/load_submit.py): `-c python:survey.gunicorn_conf`.
 
 Threads, because a kiosk's submission waits for the group commit that holds it (see
-survey/web/kiosk/batch.py) and the waiting threads' submissions are what fills the next batch;
+survey/services/respond/batch.py) and the waiting threads' submissions are what fills the next batch;
 two processes per core, because each process's Python code runs on one core at a time.
 Measured on the 2-core machine (bench/load_submit.py, 100 kiosks): 4 × 16 took about 1.5× the
 submissions of 2 × 8. Environment: WEB_CONCURRENCY (processes), GUNICORN_THREADS.

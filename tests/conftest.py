@@ -7,9 +7,8 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.extensions import db

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from survey.commands import import_cli
 from survey.extensions import db
 from survey.models import SourceSystem
-from survey.services import apikeys, audit, intake, slips
-from survey.services.invitations import Issued
-from survey.services.selector import Selector
+from survey.services.common import audit
+from survey.services.intake import apikeys
+from survey.services.intake import batch as intake
+from survey.services.sampling import slips
+from survey.services.sampling.invitations import Issued
+from survey.services.sampling.selector import Selector
 
 apikey_cli = AppGroup("apikey", help="Khoá API cho phần mềm một cửa gửi hồ sơ (intake API).")
 commands = [apikey_cli]

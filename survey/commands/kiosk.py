@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 
 from survey.extensions import db
 from survey.models import Device
-from survey.services import audit, devices
+from survey.services.common import audit
+from survey.services.kiosk import devices
 
 device_cli = AppGroup("device", help="Máy khảo sát (kiosk): đăng ký, cấp mã, liệt kê, thu hồi.")
 commands = [device_cli]

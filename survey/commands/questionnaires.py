@@ -64,7 +64,7 @@ def validate_command(paths: tuple[str, ...]) -> None:
     """
     import os
 
-    from survey.services.questionnaires import validate_paths
+    from survey.services.questionnaires.bank import validate_paths
 
     paths = paths or (_default_dir(),)
     errors = validate_paths(list(paths))
@@ -87,7 +87,7 @@ def load_command(paths: tuple[str, ...]) -> None:
     Load questionnaire files or directories (default: questionnaires/). Identical re-loads are no-ops;
     a changed file under an already loaded version is refused and nothing is written.
     """
-    from survey.services.questionnaires import QuestionnaireError, load_paths
+    from survey.services.questionnaires.bank import QuestionnaireError, load_paths
 
     try:
         results = load_paths(db.session, list(paths) or [_default_dir()], actor="cli")
@@ -111,7 +111,7 @@ def list_command() -> None:
 
     List loaded versions: instrument, version, hash prefix, loaded at (UTC), number of items.
     """
-    from survey.services.questionnaires import iter_questions, list_versions
+    from survey.services.questionnaires.bank import iter_questions, list_versions
 
     versions = list_versions(db.session)
     if not versions:
@@ -137,7 +137,7 @@ def show_command(instrument: str, version: str | None) -> None:
 
     Show a loaded instrument: sections, questions, scales and the index tree.
     """
-    from survey.services.questionnaires import answer_codes, get_version, index_structure, scale_for
+    from survey.services.questionnaires.bank import answer_codes, get_version, index_structure, scale_for
 
     found = get_version(db.session, instrument, version)
     if found is None:

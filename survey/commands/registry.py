@@ -41,7 +41,7 @@ def import_registry_command(path: str, dry_run: bool) -> None:
     Dòng lỗi bị từ chối (kèm số dòng, cột, lý do); các dòng đúng vẫn được lưu.
     Mã thoát 1 khi có dòng bị từ chối. Ví dụ mẫu: survey/demo_data/ha_tinh_registry.csv
     """
-    from survey.services.registry import import_registry
+    from survey.services.registry.imports import import_registry
 
     report = import_registry(db.session, path, actor="cli", dry_run=dry_run,
                              name=os.path.basename(path))
@@ -81,7 +81,7 @@ def _percent(value: str) -> float:
 @click.option("--year", type=int, default=None, help="Chỉ xem các chỉ tiêu của năm này.")
 def targets_list_command(year: int | None) -> None:
     """Liệt kê các chỉ tiêu (năm, phạm vi, lĩnh vực, giá trị %)."""
-    from survey.services.targets import list_targets
+    from survey.services.registry.targets import list_targets
 
     targets = list_targets(db.session, year)
     if not targets:
@@ -110,7 +110,7 @@ def targets_set_command(year: int, scope: str, value: str, sector_code: str,
            giáo dục, cần --sector), province (chỉ tiêu riêng của tỉnh).
     Ví dụ: hailong targets set 2025 tthc_sector 85 --sector land
     """
-    from survey.services.targets import TargetError, set_target
+    from survey.services.registry.targets import TargetError, set_target
 
     try:
         target, outcome = set_target(db.session, year, scope, _percent(value), sector_code,
@@ -129,7 +129,7 @@ def targets_set_command(year: int, scope: str, value: str, sector_code: str,
 @click.option("--sector", "sector_code", default="", help="Mã lĩnh vực của chỉ tiêu cần xoá.")
 def targets_delete_command(year: int, scope: str, sector_code: str) -> None:
     """Xoá chỉ tiêu của năm YEAR, phạm vi SCOPE (và --sector nếu có)."""
-    from survey.services.targets import delete_target
+    from survey.services.registry.targets import delete_target
 
     if not delete_target(db.session, year, scope, sector_code, actor="cli"):
         raise click.ClickException("Không có chỉ tiêu này (xem: hailong targets list).")

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Agency, Wave
-from survey.services import audit
+from survey.services.common import audit
+from survey.services.registry.hierarchy import agency_subtree_ids
 
 export_cli = AppGroup("export", help="Xuất bảng chỉ số (CSV, XLSX), vi dữ liệu ẩn danh (CSV, SPSS .sav) và codebook.")
 
@@ -30,8 +31,6 @@ def _scope(agency_code: str | None):
     """(visible agency ids, agency) for --agency, or (None, None) for the whole province."""
     if not agency_code:
         return None, None
-    from survey.web.auth.access import agency_subtree_ids
-
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise click.ClickException(f"Không tìm thấy cơ quan có mã {agency_code!r}.")
@@ -64,7 +63,7 @@ def _write(path: str, body: bytes) -> None:
 @with_appcontext
 def report_command(wave_code, out, lang, agency_code):
     """Lập báo cáo PDF kết quả khảo sát của một đợt cho UBND tỉnh (in ra thời gian lập)."""
-    from survey.services.reports import report
+    from survey.services.workspace.reports import report
 
     _check_folder(out)
     wave = _wave(wave_code)
@@ -86,8 +85,8 @@ def report_command(wave_code, out, lang, agency_code):
 @click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
 def export_index(wave_code, out, agency_code):
     """Bảng chỉ số (tổng, yếu tố, tiêu chí, lĩnh vực, cơ quan, điểm phục vụ) với KTC 95 % và đánh giá."""
-    from survey.services import dashboard as dash
-    from survey.services import exports
+    from survey.services.workspace import dashboard as dash
+    from survey.services.workspace import exports
 
     fmt = _format(out, ("csv", "xlsx"))
     wave = _wave(wave_code)
@@ -105,7 +104,7 @@ def export_index(wave_code, out, agency_code):
 @click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
 def export_microdata(wave_code, out, agency_code):
     """Vi dữ liệu ẩn danh: trọng số cuối, tầng, PSU, fpc và các câu trả lời mã hoá (không có văn bản tự do)."""
-    from survey.services import exports
+    from survey.services.workspace import exports
 
     fmt = _format(out, ("csv", "sav"))
     wave = _wave(wave_code)
@@ -121,7 +120,7 @@ def export_microdata(wave_code, out, agency_code):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv, .md hoặc .html.")
 def export_codebook(wave_code, out):
     """Sổ tay biến (codebook) của vi dữ liệu: tên biến, nhãn, giá trị, ghi chú về quyền riêng tư."""
-    from survey.services import exports
+    from survey.services.workspace import exports
 
     fmt = _format(out, ("csv", "md", "html"))
     wave = _wave(wave_code)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, ServicePoint
 from survey.models.user import ROLES
-from survey.services import audit
-from survey.services import users as users_service
+from survey.services.accounts import users as users_service
+from survey.services.common import audit
 
 user_cli = AppGroup("user", help="Quản lý tài khoản cán bộ (tạo, đổi vai trò, khoá, liệt kê).")
 commands = [user_cli]

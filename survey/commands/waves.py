@@ -11,10 +11,13 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, Invitation, Sector, ServicePoint, Wave
-from survey.services import audit as audit_log
-from survey.services import invitations as inv_service
-from survey.services import sampling, slips, wave_audit, wave_privacy, waves
-from survey.services.waves import WaveError, error_message
+from survey.services.common import audit as audit_log
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import invitations as inv_service
+from survey.services.sampling import privacy as wave_privacy
+from survey.services.sampling import rules as sampling
+from survey.services.sampling import slips, waves
+from survey.services.sampling.waves import WaveError, error_message
 
 wave_cli = AppGroup("wave", help="Đợt khảo sát: tạo, xem, khởi động, đóng; kiểm tra mẫu, tỷ lệ phản hồi, phát thư mời.")
 commands = [wave_cli]
@@ -63,7 +66,7 @@ def wave_list() -> None:
 def wave_create(code, name, start, end, instrument, version, strata, pi, margin, response_rate, min_responses,
                 new_stratum_pi, seed) -> None:
     """Tạo đợt khảo sát nháp CODE và tính mẫu dự kiến theo tầng từ số hồ sơ kỳ trước."""
-    from survey.services.questionnaires import get_version
+    from survey.services.questionnaires.bank import get_version
 
     qv = get_version(db.session, instrument, version)
     if qv is None:

@@ -1,7 +1,14 @@
 """All models, imported here so metadata and migrations see every table."""
 from survey.models.audit import AuditLog
 from survey.models.fieldwork import (
-    ApiKey, Dossier, DossierContact, Invitation, KioskHandoff, SourceSystem, Wave, WaveStratum,
+    ApiKey,
+    Dossier,
+    DossierContact,
+    Invitation,
+    KioskHandoff,
+    SourceSystem,
+    Wave,
+    WaveStratum,
 )
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target

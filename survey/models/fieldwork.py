@@ -96,7 +96,7 @@ class Wave(db.Model):
     contacts_purged_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
 
-    strata: Mapped[list["WaveStratum"]] = relationship(back_populates="wave", order_by="WaveStratum.id")
+    strata: Mapped[list[WaveStratum]] = relationship(back_populates="wave", order_by="WaveStratum.id")
 
 
 class WaveStratum(db.Model):

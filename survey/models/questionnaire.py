@@ -20,7 +20,7 @@ class Questionnaire(db.Model):
     title_vi: Mapped[str] = mapped_column(String(255))
     title_en: Mapped[str] = mapped_column(String(255), default="")
 
-    versions: Mapped[list["QuestionnaireVersion"]] = relationship(
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
         back_populates="questionnaire", order_by="QuestionnaireVersion.id"
     )
 

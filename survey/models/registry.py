@@ -32,8 +32,8 @@ class Agency(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
-    parent: Mapped["Agency | None"] = relationship(remote_side="Agency.id", back_populates="children")
-    children: Mapped[list["Agency"]] = relationship(back_populates="parent")
+    parent: Mapped[Agency | None] = relationship(remote_side="Agency.id", back_populates="children")
+    children: Mapped[list[Agency]] = relationship(back_populates="parent")
 
 
 class Sector(db.Model):

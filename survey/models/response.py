@@ -34,7 +34,7 @@ class Response(db.Model):
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
 
 
 class Answer(db.Model):

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Mapping
 from itertools import chain
-from typing import Mapping
 
 import numpy as np
 from sqlalchemy import case, func, select
@@ -42,10 +42,22 @@ import analysis
 from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
 from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable, by_code
 from analysis.weighting import design_for_wave
-from survey.models import (Agency, Answer, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint,
-                           Target, Wave, WaveStratum)
-from survey.services.questionnaires import index_structure as _tree, iter_questions, scale_for
-from survey.services.waves import count_by_cell, period_bounds
+from survey.models import (
+    Agency,
+    Answer,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    Sector,
+    ServicePoint,
+    Target,
+    Wave,
+    WaveStratum,
+)
+from survey.services.common.periods import period_bounds
+from survey.services.questionnaires.bank import index_structure as _tree
+from survey.services.questionnaires.bank import iter_questions, scale_for
+from survey.services.sampling.strata import count_by_cell
 
 OWN_TARGET_SCOPE = "tthc_sector"
 __all__ = ["Cell", "Microdata", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",

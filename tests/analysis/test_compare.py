@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from analysis import (
-    Design, Estimate, change, correlation, element_importance, priority_quadrant, rank, small_cell,
+    Design,
+    Estimate,
+    change,
+    correlation,
+    element_importance,
+    priority_quadrant,
+    rank,
+    small_cell,
     target_status,
 )
 from tests.analysis import r_goldens as R

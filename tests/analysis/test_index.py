@@ -8,7 +8,7 @@ import pytest
 
 from analysis import Design, IndexResult, satisfaction_index
 from tests.analysis import r_goldens as R
-from tests.analysis.conftest import assert_matches, close
+from tests.analysis.conftest import close
 
 STRUCTURE = {"elements": {"e1": [0, 1, 2], "e2": [3, 4], "e3": [5, 6, 7]},
              "parts": {"p1": ["e1", "e2"], "p2": ["e3"]}}

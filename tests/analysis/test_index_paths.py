@@ -4,8 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import Design, index_sums, index_table, index_table_answers, satisfaction_index, \
-    satisfaction_index_from_sums
+from analysis import (
+    Design,
+    index_sums,
+    index_table,
+    index_table_answers,
+    satisfaction_index,
+    satisfaction_index_from_sums,
+)
 from tests.analysis.conftest import close
 from tests.analysis.test_index import STRUCTURE, answers
 

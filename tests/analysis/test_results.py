@@ -1,10 +1,9 @@
 """survey.services.results: weights from the database, the wave's index table, microdata."""
 from __future__ import annotations
 
-import re
-
 import math
 import random
+import re
 import uuid
 from datetime import date, datetime
 
@@ -12,8 +11,21 @@ import numpy as np
 import pytest
 
 from analysis import Design, satisfaction_index
-from survey.models import (Agency, Answer, Dossier, Invitation, Questionnaire, QuestionnaireVersion, Response,
-                           Sector, ServicePoint, SourceSystem, Target, Wave, WaveStratum)
+from survey.models import (
+    Agency,
+    Answer,
+    Dossier,
+    Invitation,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    Sector,
+    ServicePoint,
+    SourceSystem,
+    Target,
+    Wave,
+    WaveStratum,
+)
 from survey.services import results
 
 SAT5 = {"codes": [{"code": c, "label": {"vi": str(c), "en": str(c)}} for c in range(1, 6)], "satisfied": [4, 5]}

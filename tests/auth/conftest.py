@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from survey.models import Agency, ServicePoint
-from survey.services.users import create_user
+from survey.services.accounts.users import create_user
 
 PASSWORD = "mat-khau-an-toan-2025"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from survey.models import AuditLog, User
-from survey.services import audit
+from survey.services.common import audit
 from tests.auth.conftest import PASSWORD, sign_in
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from survey.models import AuditLog
-from survey.services import users
+from survey.services.accounts import users
 from tests.auth.conftest import PASSWORD, sign_in
 
 

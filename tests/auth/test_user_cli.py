@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from survey.models import AuditLog, User
-from survey.services.users import get_by_username, verify_password
+from survey.services.accounts.users import get_by_username, verify_password
 from tests.auth.conftest import PASSWORD
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.services import users
+from survey.services.accounts import users
 from tests.auth.conftest import PASSWORD
 
 

@@ -10,7 +10,7 @@ from tests.respond import factories as f
 
 def new_invitation(live_app, instrument: str = "sipas2023-service") -> tuple[str, int]:
     """A fresh invitation (own registry and wave) on the loaded bank's instrument; (token, invitation id)."""
-    from survey.services.questionnaires import get_version
+    from survey.services.questionnaires.bank import get_version
 
     with live_app.app_context():
         version = get_version(db.session, instrument)
@@ -25,7 +25,7 @@ def new_invitation(live_app, instrument: str = "sipas2023-service") -> tuple[str
 
 def new_enrolment_code(live_app) -> tuple[str, int]:
     """A device at a fresh service point with a one-time code; (code, device id)."""
-    from survey.services.devices import create_device
+    from survey.services.kiosk.devices import create_device
 
     with live_app.app_context():
         reg = f.add_registry(db.session)

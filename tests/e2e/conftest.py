@@ -23,16 +23,15 @@ def _chromium_or_skip():
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """An app on a fresh migrated SQLite file with the questionnaire bank and the demo province."""
-    from tests.conftest import make_test_app
-
     from survey.extensions import db
+    from tests.conftest import make_test_app
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("e2e") / "e2e.sqlite")
     app = make_test_app(url, WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL="http://127.0.0.1")
     with app.app_context():
         from survey import QUESTIONNAIRE_DIR
         from survey.services.demo import seed_demo
-        from survey.services.questionnaires import load_bank
+        from survey.services.questionnaires.bank import load_bank
 
         load_bank(db.session, QUESTIONNAIRE_DIR)
         ctx = seed_demo(db.session)

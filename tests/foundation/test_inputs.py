@@ -8,6 +8,7 @@ from survey.models import User
 from survey.web.inputs import MAX_ROW_ID
 from tests.workspace.conftest import world  # noqa: F401  (a small province with one closed wave)
 
+
 def _sign_in_admin(client, db_session):
     user = User(username="admin-inputs", password_hash="!", role="admin")
     db_session.add(user)

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Dossier, DossierContact, Invitation, KioskHandoff
-from survey.services import apikeys, waves
+from survey.services.intake import apikeys
+from survey.services.sampling import waves
 from tests.sampling.factories import make_key, make_wave, record
 
 
@@ -235,7 +236,7 @@ def test_a_lost_token_can_be_reissued_and_the_old_one_stops_working(client, db_s
 
 def test_a_request_that_loses_a_race_for_the_same_id_is_retried_and_answers_unchanged(client, db_session, key,
                                                                                      monkeypatch):
-    from survey.services import intake
+    from survey.services.intake import batch as intake
 
     post(client, key, [record("A")])
     real, calls = intake._existing, []

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import ApiKey, AuditLog, Dossier, Invitation, SourceSystem
-from survey.services import apikeys, waves
+from survey.services.intake import apikeys
+from survey.services.sampling import waves
 from tests.sampling.factories import make_wave, record
 
 COLUMNS = ["external_id", "agency", "procedure", "sector", "service_point", "channel", "received_at", "due_at",

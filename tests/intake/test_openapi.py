@@ -6,7 +6,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from survey.models.fieldwork import CHANNELS, OUTCOMES
-from survey.services import intake, waves
+from survey.services.intake import batch as intake
+from survey.services.sampling import waves
 from survey.web.api.openapi import openapi_spec
 from tests.sampling.factories import make_key, make_wave, record
 

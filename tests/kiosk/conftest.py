@@ -5,7 +5,7 @@ import pytest
 
 from survey.web.kiosk import api as kiosk_api
 from survey.web.kiosk import auth as kiosk_auth
-from survey.web.respond.limits import limiter
+from survey.web.limits import limiter
 from tests.respond import factories as f
 from tests.respond.conftest import survey_data  # noqa: F401  (shared fixture)
 

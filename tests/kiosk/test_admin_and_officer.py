@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from sqlalchemy import select
 
 from survey.models import AuditLog, Device, KioskHandoff, User
-from survey.services import devices
-from survey.services.kiosk import handoff_invitation
+from survey.services.kiosk import devices
+from survey.services.kiosk.handoff import handoff_invitation
 
 
 def _sign_in(client, db_session, role, **scope):
@@ -74,7 +73,7 @@ def test_devices_page_lists_last_seen_and_queue(client, kiosk, db_session):
     body = client.get("/admin/devices").get_data(as_text=True)
     row = body.split(f'data-device="{kiosk["device"].id}"', 1)[1].split("</tr>", 1)[0]
     assert "Đang hoạt động" in row and '<td class="num">4</td>' in row
-    local = kiosk["device"].last_seen_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    local = kiosk["device"].last_seen_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.strftime("%d/%m/%Y %H:%M") in row  # shown in the province's time zone
     assert "data-unsaved" not in row
 
@@ -190,7 +189,7 @@ def test_stale_handoff_is_not_given_to_a_later_citizen(client, kiosk, db_session
 def test_answered_invitation_cannot_be_handed_off(kiosk, db_session):
     import pytest
 
-    from survey.services.kiosk import HandoffError
+    from survey.services.kiosk.handoff import HandoffError
 
     kiosk["inv"].status = "completed"
     with pytest.raises(HandoffError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from survey.models import Invitation, Response
-from survey.services.kiosk import handoff_invitation
+from survey.services.kiosk.handoff import handoff_invitation
 from tests.kiosk.conftest import submission
 
 
@@ -142,7 +142,7 @@ def test_device_credential_is_required(client, kiosk):
 
 
 def test_revoked_device_is_refused_at_once(client, kiosk, db_session):
-    from survey.services.devices import revoke
+    from survey.services.kiosk.devices import revoke
 
     first = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}), headers=kiosk["headers"])
     assert first.status_code == 201  # the device is now known to this process
@@ -244,7 +244,7 @@ def test_answers_for_an_invitation_must_use_its_version(client, kiosk, db_sessio
 
 
 def test_reenrolled_tablet_replaces_the_old_credential(client, kiosk, db_session):
-    from survey.services.devices import enrol, issue_code
+    from survey.services.kiosk.devices import enrol, issue_code
 
     assert client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}),
                        headers=kiosk["headers"]).status_code == 201

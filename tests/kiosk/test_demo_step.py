@@ -6,9 +6,9 @@ import random
 from sqlalchemy import func, select
 
 from survey.models import Device, User
-from survey.services import devices
 from survey.services.demo import DemoContext
-from survey.services.demo_steps import kiosk as step
+from survey.services.kiosk import demo as step
+from survey.services.kiosk import devices
 
 
 def test_demo_kiosk_is_enrolable_and_idempotent(db_session, kiosk):

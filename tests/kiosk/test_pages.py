@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from survey.models import AuditLog, Device
 from survey.models._base import utcnow
-from survey.services import devices
-from survey.services.tokens import hash_token
+from survey.services.common.tokens import hash_token
+from survey.services.kiosk import devices
 
 
 def _new_code(db_session, point, hours=24):

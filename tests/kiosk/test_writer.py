@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Answer, Device, QuestionnaireVersion, Response
-from survey.services import responses
-from survey.services.tokens import hash_token
-from survey.web.kiosk import batch
-from survey.web.kiosk.writer import encode_postgresql
+from survey.services.common.tokens import hash_token
+from survey.services.respond import batch, responses
+from survey.services.respond.writer import encode_postgresql
 from tests.respond.test_concurrency import committer, data, real_app  # noqa: F401  (shared fixtures)
 
 TRICKY = 'Ý kiến: "tốt", back\\slash {a,b} NULL 😀\nxuống dòng'

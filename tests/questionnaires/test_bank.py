@@ -7,10 +7,16 @@ import unicodedata
 import pytest
 
 from survey import QUESTIONNAIRE_DIR
-from survey.services.questionnaire_format import parse_file
-from survey.services.questionnaires import (
-    answer_codes, index_structure, iter_questions, score, validate_path, visible, visible_questions,
+from survey.services.questionnaires.bank import (
+    answer_codes,
+    index_structure,
+    iter_questions,
+    score,
+    validate_path,
+    visible,
+    visible_questions,
 )
+from survey.services.questionnaires.fileformat import parse_file
 
 SERVICE_ITEMS = ["ACC1", "ACC2", "ACC3", "PRO1", "PRO2", "PRO3", "PRO4", "CIV1", "CIV2", "CIV3",
                  "RES1", "RES2", "RES3", "FBK1", "FBK2", "FBK3"]

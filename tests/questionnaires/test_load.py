@@ -11,8 +11,13 @@ from sqlalchemy import func, select
 
 from survey import QUESTIONNAIRE_DIR
 from survey.models import AuditLog, Questionnaire, QuestionnaireVersion
-from survey.services.questionnaires import (
-    QuestionnaireError, get_version, index_structure, load_bank, load_file, load_paths,
+from survey.services.questionnaires.bank import (
+    QuestionnaireError,
+    get_version,
+    index_structure,
+    load_bank,
+    load_file,
+    load_paths,
 )
 from tests.questionnaires.conftest import MINI, mutate
 

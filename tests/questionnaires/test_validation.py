@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.services.questionnaires import validate_path
+from survey.services.questionnaires.bank import validate_path
 from tests.questionnaires.conftest import MINI, mutate
 
 CASES = [

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint, Target
 from survey.models.registry import service_point_agencies
 from survey.services.demo import DemoContext
-from survey.services.demo_steps import registry as step
-from survey.services.registry import import_registry
-from survey.services.targets import set_target
+from survey.services.registry import demo as step
+from survey.services.registry.imports import import_registry
+from survey.services.registry.targets import set_target
 
 DISTRICT_UNITS = {
     "Ủy ban nhân dân thành phố Hà Tĩnh", "Ủy ban nhân dân thị xã Hồng Lĩnh", "Ủy ban nhân dân thị xã Kỳ Anh",

@@ -14,7 +14,7 @@ def test_every_registry_msgid_has_english_with_the_same_placeholders():
     spec = importlib.util.spec_from_file_location("en_registry", ROOT / "scripts" / "en" / "registry.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    msgids = {msg for _, msg, _, _ in extract_from_file("python", ROOT / "survey" / "services" / "registry.py")}
+    msgids = {msg for _, msg, _, _ in extract_from_file("python", ROOT / "survey" / "services" / "registry" / "imports.py")}
 
     assert msgids and msgids <= set(module.EN), sorted(msgids - set(module.EN))
     for msgid in msgids:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint
-from survey.services.registry import import_registry
+from survey.services.registry.imports import import_registry
 from tests.registry._data import GOOD, HEADER
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.web.respond.limits import limiter
+from survey.web.limits import limiter
 from tests.respond import factories as f
 
 

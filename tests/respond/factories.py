@@ -14,11 +14,20 @@ import yaml
 from sqlalchemy import select
 
 from survey.models import (
-    Agency, Device, Dossier, Invitation, Questionnaire, QuestionnaireVersion, Sector, ServicePoint,
-    SourceSystem, Wave, WaveStratum,
+    Agency,
+    Device,
+    Dossier,
+    Invitation,
+    Questionnaire,
+    QuestionnaireVersion,
+    Sector,
+    ServicePoint,
+    SourceSystem,
+    Wave,
+    WaveStratum,
 )
 from survey.models._base import utcnow
-from survey.services.tokens import hash_token, new_token
+from survey.services.common.tokens import hash_token, new_token
 
 SERVICE_YAML = """
 instrument: test-service
@@ -180,7 +189,7 @@ def add_invitation(session, wave: Wave, reg: dict, *, expires_in_days: float = 3
 
 def add_device(session, point: ServicePoint) -> tuple[Device, str]:
     """An enrolled device of `point`; returns (device, credential)."""
-    from survey.services.devices import create_device, enrol
+    from survey.services.kiosk.devices import create_device, enrol
 
     device, code = create_device(session, point, "Máy thử")
     return enrol(session, code)

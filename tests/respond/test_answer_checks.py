@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from survey.services.answers import answer_rows, checks_for, clean_answers
+from survey.services.respond.answers import answer_rows, checks_for, clean_answers
 
 CONTENT = {
     "scales": {"sat5": {"codes": [{"code": c} for c in range(1, 6)]}},

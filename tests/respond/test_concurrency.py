@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, func, select, text
 
 from survey.extensions import db
 from survey.models import Response
-from survey.services.kiosk import handoff_invitation
-from survey.web.respond.limits import limiter
+from survey.services.kiosk.handoff import handoff_invitation
+from survey.web.limits import limiter
 from tests.respond import factories as f
 
 THREADS = 8
@@ -55,7 +55,7 @@ def real_app(request, tmp_path_factory):
             pytest.skip("PostgreSQL is not reachable at " + PG_ADMIN)
     app = make_test_app(url, KIOSK_GROUP_COMMIT=True)  # walk-up submissions go through the group committer
     yield app
-    from survey.web.kiosk import batch
+    from survey.services.respond import batch
 
     batch.release(app)  # its batch connection, before the engine is disposed
     with app.app_context():
@@ -184,7 +184,7 @@ def test_group_commit_stores_many_concurrent_walkups_each_once(real_app, data):
 
 def test_group_commit_refuses_a_stranger_uuid_and_a_revoked_device(real_app, data):
     from survey.models import Device, ServicePoint
-    from survey.services.devices import revoke
+    from survey.services.kiosk.devices import revoke
 
     headers = {"X-Device-Credential": data["credential"]}
     body = {"uuid": str(uuid.uuid4()), "version_id": data["version_id"], "answers": {"ACC1": 3, "KQ1": 1}}
@@ -212,7 +212,7 @@ def test_group_commit_refuses_a_stranger_uuid_and_a_revoked_device(real_app, dat
 @pytest.fixture
 def committer(real_app):
     """A group committer of its own (not the app's), closed afterwards."""
-    from survey.web.kiosk import batch
+    from survey.services.respond import batch
 
     made = batch.Committer(real_app)
     yield made
@@ -222,9 +222,8 @@ def committer(real_app):
 def _job(app, data, response_uuid=None):
     """A validated walk-up submission for the group committer (as api_submit prepares it)."""
     from survey.models import Device, QuestionnaireVersion
-    from survey.services import responses
-    from survey.services.tokens import hash_token
-    from survey.web.kiosk import batch
+    from survey.services.common.tokens import hash_token
+    from survey.services.respond import batch, responses
 
     secret = hash_token(data["credential"])
     device_id = db.session.scalar(select(Device.id).where(Device.secret_hash == secret))
@@ -249,7 +248,7 @@ def _hold_writes(app, data):
 
 
 def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app, data, monkeypatch, committer):
-    from survey.web.kiosk import batch
+    from survey.services.respond import batch
 
     monkeypatch.setattr(batch, "WAIT_SECONDS", 0.3)
     with real_app.app_context():

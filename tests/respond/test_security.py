@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from survey.models import ResponseDraft
-from survey.web.respond.limits import RateLimiter
+from survey.web.limits import RateLimiter
 
 
 def _csrf(page: str) -> str:

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from survey.models import (Agency, Procedure, Questionnaire, QuestionnaireVersion, Sector, ServicePoint,
-                           SourceSystem, User)
-from survey.services import apikeys, waves
+from survey.models import (
+    Agency,
+    Procedure,
+    Questionnaire,
+    QuestionnaireVersion,
+    Sector,
+    ServicePoint,
+    SourceSystem,
+    User,
+)
+from survey.services.intake import apikeys
+from survey.services.sampling import waves
 
 AGENCIES = ("AG1", "AG2")
 SECTORS = ("land", "civil_status")

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Wave
-from survey.services import audit as audit_log
-from survey.services import waves
+from survey.services.common import audit as audit_log
+from survey.services.sampling import waves
 from tests.sampling.factories import login, make_admin, make_wave
 
 HCM = "Asia/Ho_Chi_Minh"

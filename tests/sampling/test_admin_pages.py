@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import AuditLog, Invitation, Wave
-from survey.services import intake
+from survey.services.intake import batch as intake
 from tests.sampling.factories import login, make_admin, make_wave, record
 
 

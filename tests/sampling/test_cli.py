@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import AuditLog, DossierContact, Invitation, Response, Wave
-from survey.services import intake, invitations
+from survey.services.intake import batch as intake
+from survey.services.sampling import invitations
 from tests.sampling.factories import record
 
 WAVE_COMMANDS = ["list", "create", "show", "stratum", "launch", "close", "audit", "rates", "slips", "sms-csv",

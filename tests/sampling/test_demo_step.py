@@ -5,10 +5,11 @@ from sqlalchemy import func, select
 
 from survey import QUESTIONNAIRE_DIR
 from survey.models import Dossier, Invitation, Wave
-from survey.services import invitations, wave_audit
 from survey.services.demo import DemoContext
-from survey.services.demo_steps import registry as registry_step
-from survey.services.demo_steps import sampling as sampling_step
+from survey.services.registry import demo as registry_step
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import demo as sampling_step
+from survey.services.sampling import invitations
 
 
 def _run(session) -> DemoContext:
@@ -20,7 +21,7 @@ def _run(session) -> DemoContext:
 
 
 def test_the_demo_step_builds_a_launched_wave_with_working_links_and_is_idempotent(client, db_session):
-    from survey.services.questionnaires import load_bank
+    from survey.services.questionnaires.bank import load_bank
 
     load_bank(db_session, QUESTIONNAIRE_DIR)
     first = _run(db_session)

@@ -5,14 +5,16 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from survey.models import Dossier, Invitation, Response
+from survey.models import Invitation, Response
 from survey.models._base import utcnow
-from survey.services import intake, wave_audit, waves
-from survey.services import invitations as inv
-from survey.services.tokens import hash_token
+from survey.services.common.tokens import hash_token
+from survey.services.intake import batch as intake
+from survey.services.respond import responses
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import invitations as inv
+from survey.services.sampling import waves
 from tests.sampling.factories import make_wave, record
 
 
@@ -25,33 +27,32 @@ def launched(db_session, reg, version, source):
     return wave, waves.launch(db_session, wave)
 
 
-def test_issue_invitation_returns_a_long_token_and_stores_only_its_hash(db_session, launched):
-    wave, _issued = launched
-    dossier = db_session.scalar(select(Dossier).where(Dossier.external_id == "a"))
-    db_session.execute(Invitation.__table__.delete().where(Invitation.dossier_id == dossier.id))
-    invitation, token = inv.issue_invitation(db_session, wave, dossier, wave.strata[0], 1.0)
+def test_issued_invitations_carry_a_long_token_and_store_only_its_hash(db_session, launched):
+    _wave, issued = launched
+    token = issued[0].token
+    invitation = db_session.get(Invitation, issued[0].invitation_id)
     assert len(token) >= 22  # 18 random bytes = 144 bits in URL-safe base64
     assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
-    assert (invitation.status, invitation.channel, invitation.outcome) == ("issued", "link", "approved")
-    ttl = invitation.expires_at - invitation.created_at
-    assert ttl == timedelta(days=30)
+    assert (invitation.status, invitation.channel) == ("issued", "link")
+    assert invitation.expires_at - invitation.created_at == timedelta(days=30)
     assert inv.find_by_token(db_session, token) is invitation
     assert inv.invitation_url(token) == f"/s/{token}"
 
 
-def test_a_token_is_single_use(db_session, launched):
+def test_a_token_is_single_use_on_the_response_path(db_session, launched, version):
     _wave, issued = launched
-    token = issued[0].token
-    invitation = inv.find_by_token(db_session, token)
-    inv.mark_opened(db_session, invitation)
+    invitation = inv.find_by_token(db_session, issued[0].token)
+    responses.mark_opened(invitation)
     assert invitation.status == "opened" and invitation.opened_at is not None
-    inv.mark_completed(db_session, invitation)
+    stored, created = responses.store_response(db_session, version, str(uuid.uuid4()), {}, {}, mode="link",
+                                               invitation=invitation, partial=False)
+    assert created and db_session.get(Invitation, invitation.id).status == "completed"
+    assert inv.unusable_reason(invitation) == "completed"
+    with pytest.raises(responses.SubmissionError) as second:
+        responses.store_response(db_session, version, str(uuid.uuid4()), {}, {}, mode="link", invitation=invitation)
+    assert (second.value.code, second.value.status) == ("already_answered", 409)
+    responses.mark_opened(invitation)
     assert invitation.status == "completed"
-    with pytest.raises(inv.InvitationUnusable) as second:
-        inv.mark_completed(db_session, invitation)
-    assert second.value.reason == "completed"
-    with pytest.raises(inv.InvitationUnusable):
-        inv.mark_opened(db_session, invitation)
 
 
 def test_the_database_allows_one_response_per_invitation(db_session, launched, version):
@@ -74,8 +75,7 @@ def test_an_expired_invitation_cannot_be_used_and_the_expire_job_marks_it(db_ses
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db_session.flush()
     assert inv.unusable_reason(invitation) == "expired"
-    with pytest.raises(inv.InvitationUnusable, match="expired"):
-        inv.mark_completed(db_session, invitation)
+    assert responses.invitation_state(invitation) == "expired"
     assert inv.expire_due(db_session) == 1
     assert invitation.status == "expired"
     assert inv.expire_due(db_session) == 0

@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import DossierContact, Invitation, Response, WaveStratum
-from survey.services import intake, wave_audit, wave_privacy, waves
+from survey.services.intake import batch as intake
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import privacy as wave_privacy
+from survey.services.sampling import waves
 from tests.sampling.factories import make_wave, record
 
 

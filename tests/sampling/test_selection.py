@@ -7,7 +7,7 @@ import hmac
 import pytest
 from scipy import stats
 
-from survey.services import sampling
+from survey.services.sampling import rules as sampling
 
 
 def _reference_u(seed: str, source: str, ext: str) -> float:

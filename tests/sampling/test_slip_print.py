@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from survey.services import slips
+from survey.services.sampling import slips
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

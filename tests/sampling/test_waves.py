@@ -8,7 +8,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Dossier, Invitation, WaveStratum
-from survey.services import intake, sampling, wave_audit, waves
+from survey.services.intake import batch as intake
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import rules as sampling
+from survey.services.sampling import waves
 from tests.sampling.factories import make_wave, record
 
 

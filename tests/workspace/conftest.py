@@ -11,11 +11,21 @@ import pytest
 from sqlalchemy import insert
 
 from survey import QUESTIONNAIRE_DIR
-from survey.models import (Agency, Answer, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint, Target,
-                           Wave, WaveStratum)
-from survey.services.questionnaires import index_structure, load_file
-from survey.services.tokens import hash_token
-from survey.services.users import create_user
+from survey.models import (
+    Agency,
+    Answer,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    Sector,
+    ServicePoint,
+    Target,
+    Wave,
+    WaveStratum,
+)
+from survey.services.accounts.users import create_user
+from survey.services.common.tokens import hash_token
+from survey.services.questionnaires.bank import index_structure, load_file
 from tests.auth.conftest import PASSWORD, sign_in  # noqa: F401  (re-exported for the tests)
 
 # (agency key, sector code, population, respondents, P(satisfied answer), service point key)

@@ -117,7 +117,7 @@ def test_viewer_pdf_names_its_scope(client, world, viewer):
 @pytest.mark.parametrize("url", ["/analyst/", "/analyst/agencies", "/analyst/report.pdf",
                                  "/analyst/export/microdata.csv", "/analyst/charts/agencies.png"])
 def test_officers_are_refused_and_anonymous_users_sent_to_sign_in(client, world, db_session, url):
-    from survey.services.users import create_user
+    from survey.services.accounts.users import create_user
 
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]

@@ -10,8 +10,8 @@ from flask_babel import format_decimal
 from sqlalchemy import select
 
 from analysis import Design, satisfaction_index
-from survey.services.questionnaires import index_structure
-from tests.workspace.conftest import CELLS, PASSWORD, build_world, sign_in
+from survey.services.questionnaires.bank import index_structure
+from tests.workspace.conftest import CELLS, build_world, sign_in
 
 
 def _text(resp) -> str:
@@ -180,7 +180,8 @@ def test_dashboard_in_english(client, world, analyst):
 
 def test_a_response_stored_between_the_two_reads_of_a_live_wave_is_read_again(world, db_session, monkeypatch):
     from survey.models import Invitation, Response
-    from survey.services import results, wavedata
+    from survey.services import results
+    from survey.services.workspace import wavedata
 
     wave = world["wave"]
     wave.status = "launched"  # live: read afresh, not memoised

@@ -5,11 +5,11 @@ import os
 
 from survey import QUESTIONNAIRE_DIR
 from survey.models import Agency, Response, Sector, ServicePoint, Target, User, Wave
-from survey.services import dashboard as dash
+from survey.services.accounts.users import verify_password
 from survey.services.demo import DemoContext
-from survey.services.demo_steps import workspace
-from survey.services.questionnaires import load_file
-from survey.services.users import verify_password
+from survey.services.questionnaires.bank import load_file
+from survey.services.workspace import dashboard as dash
+from survey.services.workspace import demo as workspace
 
 
 def _registry(s):

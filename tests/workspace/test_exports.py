@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from survey.services import exports
+from survey.services.workspace import exports
 from tests.workspace.conftest import CELLS, sign_in
 
 PERSONAL = ("Nguyễn Văn A", "0912345678")

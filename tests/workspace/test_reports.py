@@ -6,7 +6,7 @@ import re
 
 from pypdf import PdfReader
 
-from survey.services import reports
+from survey.services.workspace import reports
 from tests.workspace.conftest import sign_in
 
 

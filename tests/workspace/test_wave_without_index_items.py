@@ -9,7 +9,7 @@ import pytest
 from survey import QUESTIONNAIRE_DIR
 from survey.models import Answer, QuestionnaireVersion, Response
 from survey.services import results
-from survey.services.questionnaires import index_structure, load_file
+from survey.services.questionnaires.bank import index_structure, load_file
 from tests.workspace.conftest import build_world, sign_in
 from tests.workspace.test_reports import _text as pdf_text
 

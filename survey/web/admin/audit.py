@@ -1,7 +1,7 @@
 """Admin pages: the audit log (who did what, when), filterable and paginated."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
@@ -24,7 +24,7 @@ def _parse_day(value: str | None, days_after: int = 0) -> datetime | None:
         return None
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
     try:
-        return (day + timedelta(days=days_after)).replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+        return (day + timedelta(days=days_after)).replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
         # The moment falls off the calendar (0001-01-01 east of UTC, the day after 9999-12-31): no entry
         # lies beyond it, so the calendar's own edge bounds the filter exactly as the typed date would.

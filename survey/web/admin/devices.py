@@ -11,7 +11,8 @@ import secrets
 
 import segno
 from flask import abort, current_app, flash, make_response, redirect, render_template, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -22,7 +23,8 @@ from wtforms.validators import DataRequired, Length
 from survey.extensions import db
 from survey.models import Device, ServicePoint
 from survey.models._base import utcnow
-from survey.services import audit, devices
+from survey.services.common import audit
+from survey.services.kiosk import devices
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
 

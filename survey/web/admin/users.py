@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -12,8 +13,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from survey.extensions import db
 from survey.models import Agency, ServicePoint, User
 from survey.models.user import ROLES
-from survey.services import audit
-from survey.services import users as users_service
+from survey.services.accounts import users as users_service
+from survey.services.common import audit
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number

@@ -6,14 +6,24 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import widgets
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectChoice,
-                     SelectField, StringField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from survey.models import Questionnaire, QuestionnaireVersion
-from survey.services import sampling, waves
-from survey.services.slips import FORMATS
+from survey.services.sampling import rules as sampling
+from survey.services.sampling import waves
+from survey.services.sampling.slips import FORMATS
 
 
 def _quarter_bounds(day: date) -> tuple[date, date]:
@@ -97,7 +107,7 @@ class WaveForm(FlaskForm):
         return ok
 
     def design_kwargs(self, session) -> dict:
-        """Arguments for survey.services.waves.create_wave."""
+        """Arguments for survey.services.sampling.waves.create_wave."""
         return dict(code=self.code.data.strip(), name=self.name.data.strip(), period_start=self.period_start.data,
                     period_end=self.period_end.data, version=session.get(QuestionnaireVersion, self.version_id.data),
                     scheme=self.scheme.data, fixed_pi=self.fixed_pct.data / 100 if self.rule.data == "fixed" else None,
@@ -136,7 +146,7 @@ class StratumForm(FlaskForm):
         return ok
 
     def values(self) -> tuple[float | None, int | None]:
-        """(π, target n) for survey.services.waves.set_override."""
+        """(π, target n) for survey.services.sampling.waves.set_override."""
         if self.mode.data == "pi":
             return self.value.data / 100, None
         if self.mode.data == "target":

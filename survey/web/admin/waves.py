@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date
 import tempfile
 import zipfile
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, Wave
-from survey.services import audit, slips, wave_audit, wave_privacy
-from survey.services import waves as wave_service
-from survey.services import invitations as inv_service
-from survey.services.waves import WaveError, error_message
+from survey.services.common import audit
+from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import invitations as inv_service
+from survey.services.sampling import privacy as wave_privacy
+from survey.services.sampling import slips
+from survey.services.sampling import waves as wave_service
+from survey.services.sampling.waves import WaveError, error_message
 from survey.web.admin import bp
 from survey.web.admin.wave_forms import ActionForm, BundleForm, LaunchForm, StratumForm, WaveForm, fill_versions
 from survey.web.auth.access import role_required

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from analysis.charts import render
 from survey.extensions import db
-from survey.services import dashboard as dash
-from survey.services import dashboard_detail as detail
-from survey.services import workspace_charts as figures
+from survey.services.workspace import charts as figures
+from survey.services.workspace import dashboard as dash
+from survey.services.workspace import detail
 from survey.web.analyst import bp
 from survey.web.analyst.common import PER_PAGE, analyst_required, check_agency, context
 

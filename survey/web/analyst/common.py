@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Agency, Sector, Wave
-from survey.services import dashboard as dash
-from survey.services import wavedata
+from survey.services.workspace import dashboard as dash
+from survey.services.workspace import wavedata
 from survey.web.auth.access import role_required, visible_agency_ids
 from survey.web.inputs import row_id
 

@@ -5,7 +5,8 @@ from flask import Response, abort, current_app, request
 from flask_login import current_user
 
 from survey.extensions import db
-from survey.services import audit, exports, reports
+from survey.services.common import audit
+from survey.services.workspace import exports, reports
 from survey.web.analyst import bp
 from survey.web.analyst.common import analyst_required, context
 

@@ -6,8 +6,8 @@ from flask import abort, render_template
 
 from survey.extensions import db
 from survey.models import ServicePoint
-from survey.services import dashboard as dash
-from survey.services import dashboard_detail as detail
+from survey.services.workspace import dashboard as dash
+from survey.services.workspace import detail
 from survey.web.analyst import bp
 from survey.web.analyst.common import analyst_required, check_agency, context, sort_and_page
 

@@ -1,14 +1,14 @@
 """The OpenAPI 3.1 description of the intake API (served at /api/v1/openapi.json).
 
-Field names, enums and reason codes come from the implementation (survey.services.intake, the models),
+Field names, enums and reason codes come from the implementation (survey.services.intake.batch, the models),
 so the description cannot drift from what the server accepts; tests validate it and check real answers
 against its schemas.
 """
 from __future__ import annotations
 
 from survey.models.fieldwork import CHANNELS, OUTCOMES
-from survey.services.intake import REASON_CODES, STATUSES, WARNING_CODES
-from survey.services.slips import FORMATS
+from survey.services.intake.batch import REASON_CODES, STATUSES, WARNING_CODES
+from survey.services.sampling.slips import FORMATS
 
 _TS = "ISO 8601 date-time; with an offset (e.g. +07:00 or Z) or local time of the province when no offset is given; "
 

@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
 from survey.models import Dossier, Invitation, SourceSystem
-from survey.services import apikeys, intake, slips
-from survey.services import invitations as inv_service
-from survey.services.texts import storable_text
+from survey.services.common.texts import storable_text
+from survey.services.intake import apikeys
+from survey.services.intake import batch as intake
+from survey.services.sampling import invitations as inv_service
+from survey.services.sampling import slips
 from survey.web.api import bp
 from survey.web.api.openapi import openapi_spec
 

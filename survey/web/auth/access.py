@@ -5,11 +5,8 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from survey.models import Agency
-from survey.services.hierarchy import descendants
+from survey.services.registry.hierarchy import agency_subtree_ids, visible_agency_ids  # noqa: F401  (views import them here)
 
 
 def role_required(*roles: str):
@@ -27,16 +24,3 @@ def role_required(*roles: str):
 
     return decorator
 
-
-def agency_subtree_ids(session: Session, root_id: int) -> set[int]:
-    """Ids of an agency and every agency below it."""
-    return descendants(session.execute(select(Agency.id, Agency.parent_id)), root_id)
-
-
-def visible_agency_ids(session: Session, user) -> set[int] | None:
-    """Agencies a user may see: None means all (admin, analyst); a set for agency viewers."""
-    if user.role in ("admin", "analyst"):
-        return None
-    if user.agency_id is None:
-        return set()
-    return agency_subtree_ids(session, user.agency_id)

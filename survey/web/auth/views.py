@@ -4,12 +4,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from survey.extensions import db
-from survey.services import audit
-from survey.services.users import attempt_sign_in
+from survey.services.accounts.users import attempt_sign_in
+from survey.services.common import audit
 from survey.web.auth import bp
 from survey.web.auth.forms import LoginForm
 

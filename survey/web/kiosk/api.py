@@ -6,7 +6,7 @@ anything it is unsure about.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from types import SimpleNamespace
 
@@ -17,13 +17,14 @@ from sqlalchemy import select, update
 from survey.extensions import csrf, db
 from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
-from survey.services import devices, responses
-from survey.services.kiosk import client_questionnaire, next_handoff
-from survey.web.kiosk import batch, bp
-from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
+from survey.services.common.txn import run_write
+from survey.services.kiosk import devices
+from survey.services.kiosk.handoff import client_questionnaire, next_handoff
+from survey.services.respond import batch, responses
+from survey.web import limits
 from survey.web.inputs import row_id
-from survey.web.respond import limits
-from survey.web.respond.txn import run_write
+from survey.web.kiosk import bp
+from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
 
 _versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
 
@@ -89,7 +90,7 @@ def _client_time(value) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across midnight UTC
         return None
     return moment if EARLIEST_CLIENT_TIME <= moment <= utcnow() + timedelta(minutes=5) else None

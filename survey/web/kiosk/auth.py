@@ -13,8 +13,8 @@ from flask import current_app, request
 
 from survey.extensions import db
 from survey.models import Device
-from survey.services import devices
-from survey.services.tokens import hash_token
+from survey.services.common.tokens import hash_token
+from survey.services.kiosk import devices
 
 HEADER = "X-Device-Credential"
 COOKIE = "hl_device"

@@ -11,12 +11,11 @@ from wtforms.validators import DataRequired, NumberRange
 
 from survey.extensions import db
 from survey.models import Invitation, KioskHandoff, ServicePoint
-from survey.services import audit
-from survey.services import kiosk as svc
+from survey.services.common import audit
+from survey.services.kiosk import handoff as svc
 from survey.web.auth.access import role_required
 from survey.web.inputs import MAX_ROW_ID
 from survey.web.kiosk import bp
-
 
 LIMIT = 50
 

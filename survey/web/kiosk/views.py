@@ -6,7 +6,15 @@ import os
 from functools import lru_cache
 
 from flask import (
-    Response as FlaskResponse, current_app, jsonify, make_response, render_template, request, url_for,
+    Response as FlaskResponse,
+)
+from flask import (
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import _, get_locale
 from flask_wtf import FlaskForm
@@ -14,13 +22,14 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from survey.extensions import db
-from survey.services import audit, devices
-from survey.services.kiosk import client_questionnaire, walkup_version
+from survey.services.common import audit
+from survey.services.common.txn import run_write
+from survey.services.kiosk import devices
+from survey.services.kiosk.handoff import client_questionnaire, walkup_version
+from survey.web import limits
 from survey.web.kiosk import bp
 from survey.web.kiosk.auth import current_device, set_device_cookie
 from survey.web.kiosk.strings import ui_strings
-from survey.web.respond import limits
-from survey.web.respond.txn import run_write
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "static", "kiosk")
 SHELL_ASSETS = ("kiosk.css", "kiosk.js", "icon.svg")

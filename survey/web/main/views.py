@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import _, lazy_gettext as _l
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import _, get_locale
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import QuestionnaireVersion, Response
-from survey.services import responses as svc
-from survey.services.tokens import hash_token
-from survey.web.respond import bp, limits
+from survey.services.common.tokens import hash_token
+from survey.services.common.txn import run_write
+from survey.services.respond import responses as svc
+from survey.web import limits
+from survey.web.respond import bp
 from survey.web.respond.forms import ScreenForm, read_screen
-from survey.web.respond.txn import run_write
 
 STATE_STATUS = {"unknown": 404, "used": 410, "expired": 410, "closed": 410}
 

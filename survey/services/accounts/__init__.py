@@ -1,0 +1,1 @@
+"""Staff accounts: creation, roles, passwords and sign-in throttling."""

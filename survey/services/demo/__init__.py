@@ -1,0 +1,31 @@
+"""Demo province orchestration: each feature contributes one step, its package's `demo` module."""
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+# Order matters: registry first, then what builds on it.
+STEPS = ("registry", "kiosk", "sampling", "workspace")
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the session, a seeded RNG and the URLs/notes to print."""
+
+    session: Session
+    rng: random.Random = field(default_factory=lambda: random.Random(2025))
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
+def seed_demo(session: Session) -> DemoContext:
+    """Run every demo step in order (each step is idempotent); flushes, never commits."""
+    ctx = DemoContext(session=session)
+    for name in STEPS:
+        importlib.import_module(f"survey.services.{name}.demo").seed(ctx)
+        session.flush()
+    return ctx

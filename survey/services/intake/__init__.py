@@ -1,0 +1,1 @@
+"""Dossier intake from the one-stop software: API keys, record validation, batches."""

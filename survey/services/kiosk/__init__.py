@@ -1,0 +1,1 @@
+"""Kiosk tablets at service points: devices and enrolment, hand-offs from the counter."""

@@ -1,0 +1,1 @@
+"""The questionnaire bank: file format, cross-reference rules, loading and reading versions."""

@@ -1,0 +1,113 @@
+"""Demo step 1: the Hà Tĩnh registry (survey/demo_data/ha_tinh_registry.csv) and the reform-plan targets.
+
+Puts into ctx.data (codes are stable; ids are those of this database):
+  province_agency_code            "HT" (Ủy ban nhân dân tỉnh Hà Tĩnh, the root)
+  agency_codes, agency_ids        every demo agency code (file order) / {code: id}
+  department_codes, central_agency_codes, district_codes (13), commune_codes
+  sector_codes, sector_ids        the 11 sectors / {code: id}
+  procedure_codes_by_sector       {sector code: [procedure codes]}
+  procedure_ids                   {procedure code: id}
+  service_point_codes, service_point_ids, service_points_by_kind {point_type: [codes]}
+  service_point_agency_codes      {service point code: [codes of the agencies it serves]}
+  province_centre_code            "PVHCC" (Trung tâm Phục vụ hành chính công tỉnh)
+  district_centre_codes, commune_desk_codes
+  land_department_code / construction_department_code / investment_department_code
+  sector_department_codes         {sector code: the provincial department handling it}
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from survey.models import Agency, Procedure, Sector, ServicePoint, Target
+from survey.services.registry.imports import ImportReport, import_registry, read_rows
+from survey.services.registry.targets import set_target
+
+DEMO_REGISTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "demo_data", "ha_tinh_registry.csv")
+
+# (year, scope, sector, value, label_vi, label_en); None labels = the scope's default wording.
+DEMO_TARGETS = [
+    (2025, "tthc", "", 90, None, None),
+    *[(2025, "tthc_sector", s, 85, None, None) for s in ("land", "construction", "investment")],
+    (2025, "service", "", 90, None, None),
+    *[(2025, "public_service", s, 85, None, None) for s in ("health", "education")],
+    (2030, "tthc", "", 95, None, None),
+    *[(2030, "tthc_sector", s, 90, None, None) for s in ("land", "construction", "investment")],
+    (2030, "service", "", 95, None, None),
+    *[(2030, "public_service", s, 90, None, None) for s in ("health", "education")],
+    (2021, "province", "", 91, "Chỉ tiêu hài lòng (SIPAS) của tỉnh Hà Tĩnh năm 2021",
+     "Hà Tĩnh's own satisfaction (SIPAS) target for 2021"),
+]
+
+SECTOR_DEPARTMENTS = {"land": "HT-STNMT", "construction": "HT-SXD", "investment": "HT-SKHDT",
+                      "civil_status": "HT-STP", "justice": "HT-STP", "labour": "HT-SLDTBXH",
+                      "transport": "HT-SGTVT", "business": "HT-SKHDT", "health": "HT-SYT",
+                      "education": "HT-SGDDT", "other": "HT-SNV"}
+
+
+def seed(ctx) -> None:
+    """Import the demo registry (idempotent), add missing targets, publish handles in ctx.data."""
+    report = import_registry(ctx.session, DEMO_REGISTRY)
+    if report.errors:  # the bundled file is ours: an error here is a bug, not user input
+        raise RuntimeError("Demo registry has errors:\n" + "\n".join(map(str, report.errors)))
+    for year, scope, sector, value, label_vi, label_en in DEMO_TARGETS:
+        exists = ctx.session.scalars(select(Target.id).where(
+            Target.year == year, Target.scope == scope, Target.sector_code == sector)).first()
+        if exists is None:  # never overwrite a target someone has changed since
+            set_target(ctx.session, year, scope, value, sector, label_vi=label_vi, label_en=label_en)
+    ctx.data.update(demo_handles(ctx.session))
+    ctx.notes.append(
+        f"Danh mục demo Hà Tĩnh: {len(ctx.data['agency_codes'])} cơ quan, {len(ctx.data['sector_codes'])} "
+        f"lĩnh vực, {len(ctx.data['procedure_ids'])} thủ tục, {len(ctx.data['service_point_codes'])} điểm phục vụ.")
+
+
+def demo_handles(session) -> dict:
+    """Codes (from the demo file) and ids (from the database) that later demo steps build on."""
+    rows = read_rows(DEMO_REGISTRY, ImportReport(source=DEMO_REGISTRY)) or []
+    by_kind: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_kind[row["kind"]].append(row)
+    agency_ids = dict(session.execute(select(Agency.code, Agency.id)).all())
+    point_ids = dict(session.execute(select(ServicePoint.code, ServicePoint.id)).all())
+    sector_ids = dict(session.execute(select(Sector.code, Sector.id)).all())
+    procedure_ids = dict(session.execute(select(Procedure.code, Procedure.id)).all())
+    agencies = [r["code"] for r in by_kind["agency"]]
+    points = [r["code"] for r in by_kind["service_point"]]
+    levels: dict[str, list] = defaultdict(list)
+    for r in by_kind["agency"]:
+        levels[r["level"]].append(r["code"])
+    kinds: dict[str, list] = defaultdict(list)
+    for r in by_kind["service_point"]:
+        kinds[r["point_type"]].append(r["code"])
+    procedures: dict[str, list] = defaultdict(list)
+    for r in by_kind["procedure"]:
+        procedures[r["sector_code"]].append(r["code"])
+    return {
+        "province_agency_code": levels["province"][0],
+        "agency_codes": agencies,
+        "agency_ids": {c: agency_ids[c] for c in agencies},
+        "department_codes": levels["department"],
+        "central_agency_codes": levels["central"],
+        "district_codes": levels["district"],
+        "commune_codes": levels["commune"],
+        "sector_codes": [r["code"] for r in by_kind["sector"]],
+        "sector_ids": {r["code"]: sector_ids[r["code"]] for r in by_kind["sector"]},
+        "procedure_codes_by_sector": dict(procedures),
+        "procedure_ids": {r["code"]: procedure_ids[r["code"]] for r in by_kind["procedure"]},
+        "service_point_codes": points,
+        "service_point_ids": {c: point_ids[c] for c in points},
+        "service_points_by_kind": dict(kinds),
+        "service_point_agency_codes": {
+            r["code"]: [c for c in r["agencies_served"].split(";") if c] or [r["agency_code"]]
+            for r in by_kind["service_point"]},
+        "province_centre_code": kinds["province_centre"][0],
+        "district_centre_codes": kinds["district_centre"],
+        "commune_desk_codes": kinds["commune_desk"],
+        "land_department_code": SECTOR_DEPARTMENTS["land"],
+        "construction_department_code": SECTOR_DEPARTMENTS["construction"],
+        "investment_department_code": SECTOR_DEPARTMENTS["investment"],
+        "sector_department_codes": dict(SECTOR_DEPARTMENTS),
+    }

@@ -1,0 +1,38 @@
+"""The agency tree: an agency and every unit below it."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Agency
+
+
+def descendants(pairs: Iterable[tuple[int, int | None]], root: int) -> set[int]:
+    """Ids of `root` and all agencies below it, from (id, parent_id) pairs."""
+    children: dict[int | None, list[int]] = {}
+    for agency_id, parent_id in pairs:
+        children.setdefault(parent_id, []).append(agency_id)
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(children.get(node, []))
+    return seen
+
+
+def agency_subtree_ids(session: Session, root_id: int) -> set[int]:
+    """Ids of an agency and every agency below it."""
+    return descendants(session.execute(select(Agency.id, Agency.parent_id)), root_id)
+
+
+def visible_agency_ids(session: Session, user) -> set[int] | None:
+    """Agencies a user may see: None means all (admin, analyst); a set for agency viewers."""
+    if user.role in ("admin", "analyst"):
+        return None
+    if user.agency_id is None:
+        return set()
+    return agency_subtree_ids(session, user.agency_id)

@@ -1,0 +1,1 @@
+"""Survey waves: strata and π, reproducible selection, invitations, slips, audit and privacy."""

@@ -1,0 +1,162 @@
+"""Delivering invitations: printable slips (A5, A6, 80 mm thermal), SMS/Zalo message files, link lists.
+
+Tokens exist in clear only when issued, so these are produced right then, from the `Issued` list that
+issuing returns (API answer, `wave launch --out`, `import dossiers --out`, or `wave slips` which
+re-keys invitations nobody has received yet).
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Agency, DossierContact, Invitation, ServicePoint, Wave
+from survey.services.common.i18n import tr as _
+from survey.services.common.periods import local_tz
+from survey.services.sampling.invitations import Issued, absolute_url, invitation_url, qr_svg
+
+FORMATS = {
+    # paper width × height, margin, width of the QR code, base font size
+    "a5": {"label": "A5", "w": "148mm", "h": "210mm", "margin": "12mm", "qr": "56mm", "font": "11.5pt"},
+    "a6": {"label": "A6", "w": "105mm", "h": "148mm", "margin": "5mm", "qr": "37mm", "font": "8.5pt"},
+    "80mm": {"label": "80 mm", "w": "80mm", "h": "165mm", "margin": "3mm", "qr": "44mm", "font": "9pt"},
+}
+
+
+def local_date(value: datetime) -> str:
+    """A naive UTC time as the province's local date, dd/mm/yyyy."""
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(local_tz())).strftime("%d/%m/%Y")
+
+
+def build_items(session: Session, issued: list[Issued], base: str | None = None) -> list[dict]:
+    """Everything a slip or message shows, for each issued invitation (queries in bulk)."""
+    if not issued:
+        return []
+    base = base or current_app.config["PUBLIC_BASE_URL"]
+    ids = [i.invitation_id for i in issued]
+    invs: dict[int, Invitation] = {}
+    for k in range(0, len(ids), 500):
+        invs.update({inv.id: inv for inv in session.execute(
+            select(Invitation).where(Invitation.id.in_(ids[k:k + 500]))).scalars()})
+    agencies = dict(session.execute(select(Agency.id, Agency.name_vi)).all())
+    points = {p.id: p for p in session.execute(select(ServicePoint)).scalars()}
+    waves = dict(session.execute(select(Wave.id, Wave.name)).all())
+    dossier_ids = [i.dossier_id for i in issued if i.dossier_id]
+    phones: dict[int, str] = {}
+    for k in range(0, len(dossier_ids), 500):
+        phones.update(session.execute(select(DossierContact.dossier_id, DossierContact.phone)
+                                      .where(DossierContact.dossier_id.in_(dossier_ids[k:k + 500]))).all())
+    items = []
+    for it in issued:
+        inv = invs[it.invitation_id]
+        url = absolute_url(invitation_url(it.token), base)
+        point = points.get(inv.service_point_id)
+        items.append({
+            "invitation_id": inv.id, "token": it.token, "url": url, "wave": waves.get(inv.wave_id, ""),
+            "agency": agencies.get(inv.agency_id, ""), "service_point": point.name_vi if point else "",
+            "service_point_code": point.code if point else "", "outcome": inv.outcome,
+            "expires": local_date(inv.expires_at), "phone": phones.get(it.dossier_id) if it.dossier_id else None,
+        })
+    items.sort(key=lambda x: (x["service_point_code"], x["invitation_id"]))
+    return items
+
+
+def render_slips(items: list[dict], fmt: str = "a6", screen_tools: bool = False) -> str:
+    """Self-contained HTML (inline CSS and QR SVG) with one slip per printed page."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    for item in items:
+        item.setdefault("qr", qr_svg(item["url"], inline=True))
+    args = dict(items=items, fmt=fmt, spec=FORMATS[fmt], formats=FORMATS, province=current_app.config["PROVINCE_NAME"],
+                screen_tools=screen_tools)
+    if has_request_context():
+        return render_template("slips/slips.html", **args)
+    with current_app.test_request_context():  # CLI: templates need a request for the language (default: vi)
+        return render_template("slips/slips.html", **args)
+
+
+def strip_accents(text: str) -> str:
+    """Vietnamese without diacritics (đ → d): plain GSM-7 SMS fit 160 characters, Unicode ones only 70."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def sms_text(item: dict, province: str) -> str:
+    """The invitation message in Vietnamese (with diacritics, for Zalo and Unicode SMS)."""
+    return _("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ tại %(agency)s: %(url)s "
+             "(hạn %(date)s, không ghi tên). Xin cảm ơn!",
+             province=province, agency=item["agency"], url=item["url"], date=item["expires"])
+
+
+def sms_rows(items: list[dict], province: str) -> list[dict]:
+    """Rows of the gateway file: only invitations whose dossier has a phone number."""
+    rows = []
+    for item in items:
+        if not item.get("phone"):
+            continue
+        text = sms_text(item, province)
+        rows.append({"invitation_id": item["invitation_id"], "phone": item["phone"], "message": text,
+                     "message_ascii": strip_accents(text), "link": item["url"], "expires": item["expires"]})
+    return rows
+
+
+def write_sms_csv(path: str, rows: list[dict]) -> None:
+    """The SMS/Zalo file (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["invitation_id", "phone", "message", "message_ascii", "link", "expires"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_bundle(out_dir: str, items: list[dict], fmt: str = "a6", slips: bool = True, sms: bool = True) -> dict:
+    """Write slips (one HTML file per service point), sms.csv and links.csv; returns what was written."""
+    os.makedirs(out_dir, exist_ok=True)
+    written: dict = {"slip_files": [], "slips": 0, "sms": 0, "links": len(items)}
+    if slips and items:
+        groups: dict[str, list[dict]] = {}
+        for item in items:
+            groups.setdefault(item["service_point_code"] or "khong-co-diem", []).append(item)
+        for code, group in groups.items():
+            name = f"phieu-moi-{_safe(code)}-{fmt}.html"
+            with open(os.path.join(out_dir, name), "w", encoding="utf-8") as fh:
+                fh.write(render_slips(group, fmt))
+            written["slip_files"].append(name)
+            written["slips"] += len(group)
+    if sms:
+        rows = sms_rows(items, current_app.config["PROVINCE_NAME"])
+        write_sms_csv(os.path.join(out_dir, "sms.csv"), rows)
+        written["sms"] = len(rows)
+    with open(os.path.join(out_dir, "links.csv"), "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["invitation_id", "wave", "agency", "service_point", "outcome", "link", "expires"])
+        for item in items:
+            writer.writerow([item["invitation_id"], item["wave"], item["agency"], item["service_point"],
+                             item["outcome"], item["url"], item["expires"]])
+    return written
+
+
+def _safe(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", code)[:60] or "x"
+
+
+def pending_delivery(session: Session, wave: Wave, *, reissue: bool = False, service_point_id: int | None = None,
+                     with_phone: bool = False, limit: int | None = None) -> list[Invitation]:
+    """Invitations whose token nobody holds yet (or, with `reissue`, any not yet opened) of a launched wave."""
+    stmt = select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == "issued")
+    if not reissue:
+        stmt = stmt.where(Invitation.delivered_at.is_(None))
+    if service_point_id is not None:
+        stmt = stmt.where(Invitation.service_point_id == service_point_id)
+    if with_phone:
+        stmt = stmt.join(DossierContact, DossierContact.dossier_id == Invitation.dossier_id)
+    stmt = stmt.order_by(Invitation.service_point_id, Invitation.id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())

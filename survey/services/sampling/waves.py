@@ -1,0 +1,185 @@
+"""Survey waves: create and plan (strata, π), launch (select existing dossiers), close; the on-arrival selector.
+
+A wave's period is a range of local dates (the province's time zone); a dossier belongs to it when its
+completion time falls inside. Planning counts each stratum's dossiers in the previous period of equal
+length and turns them into π (see survey.services.sampling.rules.plan_stratum).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Dossier, Invitation, QuestionnaireVersion, SourceSystem, Wave, WaveStratum
+from survey.models._base import utcnow
+from survey.services.common.i18n import tr
+from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds, previous_period  # noqa: F401  (re-exported for forms)
+from survey.services.sampling import invitations as inv_service
+from survey.services.sampling import rules as sampling
+from survey.services.sampling.selector import Selector
+from survey.services.sampling.strata import code_maps, count_by_cell, stratum_key, stratum_plan
+
+
+class WaveError(ValueError):
+    """A wave operation that is not allowed (wrong status, bad period, duplicate code...)."""
+
+
+def create_wave(session: Session, *, code: str, name: str, period_start: date, period_end: date,
+                version: QuestionnaireVersion, scheme: str = "agency_sector", fixed_pi: float | None = None,
+                margin: float = sampling.DEFAULT_MARGIN, response_rate: float = sampling.DEFAULT_RESPONSE_RATE,
+                min_responses: int = sampling.DEFAULT_MIN_RESPONSES, new_stratum_pi: float = 1.0,
+                seed: str | None = None) -> Wave:
+    """A draft wave with its strata planned from the previous period (flushes, never commits)."""
+    if period_end < period_start:
+        raise WaveError("period_end_before_start")
+    if period_start < FIRST_DAY or period_end > LAST_DAY:
+        raise WaveError("period_out_of_range")
+    if scheme not in sampling.STRATA_SCHEMES:
+        raise WaveError("unknown_scheme")
+    if session.execute(select(Wave.id).where(Wave.code == code)).first():
+        raise WaveError("duplicate_code")
+    if fixed_pi is not None and not 0 < fixed_pi <= 1:
+        raise WaveError("bad_pi")
+    if not 0 < response_rate <= 1 or not 0 < margin < 1 or min_responses < 0 or not 0 <= new_stratum_pi <= 1:
+        raise WaveError("bad_design")
+    prev = previous_period(period_start, period_end)
+    design = {
+        "scheme": scheme, "rule": "fixed" if fixed_pi is not None else "target", "fixed_pi": fixed_pi,
+        "margin": margin, "response_rate": response_rate, "min_responses": min_responses,
+        "new_stratum_pi": new_stratum_pi, "previous_period": [prev[0].isoformat(), prev[1].isoformat()],
+        "timezone": local_tz(), "selection": "u = HMAC-SHA256(seed, 'source:external_id')[:8] / 2^64 < pi",
+        "overrides": {},
+    }
+    wave = Wave(code=code, name=name, period_start=period_start, period_end=period_end,
+                questionnaire_version_id=version.id, seed=seed or sampling.new_seed(), status="draft", design=design)
+    session.add(wave)
+    session.flush()
+    replan(session, wave)
+    return wave
+
+
+def replan(session: Session, wave: Wave) -> None:
+    """(Re)compute the strata of a draft wave: previous-period N, π, expected sample; keeps overrides."""
+    if wave.status != "draft":
+        raise WaveError("not_draft")
+    design = wave.design
+    scheme = design["scheme"]
+    prev_lo, prev_hi = period_bounds(date.fromisoformat(design["previous_period"][0]),
+                                     date.fromisoformat(design["previous_period"][1]), design["timezone"])
+    cur_lo, cur_hi = period_bounds(wave.period_start, wave.period_end, design["timezone"])
+    previous = count_by_cell(session, scheme, prev_lo, prev_hi)
+    current = count_by_cell(session, scheme, cur_lo, cur_hi)
+    agencies, sectors = code_maps(session)
+    existing = {s.key: s for s in wave.strata}
+    for cell in sorted(set(previous) | set(current), key=lambda c: stratum_key(scheme, c, agencies, sectors)):
+        key = stratum_key(scheme, cell, agencies, sectors)
+        n_prev = previous.get(cell, 0)
+        plan = stratum_plan(design, key, n_prev)
+        stratum = existing.get(key)
+        if stratum is None:
+            stratum = WaveStratum(wave=wave, key=key, agency_id=cell[0], sector_id=cell[1], pi=plan.pi)
+            session.add(stratum)
+        stratum.pi = plan.pi
+        stratum.target_n = plan.target_responses
+        stratum.population_prev = n_prev
+        stratum.population = current.get(cell, 0)
+    session.flush()
+
+
+def set_override(session: Session, wave: Wave, key: str, *, pi: float | None = None,
+                 target_n: int | None = None) -> None:
+    """Fix one stratum's π or target responses (both None: back to the wave-wide rule), then replan."""
+    if wave.status != "draft":
+        raise WaveError("not_draft")
+    if pi is not None and not 0 <= pi <= 1:
+        raise WaveError("bad_pi")
+    if target_n is not None and target_n < 0:
+        raise WaveError("bad_target")
+    if key not in {s.key for s in wave.strata}:
+        raise WaveError("unknown_stratum")
+    design = dict(wave.design)
+    overrides = dict(design.get("overrides", {}))
+    overrides.pop(key, None)
+    if pi is not None:
+        overrides[key] = {"pi": pi}
+    elif target_n is not None:
+        overrides[key] = {"target_n": target_n}
+    design["overrides"] = overrides
+    wave.design = design  # reassign: JSON columns do not track in-place changes
+    replan(session, wave)
+
+
+def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: bool = False) -> list[inv_service.Issued]:
+    """Launch a draft wave (or catch up a launched one): invite, in one pass, every selected dossier of the
+    period that has no invitation yet. Returns the new invitations with their tokens (`deliver`: the
+    caller hands them out now, e.g. writes slips)."""
+    if wave.status == "closed":
+        raise WaveError("closed")
+    now = now or utcnow()
+    if wave.status == "draft":
+        wave.status = "launched"
+        wave.launched_at = now
+        session.flush()
+
+    sel = Selector.load(session, [wave.id])
+    lo, hi = sel.waves[0]["lo"], sel.waves[0]["hi"]
+    invited = select(Invitation.dossier_id).where(Invitation.wave_id == wave.id, Invitation.dossier_id.is_not(None))
+    rows = session.execute(
+        select(Dossier.id, SourceSystem.code, Dossier.external_id, Dossier.agency_id, Dossier.sector_id,
+               Dossier.service_point_id, Dossier.outcome, Dossier.completed_at)
+        .join(SourceSystem, SourceSystem.id == Dossier.source_system_id)
+        .where(Dossier.completed_at >= lo, Dossier.completed_at < hi, Dossier.id.not_in(invited))
+    ).all()
+    dossiers = [(r.code, r._asdict()) for r in rows]
+    sel.prepare([d for _code, d in dossiers])
+    picked = []
+    for code, d in dossiers:
+        picked.extend(sel.select(code, d))
+    issued = inv_service.bulk_issue(session, wave.id, picked, now=now, delivered=deliver)
+    refresh_populations(session, wave)
+    return issued
+
+
+def refresh_populations(session: Session, wave: Wave) -> None:
+    """Store each stratum's dossier count in the wave's period (the calibration totals)."""
+    scheme = wave.design["scheme"]
+    lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
+    counts = count_by_cell(session, scheme, lo, hi)
+    for s in wave.strata:
+        s.population = counts.get((s.agency_id, s.sector_id), 0)
+    session.flush()
+
+
+def close(session: Session, wave: Wave, now: datetime | None = None) -> int:
+    """Close a launched wave: final stratum counts; open invitations expire. Returns how many expired."""
+    if wave.status != "launched":
+        raise WaveError("not_launched")
+    now = now or utcnow()
+    refresh_populations(session, wave)
+    expired = inv_service.expire_open(session, wave.id)
+    wave.status = "closed"
+    wave.closed_at = now
+    session.flush()
+    return expired
+
+
+def error_message(code: str) -> str:
+    """The Vietnamese explanation of a WaveError code (for the CLI and the admin pages)."""
+    _ = tr
+    messages = {
+        "period_end_before_start": _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
+        "period_out_of_range": _("Ngày phải nằm trong khoảng %(first)s – %(last)s.", first=FIRST_DAY.isoformat(),
+                                 last=LAST_DAY.isoformat()),
+        "unknown_scheme": _("Cách phân tầng không hợp lệ (agency_sector, agency, sector)."),
+        "duplicate_code": _("Mã đợt khảo sát này đã có."),
+        "bad_pi": _("Xác suất chọn π phải nằm trong khoảng (0; 1]."),
+        "bad_design": _("Thiết kế không hợp lệ: tỷ lệ phản hồi trong (0; 1], sai số e trong (0; 1), cỡ tối thiểu ≥ 0."),
+        "bad_target": _("Số phiếu mục tiêu phải ≥ 0."),
+        "not_draft": _("Chỉ sửa được thiết kế khi đợt còn ở trạng thái nháp."),
+        "closed": _("Đợt khảo sát đã đóng."),
+        "not_launched": _("Đợt khảo sát chưa được khởi động."),
+        "not_closed": _("Chỉ ẩn danh hoá được sau khi đợt khảo sát đã đóng."),
+        "unknown_stratum": _("Không có tầng này trong đợt khảo sát."),
+    }
+    return messages.get(code, code)

@@ -1,0 +1,1 @@
+"""The analyst workspace: dashboard, drill-downs, charts, the PDF report and exports."""

@@ -1,0 +1,174 @@
+"""Wave data for the workspace: survey.services.results' design and arrays, plus what the dashboard filters on.
+
+survey.services.results.wave_data (the ANALYSIS engineer's bridge) gives the respondents, their
+weights (1/π → nonresponse adjustment within strata → post-stratification to the period's dossier
+counts, fpc = stratum dossier count) and the SIPAS index by any grouping. This module adds the
+submission channel (from the dossier, else the respondent's own answer) and the viewer's scope;
+the overall-satisfaction item (for element importance) is results' own overall_answer.
+
+Scope: a frame made for an agency viewer carries a mask of the viewer's agencies; every estimate
+is a domain estimate restricted to it (domains keep the full design, as R's subset()), so no
+number of another agency is ever computed for display.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, Dossier, Invitation, QuestionnaireVersion, Response, Wave
+from survey.services import results
+
+CHANNEL_FROM_ANSWER = {1: "in_person", 2: "online", 3: "online", 4: "postal"}
+
+
+@dataclass(frozen=True)
+class WaveExtras:
+    """Per-respondent arrays results.WaveData does not carry, aligned with its rows."""
+
+    channel: np.ndarray           # in_person | online | postal (object, None when unknown)
+    labels: dict                  # item/element/part code → Vietnamese label; "en:"+code → English
+
+
+@dataclass(frozen=True)
+class WaveFrame:
+    """A wave's respondents (results.WaveData + extras) seen through one viewer's scope."""
+
+    data: results.WaveData
+    extras: WaveExtras
+    scope: np.ndarray | None      # rows the viewer may see (None = everything)
+
+    wave_id = property(lambda self: self.data.wave_id)
+    design = property(lambda self: self.data.design)
+    answers = property(lambda self: self.data.answers)
+    agency = property(lambda self: self.data.agency_id)
+    sector = property(lambda self: self.data.sector_code)
+    point = property(lambda self: self.data.service_point_id)
+    outcome = property(lambda self: self.data.outcome)
+    stratum = property(lambda self: self.data.stratum)
+    channel = property(lambda self: self.extras.channel)
+    @property
+    def overall(self) -> np.ndarray:
+        """The overall-satisfaction item's code per respondent (NaN = no answer or no such item)."""
+        got = self.data.overall_answer
+        return got if got is not None else np.full(self.data.n, np.nan)
+    labels = property(lambda self: self.extras.labels)
+
+    @property
+    def structure(self) -> dict:
+        """The index tree as columns, with the item codes (as analysis expects it, plus "items")."""
+        return {**self.data.structure, "items": list(self.data.items), "satisfied": self.data.satisfied}
+
+    @property
+    def n(self) -> int:
+        """All respondents of the wave (use mask() for the viewer's)."""
+        return self.data.n
+
+    def mask(self) -> np.ndarray:
+        """Rows inside the viewer's scope."""
+        return np.ones(self.n, dtype=bool) if self.scope is None else self.scope
+
+    def index(self, by: Any = None, mask: np.ndarray | None = None):
+        """SIPAS indices of the rows in `mask` (and the scope), overall or by groups (None = in no group)."""
+        if self.design is None or not self.data.items:  # no respondents, or no index items to estimate
+            return {} if by is not None else None
+        inside = self.mask() if mask is None else (mask & self.mask())
+        if not inside.any():  # an empty domain: nothing to estimate
+            return {} if by is not None else None
+        labels = np.array(by if by is not None else [1] * self.n, dtype=object)
+        labels = np.where(inside, labels, None)
+        if all(v is None for v in labels.tolist()):  # no row has a group: every group is empty
+            return {} if by is not None else None
+        out = self.data.index(by=labels)
+        return out if by is not None else out.get(1)
+
+
+def has_index(session: Session, wave: Wave) -> bool:
+    """Whether the wave's questionnaire has items that count towards the satisfaction index."""
+    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+    return bool(results.index_structure(content)["items"])
+
+
+def index_labels(content: dict) -> dict:
+    """Labels of questions, elements and parts (Vietnamese; English under "en:" + code)."""
+    from survey.services.questionnaires.bank import iter_questions
+
+    labels: dict = {}
+    for q in iter_questions(content):
+        text = q.get("short") or q.get("text") or {}
+        labels[q["code"]] = text.get("vi", q["code"]) if isinstance(text, dict) else str(text)
+        labels["en:" + q["code"]] = text.get("en", labels[q["code"]]) if isinstance(text, dict) else str(text)
+    index = content.get("index") or {}
+    for group in ("elements", "parts"):
+        for name, node in (index.get(group) or {}).items():
+            labels[name] = (node.get("label") or {}).get("vi", name)
+            labels["en:" + name] = (node.get("label") or {}).get("en", name)
+    return labels
+
+
+def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
+    """Channel per respondent, in results.wave_data's row order (response id)."""
+    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+    rows = session.execute(
+        select(Response.id, Dossier.channel).join(Invitation, Invitation.id == Response.invitation_id)
+        .outerjoin(Dossier, Dossier.id == Invitation.dossier_id)
+        .where(Invitation.wave_id == wave.id, Response.probability_sample.is_(True))
+        .order_by(Response.id)).all()
+    if len(rows) != n:  # the two queries must see the same respondents in the same order
+        raise RespondentsMoved("wave %s: %d respondents in results.wave_data, %d here" % (wave.code, n, len(rows)))
+    position = {r[0]: i for i, r in enumerate(rows)}
+    channel = np.array([r[1] for r in rows], dtype=object)
+    ids = [r[0] for r in rows]
+    for start in range(0, n, 5000):
+        for rid, code, value in session.execute(
+                select(Answer.response_id, Answer.item_code, Answer.value_int)
+                .where(Answer.response_id.in_(ids[start:start + 5000]),
+                       Answer.item_code == "CHANNEL", Answer.value_int.is_not(None))):
+            i = position[rid]
+            if channel[i] is None:  # no dossier link (anonymised wave): the respondent's own answer
+                channel[i] = CHANNEL_FROM_ANSWER.get(value)
+    return WaveExtras(channel, index_labels(content))
+
+
+_CACHE: dict = {}
+_CACHE_SIZE = 8
+
+
+class RespondentsMoved(RuntimeError):
+    """A response was stored between the two reads of a live wave (they must see the same rows)."""
+
+
+def _load(session: Session, wave: Wave) -> tuple[results.WaveData, WaveExtras]:
+    # The two reads are separate statements: on PostgreSQL (read committed) a citizen submitting
+    # in between adds a row to the second only. Read both again; a few tries always settle it.
+    for attempt in range(LOAD_ATTEMPTS):
+        data = results.wave_data(session, wave.id, source="memory")
+        try:
+            return data, _extras(session, wave, data.n)
+        except RespondentsMoved:
+            if attempt == LOAD_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+LOAD_ATTEMPTS = 3
+
+
+def cached_load(session: Session, wave: Wave, visible: set[int] | None = None) -> WaveFrame:
+    """The wave's frame for a viewer's scope; the data of closed waves is memoised per process
+    (their answers no longer change), launched waves are read afresh."""
+    if wave.status != "closed":
+        data, extras = _load(session, wave)
+    else:
+        bind = session.get_bind()
+        key = (getattr(bind, "engine", bind).url.render_as_string(), wave.id, wave.created_at, wave.closed_at)
+        if key not in _CACHE:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = _load(session, wave)
+        data, extras = _CACHE[key]
+    scope = None if visible is None else np.isin(data.agency_id, sorted(visible))
+    return WaveFrame(data, extras, scope)
