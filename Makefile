@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 export FLASK_APP := survey:create_app
 
-.PHONY: run test install setup-db demo-urls translations chromium migration bench clean help
+.PHONY: run test lint install setup-db demo-urls translations chromium bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,11 +40,12 @@ chromium: ## install Debian's Chromium for the real-browser tests (needs root; s
 	elif [ "$$(id -u)" = "0" ]; then (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null && echo "chromium installed"; \
 	else echo "chromium missing and not root: browser tests will be skipped"; fi
 
-test: install chromium ## install test needs and run the whole suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+lint: $(STAMP) ## ruff (pyproject.toml [tool.ruff]) and the layering contracts (import-linter)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
-migration: install ## regenerate the initial migration from the models (before the first release only)
-	$(BIN)/python scripts/regen_migration.py
+test: install lint chromium ## lint, layering check, then the whole suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install ## run the benchmarks (prints figures)
 	$(BIN)/python bench/analysis.py

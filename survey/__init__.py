@@ -8,12 +8,7 @@ from flask import Flask, has_request_context, request, session
 
 from survey.config import load_config
 from survey.extensions import babel, csrf, db, login_manager, migrate
-
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT_DIR = os.path.dirname(PACKAGE_DIR)
-TEMPLATE_DIR = os.path.join(ROOT_DIR, "templates")
-MIGRATIONS_DIR = os.path.join(PACKAGE_DIR, "migrations")
-QUESTIONNAIRE_DIR = os.path.join(ROOT_DIR, "questionnaires")
+from survey.paths import MIGRATIONS_DIR, PACKAGE_DIR, QUESTIONNAIRE_DIR, ROOT_DIR, TEMPLATE_DIR  # noqa: F401
 
 
 def select_locale() -> str:

@@ -14,7 +14,7 @@ commands = [questionnaires_cli]
 
 
 def _default_dir() -> str:
-    from survey import QUESTIONNAIRE_DIR
+    from survey.paths import QUESTIONNAIRE_DIR
 
     return QUESTIONNAIRE_DIR
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from survey.models import Device, User
 from survey.services.demo import DemoContext
-from survey.services.kiosk import demo as step
+from survey.services.demo import kiosk as step
 from survey.services.kiosk import devices
 
 

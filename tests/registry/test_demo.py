@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint, Target
 from survey.models.registry import service_point_agencies
 from survey.services.demo import DemoContext
-from survey.services.registry import demo as step
+from survey.services.demo import registry as step
 from survey.services.registry.imports import import_registry
 from survey.services.registry.targets import set_target
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from survey import QUESTIONNAIRE_DIR
 from survey.models import Dossier, Invitation, Wave
 from survey.services.demo import DemoContext
-from survey.services.registry import demo as registry_step
+from survey.services.demo import registry as registry_step
 from survey.services.sampling import audit as wave_audit
-from survey.services.sampling import demo as sampling_step
+from survey.services.demo import sampling as sampling_step
 from survey.services.sampling import invitations
 
 

@@ -9,7 +9,7 @@ from survey.services.accounts.users import verify_password
 from survey.services.demo import DemoContext
 from survey.services.questionnaires.bank import load_file
 from survey.services.workspace import dashboard as dash
-from survey.services.workspace import demo as workspace
+from survey.services.demo import workspace as workspace
 
 
 def _registry(s):

@@ -1,4 +1,4 @@
-"""Demo province orchestration: each feature contributes one step, its package's `demo` module."""
+"""Demo province orchestration: one step per feature (demo/<feature>.py), run in order."""
 from __future__ import annotations
 
 import importlib
@@ -26,6 +26,6 @@ def seed_demo(session: Session) -> DemoContext:
     """Run every demo step in order (each step is idempotent); flushes, never commits."""
     ctx = DemoContext(session=session)
     for name in STEPS:
-        importlib.import_module(f"survey.services.{name}.demo").seed(ctx)
+        importlib.import_module(f"survey.services.demo.{name}").seed(ctx)
         session.flush()
     return ctx

@@ -175,7 +175,7 @@ def load_file(session: Session, path: str, actor: Any = None) -> LoadResult:
 def load_bank(session: Session, directory: str | None = None, actor: Any = None) -> list[LoadResult]:
     """Load every *.yaml in `directory` (default: the bank); nothing is written if any file is refused."""
     if directory is None:
-        from survey import QUESTIONNAIRE_DIR
+        from survey.paths import QUESTIONNAIRE_DIR
 
         directory = QUESTIONNAIRE_DIR
     return _load(session, [directory], actor)

@@ -41,7 +41,7 @@ def _officer(ctx, point: ServicePoint) -> None:
         ctx.notes.append("Chưa có chức năng tài khoản: chưa tạo tài khoản cán bộ một cửa demo.")
         return
     try:
-        from survey.services.workspace.demo import PASSWORD
+        from survey.services.demo.workspace import PASSWORD
     except ImportError:
         PASSWORD = DEFAULT_PASSWORD
     create_user(s, OFFICER, PASSWORD, "officer", service_point_id=point.id, full_name="Cán bộ một cửa (demo)")
