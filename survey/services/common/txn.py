@@ -1,12 +1,23 @@
-"""Run a request's write (service call + commit) safely under concurrency.
+"""The one unit-of-work helper: run a write, commit once, roll back on failure, retry what may pass.
 
-SQLite allows one writer at a time. Its own waiting (busy_timeout) polls with growing sleeps, so
-under many concurrent kiosks writers sleep far longer than the lock is held; and under WAL a
-transaction that read before another process committed cannot write at all (SQLITE_BUSY_SNAPSHOT,
-"database is locked"). So on SQLite the citizens' writes queue on an exclusive lock file beside
-the database (fcntl.flock: the kernel wakes the next waiter at once, across gunicorn workers and
-threads; a killed process releases it), and a transient lock error reruns the whole unit, which
-then sees the other commit; the unique keys make a repeat harmless. PostgreSQL needs neither.
+`run_write(unit)` calls `unit()` (which loads, validates and calls services that only flush) and
+then commits: once, in one place, for views and CLI commands alike. It rolls back when the unit
+raises, and when it returns `refused(value)` (a form error, a 4xx answer: nothing of it may be
+stored); then it returns `value`.
+
+It retries the whole unit on what the database itself calls transient:
+- SQLite: "database is locked" / "busy". SQLite allows one writer at a time. Its own waiting
+  (busy_timeout) polls with growing sleeps, so under many concurrent kiosks writers sleep far
+  longer than the lock is held; and under WAL a transaction that read before another process
+  committed cannot write at all (SQLITE_BUSY_SNAPSHOT). So on SQLite writes queue on an exclusive
+  lock file beside the database (fcntl.flock: the kernel wakes the next waiter at once, across
+  gunicorn workers and threads; a killed process releases it), and a lock error reruns the unit,
+  which then sees the other commit.
+- PostgreSQL: serialization_failure (40001) and deadlock_detected (40P01), which PostgreSQL
+  documents as "retry the transaction".
+- With `conflicts=True`, also a lost race on a row another request changed or created at the same
+  moment (IntegrityError, StaleDataError): the unit must load everything itself so that its second
+  run sees the winner's commit; the unique keys make a repeat harmless.
 """
 from __future__ import annotations
 
@@ -16,20 +27,40 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.extensions import db
 
 T = TypeVar("T")
 ATTEMPTS = 5
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
 
-def _transient(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return "locked" in text or "busy" in text
+@dataclass(frozen=True)
+class Refused:
+    """What a unit returns when nothing of it may be stored: run_write rolls back and returns `value`."""
+
+    value: Any
+
+
+def refused(value: T) -> T:
+    """Mark a unit's answer as an error: the transaction is rolled back and `value` returned as is."""
+    return Refused(value)  # type: ignore[return-value]  (run_write unwraps it)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether the database says the failed transaction may succeed if run again."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(orig if orig is not None else exc).lower()
+        return "locked" in text or "busy" in text
+    return False
 
 
 def _lock_path() -> str | None:
@@ -55,24 +86,27 @@ def writer_lock() -> Iterator[None]:
         os.close(fd)
 
 
-def run_write(unit: Callable[[], T], conflicts: bool = False) -> T:
-    """Call `unit` (which loads, calls a service and commits), retrying transient SQLite locks.
-
-    With `conflicts`, also run it again after losing a race on a row another request changed or
-    created at the same moment (a draft deleted by a submit in another tab, two first drafts);
-    `unit` must then load everything itself so the second run sees the winner's commit.
-    """
+def run_write(unit: Callable[[], T], *, conflicts: bool = False) -> T:
+    """Run `unit` and commit; roll back on an exception or a `refused(...)` answer; retry transient failures."""
     for attempt in range(ATTEMPTS):
         try:
             with writer_lock():
-                return unit()
-        except OperationalError as exc:
+                result = unit()
+                if isinstance(result, Refused):
+                    db.session.rollback()
+                    return result.value
+                db.session.commit()
+                return result
+        except (StaleDataError, IntegrityError) as exc:
             db.session.rollback()
-            if not _transient(exc) or attempt == ATTEMPTS - 1:
+            if not (conflicts or transient(exc)) or attempt == ATTEMPTS - 1:
                 raise
-        except (StaleDataError, IntegrityError):
+        except DBAPIError as exc:
             db.session.rollback()
-            if not conflicts or attempt == ATTEMPTS - 1:
+            if not transient(exc) or attempt == ATTEMPTS - 1:
                 raise
+        except BaseException:
+            db.session.rollback()
+            raise
         time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
     raise AssertionError("unreachable")
