@@ -57,9 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
 
     from survey import models  # noqa: F401  (register every table on the metadata)
-    from survey.web import inputs, register_blueprints
+    from survey.web import headers, inputs, register_blueprints
 
     inputs.install(app)
+    headers.install(app)
     register_blueprints(app)
     from survey.commands import all_commands
 

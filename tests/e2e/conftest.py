@@ -69,5 +69,9 @@ def page(browser):
     """A fresh browser context and page per test (phone-sized viewport, Vietnamese)."""
     context = browser.new_context(viewport={"width": 412, "height": 915}, locale="vi-VN")
     pg = context.new_page()
+    blocked: list[str] = []
+    # A script or style the Content-Security-Policy blocks is a broken page even when the test's steps pass.
+    pg.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield pg
     context.close()
+    assert blocked == [], blocked
