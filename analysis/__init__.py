@@ -39,7 +39,8 @@ from analysis.reliability import cronbach_alpha
 from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
 
 __all__ = [
-    "Cell", "CellFlags", "Design", "TargetRef", "empty_result", "judge", "targets_in_force", "Estimate", "IndexResult", "IndexSums", "adjust_nonresponse", "change",
+    "Cell", "CellFlags", "Design", "TargetRef", "empty_result", "judge", "targets_in_force", "Estimate",
+    "IndexResult", "IndexSums", "adjust_nonresponse", "change",
     "correlation", "cronbach_alpha", "effective_n", "element_importance", "index_sums",
     "index_table", "index_table_answers", "kish_deff", "nonresponse_factors", "priority_quadrant",
     "rank", "satisfaction_index", "satisfaction_index_from_sums", "small_cell", "target_status",

@@ -56,7 +56,7 @@ def make_calibration(steps: list, w: np.ndarray) -> Calibration | None:
         maps = [keys[i] for i in range(len(steps))]
     gk = [steps[i][2][maps[i]] for i in range(len(steps))]
     out = []
-    for i, (cells, X, g) in enumerate(steps):
+    for i, (_cells, X, g) in enumerate(steps):
         ratio = np.ones(n_atoms)
         for j in range(i + 1, len(steps)):
             ratio = ratio / np.where(gk[j] == 0, 1.0, gk[j])  # w_step / w_final per atom
@@ -75,7 +75,7 @@ def nested_in_groups(cal: Calibration, gc: np.ndarray, w: np.ndarray) -> bool:
     everything = pos.all()
     g = gc + 1 if everything else gc[pos] + 1
     G1 = int(g.max()) + 1 if g.size else 1
-    for cells, (_, X, _, _) in zip(cal.step_cells, cal.steps):
+    for cells, _step in zip(cal.step_cells, cal.steps):
         c = cells if everything else cells[pos]
         groups_per_cell = _distinct_per_group(g, G1, c, int(c.max()) + 1 if c.size else 0)
         if (groups_per_cell > 1).any():

@@ -62,7 +62,8 @@ def setup_database(url: str) -> str:
         agencies = [Agency(code=f"AG{i:02d}", name_vi=f"Cơ quan {i}", level="department") for i in range(60)]
         s.add_all(sectors + agencies)
         s.flush()
-        s.add_all([Procedure(code=f"P{i:03d}", name_vi=f"Thủ tục {i}", sector_id=sectors[i % 11].id) for i in range(220)])
+        s.add_all([Procedure(code=f"P{i:03d}", name_vi=f"Thủ tục {i}", sector_id=sectors[i % 11].id)
+                   for i in range(220)])
         s.add_all([ServicePoint(code=f"SP{i:02d}", name_vi=f"Điểm {i}", kind="agency_counter", agency_id=a.id)
                    for i, a in enumerate(agencies)])
         q = Questionnaire(instrument="sipas2023-service", title_vi="Bench")

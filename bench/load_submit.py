@@ -200,8 +200,8 @@ class Server:
 
 def bench_backend(name: str, url: str, args, tmp: str) -> dict:
     """Prepare, measure ceiling and submissions, then the crash test; returns the figures."""
-    print(f"\n=== {name}: {args.clients} simulated kiosks, gunicorn {args.workers} workers × {args.threads} threads ===",
-          flush=True)
+    print(f"\n=== {name}: {args.clients} simulated kiosks, "
+          f"gunicorn {args.workers} workers × {args.threads} threads ===", flush=True)
     prep = prepare(url, args.clients)
     port = free_port()
     server = Server(url, port, args.workers, args.threads, args.clients, os.path.join(tmp, f"gunicorn-{name}.log"))
@@ -241,7 +241,8 @@ def bench_backend(name: str, url: str, args, tmp: str) -> dict:
             sub = figures[instrument] = subs[instrument].summary()
             sub["ratio"] = ratio = statistics.median(ratios[instrument])
             spread = ", ".join(f"{r:.2f}" for r in ratios[instrument])
-            print(f"  submit {instrument:<18} ({form['rows']:2d} rows) {sub['rps']:7.0f} resp/s  p50 {sub['p50']:6.1f} ms"
+            print(f"  submit {instrument:<18} ({form['rows']:2d} rows) {sub['rps']:7.0f} resp/s"
+                  f"  p50 {sub['p50']:6.1f} ms"
                   f"   p99 {sub['p99']:6.1f} ms   ratio to ceiling {ratio:.2f} (rounds: {spread})"
                   f"   non-2xx: {subs[instrument].errors or 'none'}")
             print("      " + usage[instrument].line())

@@ -131,7 +131,8 @@ def test_kiosk_offline_queues_answers_and_stores_each_once(page, live_app, live_
     # A resend of the same answers (e.g. the reply was lost) is recognised, not stored again.
     status = page.evaluate("""async (item) => {
         const r = await fetch('/kiosk/api/responses', {method: 'POST', body: JSON.stringify(item),
-            headers: {'Content-Type': 'application/json', 'X-Device-Credential': localStorage.getItem('hailong.device')}});
+            headers: {'Content-Type': 'application/json',
+                      'X-Device-Credential': localStorage.getItem('hailong.device')}});
         return r.status; }""", queued[0])
     assert status == 200
     stored = responses_of(live_app, device_id=device_id)
