@@ -23,8 +23,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) translations ## create .venv and install the project
 
-translations: $(STAMP) ## compile the English catalog (the UI source language is Vietnamese)
-	$(BIN)/pybabel compile -d survey/translations >/dev/null
+# The UI source language is Vietnamese; survey/translations/en/LC_MESSAGES/messages.po is the only store of English,
+# edited by hand. Extraction follows babel.cfg; file-only locations and the ignored POT date keep the .po unchanged
+# unless a msgid is added or removed; entries whose msgid left the sources are dropped, not kept as #~.
+# --ignore-dirs replaces the default, which also skips directories starting with "_" (templates/_macros).
+translations: $(STAMP) ## extract the UI strings, update the English catalog, compile it
+	$(BIN)/pybabel -q extract -F babel.cfg --ignore-dirs '.* __pycache__' --add-location=file --project "Hài Lòng" \
+		-o survey/translations/messages.pot .
+	$(BIN)/pybabel -q update -i survey/translations/messages.pot -d survey/translations -l en \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel -q compile -d survey/translations
+
+.PHONY: translations-check
+translations-check: $(STAMP) ## fail, naming them, on msgids without English in the catalog (writes nothing)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/foundation/test_translations.py
 
 setup-db: install ## create/upgrade the SQLite database, load the bank, seed the demo province
 	$(BIN)/hailong db upgrade
