@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.extensions import db
+from survey.services.respond import batch
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -52,6 +53,7 @@ def app(request, tmp_path_factory):
     application = make_test_app(url)
     application.config["TEST_BACKEND"] = request.param
     yield application
+    batch.release(application)  # its batch connection, before the engine is disposed
     with application.app_context():
         db.engine.dispose()
 
@@ -82,10 +84,15 @@ class BoundSession(FlaskSession):
 
 @pytest.fixture
 def db_session(app):
-    """A session inside a transaction that is rolled back after the test; commits become savepoints."""
+    """A session inside a transaction that is rolled back after the test; commits become savepoints.
+
+    Kiosk walk-ups take the production path, group commit, whose batches are then written on this
+    connection too, each in a savepoint (batch.join_transaction).
+    """
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
+        batch.join_transaction(app, connection)
         session = db._make_scoped_session(
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
         )
@@ -94,6 +101,7 @@ def db_session(app):
         try:
             yield session
         finally:
+            batch.join_transaction(app, None)
             session.remove()
             db.session = original
             transaction.rollback()

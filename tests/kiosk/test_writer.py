@@ -2,7 +2,8 @@
 
 On PostgreSQL a batch travels as two JSON texts (writer.encode_postgresql) that the server unpacks;
 these tests pin that nothing is changed on the way (quotes, backslashes, braces, the text "NULL",
-Vietnamese and emoji, microseconds).
+Vietnamese and emoji, microseconds). The last ones pin how the writer works inside a test's
+rolled-back transaction (batch.join_transaction), where every other kiosk test's walk-ups go.
 """
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Answer, Device, QuestionnaireVersion, Response
 from survey.services.common.tokens import hash_token
 from survey.services.respond import batch, responses
 from survey.services.respond.writer import encode_postgresql
+from tests.kiosk.conftest import submission
 from tests.respond.test_concurrency import committer, data, real_app  # noqa: F401  (shared fixtures)
 
 TRICKY = 'Ý kiến: "tốt", back\\slash {a,b} NULL 😀\nxuống dòng'
@@ -71,3 +74,45 @@ def test_a_lone_surrogate_in_a_text_is_refused_before_it_reaches_a_batch(real_ap
     assert [(e["item"], e["code"]) for e in resp.json["errors"]] == [("CMT", "wrong_type")]
     good = {**base, "uuid": str(uuid.uuid4())}
     assert client.post("/kiosk/api/responses", json=good, headers=headers).status_code == 201
+
+
+def _count(session, uuids) -> int:
+    return session.scalar(select(func.count()).select_from(Response).where(Response.uuid.in_(list(uuids))))
+
+
+def test_a_walkup_in_a_test_is_group_committed_inside_the_test_transaction(app, client, kiosk, db_session):
+    body = submission(kiosk["quick"], {"QK1": 3})
+    assert client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"]).status_code == 201
+    writer = batch.committer_for(app).writer
+    assert writer is not None and writer.joined is db_session.connection()  # the batch wrote it
+    assert _count(db_session, [body["uuid"]]) == 1
+    with db.engine.connect() as other:  # not committed: the test's rollback takes it away
+        assert _count(other, [body["uuid"]]) == 0
+
+
+@pytest.mark.parametrize("spoil", ["foreign_key", "out_of_range"])
+def test_a_row_refused_inside_a_test_transaction_is_isolated_and_the_transaction_goes_on(app, kiosk, db_session,
+                                                                                       spoil):
+    if spoil == "out_of_range" and app.config["TEST_BACKEND"] == "sqlite":
+        pytest.skip("SQLite stores an integer of any size: nothing to refuse")
+    device = kiosk["device"]
+
+    def job():
+        values, rows = responses.prepare_response(kiosk["quick"], str(uuid.uuid4()), {"QK1": 3}, {},
+                                                  mode="kiosk_walkup", device_id=device.id,
+                                                  service_point_id=device.service_point_id)
+        return batch.Job(values, rows, device.secret_hash)
+
+    bad, good = job(), job()
+    if spoil == "foreign_key":
+        bad.values["questionnaire_version_id"] = 987654  # no such version
+    else:
+        bad.rows[0]["value_int"] = 2**40  # past INTEGER: a data error on PostgreSQL
+    app_committer = batch.committer_for(app)
+    app_committer.queue.append(good)  # queued by another request meanwhile: one batch carries both
+    # The batch's savepoint is rolled back (good's row with it), then the fallback gives each
+    # submission a savepoint of its own.
+    assert app_committer.submit(bad).result == "refused"
+    assert (good.result, good.finished) == ("stored", True)
+    assert _count(db_session, [bad.values["uuid"], good.values["uuid"]]) == 1
+    assert app_committer.submit(job()).result == "stored"  # the test's transaction goes on

@@ -53,7 +53,7 @@ def real_app(request, tmp_path_factory):
         url, drop = _pg_database(f"hailong_citizen_race_{os.getpid()}")
         if url is None:
             pytest.skip("PostgreSQL is not reachable at " + PG_ADMIN)
-    app = make_test_app(url, KIOSK_GROUP_COMMIT=True)  # walk-up submissions go through the group committer
+    app = make_test_app(url)
     yield app
     from survey.services.respond import batch
 

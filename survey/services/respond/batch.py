@@ -1,5 +1,10 @@
 """Group commit for walk-up kiosk submissions: many requests, one transaction, each stored once.
 
+The respond service's second write path, beside responses.py: hand-offs and link answers are
+stored by `responses.store_response` in their request's own transaction (the ORM); walk-ups, the
+bulk of the traffic, come here. Both validate with `responses.prepare_response` and store the same
+rows (tests/respond/test_write_paths.py); writer.py holds this path's statements.
+
 Request threads validate their submission themselves (nothing here can fail on bad input) and
 queue the ready rows; the one that finds no batch being written writes everything queued (up to
 MAX_BATCH; see Committer) with writer.py in ONE transaction with a handful of statements:
@@ -14,8 +19,9 @@ UUID.
 Why: one commit (and, on SQLite, one turn of the writers' lock) per batch instead of per request
 is what lets a shared 2-core server keep up with a hundred kiosks. The usual rule "one commit per
 request, in the view" becomes "the request returns after the commit that covers it".
-Enabled unless app.testing (tests run inside a rolled-back transaction); KIOSK_GROUP_COMMIT
-overrides.
+
+Tests take this path too: the harness joins each test's connection (join_transaction), and the
+batches are then written on it, each in a savepoint that the test's rollback undoes.
 """
 from __future__ import annotations
 
@@ -25,13 +31,13 @@ import time
 from collections import deque
 
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
-from survey.services.common.txn import ATTEMPTS, writer_lock
+from survey.services.common.txn import ATTEMPTS, transient, writer_lock
 from survey.services.respond.responses import repeat_of
 from survey.services.respond.writer import BatchWriter, encode_postgresql
 
@@ -82,6 +88,7 @@ class Committer:
         self.queue: deque[Job] = deque()
         self.leading = False
         self.writer: BatchWriter | None = None  # used only by the leader of the moment
+        self.joined: Connection | None = None  # see join_transaction
         with app.app_context():
             self.encode = None if db.engine.dialect.name == "sqlite" else encode_postgresql
 
@@ -110,6 +117,15 @@ class Committer:
             if self.writer is not None and not self.leading:
                 self.writer.close()
 
+    def join(self, connection: Connection | None) -> None:
+        """Write the next batches on `connection`, in savepoints of its transaction (None: on our own again)."""
+        with self.lock:
+            if self.leading:
+                raise RuntimeError("a batch is being written")
+            if self.writer is not None:
+                self.writer.close()
+            self.writer, self.joined = None, connection
+
     def _lead(self) -> None:
         while True:
             with self.lock:
@@ -134,24 +150,24 @@ class Committer:
 
     def _commit(self, batch: list[Job]) -> None:
         if self.writer is None:
-            self.writer = BatchWriter()
+            self.writer = BatchWriter(self.joined)
         for attempt in range(ATTEMPTS):
             try:
                 try:
                     with writer_lock():
                         self.writer.write(batch)
-                except self.writer.refused_errors:
+                except (IntegrityError, DataError):
                     # The database refused a row (a UUID clash cannot reach here: the writers'
                     # lock on SQLite, ON CONFLICT on PostgreSQL). Redo the batch one savepoint per
                     # submission, so one bad row does not fail its neighbours, batch after batch
                     # as the kiosks resend.
-                    with writer_lock(), db.engine.begin() as conn:
+                    with writer_lock(), self.writer.transaction() as conn:
                         for job in batch:
                             self._one(conn, job)
                 return
             except Exception as exc:
                 self.writer.discard()
-                if "locked" not in str(exc).lower() or attempt == ATTEMPTS - 1:
+                if not transient(exc) or attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
 
@@ -178,13 +194,12 @@ class Committer:
             savepoint.rollback()
             job.result = "conflict"
 
-    @staticmethod
-    def _resolve(unsure: list[Job]) -> None:
+    def _resolve(self, unsure: list[Job]) -> None:
         """After the commit: was an unstored submission a resend, a stranger's UUID, a revoked
         device's, or refused by the database?"""
         if not unsure:
             return
-        with db.engine.connect() as conn:
+        with self.writer.reading() as conn:
             for job in unsure:
                 found = conn.execute(select(Response.device_id, Response.invitation_id)
                                      .where(Response.uuid == job.values["uuid"])).first()
@@ -202,11 +217,6 @@ _committers: dict[int, Committer] = {}
 _committers_lock = threading.Lock()
 
 
-def enabled(app: Flask) -> bool:
-    """Group commit is on in production, off in tests (they run inside a rolled-back transaction)."""
-    return bool(app.config.get("KIOSK_GROUP_COMMIT", not app.testing))
-
-
 def committer_for(app: Flask) -> Committer:
     """This process's committer for `app`."""
     with _committers_lock:
@@ -214,6 +224,15 @@ def committer_for(app: Flask) -> Committer:
         if found is None:
             found = _committers[id(app)] = Committer(app)
         return found
+
+
+def join_transaction(app: Flask, connection: Connection | None) -> None:
+    """Write `app`'s batches on `connection`, each in a savepoint of its open transaction; None undoes it.
+
+    For a test harness that runs each test in one transaction and rolls it back: walk-ups take
+    the production path and leave nothing behind. One thread at a time may then submit.
+    """
+    committer_for(app).join(connection)
 
 
 def release(app: Flask) -> None:

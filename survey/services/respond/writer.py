@@ -1,5 +1,9 @@
 """Storage for group commit: one batch of walk-up submissions in one transaction, raw DBAPI.
 
+The storage half of batch.py, in the respond service beside responses.py: it stores the column
+values and answer rows that `responses.prepare_response` made (the validation `store_response`
+uses too), so a walk-up's rows are the same whichever path stored it (tests/respond/test_write_paths.py).
+
 Why raw: building SQLAlchemy statements, cache keys and parameter sets cost more CPU than the
 database's own work for these small, fixed statements, and on a 2-core server that CPU is what
 limits how many kiosks one process can take. So each process keeps one driver connection (opened
@@ -21,6 +25,11 @@ the application's cores, and executemany made it parse and run one INSERT per an
 (uuid) DO NOTHING skips a UUID stored before, or by a concurrent transaction (it waits for that
 one to end).
 
+Joined to a connection (batch.join_transaction: the test harness's, whose transaction is rolled
+back after each test), the same statements run on that connection inside a SAVEPOINT, released
+instead of committed: SAVEPOINT/RELEASE instead of BEGIN IMMEDIATE/commit on SQLite, the one
+statement inside a savepoint instead of autocommit on PostgreSQL.
+
 A submission not stored and not yet explained (a repeat within the batch, a skipped UUID, a
 device that failed the check on PostgreSQL) is marked "conflict" for batch.py's _resolve, which
 looks it up after the commit. Nothing is acknowledged before the commit.
@@ -28,8 +37,13 @@ looks it up after the commit. Nothing is acknowledged before the commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from survey.extensions import db
 from survey.models import Answer, Device, Response
@@ -37,6 +51,7 @@ from survey.models._base import utcnow
 from survey.services.respond.responses import repeat_of
 
 ANSWER_COLUMNS = ("item_code", "value_int", "value_text")
+SAVEPOINT = "respond_batch"
 
 
 def _json_default(value: Any) -> str:
@@ -62,16 +77,22 @@ def encode_postgresql(job: Any) -> None:
 
 
 class BatchWriter:
-    """A process's connection and statements, used by one leading request at a time (batch.py)."""
+    """A process's connection and statements, used by one leading request at a time (batch.py).
 
-    def __init__(self):
+    With `joined`, batches are written on that connection, each in a savepoint of its open
+    transaction, and the connection is never committed, closed or dropped here.
+    """
+
+    def __init__(self, joined: Connection | None = None):
         self.engine = db.engine
         self.dialect = self.engine.dialect
         self.sqlite = self.dialect.name == "sqlite"
-        dbapi = self.dialect.loaded_dbapi
-        # What the database raises when it refuses a row (a constraint, a value it cannot hold):
-        # batch.py then retries the batch one submission at a time.
-        self.refused_errors = (dbapi.IntegrityError, dbapi.DataError)
+        self.joined = joined
+        self.dbapi_error = self.dialect.loaded_dbapi.Error
+        if joined is not None:
+            self.begin_sql: str | None = f"SAVEPOINT {SAVEPOINT}"
+        else:  # SQLite: take its write lock before anything is read; PostgreSQL: autocommit (_connect)
+            self.begin_sql = "BEGIN IMMEDIATE" if self.sqlite else None
         self.proxy = self.conn = None
         self.columns = [c.name for c in Response.__table__.columns if c.name != "id"]
         if self.sqlite:
@@ -93,19 +114,23 @@ class BatchWriter:
         return value if processor is None or value is None else processor(value)
 
     def _connect(self):
-        if self.conn is None:
-            self.proxy = self.engine.raw_connection()
-            self.conn = self.proxy.dbapi_connection
-            if not self.sqlite:
-                # A batch is ONE statement, atomic by itself, so in autocommit it is its own
-                # transaction: one round trip instead of three (BEGIN, the statement, COMMIT).
-                # Measured (batches of 6 full forms, A/B interleaved): 17 % less CPU in this
-                # process and 7 % less in PostgreSQL's backend per form.
-                self.conn.autocommit = True
+        if self.conn is not None:
+            return self.conn
+        if self.joined is not None:  # its transaction is open: batches go in savepoints (write)
+            self.conn = self.joined.connection.dbapi_connection
+            return self.conn
+        self.proxy = self.engine.raw_connection()
+        self.conn = self.proxy.dbapi_connection
+        if not self.sqlite:
+            # A batch is ONE statement, atomic by itself, so in autocommit it is its own
+            # transaction: one round trip instead of three (BEGIN, the statement, COMMIT).
+            # Measured (batches of 6 full forms, A/B interleaved): 17 % less CPU in this
+            # process and 7 % less in PostgreSQL's backend per form.
+            self.conn.autocommit = True
         return self.conn
 
     def close(self) -> None:
-        """Give the connection back to the engine's pool."""
+        """Give the connection back to the engine's pool (a joined one is only let go)."""
         if self.proxy is not None:
             if not self.sqlite:
                 try:
@@ -117,7 +142,10 @@ class BatchWriter:
         self.proxy = self.conn = None
 
     def discard(self) -> None:
-        """Drop the connection (after an error it may be broken); the next batch opens a new one."""
+        """Drop the connection (after an error it may be broken); the next batch opens a new one.
+
+        A joined connection is only let go: it belongs to whoever joined it.
+        """
         if self.proxy is not None:
             try:
                 self.proxy.invalidate()
@@ -125,29 +153,65 @@ class BatchWriter:
                 pass
         self.proxy = self.conn = None
 
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A SQLAlchemy connection in a transaction of its own (joined: a savepoint), for batch.py's fallback."""
+        if self.joined is None:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with self.joined.begin_nested():
+                yield self.joined
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A SQLAlchemy connection that sees the committed (joined: the written) batches."""
+        if self.joined is None:
+            with self.engine.connect() as conn:
+                yield conn
+        else:
+            yield self.joined
+
     def write(self, batch: list) -> None:
         """Store the batch in one transaction and set each job's result (see the module docstring).
 
-        Raises one of `refused_errors` when the database refuses a row (nothing of the batch is
-        then stored) and any other driver error when the database fails.
+        Raises SQLAlchemy's IntegrityError or DataError when the database refuses a row (nothing
+        of the batch is then stored) and another DBAPIError when the database fails, so that
+        batch.py can tell them apart as everywhere else (txn.transient).
         """
         conn = self._connect()
         cur = conn.cursor()
+        begun = False
         try:
             for job in batch:
                 job.result = None
             fresh = self._distinct(batch)
             if fresh:
+                if self.begin_sql is not None:
+                    cur.execute(self.begin_sql)
+                begun = True
                 (self._write_sqlite if self.sqlite else self._write_postgresql)(cur, fresh)
-            conn.commit()
-        except BaseException:
-            try:
-                conn.rollback()
-            except Exception:
-                self.discard()
+                if self.joined is not None:
+                    cur.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                else:
+                    conn.commit()
+        except BaseException as exc:
+            self._undo(conn, cur, begun)
+            if isinstance(exc, self.dbapi_error):
+                raise DBAPIError.instance(None, None, exc, self.dbapi_error, dialect=self.dialect) from exc
             raise
         finally:
             cur.close()
+
+    def _undo(self, conn, cur, begun: bool) -> None:
+        try:
+            if self.joined is None:
+                conn.rollback()
+            elif begun:
+                cur.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                cur.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        except Exception:
+            self.discard()
 
     @staticmethod
     def _distinct(batch: list) -> dict[str, Any]:
@@ -162,7 +226,6 @@ class BatchWriter:
     # --- SQLite ---------------------------------------------------------------------------------
 
     def _write_sqlite(self, cur, fresh: dict[str, Any]) -> None:
-        cur.execute("BEGIN IMMEDIATE")  # take SQLite's write lock before anything is read
         device_ids = sorted({job.values["device_id"] for job in fresh.values()})
         marks = ", ".join(["?"] * len(device_ids))
         cur.execute(f"UPDATE {Device.__tablename__} SET last_seen_at = ? WHERE active = ? AND id IN ({marks}) "
@@ -181,7 +244,8 @@ class BatchWriter:
                     list(fresh))
         for key, device_id, invitation_id in cur.fetchall():
             job = fresh.pop(key)
-            job.result = "duplicate" if repeat_of(device_id, invitation_id, None, job.values["device_id"]) else "conflict"
+            same = repeat_of(device_id, invitation_id, None, job.values["device_id"])
+            job.result = "duplicate" if same else "conflict"
         if not fresh:
             return
         cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Response.__tablename__}")

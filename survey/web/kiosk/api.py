@@ -141,7 +141,7 @@ def api_submit():
     except responses.SubmissionError as exc:
         return jsonify(exc.as_dict()), exc.status
 
-    if data.get("handoff_id") is None and batch.enabled(current_app):
+    if data.get("handoff_id") is None:
         return _submit_grouped(version, response_uuid, data, device_id, point_id, secret_hash)
 
     def unit():
