@@ -103,8 +103,8 @@ def test_heartbeat_and_submission_bodies_of_the_wrong_shape_are_a_400(client, ki
 
 
 def test_a_start_time_the_tablet_cannot_have_known_is_stored_as_unknown(client, kiosk, db_session):
-
-    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00", "2019-12-31T23:00:00Z"):
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00",
+                   "2019-12-31T23:00:00Z"):
         body = submission(kiosk["quick"], {"QK1": 3}, started_at=moment)
         assert client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"]).status_code == 201, moment
         stored = db_session.scalar(select(Response).where(Response.uuid == body["uuid"]))
@@ -115,7 +115,8 @@ def test_bad_payloads_get_clear_errors(client, kiosk):
     h = kiosk["headers"]
     assert client.post("/kiosk/api/responses", data="nope", headers=h).status_code == 400
     assert client.post("/kiosk/api/responses", json=[1], headers=h).json["error"] == "bad_json"
-    resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, version_id=999999), headers=h)
+    resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, version_id=999999),
+                       headers=h)
     assert (resp.status_code, resp.json["error"]) == (422, "unknown_version")
     # Ids no integer column can hold were a 500 on both backends.
     for field, error in (("version_id", "unknown_version"), ("handoff_id", "unknown_handoff")):
@@ -123,7 +124,8 @@ def test_bad_payloads_get_clear_errors(client, kiosk):
             resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, **{field: value}),
                                headers=h)
             assert (resp.status_code, resp.json["error"]) == (422, error), (field, value)
-    resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, content_hash="0" * 64), headers=h)
+    resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, content_hash="0" * 64),
+                       headers=h)
     assert (resp.status_code, resp.json["error"]) == (422, "version_changed")
     resp = client.post("/kiosk/api/responses", json=submission(kiosk["quick"], {"QK1": 3}, uuid="123"), headers=h)
     assert (resp.status_code, resp.json["error"]) == (400, "bad_uuid")

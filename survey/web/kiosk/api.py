@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from survey.extensions import csrf, db
 from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
-from survey.services.common.txn import run_write
+from survey.services.common.txn import refused, run_write
 from survey.services.kiosk import devices
 from survey.services.kiosk.handoff import client_questionnaire, next_handoff
 from survey.services.respond import batch, responses
@@ -113,11 +113,9 @@ def api_start():
     def unit():
         invitation = next_handoff(db.session, g.device)
         if invitation is None:
-            db.session.commit()
             return jsonify(mode="walkup")
         handoff_id = db.session.scalar(select(KioskHandoff.id).where(KioskHandoff.invitation_id == invitation.id))
         version = db.session.get(QuestionnaireVersion, invitation.wave.questionnaire_version_id)
-        db.session.commit()
         return jsonify(mode="kiosk", handoff_id=handoff_id, questionnaire=client_questionnaire(version))
 
     return run_write(unit)
@@ -126,7 +124,11 @@ def api_start():
 @bp.route("/api/responses", methods=["POST"])
 @device_api(cached=True)
 def api_submit():
-    """Store one kiosk response exactly once: 201 stored, 200 already stored, 4xx with reasons."""
+    """Store one kiosk response exactly once: 201 stored, 200 already stored, 4xx with reasons.
+
+    A walk-up goes through the group commit (batch.py); a hand-off through store_response in
+    this request's own transaction, which locks and completes its invitation.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _error("bad_json", _("Dữ liệu gửi lên phải là một đối tượng JSON."), 400)
@@ -148,36 +150,30 @@ def api_submit():
         # Start the write transaction with a write: on SQLite it takes the write lock at once (waiting
         # its turn) instead of failing later when another kiosk committed in between. The write is
         # useful too: a submission is a sign of life of the device. It also re-checks the credential,
-        # in this very transaction, so a device revoked a moment ago stores nothing.
+        # in this very transaction, so a device revoked a moment ago stores nothing. (The rollback
+        # ends the read transaction _version may have begun, so the UPDATE is the first statement.)
         db.session.rollback()
         alive = db.session.execute(
             update(Device).where(Device.id == device_id, Device.secret_hash == secret_hash, Device.active.is_(True))
             .values(last_seen_at=utcnow())).rowcount
         if alive != 1:
-            db.session.rollback()
             forget(secret_hash)
-            return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
-        invitation = None
-        if data.get("handoff_id") is not None:
-            handoff_id = row_id(data["handoff_id"])
-            handoff = db.session.get(KioskHandoff, handoff_id) if handoff_id is not None else None
-            if handoff is None or handoff.device_id != device_id:
-                db.session.rollback()
-                return _error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422)
-            invitation = handoff.invitation
-            if responses.invitation_state(invitation) == "closed":
-                db.session.rollback()
-                return _error("wave_closed", _("Đợt khảo sát đã kết thúc"), 409)
+            return refused(_error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401))
+        handoff_id = row_id(data["handoff_id"])
+        handoff = db.session.get(KioskHandoff, handoff_id) if handoff_id is not None else None
+        if handoff is None or handoff.device_id != device_id:
+            return refused(_error("unknown_handoff", _("Lượt đánh giá được chuyển từ quầy không hợp lệ."), 422))
+        invitation = handoff.invitation
+        if responses.invitation_state(invitation) == "closed":
+            return refused(_error("wave_closed", _("Đợt khảo sát đã kết thúc"), 409))
         try:
-            stored, created = responses.store_response(
+            _response, created = responses.store_response(
                 db.session, version, response_uuid, data.get("answers") or {}, data.get("other") or {},
-                mode="kiosk" if invitation else "kiosk_walkup", invitation=invitation, device_id=device_id,
-                service_point_id=point_id, language=str(data.get("language") or "vi"),
-                started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True)
+                mode="kiosk", invitation=invitation, device_id=device_id, service_point_id=point_id,
+                language=str(data.get("language") or "vi"), started_at=_client_time(data.get("started_at")),
+                partial=data.get("partial") is True)
         except responses.SubmissionError as exc:
-            db.session.rollback()
-            return jsonify(exc.as_dict()), exc.status
-        db.session.commit()
+            return refused((jsonify(exc.as_dict()), exc.status))
         return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
 
     return run_write(unit)
@@ -229,7 +225,6 @@ def api_heartbeat():
 
     def unit():
         devices.heartbeat(device, queued, unsaved)
-        db.session.commit()
         return jsonify(ok=True, server_time=utcnow().isoformat() + "Z")
 
     return run_write(unit)

@@ -76,8 +76,8 @@ def handoff_create():
     audit.record(db.session, current_user, "kiosk.handoff", "invitation", invitation.id, service_point=point.code)
     db.session.commit()
     dossier = invitation.dossier.external_id if invitation.dossier else "#%d" % invitation.id
-    flash(_("Đã chuyển hồ sơ %(d)s sang kiosk: người dân bấm “Bắt đầu đánh giá” trong %(m)s phút tới sẽ đánh giá hồ sơ này.",
-            d=dossier, m=svc.HANDOFF_MINUTES), "success")
+    flash(_("Đã chuyển hồ sơ %(d)s sang kiosk: người dân bấm “Bắt đầu đánh giá” "
+            "trong %(m)s phút tới sẽ đánh giá hồ sơ này.", d=dossier, m=svc.HANDOFF_MINUTES), "success")
     return redirect(url_for(".handoff_page", sp=form.sp.data or None))
 
 
