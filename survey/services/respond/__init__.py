@@ -1,1 +1,10 @@
-"""Storing citizens' answers: validation, drafts, and the two write paths of one service."""
+"""Storing citizens' answers: one service with two write paths.
+
+- answers.py: answers checked against the exact questionnaire version.
+- responses.py: invitations by token, drafts, `prepare_response` (the one validation, giving a
+  response's column values and answer rows) and `store_response`, which stores them through the
+  ORM in the request's own transaction: link answers and kiosk hand-offs.
+- batch.py + writer.py: kiosk walk-ups, the same prepared rows stored by group commit, many
+  requests in one transaction with a few raw statements.
+tests/respond/test_write_paths.py checks that both paths store identical rows.
+"""

@@ -8,6 +8,10 @@ Semantics every channel (link, kiosk, offline queue) shares:
   too long) is an error; a response with any error stores nothing.
 - The response UUID comes from the client; a retry with the same UUID returns the stored response,
   and the database's unique keys (Response.uuid, Response.invitation_id) decide every race.
+
+Two write paths take their rows from `prepare_response`: `store_response` here (the ORM, in the
+request's transaction: link answers and kiosk hand-offs, which complete an invitation) and the
+group commit of kiosk walk-ups (batch.py, writer.py), which stores the same rows in bulk.
 """
 from __future__ import annotations
 
@@ -114,7 +118,7 @@ def parse_uuid(value: Any) -> str:
     try:
         return str(uuidlib.UUID(str(value)))
     except (ValueError, TypeError, AttributeError):
-        raise SubmissionError("bad_uuid", str(_l("Mã định danh câu trả lời (uuid) không hợp lệ.")), 400)
+        raise SubmissionError("bad_uuid", str(_l("Mã định danh câu trả lời (uuid) không hợp lệ.")), 400) from None
 
 
 def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers: dict, other: dict, *,
@@ -153,6 +157,8 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
                    partial: bool = False) -> tuple[Response, bool]:
     """Validate and add a response with its answers in one savepoint; (response, created).
 
+    The ORM path; a walk-up stored here gets the rows the group commit (batch.py) would store.
+
     A second submission with the same UUID returns the first one (created False); another UUID for
     an invitation already answered raises SubmissionError("already_answered", status 409).
     """
@@ -177,7 +183,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
         existing = _existing(session, response_uuid, invitation, device_id)
         if existing is not None:
             return existing, False
-        raise SubmissionError("already_answered", str(_l("Lời mời này đã được trả lời.")), 409)
+        raise SubmissionError("already_answered", str(_l("Lời mời này đã được trả lời.")), 409) from None
     if invitation is not None:
         now = utcnow()
         session.execute(update(Invitation).where(Invitation.id == invitation.id).values(
