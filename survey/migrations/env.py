@@ -92,14 +92,27 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode changes a SQLite table by copying it, dropping the old one and renaming the
+            # copy. With foreign keys enforced (the app turns them on for every connection), dropping
+            # the old table runs its ON DELETE CASCADEs: recreating `response` would delete every answer.
+            # The pragma is ignored inside a transaction, so it is set on the driver's connection
+            # (autocommit) before the migrations begin theirs, and set back on for the pool after.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF')
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()  # the pragma, too, is ignored inside a transaction
+                connection.connection.driver_connection.execute('PRAGMA foreign_keys=ON')
 
 
 if context.is_offline_mode():

@@ -2,20 +2,62 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
-from survey.models._base import utcnow
+from survey.models._base import allowed, enum_type, probability, utcnow
 from survey.models.registry import Agency, Procedure, Sector, ServicePoint
 
-CHANNELS = ("in_person", "online", "postal")
-OUTCOMES = ("approved", "rejected", "withdrawn")
-WAVE_STATUSES = ("draft", "launched", "closed")
-INVITATION_STATUSES = ("issued", "opened", "completed", "expired")
-INVITATION_CHANNELS = ("link", "qr", "sms", "kiosk")
+
+class DossierChannel(StrEnum):
+    """How the citizen filed the dossier."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+
+class Outcome(StrEnum):
+    """How the dossier was settled (the invitation keeps a copy as a cell of the design)."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class WaveStatus(StrEnum):
+    """A wave's life: designed (draft), inviting (launched), then closed for good."""
+
+    DRAFT = "draft"
+    LAUNCHED = "launched"
+    CLOSED = "closed"
+
+
+class InvitationStatus(StrEnum):
+    """An invitation's life: issued, opened by the citizen, then completed or expired."""
+
+    ISSUED = "issued"
+    OPENED = "opened"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+
+
+class InvitationChannel(StrEnum):
+    """How the invitation reaches the citizen."""
+
+    LINK = "link"
+    QR = "qr"
+    SMS = "sms"
+    KIOSK = "kiosk"
+
+
+# The values as plain strings, for messages and the API description that list them.
+CHANNELS = tuple(channel.value for channel in DossierChannel)
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
 class SourceSystem(db.Model):
@@ -45,7 +87,8 @@ class Dossier(db.Model):
     """A completed dossier (hồ sơ) reported by a source system."""
 
     __tablename__ = "dossier"
-    __table_args__ = (UniqueConstraint("source_system_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("source_system_id", "external_id"), allowed("channel", DossierChannel),
+                      allowed("outcome", Outcome))
     id: Mapped[int] = mapped_column(primary_key=True)
     source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id"))
     external_id: Mapped[str] = mapped_column(String(128))
@@ -53,11 +96,11 @@ class Dossier(db.Model):
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[DossierChannel] = mapped_column(enum_type(DossierChannel, 16))
     received_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime] = mapped_column(index=True)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, 16))
     on_time: Mapped[bool | None]
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -81,6 +124,7 @@ class Wave(db.Model):
     """A survey wave (đợt khảo sát): period, questionnaire version, design and seed."""
 
     __tablename__ = "wave"
+    __table_args__ = (allowed("status", WaveStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -88,7 +132,7 @@ class Wave(db.Model):
     period_end: Mapped[date]
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
     seed: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[WaveStatus] = mapped_column(enum_type(WaveStatus, 16), default=WaveStatus.DRAFT)
     design: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     launched_at: Mapped[datetime | None]
@@ -103,7 +147,7 @@ class WaveStratum(db.Model):
     """A stratum of a wave (agency × sector by default) with its inclusion probability."""
 
     __tablename__ = "wave_stratum"
-    __table_args__ = (UniqueConstraint("wave_id", "key"),)
+    __table_args__ = (UniqueConstraint("wave_id", "key"), probability("pi"))
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(160))
@@ -121,7 +165,8 @@ class Invitation(db.Model):
     """An invitation to answer: single-use token (hash only), π, channel, status, expiry."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("wave_id", "dossier_id"),)
+    __table_args__ = (UniqueConstraint("wave_id", "dossier_id"), probability("pi"), allowed("outcome", Outcome),
+                      allowed("channel", InvitationChannel), allowed("status", InvitationStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
     stratum_id: Mapped[int | None] = mapped_column(ForeignKey("wave_stratum.id"), index=True)
@@ -132,9 +177,9 @@ class Invitation(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
-    outcome: Mapped[str] = mapped_column(String(16))
-    channel: Mapped[str] = mapped_column(String(16), default="link")
-    status: Mapped[str] = mapped_column(String(16), default="issued")
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, 16))
+    channel: Mapped[InvitationChannel] = mapped_column(enum_type(InvitationChannel, 16), default=InvitationChannel.LINK)
+    status: Mapped[InvitationStatus] = mapped_column(enum_type(InvitationStatus, 16), default=InvitationStatus.ISSUED)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the (current) token was handed out (API answer, slip, SMS file); NULL = nobody has it yet.

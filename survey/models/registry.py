@@ -2,15 +2,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
-from survey.models._base import utcnow
+from survey.models._base import allowed, enum_type, utcnow
 
-AGENCY_LEVELS = ("province", "department", "district", "commune", "central")
-SERVICE_POINT_KINDS = ("province_centre", "district_centre", "commune_desk", "agency_counter")
+
+class AgencyLevel(StrEnum):
+    """Where an agency sits in the province's hierarchy."""
+
+    PROVINCE = "province"
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    CENTRAL = "central"
+
+
+class ServicePointKind(StrEnum):
+    """What a service point is: a one-stop centre (province, district), a commune desk or an agency's counter."""
+
+    PROVINCE_CENTRE = "province_centre"
+    DISTRICT_CENTRE = "district_centre"
+    COMMUNE_DESK = "commune_desk"
+    AGENCY_COUNTER = "agency_counter"
+
+
+class TargetScope(StrEnum):
+    """What a target measures (see survey.services.registry.targets)."""
+
+    TTHC = "tthc"                      # administrative procedures, all sectors
+    TTHC_SECTOR = "tthc_sector"        # administrative procedures of one sector (sector_code set)
+    SERVICE = "service"                # the service of state administrative agencies
+    PUBLIC_SERVICE = "public_service"  # public health or education services (sector_code set)
+    PROVINCE = "province"              # the province's own yearly SIPAS target
+
+
+# The values as plain strings, for messages and imports that list them.
+AGENCY_LEVELS = tuple(level.value for level in AgencyLevel)
+SERVICE_POINT_KINDS = tuple(kind.value for kind in ServicePointKind)
 
 service_point_agencies = Table(
     "service_point_agency",
@@ -24,11 +56,12 @@ class Agency(db.Model):
     """A state administrative agency (cơ quan) in the province's hierarchy."""
 
     __tablename__ = "agency"
+    __table_args__ = (allowed("level", AgencyLevel),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255), default="")
-    level: Mapped[str] = mapped_column(String(16))
+    level: Mapped[AgencyLevel] = mapped_column(enum_type(AgencyLevel, 16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -63,11 +96,12 @@ class ServicePoint(db.Model):
     """A one-stop centre or counter where dossiers are received and results returned."""
 
     __tablename__ = "service_point"
+    __table_args__ = (allowed("kind", ServicePointKind),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255), default="")
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[ServicePointKind] = mapped_column(enum_type(ServicePointKind, 32))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     address: Mapped[str] = mapped_column(String(500), default="")
 
@@ -101,11 +135,10 @@ class Target(db.Model):
     """A satisfaction target (percent) for a year and scope; targets are data, not constants."""
 
     __tablename__ = "target"
-    __table_args__ = (UniqueConstraint("year", "scope", "sector_code"),)
+    __table_args__ = (UniqueConstraint("year", "scope", "sector_code"), allowed("scope", TargetScope))
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int]
-    # scope: "tthc" (all procedures), "tthc_sector" (sector_code set), "service", "province"
-    scope: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[TargetScope] = mapped_column(enum_type(TargetScope, 32))
     sector_code: Mapped[str] = mapped_column(String(64), default="")
     value: Mapped[float]
     label_vi: Mapped[str] = mapped_column(String(255), default="")

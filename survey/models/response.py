@@ -2,21 +2,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
-from survey.models._base import utcnow
+from survey.models._base import allowed, enum_type, utcnow
 
-MODES = ("link", "kiosk", "kiosk_walkup")
+
+class ResponseMode(StrEnum):
+    """How a response came in: by an invitation's link, on a kiosk for an invitation, or walk-up at a kiosk."""
+
+    LINK = "link"
+    KIOSK = "kiosk"
+    KIOSK_WALKUP = "kiosk_walkup"
+
+
+class Language(StrEnum):
+    """The language the respondent answered in (the application's two languages)."""
+
+    VI = "vi"
+    EN = "en"
 
 
 class Response(db.Model):
     """A submitted response; the UUID comes from the client so retries are idempotent."""
 
     __tablename__ = "response"
+    __table_args__ = (allowed("mode", ResponseMode), allowed("language", Language))
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     # Unique: the database itself guarantees at most one response per invitation.
@@ -27,10 +42,10 @@ class Response(db.Model):
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"), index=True)
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
-    mode: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[ResponseMode] = mapped_column(enum_type(ResponseMode, 16))
     probability_sample: Mapped[bool] = mapped_column(default=True)
     partial: Mapped[bool] = mapped_column(default=False)
-    language: Mapped[str] = mapped_column(String(8), default="vi")
+    language: Mapped[Language] = mapped_column(enum_type(Language, 8), default=Language.VI)
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,27 +2,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
-from survey.models._base import utcnow
+from survey.models._base import allowed, enum_type, utcnow
 from survey.models.registry import Agency, ServicePoint
 
-ROLES = ("admin", "analyst", "agency_viewer", "officer")
+
+class Role(StrEnum):
+    """What a staff account may do (survey.services.accounts.users has the labels)."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    AGENCY_VIEWER = "agency_viewer"
+    OFFICER = "officer"
+
+
+# The values as plain strings, for form choices and command-line options.
+ROLES = tuple(role.value for role in Role)
 
 
 class User(UserMixin, db.Model):
     """A staff account: administrator, analyst, agency viewer (agency subtree) or counter officer."""
 
     __tablename__ = "user_account"
+    __table_args__ = (allowed("role", Role),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(255), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(enum_type(Role, 16))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"))
     active: Mapped[bool] = mapped_column(default=True)

@@ -83,8 +83,8 @@ def plan_stratum(population_prev: int, *, fixed_pi: float | None = None, target_
         raise ValueError("response rate must be in (0, 1]")
     n_prev = max(0, int(population_prev))
     if fixed_pi is not None:
-        if not 0 <= fixed_pi <= 1:
-            raise ValueError("π must be in [0, 1]")
+        if not 0 < fixed_pi <= 1:
+            raise ValueError("π must be in (0, 1]")
         pi = float(fixed_pi)
         return StratumPlan(pi, None, pi * n_prev, pi * n_prev * response_rate, "fixed_pi")
     if n_prev == 0:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Dossier, Invitation, QuestionnaireVersion, SourceSystem, Wave, WaveStratum
 from survey.models._base import utcnow
+from survey.models.fieldwork import WaveStatus
 from survey.services.common.i18n import tr
 from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds, previous_period  # noqa: F401  (re-exported for forms)
 from survey.services.sampling import invitations as inv_service
@@ -39,9 +40,9 @@ def create_wave(session: Session, *, code: str, name: str, period_start: date, p
         raise WaveError("unknown_scheme")
     if session.execute(select(Wave.id).where(Wave.code == code)).first():
         raise WaveError("duplicate_code")
-    if fixed_pi is not None and not 0 < fixed_pi <= 1:
-        raise WaveError("bad_pi")
-    if not 0 < response_rate <= 1 or not 0 < margin < 1 or min_responses < 0 or not 0 <= new_stratum_pi <= 1:
+    if (fixed_pi is not None and not 0 < fixed_pi <= 1) or not 0 < new_stratum_pi <= 1:
+        raise WaveError("bad_pi")  # the database holds π in (0, 1] only: a weight 1/π needs π > 0
+    if not 0 < response_rate <= 1 or not 0 < margin < 1 or min_responses < 0:
         raise WaveError("bad_design")
     prev = previous_period(period_start, period_end)
     design = {
@@ -52,7 +53,8 @@ def create_wave(session: Session, *, code: str, name: str, period_start: date, p
         "overrides": {},
     }
     wave = Wave(code=code, name=name, period_start=period_start, period_end=period_end,
-                questionnaire_version_id=version.id, seed=seed or sampling.new_seed(), status="draft", design=design)
+                questionnaire_version_id=version.id, seed=seed or sampling.new_seed(), status=WaveStatus.DRAFT,
+                design=design)
     session.add(wave)
     session.flush()
     replan(session, wave)
@@ -61,7 +63,7 @@ def create_wave(session: Session, *, code: str, name: str, period_start: date, p
 
 def replan(session: Session, wave: Wave) -> None:
     """(Re)compute the strata of a draft wave: previous-period N, π, expected sample; keeps overrides."""
-    if wave.status != "draft":
+    if wave.status != WaveStatus.DRAFT:
         raise WaveError("not_draft")
     design = wave.design
     scheme = design["scheme"]
@@ -90,9 +92,9 @@ def replan(session: Session, wave: Wave) -> None:
 def set_override(session: Session, wave: Wave, key: str, *, pi: float | None = None,
                  target_n: int | None = None) -> None:
     """Fix one stratum's π or target responses (both None: back to the wave-wide rule), then replan."""
-    if wave.status != "draft":
+    if wave.status != WaveStatus.DRAFT:
         raise WaveError("not_draft")
-    if pi is not None and not 0 <= pi <= 1:
+    if pi is not None and not 0 < pi <= 1:
         raise WaveError("bad_pi")
     if target_n is not None and target_n < 0:
         raise WaveError("bad_target")
@@ -114,11 +116,11 @@ def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: b
     """Launch a draft wave (or catch up a launched one): invite, in one pass, every selected dossier of the
     period that has no invitation yet. Returns the new invitations with their tokens (`deliver`: the
     caller hands them out now, e.g. writes slips)."""
-    if wave.status == "closed":
+    if wave.status == WaveStatus.CLOSED:
         raise WaveError("closed")
     now = now or utcnow()
-    if wave.status == "draft":
-        wave.status = "launched"
+    if wave.status == WaveStatus.DRAFT:
+        wave.status = WaveStatus.LAUNCHED
         wave.launched_at = now
         session.flush()
 
@@ -153,12 +155,12 @@ def refresh_populations(session: Session, wave: Wave) -> None:
 
 def close(session: Session, wave: Wave, now: datetime | None = None) -> int:
     """Close a launched wave: final stratum counts; open invitations expire. Returns how many expired."""
-    if wave.status != "launched":
+    if wave.status != WaveStatus.LAUNCHED:
         raise WaveError("not_launched")
     now = now or utcnow()
     refresh_populations(session, wave)
     expired = inv_service.expire_open(session, wave.id)
-    wave.status = "closed"
+    wave.status = WaveStatus.CLOSED
     wave.closed_at = now
     session.flush()
     return expired
