@@ -12,15 +12,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(autouse=True)
 def kiosk_config(live_app):
-    """Production storage path (group commit) and short timers for one test; restored afterwards."""
-    keys = ("KIOSK_IDLE_SECONDS", "KIOSK_PROMPT_SECONDS", "KIOSK_THANKS_SECONDS", "KIOSK_HEARTBEAT_SECONDS",
-            "KIOSK_GROUP_COMMIT")
+    """Short timers for one test; restored afterwards."""
+    keys = ("KIOSK_IDLE_SECONDS", "KIOSK_PROMPT_SECONDS", "KIOSK_THANKS_SECONDS", "KIOSK_HEARTBEAT_SECONDS")
     saved = {k: live_app.config.get(k) for k in keys}
 
     def apply(**values):
         live_app.config.update({k.upper(): v for k, v in values.items()})
 
-    apply(kiosk_group_commit=True)
     yield apply
     for k, v in saved.items():
         if v is None:

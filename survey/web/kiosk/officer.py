@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, NumberRange
 from survey.extensions import db
 from survey.models import Invitation, KioskHandoff, ServicePoint
 from survey.services.common import audit
+from survey.services.common.txn import refused, run_write
 from survey.services.kiosk import handoff as svc
 from survey.web.auth.access import role_required
 from survey.web.inputs import MAX_ROW_ID
@@ -68,13 +69,19 @@ def handoff_create():
     invitation = db.session.get(Invitation, form.invitation_id.data)
     if invitation is None or invitation.service_point_id != point.id:
         abort(404)
-    try:
-        svc.handoff_invitation(db.session, invitation, point.id)
-    except svc.HandoffError as exc:
-        flash(_("Không thể chuyển: lời mời này không còn hiệu lực (%(state)s).", state=str(exc)), "error")
+
+    def unit():
+        try:
+            svc.handoff_invitation(db.session, invitation, point.id)
+        except svc.HandoffError as exc:
+            return refused(str(exc))
+        audit.record(db.session, current_user, "kiosk.handoff", "invitation", invitation.id, service_point=point.code)
+        return None
+
+    state = run_write(unit)
+    if state is not None:
+        flash(_("Không thể chuyển: lời mời này không còn hiệu lực (%(state)s).", state=state), "error")
         return redirect(url_for(".handoff_page", sp=form.sp.data or None))
-    audit.record(db.session, current_user, "kiosk.handoff", "invitation", invitation.id, service_point=point.code)
-    db.session.commit()
     dossier = invitation.dossier.external_id if invitation.dossier else "#%d" % invitation.id
     flash(_("Đã chuyển hồ sơ %(d)s sang kiosk: người dân bấm “Bắt đầu đánh giá” "
             "trong %(m)s phút tới sẽ đánh giá hồ sơ này.", d=dossier, m=svc.HANDOFF_MINUTES), "success")
@@ -91,8 +98,11 @@ def handoff_cancel():
     handoff = db.session.get(KioskHandoff, form.handoff_id.data)
     if handoff is None or handoff.service_point_id != point.id or handoff.consumed_at is not None:
         abort(404)
-    audit.record(db.session, current_user, "kiosk.handoff_cancel", "invitation", handoff.invitation_id)
-    svc.cancel_handoff(db.session, handoff)
-    db.session.commit()
+
+    def unit():
+        audit.record(db.session, current_user, "kiosk.handoff_cancel", "invitation", handoff.invitation_id)
+        svc.cancel_handoff(db.session, handoff)
+
+    run_write(unit)
     flash(_("Đã huỷ lượt chuyển."), "success")
     return redirect(url_for(".handoff_page", sp=form.sp.data or None))

@@ -112,7 +112,6 @@ def _enrol(code: str):
     device, credential = devices.enrol(db.session, code)
     audit.record(db.session, "device:%d" % device.id, "device.enrolled", "device", device.id,
                  service_point=device.service_point.code)
-    db.session.commit()
     return device, credential
 
 
