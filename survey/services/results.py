@@ -54,12 +54,13 @@ from survey.models import (
     Wave,
     WaveStratum,
 )
+from survey.models.registry import TargetScope
 from survey.services.common.periods import period_bounds
 from survey.services.questionnaires.bank import index_structure as _tree
 from survey.services.questionnaires.bank import iter_questions, scale_for
 from survey.services.sampling.strata import count_by_cell
 
-OWN_TARGET_SCOPE = "tthc_sector"
+OWN_TARGET_SCOPE = TargetScope.TTHC_SECTOR
 __all__ = ["Cell", "Microdata", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",
            "index_structure", "microdata", "wave_data", "wave_index_table"]
 
@@ -233,7 +234,7 @@ def _setting(name: str, default: float) -> float:
 
 def wave_index_table(session: Session, wave_id: int, *, source: str = "db", method: str = "logit",
                      level: float = 0.95, min_n: int | None = None, max_rse: float | None = None,
-                     scope: str = "tthc") -> WaveTable:
+                     scope: TargetScope = TargetScope.TTHC) -> WaveTable:
     """The wave's indices overall and by agency, sector, agency × sector and service point."""
     wave = _wave(session, wave_id)
     data = wave_data(session, wave_id, source=source)

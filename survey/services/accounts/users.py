@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.models import AuditLog, User
 from survey.models._base import utcnow
-from survey.models.user import ROLES
+from survey.models.user import ROLES, Role
 from survey.services.common import audit
 
 MIN_PASSWORD_LENGTH = 10
@@ -36,10 +36,10 @@ HASH_METHOD = "scrypt"
 # Checked against when the username is unknown, so both paths cost one scrypt evaluation.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-hai-long", method=HASH_METHOD)
 ROLE_LABELS = {
-    "admin": _l("Quản trị viên"),
-    "analyst": _l("Cán bộ phân tích (toàn tỉnh)"),
-    "agency_viewer": _l("Cán bộ cơ quan (chỉ xem cơ quan mình)"),
-    "officer": _l("Cán bộ tại quầy"),
+    Role.ADMIN: _l("Quản trị viên"),
+    Role.ANALYST: _l("Cán bộ phân tích (toàn tỉnh)"),
+    Role.AGENCY_VIEWER: _l("Cán bộ cơ quan (chỉ xem cơ quan mình)"),
+    Role.OFFICER: _l("Cán bộ tại quầy"),
 }
 
 
@@ -80,12 +80,12 @@ def _check_scope(session: Session, role: str, agency_id: int | None, service_poi
 
     if role not in ROLES:
         raise UserError(_("Vai trò không hợp lệ: %(role)s", role=role))
-    if role == "agency_viewer":
+    if role == Role.AGENCY_VIEWER:
         if agency_id is None or session.get(Agency, agency_id) is None:
             raise UserError(_("Cán bộ cơ quan phải gắn với một cơ quan có trong danh mục."))
     elif agency_id is not None and session.get(Agency, agency_id) is None:
         raise UserError(_("Không tìm thấy cơ quan."))
-    if role == "officer" and (service_point_id is None or session.get(ServicePoint, service_point_id) is None):
+    if role == Role.OFFICER and (service_point_id is None or session.get(ServicePoint, service_point_id) is None):
         raise UserError(_("Cán bộ tại quầy phải gắn với một điểm phục vụ có trong danh mục."))
 
 
@@ -110,7 +110,7 @@ def create_user(session: Session, username: str, password: str, role: str, agenc
     check_password_policy(password, name)
     _check_scope(session, role, agency_id, service_point_id)
     user = User(username=name, password_hash=generate_password_hash(password, method=HASH_METHOD),
-                role=role, agency_id=agency_id, service_point_id=service_point_id,
+                role=Role(role), agency_id=agency_id, service_point_id=service_point_id,
                 full_name=(full_name or "").strip()[:255], active=True, failed_logins=0)
     session.add(user)
     session.flush()
@@ -121,9 +121,9 @@ def set_role(session: Session, user: User, role: str, agency_id: int | None = No
              service_point_id: int | None = None) -> User:
     """Change a user's role and scope (agency for viewers, service point for officers). Flushes."""
     _check_scope(session, role, agency_id, service_point_id)
-    user.role = role
+    user.role = Role(role)
     user.agency_id = agency_id
-    user.service_point_id = service_point_id if role == "officer" else None
+    user.service_point_id = service_point_id if role == Role.OFFICER else None
     session.flush()
     return user
 

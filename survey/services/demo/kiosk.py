@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from survey.models import Device, ServicePoint, User
+from survey.models.registry import ServicePointKind
+from survey.models.user import Role
 from survey.services.common import audit
 from survey.services.kiosk import devices
 
@@ -24,7 +26,8 @@ def _centre(ctx) -> ServicePoint | None:
     code = ctx.data.get("province_centre_code")
     point = s.scalar(select(ServicePoint).where(ServicePoint.code == code)) if code else None
     if point is None:
-        point = s.scalar(select(ServicePoint).where(ServicePoint.kind == "province_centre").order_by(ServicePoint.id))
+        point = s.scalar(select(ServicePoint).where(ServicePoint.kind == ServicePointKind.PROVINCE_CENTRE)
+                          .order_by(ServicePoint.id))
     if point is None:
         point = s.scalar(select(ServicePoint).order_by(ServicePoint.id))
     return point
@@ -44,7 +47,7 @@ def _officer(ctx, point: ServicePoint) -> None:
         from survey.services.demo.workspace import PASSWORD
     except ImportError:
         PASSWORD = DEFAULT_PASSWORD
-    create_user(s, OFFICER, PASSWORD, "officer", service_point_id=point.id, full_name="Cán bộ một cửa (demo)")
+    create_user(s, OFFICER, PASSWORD, Role.OFFICER, service_point_id=point.id, full_name="Cán bộ một cửa (demo)")
 
 
 def seed(ctx) -> None:

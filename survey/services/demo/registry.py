@@ -22,6 +22,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from survey.models import Agency, Procedure, Sector, ServicePoint, Target
+from survey.models.registry import AgencyLevel, ServicePointKind, TargetScope
 from survey.services.registry.imports import ImportReport, import_registry, read_rows
 from survey.services.registry.targets import set_target
 
@@ -30,15 +31,15 @@ DEMO_REGISTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.
 
 # (year, scope, sector, value, label_vi, label_en); None labels = the scope's default wording.
 DEMO_TARGETS = [
-    (2025, "tthc", "", 90, None, None),
-    *[(2025, "tthc_sector", s, 85, None, None) for s in ("land", "construction", "investment")],
-    (2025, "service", "", 90, None, None),
-    *[(2025, "public_service", s, 85, None, None) for s in ("health", "education")],
-    (2030, "tthc", "", 95, None, None),
-    *[(2030, "tthc_sector", s, 90, None, None) for s in ("land", "construction", "investment")],
-    (2030, "service", "", 95, None, None),
-    *[(2030, "public_service", s, 90, None, None) for s in ("health", "education")],
-    (2021, "province", "", 91, "Chỉ tiêu hài lòng (SIPAS) của tỉnh Hà Tĩnh năm 2021",
+    (2025, TargetScope.TTHC, "", 90, None, None),
+    *[(2025, TargetScope.TTHC_SECTOR, s, 85, None, None) for s in ("land", "construction", "investment")],
+    (2025, TargetScope.SERVICE, "", 90, None, None),
+    *[(2025, TargetScope.PUBLIC_SERVICE, s, 85, None, None) for s in ("health", "education")],
+    (2030, TargetScope.TTHC, "", 95, None, None),
+    *[(2030, TargetScope.TTHC_SECTOR, s, 90, None, None) for s in ("land", "construction", "investment")],
+    (2030, TargetScope.SERVICE, "", 95, None, None),
+    *[(2030, TargetScope.PUBLIC_SERVICE, s, 90, None, None) for s in ("health", "education")],
+    (2021, TargetScope.PROVINCE, "", 91, "Chỉ tiêu hài lòng (SIPAS) của tỉnh Hà Tĩnh năm 2021",
      "Hà Tĩnh's own satisfaction (SIPAS) target for 2021"),
 ]
 
@@ -86,13 +87,13 @@ def demo_handles(session) -> dict:
     for r in by_kind["procedure"]:
         procedures[r["sector_code"]].append(r["code"])
     return {
-        "province_agency_code": levels["province"][0],
+        "province_agency_code": levels[AgencyLevel.PROVINCE][0],
         "agency_codes": agencies,
         "agency_ids": {c: agency_ids[c] for c in agencies},
-        "department_codes": levels["department"],
-        "central_agency_codes": levels["central"],
-        "district_codes": levels["district"],
-        "commune_codes": levels["commune"],
+        "department_codes": levels[AgencyLevel.DEPARTMENT],
+        "central_agency_codes": levels[AgencyLevel.CENTRAL],
+        "district_codes": levels[AgencyLevel.DISTRICT],
+        "commune_codes": levels[AgencyLevel.COMMUNE],
         "sector_codes": [r["code"] for r in by_kind["sector"]],
         "sector_ids": {r["code"]: sector_ids[r["code"]] for r in by_kind["sector"]},
         "procedure_codes_by_sector": dict(procedures),
@@ -103,9 +104,9 @@ def demo_handles(session) -> dict:
         "service_point_agency_codes": {
             r["code"]: [c for c in r["agencies_served"].split(";") if c] or [r["agency_code"]]
             for r in by_kind["service_point"]},
-        "province_centre_code": kinds["province_centre"][0],
-        "district_centre_codes": kinds["district_centre"],
-        "commune_desk_codes": kinds["commune_desk"],
+        "province_centre_code": kinds[ServicePointKind.PROVINCE_CENTRE][0],
+        "district_centre_codes": kinds[ServicePointKind.DISTRICT_CENTRE],
+        "commune_desk_codes": kinds[ServicePointKind.COMMUNE_DESK],
         "land_department_code": SECTOR_DEPARTMENTS["land"],
         "construction_department_code": SECTOR_DEPARTMENTS["construction"],
         "investment_department_code": SECTOR_DEPARTMENTS["investment"],

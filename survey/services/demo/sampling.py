@@ -15,17 +15,19 @@ from sqlalchemy import func, select
 
 from survey.models import Agency, Dossier, Invitation, Sector, Wave
 from survey.models._base import utcnow
+from survey.models.fieldwork import DossierChannel, InvitationStatus, Outcome
+from survey.models.registry import AgencyLevel
 from survey.services.intake import apikeys
 from survey.services.intake import batch as intake
 from survey.services.sampling import invitations, waves
 
 SOURCE = "demo-motcua"
 DEMO_TOKENS = 6
-LEVEL_SECTORS = {"district": {"civil_status": 80, "land": 70, "construction": 25, "business": 20},
-                 "commune": {"civil_status": 15, "land": 10}}
+LEVEL_SECTORS = {AgencyLevel.DISTRICT: {"civil_status": 80, "land": 70, "construction": 25, "business": 20},
+                 AgencyLevel.COMMUNE: {"civil_status": 15, "land": 10}}
 DEPARTMENT_VOLUME, LAND_DEPARTMENT_VOLUME, CENTRAL_VOLUME = 60, 400, 30
-OUTCOMES = (("approved", 0.88), ("rejected", 0.08), ("withdrawn", 0.04))
-CHANNELS = (("in_person", 0.7), ("online", 0.25), ("postal", 0.05))
+OUTCOMES = ((Outcome.APPROVED, 0.88), (Outcome.REJECTED, 0.08), (Outcome.WITHDRAWN, 0.04))
+CHANNELS = ((DossierChannel.IN_PERSON, 0.7), (DossierChannel.ONLINE, 0.25), (DossierChannel.POSTAL, 0.05))
 
 
 def _quarter(day: date, back: int = 0) -> tuple[date, date, int, int]:
@@ -133,7 +135,8 @@ def seed(ctx) -> None:
 def _demo_invitations(ctx, wave: Wave) -> None:
     """Re-key the first few open invitations of the wave and publish their links, QR code and slip."""
     s = ctx.session
-    invs = list(s.scalars(select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == "issued")
+    invs = list(s.scalars(select(Invitation).where(Invitation.wave_id == wave.id,
+                                                 Invitation.status == InvitationStatus.ISSUED)
                           .order_by(Invitation.id).limit(DEMO_TOKENS)))
     issued = invitations.rekey(s, invs)
     tokens = [i.token for i in issued]

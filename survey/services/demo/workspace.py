@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 
 from survey.models import Agency, Answer, Dossier, Invitation, Response, Sector, ServicePoint, SourceSystem, User, Wave
+from survey.models.fieldwork import DossierChannel, InvitationStatus, Outcome
+from survey.models.registry import AgencyLevel, ServicePointKind
+from survey.models.response import Language, ResponseMode
+from survey.models.user import Role
 from survey.services.accounts.users import create_user
 
 SOURCE = "demo-history"
@@ -31,9 +35,11 @@ NAME_SECTORS = [("tài nguyên", ["land"]), ("xây dựng", ["construction"]), (
                 ("giáo dục", ["education"]), ("công thương", ["business"]), ("nông nghiệp", ["other"]),
                 ("khu kinh tế", ["investment", "construction"]), ("công an", ["civil_status"]),
                 ("bảo hiểm xã hội", ["labour"]), ("thuế", ["business"])]
-LEVEL_SECTORS = {"district": ["land", "construction", "civil_status", "business"],
-                 "commune": ["civil_status", "land"], "department": ["other"], "central": ["other"]}
-LEVEL_VOLUME = {"department": 70, "district": 45, "commune": 14, "province": 40, "central": 50}
+LEVEL_SECTORS = {AgencyLevel.DISTRICT: ["land", "construction", "civil_status", "business"],
+                 AgencyLevel.COMMUNE: ["civil_status", "land"], AgencyLevel.DEPARTMENT: ["other"],
+                 AgencyLevel.CENTRAL: ["other"]}
+LEVEL_VOLUME = {AgencyLevel.DEPARTMENT: 70, AgencyLevel.DISTRICT: 45, AgencyLevel.COMMUNE: 14,
+                AgencyLevel.PROVINCE: 40, AgencyLevel.CENTRAL: 50}
 SECTOR_VOLUME = {"land": 2.4, "construction": 1.6, "investment": 1.3}  # busy provincial departments
 ELEMENT_SHIFT = {"ACC": 0.35, "PRO": -0.15, "CIV": 0.25, "RES": 0.1, "FBK": -0.45}
 COMMENTS = ["Mong cán bộ hướng dẫn kỹ hơn về giấy tờ cần nộp.", "Thời gian chờ lâu, cần thêm quầy tiếp nhận.",
@@ -45,12 +51,13 @@ COMMENTS = ["Mong cán bộ hướng dẫn kỹ hơn về giấy tờ cần nộ
 def _demo_users(ctx, department: Agency | None, centre: ServicePoint | None) -> None:
     """Admin, analyst, an agency viewer for one department, an officer at the provincial centre."""
     s = ctx.session
-    wanted = [("admin", "admin", "Quản trị viên demo", {}), ("analyst", "analyst", "Chuyên viên Sở Nội vụ (demo)", {})]
+    wanted = [("admin", Role.ADMIN, "Quản trị viên demo", {}),
+              ("analyst", Role.ANALYST, "Chuyên viên Sở Nội vụ (demo)", {})]
     if department is not None:
-        wanted.append(("viewer", "agency_viewer", "Cán bộ " + department.name_vi,
+        wanted.append(("viewer", Role.AGENCY_VIEWER, "Cán bộ " + department.name_vi,
                        {"agency_id": department.id}))
     if centre is not None:
-        wanted.append(("officer", "officer", "Cán bộ một cửa (demo)", {"service_point_id": centre.id}))
+        wanted.append(("officer", Role.OFFICER, "Cán bộ một cửa (demo)", {"service_point_id": centre.id}))
     for username, role, name, scope in wanted:
         if s.scalar(select(User.id).where(User.username == username)) is None:
             create_user(s, username, PASSWORD, role, full_name=name, **scope)
@@ -86,7 +93,7 @@ def _strata(session) -> list[tuple[Agency, Sector, float, ServicePoint | None]]:
         for code in codes:
             if code in sectors:
                 volume = LEVEL_VOLUME.get(agency.level, 50) * (SECTOR_VOLUME.get(code, 1.0) if agency.level ==
-                                                               "department" else 1.0)
+                                                               AgencyLevel.DEPARTMENT else 1.0)
                 cells.append((agency, sectors[code], volume, served.get(agency.id)))
     return cells
 
@@ -102,13 +109,14 @@ def _dossiers(ctx, source: SourceSystem, cells, start: date, end: date, label: s
     for agency, sector, volume, point in cells:
         for k in range(max(8, int(rng.gauss(volume, volume * 0.15) * DOSSIER_SCALE))):
             completed = _local(start + timedelta(days=rng.randrange(days)), rng, "Asia/Ho_Chi_Minh")
-            outcome = rng.choices(["approved", "rejected", "withdrawn"], [90, 7, 3])[0]
+            outcome = rng.choices([Outcome.APPROVED, Outcome.REJECTED, Outcome.WITHDRAWN], [90, 7, 3])[0]
             received = completed - timedelta(days=rng.randint(1, 25))
             due = received + timedelta(days=15)
             rows.append({"source_system_id": source.id, "external_id": "%s-%s-%s-%05d" % (label, agency.code,
                          sector.code, k), "agency_id": agency.id, "sector_id": sector.id,
                          "service_point_id": point.id if point else None,
-                         "channel": rng.choices(["in_person", "online", "postal"], [62, 34, 4])[0],
+                         "channel": rng.choices([DossierChannel.IN_PERSON, DossierChannel.ONLINE,
+                                                 DossierChannel.POSTAL], [62, 34, 4])[0],
                          "received_at": received, "due_at": due, "completed_at": completed, "outcome": outcome,
                          "on_time": completed <= due, "content_hash": uuid.UUID(int=rng.getrandbits(128)).hex})
     ctx.session.execute(Dossier.__table__.insert(), rows)  # Core executemany: fast
@@ -118,7 +126,8 @@ def _answers(rng, base: float, channel: str, content_items: list[str]) -> dict[s
     """One simulated questionnaire: items share a personal level, so they correlate as real answers do."""
     person = rng.gauss(0, 0.9)
     answers: dict[str, int] = {"RESP_TYPE": rng.choices([1, 2], [85, 15])[0],
-                               "CHANNEL": {"in_person": 1, "online": rng.choice([2, 3]), "postal": 4}[channel]}
+                               "CHANNEL": {DossierChannel.IN_PERSON: 1, DossierChannel.ONLINE: rng.choice([2, 3]),
+                                           DossierChannel.POSTAL: 4}[channel]}
     used_feedback = rng.random() < 0.22
     answers["FBK_USED"] = 1 if used_feedback else 2
     sat = []
@@ -152,21 +161,22 @@ def _respond(ctx, wave: Wave, version_id: int, items: list[str], trend: float, e
     responses, answer_rows, opened = [], [], []
     last = datetime.combine(end, time(23)) + timedelta(days=20)
     for inv in invs:
-        p = {"approved": 0.5, "rejected": 0.36, "withdrawn": 0.3}[inv.outcome]
-        p *= {"in_person": 1.0, "online": 1.1, "postal": 0.55}[inv.channel]
+        p = {Outcome.APPROVED: 0.5, Outcome.REJECTED: 0.36, Outcome.WITHDRAWN: 0.3}[inv.outcome]
+        p *= {DossierChannel.IN_PERSON: 1.0, DossierChannel.ONLINE: 1.1, DossierChannel.POSTAL: 0.55}[inv.channel]
         if rng.random() >= p:
             if rng.random() < 0.15:
-                opened.append({"id": inv.id, "status": "opened", "opened_at": inv.completed_at + timedelta(days=1)})
+                opened.append({"id": inv.id, "status": InvitationStatus.OPENED,
+                               "opened_at": inv.completed_at + timedelta(days=1)})
             continue
         base = (SECTOR_BASE.get(sector_codes[inv.sector_id], 2.4) + effects.get(inv.agency_id, 0.0) + trend
-                - (1.2 if inv.outcome == "rejected" else 0.0))
+                - (1.2 if inv.outcome == Outcome.REJECTED else 0.0))
         submitted = min(inv.completed_at + timedelta(hours=rng.randint(1, 240)), last)
-        kiosk = inv.channel == "in_person" and rng.random() < 0.5
+        kiosk = inv.channel == DossierChannel.IN_PERSON and rng.random() < 0.5
         responses.append({"uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "invitation_id": inv.id,
                           "questionnaire_version_id": version_id, "wave_id": wave.id, "agency_id": inv.agency_id,
                           "sector_id": inv.sector_id, "service_point_id": inv.service_point_id,
-                          "mode": "kiosk" if kiosk else "link", "probability_sample": True, "partial": False,
-                          "language": "vi", "started_at": submitted - timedelta(minutes=4),
+                          "mode": ResponseMode.KIOSK if kiosk else ResponseMode.LINK, "probability_sample": True,
+                          "partial": False, "language": Language.VI, "started_at": submitted - timedelta(minutes=4),
                           "submitted_at": submitted, "_answers": _answers(rng, base, inv.channel, items),
                           "_comment": rng.random() < 0.06})
     if responses:
@@ -179,7 +189,7 @@ def _respond(ctx, wave: Wave, version_id: int, items: list[str], trend: float, e
                 answer_rows.append({"response_id": rid, "item_code": "CMT1", "value_int": None,
                                     "value_text": rng.choice(COMMENTS)})
         s.execute(Answer.__table__.insert(), answer_rows)
-        s.execute(update(Invitation), [{"id": r["invitation_id"], "status": "completed",
+        s.execute(update(Invitation), [{"id": r["invitation_id"], "status": InvitationStatus.COMPLETED,
                                         "opened_at": r["started_at"], "completed_at": r["submitted_at"]}
                                        for r in responses])
     if opened:
@@ -233,10 +243,10 @@ def seed(ctx) -> None:
     from survey.services.questionnaires.bank import get_version
 
     s = ctx.session
-    department = s.scalar(select(Agency).where(Agency.level == "department", Agency.active.is_(True))
+    department = s.scalar(select(Agency).where(Agency.level == AgencyLevel.DEPARTMENT, Agency.active.is_(True))
                           .where(Agency.name_vi.ilike("%tài nguyên%")).limit(1)) or s.scalar(
-        select(Agency).where(Agency.level == "department").order_by(Agency.code).limit(1))
-    centre = s.scalar(select(ServicePoint).where(ServicePoint.kind == "province_centre").limit(1))
+        select(Agency).where(Agency.level == AgencyLevel.DEPARTMENT).order_by(Agency.code).limit(1))
+    centre = s.scalar(select(ServicePoint).where(ServicePoint.kind == ServicePointKind.PROVINCE_CENTRE).limit(1))
     _demo_users(ctx, department, centre)
     version = get_version(s, "sipas2023-service")
     if version is None:

@@ -28,6 +28,7 @@ from survey.services.intake.records import (  # noqa: F401  (re-exported: the AP
     WARNING_CODES,
     CodeMaps,
     RecordResult,
+    RecordStatus,
     _err,
     validate,
 )
@@ -41,7 +42,7 @@ class IntakeResult:
 
     results: list[RecordResult]
 
-    def count(self, status: str) -> int:
+    def count(self, status: RecordStatus) -> int:
         """How many records ended with `status` (stored / unchanged / rejected)."""
         return sum(1 for r in self.results if r.status == status)
 
@@ -88,7 +89,7 @@ def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeM
         ids = _ids_of(session, source.id, [r.row["external_id"] for r in new])
         for r in new:
             r.row["id"] = ids[r.row["external_id"]]
-            r.status = "stored"
+            r.status = RecordStatus.STORED
         contacts = [{"dossier_id": r.row["id"], "phone": r.phone} for r in new if r.phone]
         if contacts:
             bulk_insert(session, DossierContact.__table__, contacts)
@@ -98,12 +99,12 @@ def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeM
 
 def _same_or_conflict(r: RecordResult, stored_hash: str | None) -> None:
     if stored_hash == r.row["content_hash"]:
-        r.status = "unchanged"
+        r.status = RecordStatus.UNCHANGED
     else:
-        r.status = "rejected"
+        r.status = RecordStatus.REJECTED
         _err(r, "conflict", "external_id", _("Mã hồ sơ %(id)s đã được nhận với nội dung khác; bản ghi mới bị từ chối, "
                                              "bản đã lưu giữ nguyên.", id=r.row["external_id"]))
-    r.row = None if r.status == "rejected" else r.row
+    r.row = None if r.status == RecordStatus.REJECTED else r.row
 
 
 def _ids_of(session: Session, source_id: int, external_ids: list[str]) -> dict[str, int]:
@@ -160,12 +161,13 @@ def _handoff(session: Session, invitation_id: int, r: RecordResult) -> bool:
                            "message": _("Không chuyển sang kiosk được: hồ sơ không có điểm phục vụ.")})
         return False
     from survey.models import Invitation
+    from survey.models.fieldwork import InvitationChannel
     from survey.services.kiosk.handoff import handoff_invitation
 
     try:
         with session.begin_nested():  # a kiosk problem must not lose the dossier or its invitation
             invitation = session.get(Invitation, invitation_id)
-            invitation.channel = "kiosk"
+            invitation.channel = InvitationChannel.KIOSK
             handoff_invitation(session, invitation, r.row["service_point_id"])
     except Exception as exc:  # noqa: BLE001 - reported to the caller as a warning, logged for operators
         import logging
@@ -188,5 +190,5 @@ def get_or_create_source(session: Session, code: str, name: str = "") -> tuple[S
     return source, True
 
 
-__all__ = ["CodeMaps", "FIELDS", "IntakeResult", "RecordResult", "REASON_CODES", "REQUIRED", "STATUSES",
-           "WARNING_CODES", "get_or_create_source", "ingest", "validate"]
+__all__ = ["CodeMaps", "FIELDS", "IntakeResult", "RecordResult", "RecordStatus", "REASON_CODES", "REQUIRED",
+           "STATUSES", "WARNING_CODES", "get_or_create_source", "ingest", "validate"]

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,11 +28,21 @@ PHONE_RE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 EARLIEST = datetime(2000, 1, 1)
 FUTURE_SLACK = timedelta(minutes=10)  # clocks of one-stop servers drift a little
 IN_CHUNK = 900                        # below SQLite's historic 999 bound parameters
-STATUSES = ("stored", "unchanged", "rejected")
 REASON_CODES = ("not_an_object", "missing_field", "bad_value", "unknown_agency", "unknown_procedure", "unknown_sector",
                 "sector_mismatch", "unknown_service_point", "bad_channel", "bad_outcome", "bad_date",
                 "completed_before_received", "due_before_received", "date_in_future", "conflict")
 WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_failed")
+
+
+class RecordStatus(StrEnum):
+    """What became of one record: stored, already stored with the same content, or rejected."""
+
+    STORED = "stored"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+STATUSES = tuple(status.value for status in RecordStatus)
 
 
 @dataclass
@@ -64,7 +75,7 @@ class RecordResult:
 
     index: int
     external_id: str | None
-    status: str = "rejected"
+    status: RecordStatus = RecordStatus.REJECTED
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     invitations: list[dict] = field(default_factory=list)   # wave, token, expires_at, kiosk_handoff

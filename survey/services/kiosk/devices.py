@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,17 @@ CODE_LENGTH = 10  # 10 characters of a 32-letter alphabet: 50 bits, and attempts
 
 class EnrolmentError(Exception):
     """An enrolment code that is unknown, used or expired."""
+
+
+class DeviceStatus(StrEnum):
+    """What the devices page shows for a tablet (worked out from its row, not stored)."""
+
+    REVOKED = "revoked"
+    PENDING = "pending"    # a code is issued, not used yet
+    WAITING = "waiting"    # no credential and no code
+    ONLINE = "online"      # heard from within 3 minutes
+    STALE = "stale"        # within the hour
+    OFFLINE = "offline"
 
 
 def normalise_code(code: str) -> str:
@@ -105,14 +117,14 @@ def list_devices(session: Session) -> list[Device]:
         select(Device).join(Device.service_point).order_by(ServicePoint.code, Device.label, Device.id)))
 
 
-def status(device: Device, now: datetime | None = None) -> str:
+def status(device: Device, now: datetime | None = None) -> DeviceStatus:
     """One of revoked, pending (code issued, not used), waiting (no code), online, stale, offline."""
     now = now or utcnow()
     if not device.active:
-        return "revoked"
+        return DeviceStatus.REVOKED
     if device.secret_hash is None:
-        return "pending" if device.enrolment_code_hash else "waiting"
+        return DeviceStatus.PENDING if device.enrolment_code_hash else DeviceStatus.WAITING
     if device.last_seen_at is None:
-        return "offline"
+        return DeviceStatus.OFFLINE
     age = (now - device.last_seen_at).total_seconds()
-    return "online" if age <= 180 else ("stale" if age <= 3600 else "offline")
+    return DeviceStatus.ONLINE if age <= 180 else (DeviceStatus.STALE if age <= 3600 else DeviceStatus.OFFLINE)

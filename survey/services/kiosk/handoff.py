@@ -20,6 +20,7 @@ from survey.models import (
     Wave,
 )
 from survey.models._base import utcnow
+from survey.models.fieldwork import InvitationStatus, WaveStatus
 from survey.services.respond.responses import invitation_state
 
 HANDOFF_MINUTES = 15
@@ -92,8 +93,8 @@ def open_invitations(session: Session, service_point_id: int, search: str = "",
     query = (select(Invitation, Dossier).outerjoin(Dossier, Invitation.dossier_id == Dossier.id)
              .join(Wave, Invitation.wave_id == Wave.id)
              .where(Invitation.service_point_id == service_point_id,
-                    Invitation.status.in_(("issued", "opened")), Invitation.completed_at.is_(None),
-                    Invitation.expires_at >= now, Wave.status != "closed")
+                    Invitation.status.in_((InvitationStatus.ISSUED, InvitationStatus.OPENED)),
+                    Invitation.completed_at.is_(None), Invitation.expires_at >= now, Wave.status != WaveStatus.CLOSED)
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit))
     if search.strip():
         query = query.where(Dossier.external_id.ilike("%" + search.strip().replace("%", "") + "%"))

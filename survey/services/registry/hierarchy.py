@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency
+from survey.models.user import Role
 
 
 def descendants(pairs: Iterable[tuple[int, int | None]], root: int) -> set[int]:
@@ -31,7 +32,7 @@ def agency_subtree_ids(session: Session, root_id: int) -> set[int]:
 
 def visible_agency_ids(session: Session, user) -> set[int] | None:
     """Agencies a user may see: None means all (admin, analyst); a set for agency viewers."""
-    if user.role in ("admin", "analyst"):
+    if user.role in (Role.ADMIN, Role.ANALYST):
         return None
     if user.agency_id is None:
         return set()

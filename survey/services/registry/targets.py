@@ -14,16 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Sector, Target
+from survey.models.registry import TargetScope
 
 TARGET_SCOPES = {  # scope → (needs a sector, Vietnamese label, English label)
-    "tthc": (False, "Hài lòng về giải quyết TTHC (mọi lĩnh vực)",
-             "Satisfaction with administrative procedures (all sectors)"),
-    "tthc_sector": (True, "Hài lòng về giải quyết TTHC lĩnh vực %s",
-                    "Satisfaction with administrative procedures: %s"),
-    "service": (False, "Hài lòng về sự phục vụ của cơ quan hành chính nhà nước",
-                "Satisfaction with the service of state administrative agencies"),
-    "public_service": (True, "Hài lòng về dịch vụ công lĩnh vực %s", "Satisfaction with public services: %s"),
-    "province": (False, "Chỉ tiêu hài lòng (SIPAS) riêng của tỉnh", "The province's own satisfaction target"),
+    TargetScope.TTHC: (False, "Hài lòng về giải quyết TTHC (mọi lĩnh vực)",
+                       "Satisfaction with administrative procedures (all sectors)"),
+    TargetScope.TTHC_SECTOR: (True, "Hài lòng về giải quyết TTHC lĩnh vực %s",
+                              "Satisfaction with administrative procedures: %s"),
+    TargetScope.SERVICE: (False, "Hài lòng về sự phục vụ của cơ quan hành chính nhà nước",
+                          "Satisfaction with the service of state administrative agencies"),
+    TargetScope.PUBLIC_SERVICE: (True, "Hài lòng về dịch vụ công lĩnh vực %s",
+                                 "Satisfaction with public services: %s"),
+    TargetScope.PROVINCE: (False, "Chỉ tiêu hài lòng (SIPAS) riêng của tỉnh",
+                           "The province's own satisfaction target"),
 }
 
 

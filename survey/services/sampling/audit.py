@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Dossier, Invitation, ServicePoint, SourceSystem, Wave, WaveStratum
+from survey.models.fieldwork import InvitationStatus, Outcome, WaveStatus
 from survey.models.response import Response
 from survey.services.common.i18n import tr
 from survey.services.common.periods import period_bounds
@@ -43,7 +44,7 @@ def audit(session: Session, wave: Wave) -> AuditReport:
     if not wave.seed:
         report.discrepancies.append(("seed_forgotten", wave.code, "the seed was erased; the sample cannot be re-derived"))
         return report
-    if wave.status == "draft":
+    if wave.status == WaveStatus.DRAFT:
         return report
     scheme = wave.design["scheme"]
     lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
@@ -144,7 +145,7 @@ def response_rates(session: Session, wave: Wave, by: str = "stratum") -> list[Ra
         select(column, func.count(Invitation.id),
                func.sum(case((Invitation.opened_at.is_not(None), 1), else_=0)),
                func.count(Response.id),
-               func.sum(case((Invitation.status == "expired", 1), else_=0)))
+               func.sum(case((Invitation.status == InvitationStatus.EXPIRED, 1), else_=0)))
         .select_from(Invitation).outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.wave_id == wave.id).group_by(column)).all()
     labels = _labels(session, wave, by)
@@ -163,6 +164,7 @@ def _labels(session: Session, wave: Wave, by: str) -> dict:
     if by == "service_point":
         return dict(session.execute(select(ServicePoint.id, ServicePoint.name_vi)).all())
     _ = tr
-    return {"approved": _("Giải quyết (chấp thuận)"), "rejected": _("Từ chối"), "withdrawn": _("Rút hồ sơ")}
+    return {Outcome.APPROVED: _("Giải quyết (chấp thuận)"), Outcome.REJECTED: _("Từ chối"),
+            Outcome.WITHDRAWN: _("Rút hồ sơ")}
 
 

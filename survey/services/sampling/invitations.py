@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from survey.models import Invitation
 from survey.models._base import utcnow
+from survey.models.fieldwork import InvitationChannel, InvitationStatus
 from survey.services.common.bulk import bulk_insert, matches
 from survey.services.common.tokens import hash_token, new_token
 from survey.services.respond.responses import find_invitation, invitation_state
 
 DEFAULT_TTL_DAYS = 30
-OPEN_STATUSES = ("issued", "opened")
+OPEN_STATUSES = (InvitationStatus.ISSUED, InvitationStatus.OPENED)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def ttl_days() -> int:
 
 
 def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime | None = None,
-               delivered: bool = False, channel: str = "link") -> list[Issued]:
+               delivered: bool = False, channel: InvitationChannel = InvitationChannel.LINK) -> list[Issued]:
     """Insert many invitations in one statement; `rows` carry dossier_id, stratum_id, pi and the cells."""
     if not rows:
         return []
@@ -56,7 +57,7 @@ def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime |
         "wave_id": wave_id, "stratum_id": r["stratum_id"], "dossier_id": r["dossier_id"],
         "token_hash": hash_token(t), "pi": float(r["pi"]), "agency_id": r["agency_id"],
         "sector_id": r["sector_id"], "service_point_id": r.get("service_point_id"), "outcome": r["outcome"],
-        "channel": channel, "status": "issued", "expires_at": expires, "created_at": now,
+        "channel": channel, "status": InvitationStatus.ISSUED, "expires_at": expires, "created_at": now,
         "delivered_at": now if delivered else None,
     } for r, t in zip(rows, tokens)]
     # executemany, then read the ids back by token hash (unique): an ordered RETURNING would insert row by row
@@ -71,7 +72,7 @@ def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime |
     return [Issued(ids[p["token_hash"]], r["dossier_id"], t) for p, r, t in zip(params, rows, tokens)]
 
 
-def rekey(session: Session, invitations: list[Invitation], channel: str | None = None,
+def rekey(session: Session, invitations: list[Invitation], channel: InvitationChannel | None = None,
           now: datetime | None = None) -> list[Issued]:
     """Give each invitation a fresh token (the old link stops working), mark it delivered now."""
     now = now or utcnow()
@@ -141,7 +142,7 @@ def expire_due(session: Session, now: datetime | None = None, wave_id: int | Non
     """Mark every issued/opened invitation past its expiry as expired; returns how many."""
     now = now or utcnow()
     stmt = (update(Invitation).where(Invitation.status.in_(OPEN_STATUSES), Invitation.expires_at <= now)
-            .values(status="expired").execution_options(synchronize_session="fetch"))
+            .values(status=InvitationStatus.EXPIRED).execution_options(synchronize_session="fetch"))
     if wave_id is not None:
         stmt = stmt.where(Invitation.wave_id == wave_id)
     return session.execute(stmt).rowcount or 0
@@ -150,5 +151,5 @@ def expire_due(session: Session, now: datetime | None = None, wave_id: int | Non
 def expire_open(session: Session, wave_id: int) -> int:
     """Expire every still-open invitation of a wave (when it closes); returns how many."""
     stmt = (update(Invitation).where(Invitation.wave_id == wave_id, Invitation.status.in_(OPEN_STATUSES))
-            .values(status="expired").execution_options(synchronize_session="fetch"))
+            .values(status=InvitationStatus.EXPIRED).execution_options(synchronize_session="fetch"))
     return session.execute(stmt).rowcount or 0

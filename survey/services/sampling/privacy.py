@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Dossier, DossierContact, Invitation, Wave
 from survey.models._base import utcnow
+from survey.models.fieldwork import WaveStatus
 from survey.services.common.periods import period_bounds
 from survey.services.sampling.waves import WaveError
 
@@ -34,7 +35,7 @@ def anonymise(session: Session, wave: Wave, forget_seed: bool = False, now: date
     re-derive which dossiers were invited (and the sample can no longer be audited).
     Returns how many invitations were unlinked.
     """
-    if wave.status != "closed":
+    if wave.status != WaveStatus.CLOSED:
         raise WaveError("not_closed")
     now = now or utcnow()
     purge_contacts(session, wave, now)

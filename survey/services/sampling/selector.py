@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.models import Wave, WaveStratum
+from survey.models.fieldwork import WaveStatus
 from survey.services.common.periods import period_bounds
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.strata import cell_of, code_maps, stratum_key
@@ -29,7 +30,7 @@ class Selector:
     @classmethod
     def load(cls, session: Session, wave_ids: list[int] | None = None) -> Selector:
         """Every launched wave (or the given ones) with bounds, seed and strata π."""
-        stmt = select(Wave).where(Wave.status == "launched")
+        stmt = select(Wave).where(Wave.status == WaveStatus.LAUNCHED)
         if wave_ids is not None:
             stmt = select(Wave).where(Wave.id.in_(wave_ids))
         sel = cls(session)

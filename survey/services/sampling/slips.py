@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, DossierContact, Invitation, ServicePoint, Wave
+from survey.models.fieldwork import InvitationStatus
 from survey.services.common.i18n import tr as _
 from survey.services.common.periods import local_tz
 from survey.services.sampling.invitations import Issued, absolute_url, invitation_url, qr_svg
@@ -149,7 +150,7 @@ def _safe(code: str) -> str:
 def pending_delivery(session: Session, wave: Wave, *, reissue: bool = False, service_point_id: int | None = None,
                      with_phone: bool = False, limit: int | None = None) -> list[Invitation]:
     """Invitations whose token nobody holds yet (or, with `reissue`, any not yet opened) of a launched wave."""
-    stmt = select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == "issued")
+    stmt = select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == InvitationStatus.ISSUED)
     if not reissue:
         stmt = stmt.where(Invitation.delivered_at.is_(None))
     if service_point_id is not None:

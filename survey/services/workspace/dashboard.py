@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis import Estimate
 from survey.models import Agency, Sector, ServicePoint, Target, Wave
+from survey.models.fieldwork import CHANNELS, WaveStatus  # noqa: F401  (CHANNELS: the channel filter's values)
+from survey.models.registry import AGENCY_LEVELS, TargetScope
 
-LEVELS = ("province", "department", "district", "commune", "central")
-CHANNELS = ("in_person", "online", "postal")
+LEVELS = AGENCY_LEVELS  # the level filter's values
 STATUSES = ("meets", "below", "nd", "small")
 
 
@@ -52,7 +53,7 @@ class TargetRef:
 
     value: float
     year: int
-    scope: str
+    scope: TargetScope
     label: str
     sector_code: str = ""
     label_en: str = ""
@@ -127,15 +128,16 @@ def _ref(t: Target) -> TargetRef:
                      t.label_en or "Target %d" % t.year)
 
 
-def applicable_targets(session: Session, year: int, scope: str = "tthc", sector_code: str = "") -> list[TargetRef]:
+def applicable_targets(session: Session, year: int, scope: TargetScope = TargetScope.TTHC,
+                       sector_code: str = "") -> list[TargetRef]:
     """Targets for a period's year (targets are data, model Target): the one in force for that year (the
     latest milestone already due, e.g. 2025 for 2026), the next milestone (e.g. 2030), and the province's own
     target of that year or its latest earlier one. The first is the one statuses are computed against."""
     rows = list(session.scalars(select(Target).where(Target.scope == scope, Target.sector_code == sector_code)
                                 .order_by(Target.year)))
     refs = [_ref(t) for t in _pick(rows, year)]
-    if scope in ("tthc", "service"):
-        own = session.scalars(select(Target).where(Target.scope == "province", Target.year <= year)
+    if scope in (TargetScope.TTHC, TargetScope.SERVICE):
+        own = session.scalars(select(Target).where(Target.scope == TargetScope.PROVINCE, Target.year <= year)
                               .order_by(Target.year.desc())).first()
         if own is not None:
             refs.append(_ref(own))
@@ -149,7 +151,7 @@ def _default_label(t: Target) -> str:
 def sector_target(session: Session, year: int, sector_code: str) -> TargetRef | None:
     """The target a sector is held to in `year`: its own (land, construction, investment: scope tthc_sector,
     as results.OWN_TARGET_SCOPE) or else the all-procedures target."""
-    own = applicable_targets(session, year, "tthc_sector", sector_code)
+    own = applicable_targets(session, year, TargetScope.TTHC_SECTOR, sector_code)
     if own:
         return own[0]
     general = applicable_targets(session, year)
@@ -158,14 +160,14 @@ def sector_target(session: Session, year: int, sector_code: str) -> TargetRef | 
 
 def list_waves(session: Session) -> list[Wave]:
     """Waves that can be analysed (launched or closed), newest period first."""
-    return list(session.scalars(select(Wave).where(Wave.status.in_(("launched", "closed")))
+    return list(session.scalars(select(Wave).where(Wave.status.in_((WaveStatus.LAUNCHED, WaveStatus.CLOSED)))
                                 .order_by(Wave.period_start.desc(), Wave.id.desc())))
 
 
 def default_wave(session: Session) -> Wave | None:
     """The most recent closed wave, else the most recent launched one."""
     waves = list_waves(session)
-    return next((w for w in waves if w.status == "closed"), waves[0] if waves else None)
+    return next((w for w in waves if w.status == WaveStatus.CLOSED), waves[0] if waves else None)
 
 
 def names(session: Session) -> dict[str, dict]:
@@ -264,7 +266,7 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     main = targets[0] if targets else None
     if filters.sector:
         main = sector_target(session, year, filters.sector) or main
-        targets = [main] + [t for t in targets if t is not main and t.scope == "province"]
+        targets = [main] + [t for t in targets if t is not main and t.scope == TargetScope.PROVINCE]
     result = frame.index(mask=mask)
     est = result.overall if result is not None else None
     headline = Cell("all", "", est, est.n if est else 0, main, status_of(est, main.value if main else None, min_n))

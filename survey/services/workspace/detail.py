@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis import Estimate
 from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
+from survey.models.fieldwork import InvitationStatus
 from survey.services.registry.hierarchy import descendants
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import wavedata
@@ -132,8 +133,9 @@ def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible:
         by_outcome[outcome][status] += count
 
     def rows(groups: dict, label) -> list[RateRow]:
-        return [RateRow(k, label(k, v), v.get("completed", 0), v.get("opened", 0), v.get("expired", 0),
-                        v.get("issued", 0), v.get("en", "")) for k, v in groups.items()]
+        return [RateRow(k, label(k, v), v.get(InvitationStatus.COMPLETED, 0), v.get(InvitationStatus.OPENED, 0),
+                        v.get(InvitationStatus.EXPIRED, 0), v.get(InvitationStatus.ISSUED, 0), v.get("en", ""))
+                for k, v in groups.items()]
 
     strata = sorted(rows(by_stratum, lambda k, v: v["label"]), key=lambda r: (r.rate or 0, r.label))
     outcomes = sorted(rows(by_outcome, lambda k, v: k), key=lambda r: r.key)

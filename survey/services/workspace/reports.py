@@ -21,6 +21,7 @@ from reportlab.platypus import PageBreak, SimpleDocTemplate
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, Wave
+from survey.models.fieldwork import Outcome, WaveStatus
 from survey.services.workspace import charts as figures
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import detail, wavedata
@@ -260,7 +261,8 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
     if rows:
         out.append(L.table([_("Đợt"), _("Chỉ số (%)"), _("KTC 95 %"), _("Thay đổi"), _("KTC của thay đổi")], rows,
                            [0.4, 0.13, 0.17, 0.13, 0.17], st, numeric={1, 2, 3, 4}))
-    words = {"approved": _("Được giải quyết"), "rejected": _("Bị từ chối"), "withdrawn": _("Rút hồ sơ")}
+    words = {Outcome.APPROVED: _("Được giải quyết"), Outcome.REJECTED: _("Bị từ chối"),
+             Outcome.WITHDRAWN: _("Rút hồ sơ")}
     rows = [[words.get(r.key, r.key), L.integer(r.total, lang), L.integer(r.completed, lang), L.num(r.rate, lang=lang)]
             for r in data.rates["outcomes"]]
     out.append(L.keep(L.p(_("9. Tỷ lệ trả lời theo kết quả hồ sơ"), st["h1"]),
@@ -280,7 +282,7 @@ def _cover(data: ReportData, st: dict) -> list:
                  end=w.period_end.strftime("%d/%m/%Y")), st["subtitle"])]
     if data.scope:
         out.append(L.p(_("Phạm vi: %(name)s và các đơn vị trực thuộc", name=data.scope), st["subtitle"]))
-    if data.wave.status != "closed":
+    if data.wave.status != WaveStatus.CLOSED:
         out.append(L.p(_("Số liệu tạm thời: đợt khảo sát chưa kết thúc."), st["subtitle"]))
     out += [L.gap(1), L.p(_("Lập ngày %(date)s bằng hệ thống Hài Lòng.", date=datetime.now().strftime("%d/%m/%Y")),
                           st["subtitle"]), PageBreak()]

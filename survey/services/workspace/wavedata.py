@@ -20,9 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Dossier, Invitation, QuestionnaireVersion, Response, Wave
+from survey.models.fieldwork import DossierChannel, WaveStatus
 from survey.services import results
 
-CHANNEL_FROM_ANSWER = {1: "in_person", 2: "online", 3: "online", 4: "postal"}
+CHANNEL_FROM_ANSWER = {1: DossierChannel.IN_PERSON, 2: DossierChannel.ONLINE, 3: DossierChannel.ONLINE,
+                       4: DossierChannel.POSTAL}
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ LOAD_ATTEMPTS = 3
 def cached_load(session: Session, wave: Wave, visible: set[int] | None = None) -> WaveFrame:
     """The wave's frame for a viewer's scope; the data of closed waves is memoised per process
     (their answers no longer change), launched waves are read afresh."""
-    if wave.status != "closed":
+    if wave.status != WaveStatus.CLOSED:
         data, extras = _load(session, wave)
     else:
         bind = session.get_bind()
