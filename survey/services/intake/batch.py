@@ -2,8 +2,9 @@
 
 One batch = preload the code maps once, validate every record in Python (intake_records), look up the
 existing external ids in a query per 900, insert the new dossiers, contacts and invitations with one
-executemany each (COPY on PostgreSQL). No per-record queries: 100,000 dossiers take about 20 seconds. Re-sending a record with the same
-content is a no-op ("unchanged"); the same external id with different content is rejected ("conflict").
+executemany each (COPY on PostgreSQL). No per-record queries: 100,000 dossiers take about 20 seconds.
+Re-sending a record with the same content is a no-op ("unchanged"); the same external id with different
+content is rejected ("conflict").
 """
 from __future__ import annotations
 

@@ -122,13 +122,15 @@ def _when(raw: dict, name: str, result: RecordResult, zone: ZoneInfo, end_of_day
             parsed = datetime.combine(parsed.date(), time(23, 59, 59))
     except (TypeError, ValueError, AttributeError):
         _err(result, "bad_date", name, _("Ngày giờ ở trường %(field)s không đúng định dạng ISO 8601 "
-                                          "(ví dụ 2025-03-14T09:30:00+07:00): %(value)s", field=name, value=str(value)[:40]))
+                                          "(ví dụ 2025-03-14T09:30:00+07:00): %(value)s", field=name,
+                                          value=str(value)[:40]))
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     utc = parsed.astimezone(UTC).replace(tzinfo=None)
     if utc < EARLIEST:
-        _err(result, "bad_date", name, _("Ngày ở trường %(field)s quá xa trong quá khứ: %(value)s", field=name, value=text))
+        _err(result, "bad_date", name, _("Ngày ở trường %(field)s quá xa trong quá khứ: %(value)s", field=name,
+                                          value=text))
         return None
     return utc
 
@@ -143,7 +145,8 @@ def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datet
     result = RecordResult(index, str(ext)[:128] if ext is not None else None)
     values = {name: _text(raw, name, result) for name in ("external_id", "agency", "procedure", "sector",
                                                            "service_point", "channel", "outcome", "phone")}
-    times = {"received_at": _when(raw, "received_at", result, zone), "completed_at": _when(raw, "completed_at", result, zone),
+    times = {"received_at": _when(raw, "received_at", result, zone),
+             "completed_at": _when(raw, "completed_at", result, zone),
              "due_at": _when(raw, "due_at", result, zone, end_of_day=True)}
     for name in REQUIRED:
         present = values.get(name) if name in values else times.get(name)
@@ -153,7 +156,8 @@ def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datet
         _err(result, "missing_field", "sector", _("Cần mã thủ tục (procedure) hoặc mã lĩnh vực (sector)."))
     agency_id = maps.agencies.get(values["agency"]) if values["agency"] else None
     if values["agency"] and agency_id is None:
-        _err(result, "unknown_agency", "agency", _("Mã cơ quan không có trong danh mục: %(code)s.", code=values["agency"]))
+        _err(result, "unknown_agency", "agency", _("Mã cơ quan không có trong danh mục: %(code)s.",
+                                                   code=values["agency"]))
     procedure_id, sector_id = None, None
     if values["procedure"]:
         found = maps.procedures.get(values["procedure"])
@@ -165,7 +169,8 @@ def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datet
     if values["sector"]:
         given = maps.sectors.get(values["sector"])
         if given is None:
-            _err(result, "unknown_sector", "sector", _("Mã lĩnh vực không có trong danh mục: %(code)s.", code=values["sector"]))
+            _err(result, "unknown_sector", "sector", _("Mã lĩnh vực không có trong danh mục: %(code)s.",
+                                                       code=values["sector"]))
         elif sector_id is not None and given != sector_id:
             _err(result, "sector_mismatch", "sector",
                  _("Thủ tục %(procedure)s thuộc lĩnh vực %(expected)s, không phải %(given)s.",

@@ -42,7 +42,8 @@ def audit(session: Session, wave: Wave) -> AuditReport:
     """
     report = AuditReport(wave.code, anonymised=wave.anonymised_at is not None)
     if not wave.seed:
-        report.discrepancies.append(("seed_forgotten", wave.code, "the seed was erased; the sample cannot be re-derived"))
+        report.discrepancies.append(("seed_forgotten", wave.code,
+                                     "the seed was erased; the sample cannot be re-derived"))
         return report
     if wave.status == WaveStatus.DRAFT:
         return report
@@ -160,7 +161,8 @@ def response_rates(session: Session, wave: Wave, by: str = "stratum") -> list[Ra
 
 def _labels(session: Session, wave: Wave, by: str) -> dict:
     if by == "stratum":
-        return {s.id: s.key for s in session.execute(select(WaveStratum).where(WaveStratum.wave_id == wave.id)).scalars()}
+        strata = session.execute(select(WaveStratum).where(WaveStratum.wave_id == wave.id)).scalars()
+        return {s.id: s.key for s in strata}
     if by == "service_point":
         return dict(session.execute(select(ServicePoint.id, ServicePoint.name_vi)).all())
     _ = tr

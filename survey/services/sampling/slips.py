@@ -111,7 +111,8 @@ def sms_rows(items: list[dict], province: str) -> list[dict]:
 def write_sms_csv(path: str, rows: list[dict]) -> None:
     """The SMS/Zalo file (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["invitation_id", "phone", "message", "message_ascii", "link", "expires"])
+        writer = csv.DictWriter(fh, fieldnames=["invitation_id", "phone", "message", "message_ascii", "link",
+                                                "expires"])
         writer.writeheader()
         writer.writerows(rows)
 

@@ -112,7 +112,8 @@ def set_override(session: Session, wave: Wave, key: str, *, pi: float | None = N
     replan(session, wave)
 
 
-def launch(session: Session, wave: Wave, now: datetime | None = None, deliver: bool = False) -> list[inv_service.Issued]:
+def launch(session: Session, wave: Wave, now: datetime | None = None,
+           deliver: bool = False) -> list[inv_service.Issued]:
     """Launch a draft wave (or catch up a launched one): invite, in one pass, every selected dossier of the
     period that has no invitation yet. Returns the new invitations with their tokens (`deliver`: the
     caller hands them out now, e.g. writes slips)."""

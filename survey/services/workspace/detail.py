@@ -112,7 +112,8 @@ class RateRow:
 def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:
     """Invitation outcomes by stratum and by dossier outcome (counts from the database)."""
     stmt = (select(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status,
-                   func.count(), Agency.name_en, Sector.name_en).join(WaveStratum, WaveStratum.id == Invitation.stratum_id)
+                   func.count(), Agency.name_en, Sector.name_en)
+            .join(WaveStratum, WaveStratum.id == Invitation.stratum_id)
             .join(Agency, Agency.id == Invitation.agency_id).join(Sector, Sector.id == Invitation.sector_id)
             .where(Invitation.wave_id == wave.id)
             .group_by(WaveStratum.key, Agency.name_vi, Sector.name_vi, Invitation.outcome, Invitation.status,

@@ -153,25 +153,25 @@ def _method(data: ReportData, st: dict) -> list:
     agency_half = [(c.est.ci_high - c.est.ci_low) / 2 for c in ov.agencies if c.rank and c.est.has_interval]
     w = data.wave
     out = [L.p(_("2. Phương pháp"), st["h1"])]
-    out.append(L.p(_("Mẫu: hồ sơ thủ tục hành chính được giải quyết xong trong kỳ %(start)s–%(end)s được chọn ngẫu nhiên "
-                     "theo tầng (cơ quan × lĩnh vực), với xác suất chọn đã biết cho từng tầng; người dân, tổ chức của "
-                     "hồ sơ được chọn nhận phiếu mời trả lời (qua đường liên kết, mã QR hoặc máy khảo sát tại quầy), "
-                     "với mọi kết quả giải quyết (kể cả bị từ chối, rút hồ sơ).",
+    out.append(L.p(_("Mẫu: hồ sơ thủ tục hành chính được giải quyết xong trong kỳ %(start)s–%(end)s được chọn ngẫu "
+                     "nhiên theo tầng (cơ quan × lĩnh vực), với xác suất chọn đã biết cho từng tầng; người dân, tổ "
+                     "chức của hồ sơ được chọn nhận phiếu mời trả lời (qua đường liên kết, mã QR hoặc máy khảo sát tại "
+                     "quầy), với mọi kết quả giải quyết (kể cả bị từ chối, rút hồ sơ).",
                      start=w.period_start.strftime("%d/%m/%Y"), end=w.period_end.strftime("%d/%m/%Y")), st["body"]))
     out.append(L.p(_("Tỷ lệ trả lời: %(done)s câu trả lời trên %(total)s phiếu mời (%(rate)s %%).",
                      done=L.integer(total.completed, lang), total=L.integer(total.total, lang),
                      rate=L.num(total.rate, lang=lang)), st["body"]))
-    out.append(L.p(_("Trọng số: trọng số gốc bằng nghịch đảo xác suất chọn, điều chỉnh không trả lời trong từng tầng và "
-                     "hiệu chỉnh theo số hồ sơ thực tế của từng tầng trong kỳ. Hiệu ứng thiết kế do trọng số không đều "
-                     "(Kish): %(deff)s.", deff=L.num(data.kish_deff, 2, lang)), st["body"]))
+    out.append(L.p(_("Trọng số: trọng số gốc bằng nghịch đảo xác suất chọn, điều chỉnh không trả lời trong từng tầng "
+                     "và hiệu chỉnh theo số hồ sơ thực tế của từng tầng trong kỳ. Hiệu ứng thiết kế do trọng số không "
+                     "đều (Kish): %(deff)s.", deff=L.num(data.kish_deff, 2, lang)), st["body"]))
     out.append(L.p(_("Sai số: khoảng tin cậy 95 %% tính theo phương pháp tuyến tính hoá Taylor có tính đến tương quan "
-                     "giữa các tiêu chí. Sai số tối đa của chỉ số chung: ±%(half)s điểm phần trăm; của chỉ số một cơ quan "
-                     "(trung vị): ±%(agency)s điểm phần trăm.", half=L.num(half, lang=lang),
+                     "giữa các tiêu chí. Sai số tối đa của chỉ số chung: ±%(half)s điểm phần trăm; của chỉ số "
+                     "một cơ quan (trung vị): ±%(agency)s điểm phần trăm.", half=L.num(half, lang=lang),
                      agency=L.num(statistics.median(agency_half) if agency_half else None, lang=lang)), st["body"]))
-    out.append(L.p(_("Chỉ số của một tiêu chí là tỷ lệ có trọng số của câu trả lời “Hài lòng” hoặc “Rất hài lòng”; chỉ số "
-                     "yếu tố là trung bình các tiêu chí, chỉ số chung là trung bình các phần. Đánh giá: “Đạt” khi cận "
-                     "dưới của khoảng tin cậy không thấp hơn mục tiêu, “Dưới mục tiêu” khi cận trên thấp hơn mục tiêu, "
-                     "còn lại là “Chưa phân định”. Ô có dưới %(min)d câu trả lời không được xếp hạng.",
+    out.append(L.p(_("Chỉ số của một tiêu chí là tỷ lệ có trọng số của câu trả lời “Hài lòng” hoặc “Rất hài lòng”; chỉ "
+                     "số yếu tố là trung bình các tiêu chí, chỉ số chung là trung bình các phần. Đánh giá: “Đạt” khi "
+                     "cận dưới của khoảng tin cậy không thấp hơn mục tiêu, “Dưới mục tiêu” khi cận trên thấp hơn mục "
+                     "tiêu, còn lại là “Chưa phân định”. Ô có dưới %(min)d câu trả lời không được xếp hạng.",
                      min=ov.min_n), st["body"]))
     return out
 
@@ -233,14 +233,16 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
     lang = data.lang
     out = [PageBreak(), L.p(_("7. Ưu tiên cải thiện"), st["h1"])]
     if data.priorities:
-        out.append(L.figure(figures.priorities(data.priorities, title=_("Ma trận tầm quan trọng – mức hài lòng")), 0.85))
+        out.append(L.figure(figures.priorities(data.priorities, title=_("Ma trận tầm quan trọng – mức hài lòng")),
+                            0.85))
         out.append(L.p(_("Mức độ quan trọng: hệ số tương quan (có trọng số) giữa mức hài lòng của người trả lời với "
                          "yếu tố và sự hài lòng chung. Yếu tố quan trọng hơn trung bình mà có chỉ số thấp hơn trung "
                          "bình cần ưu tiên cải thiện."), st["small"]))
         for r in _improve(data):
             out.append(L.p("• " + _("%(name)s: chỉ số %(value)s %%, mức độ quan trọng (tương quan) %(imp)s.",
                                     name=data.names["tree"].get(r.key, r.label),
-                                    value=L.num(r.performance.value, lang=lang), imp=L.num(r.importance.value, 2, lang)),
+                                    value=L.num(r.performance.value, lang=lang),
+                                    imp=L.num(r.importance.value, 2, lang)),
                            st["bullet"]))
         weakest = sorted((c for c in data.ov.items if c.value is not None), key=lambda c: c.value)[:3]
         if weakest:
@@ -274,8 +276,8 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
 def _cover(data: ReportData, st: dict) -> list:
     w = data.wave
     out = [L.gap(3), L.p(_("BÁO CÁO"), st["title"]),
-           L.p(_("Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước"),
-               st["title"]),
+           L.p(_("Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính "
+                 "nhà nước"), st["title"]),
            L.gap(0.5), L.p(_("Kính gửi: Ủy ban nhân dân tỉnh %(province)s", province=data.province), st["subtitle"]),
            L.gap(0.5), L.p(w.name, st["subtitle"]),
            L.p(_("Kỳ khảo sát: %(start)s – %(end)s", start=w.period_start.strftime("%d/%m/%Y"),

@@ -125,7 +125,7 @@ def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
     channel = np.array([r[1] for r in rows], dtype=object)
     ids = [r[0] for r in rows]
     for start in range(0, n, 5000):
-        for rid, code, value in session.execute(
+        for rid, _code, value in session.execute(
                 select(Answer.response_id, Answer.item_code, Answer.value_int)
                 .where(Answer.response_id.in_(ids[start:start + 5000]),
                        Answer.item_code == "CHANNEL", Answer.value_int.is_not(None))):
