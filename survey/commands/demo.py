@@ -5,7 +5,7 @@ import json
 
 import click
 
-from survey.commands import seed_cli
+from survey.commands import seed_cli, write
 from survey.extensions import db
 
 commands: list = []
@@ -18,8 +18,7 @@ def seed_demo_command() -> None:
 
     from survey.services.demo import seed_demo
 
-    ctx = seed_demo(db.session)
-    db.session.commit()
+    ctx = write(lambda: seed_demo(db.session))
     # Tokens and one-time codes exist only now: keep what `seed urls` prints beside the database.
     path = current_app.instance_path + "/demo-urls.json"
     with open(path, "w", encoding="utf-8") as fh:
@@ -39,7 +38,7 @@ def seed_urls_command(base: str | None) -> None:
         with open(path, encoding="utf-8") as fh:
             saved = json.load(fh)
     except FileNotFoundError:
-        raise click.ClickException("Chưa có dữ liệu demo: hãy chạy `hailong seed demo` trước.")
+        raise click.ClickException("Chưa có dữ liệu demo: hãy chạy `hailong seed demo` trước.") from None
     click.echo("")
     click.echo("=== Hài Lòng đang chạy — hãy mở các địa chỉ sau ===")
     click.echo(f"  Kiểm tra sức khoẻ (healthz):  {base}/healthz")

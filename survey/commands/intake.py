@@ -9,12 +9,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from survey.commands import import_cli
+from survey.commands import import_cli, staged, write
 from survey.extensions import db
 from survey.models import SourceSystem
 from survey.services.common import audit
 from survey.services.intake import apikeys
 from survey.services.intake import batch as intake
+from survey.services.intake import operations as intake_ops
 from survey.services.sampling import slips
 from survey.services.sampling.invitations import Issued
 from survey.services.sampling.selector import Selector
@@ -30,14 +31,11 @@ CHUNK = 2000  # records per ingest call: big enough for fast multi-row INSERTs, 
 @click.option("--name", default="", help="Tên hệ thống nguồn (khi tạo mới).")
 def apikey_create(source_code: str, name: str) -> None:
     """Tạo khoá API cho một hệ thống nguồn (tạo hệ thống nếu chưa có). Khoá chỉ hiện MỘT lần."""
-    source, created = intake.get_or_create_source(db.session, source_code.strip(), name)
-    row, key = apikeys.create_key(db.session, source)
-    audit.record(db.session, "cli", "apikey.create", "api_key", row.prefix, source=source.code)
-    db.session.commit()
-    if created:
-        click.echo(f"Đã tạo hệ thống nguồn {source.code}.")
-    click.echo(f"Khoá API (chỉ hiện lần này, hãy lưu lại ngay): {key}")
-    click.echo(f"Tiền tố để thu hồi: {row.prefix}")
+    made = write(lambda: intake_ops.issue_key(db.session, "cli", source_code.strip(), name), conflicts=True)
+    if made.source_created:
+        click.echo(f"Đã tạo hệ thống nguồn {made.source.code}.")
+    click.echo(f"Khoá API (chỉ hiện lần này, hãy lưu lại ngay): {made.key}")
+    click.echo(f"Tiền tố để thu hồi: {made.row.prefix}")
 
 
 @apikey_cli.command("list")
@@ -57,12 +55,14 @@ def apikey_list() -> None:
 @click.argument("prefix")
 def apikey_revoke(prefix: str) -> None:
     """Thu hồi khoá API có tiền tố PREFIX (xem `hailong apikey list`)."""
-    row = apikeys.revoke(db.session, prefix.strip())
-    if row is None:
-        raise click.ClickException(f"Không có khoá API với tiền tố {prefix}.")
-    audit.record(db.session, "cli", "apikey.revoke", "api_key", row.prefix, source=row.source_system.code)
-    db.session.commit()
-    click.echo(f"Đã thu hồi khoá {row.prefix} của {row.source_system.code}.")
+    def unit():
+        row = intake_ops.revoke_key(db.session, "cli", prefix.strip())
+        if row is None:
+            raise click.ClickException(f"Không có khoá API với tiền tố {prefix}.")
+        return row.prefix, row.source_system.code
+
+    revoked, source = write(unit)
+    click.echo(f"Đã thu hồi khoá {revoked} của {source}.")
 
 
 def _reader(fh, delimiter: str | None):
@@ -91,9 +91,30 @@ def import_dossiers(path: str, source_code: str, errors_path: str | None, out_di
 
     Dòng hợp lệ được lưu, dòng trùng nguyên vẹn được bỏ qua, dòng lỗi được báo kèm lý do.
     """
+    with staged(out_dir) as folder:
+        counts, rejected, issued, written = write(
+            lambda: _import_file(path, source_code, delimiter, quiet, folder(), fmt),
+            conflicts=True)  # another import or the API storing the same dossier: the rerun finds it unchanged
+    click.echo(f"Đã lưu {counts['stored']}, trùng không đổi {counts['unchanged']}, từ chối {counts['rejected']}; "
+               f"{len(issued)} hồ sơ được chọn mẫu và nhận thư mời.")
+    if written:
+        click.echo(f"Đã ghi {written['slips']} phiếu mời ({', '.join(written['slip_files'])}) và "
+                   f"{written['sms']} tin nhắn (sms.csv) vào {out_dir}.")
+    elif issued:
+        click.echo("Lưu ý: không có --out nên mã mời chưa được phát; dùng `hailong wave slips` / "
+                   "`hailong wave sms-csv` để phát.", err=True)
+    _report_rejections(rejected, errors_path)
+    if counts["rejected"]:
+        sys.exit(1)
+
+
+def _import_file(path: str, source_code: str, delimiter: str | None, quiet: bool, out_dir: str | None,
+                 fmt: str) -> tuple[dict, list, list, dict | None]:
+    """The import as one unit of work: every chunk, the slips of the dossiers selected, the audit row."""
     source = db.session.execute(select(SourceSystem).where(SourceSystem.code == source_code)).scalar_one_or_none()
     if source is None:
-        raise click.ClickException(f"Chưa có hệ thống nguồn '{source_code}'. Tạo bằng: hailong apikey create --source {source_code}")
+        raise click.ClickException(f"Chưa có hệ thống nguồn '{source_code}'. "
+                                   f"Tạo bằng: hailong apikey create --source {source_code}")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         total = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -117,22 +138,11 @@ def import_dossiers(path: str, source_code: str, errors_path: str | None, out_di
                 _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, bool(out_dir))
                 bar.update(len(chunk))
     written = None
-    if issued and out_dir:  # written before the commit: if the files cannot be written, nothing is stored
+    if issued and out_dir:  # staged: the files appear only once the invitations they hold are committed
         written = slips.write_bundle(out_dir, slips.build_items(db.session, issued), fmt)
     audit.record(db.session, "cli", "dossiers.import", "source_system", source.code, file=os.path.basename(path),
                  **counts, invited=len(issued))
-    db.session.commit()
-    click.echo(f"Đã lưu {counts['stored']}, trùng không đổi {counts['unchanged']}, từ chối {counts['rejected']}; "
-               f"{len(issued)} hồ sơ được chọn mẫu và nhận thư mời.")
-    if written:
-        click.echo(f"Đã ghi {written['slips']} phiếu mời ({', '.join(written['slip_files'])}) và "
-                   f"{written['sms']} tin nhắn (sms.csv) vào {out_dir}.")
-    elif issued:
-        click.echo("Lưu ý: không có --out nên mã mời chưa được phát; dùng `hailong wave slips` / "
-                   "`hailong wave sms-csv` để phát.", err=True)
-    _report_rejections(rejected, errors_path)
-    if counts["rejected"]:
-        sys.exit(1)
+    return counts, rejected, issued, written
 
 
 def _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, deliver) -> None:

@@ -6,10 +6,11 @@ import segno
 from flask import current_app
 from flask.cli import AppGroup
 
+from survey.commands import write
 from survey.extensions import db
 from survey.models import Device
-from survey.services.common import audit
 from survey.services.kiosk import devices
+from survey.services.kiosk import operations as kiosk_ops
 
 device_cli = AppGroup("device", help="Máy khảo sát (kiosk): đăng ký, cấp mã, liệt kê, thu hồi.")
 commands = [device_cli]
@@ -29,6 +30,13 @@ def _print_code(device: Device, code: str, qr: bool) -> None:
         segno.make(url, error="m").terminal(compact=True)
 
 
+def _device(device_id: int) -> Device:
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException(f"Không có máy #{device_id}.")
+    return device
+
+
 @device_cli.command("enrol")
 @click.option("--service-point", "service_point", required=True, metavar="CODE",
               help="Mã điểm phục vụ nơi đặt máy (ví dụ PVHCC, trung tâm tỉnh trong bản demo).")
@@ -38,12 +46,13 @@ def _print_code(device: Device, code: str, qr: bool) -> None:
 @click.option("--qr/--no-qr", default=False, help="In mã QR ra màn hình terminal.")
 def enrol_command(service_point: str, label: str, hours: int, qr: bool) -> None:
     """Đăng ký một máy tính bảng mới cho điểm phục vụ và in mã đăng ký dùng một lần."""
-    point = devices.find_service_point(db.session, service_point)
-    if point is None:
-        raise click.ClickException(f"Không có điểm phục vụ mã “{service_point}”.")
-    device, code = devices.create_device(db.session, point, label or f"Kiosk {point.code}", hours)
-    audit.record(db.session, "cli", "device.create", "device", device.id, service_point=point.code, label=device.label)
-    db.session.commit()
+    def unit():
+        point = devices.find_service_point(db.session, service_point)
+        if point is None:
+            raise click.ClickException(f"Không có điểm phục vụ mã “{service_point}”.")
+        return kiosk_ops.register_device(db.session, "cli", point, label or f"Kiosk {point.code}", hours)
+
+    device, code = write(unit)
     _print_code(device, code, qr)
 
 
@@ -54,13 +63,8 @@ def enrol_command(service_point: str, label: str, hours: int, qr: bool) -> None:
 @click.option("--qr/--no-qr", default=False, help="In mã QR ra màn hình terminal.")
 def new_code_command(device_id: int, hours: int, qr: bool) -> None:
     """Cấp mã đăng ký mới cho máy DEVICE_ID (thay máy tính bảng, hoặc mã cũ đã hết hạn)."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"Không có máy #{device_id}.")
-    code = devices.issue_code(db.session, device, hours)
-    audit.record(db.session, "cli", "device.new_code", "device", device.id)
-    db.session.commit()
-    _print_code(device, code, qr)
+    code = write(lambda: kiosk_ops.new_code(db.session, "cli", _device(device_id), hours))
+    _print_code(_device(device_id), code, qr)
 
 
 @device_cli.command("list")
@@ -82,10 +86,10 @@ def list_command() -> None:
 @click.argument("device_id", type=int)
 def revoke_command(device_id: int) -> None:
     """Thu hồi máy DEVICE_ID: khoá của máy hết hiệu lực ngay."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"Không có máy #{device_id}.")
-    devices.revoke(db.session, device)
-    audit.record(db.session, "cli", "device.revoke", "device", device.id)
-    db.session.commit()
+    def unit():
+        device = _device(device_id)
+        kiosk_ops.revoke_device(db.session, "cli", device)
+        return device
+
+    device = write(unit)
     click.echo(f"Đã thu hồi máy #{device.id} “{device.label}”.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from survey.commands import database_error, write
 from survey.extensions import db
 
 questionnaires_cli = AppGroup(
@@ -20,22 +21,17 @@ def _default_dir() -> str:
 
 
 def _database_errors(func):
-    """Turn database failures (schema not created, a concurrent load) into a clear message, not a traceback."""
+    """Turn a database failure while reading (schema not created) into a clear message, not a traceback."""
     import functools
 
-    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except IntegrityError:
-            db.session.rollback()
-            raise click.ClickException("Một tiến trình khác vừa nạp cùng phiên bản; không ghi gì. Hãy chạy lại lệnh.")
-        except SQLAlchemyError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"Lỗi cơ sở dữ liệu ({exc.__class__.__name__}); đã chạy "
-                                       "`hailong db upgrade` chưa? Database error: has the schema been created?")
+        except SQLAlchemyError as exc:  # a read failed: nothing to undo, and the command ends here
+            raise click.ClickException(database_error(exc)) from exc
     return wrapper
 
 
@@ -90,13 +86,13 @@ def load_command(paths: tuple[str, ...]) -> None:
     from survey.services.questionnaires.bank import QuestionnaireError, load_paths
 
     try:
-        results = load_paths(db.session, list(paths) or [_default_dir()], actor="cli")
+        # conflicts: another process loading the same version at once; the rerun finds it loaded (unchanged).
+        results = write(lambda: load_paths(db.session, list(paths) or [_default_dir()], actor="cli"),
+                        conflicts=True)
     except QuestionnaireError as exc:
-        db.session.rollback()
         _print_errors(exc.errors)
         click.echo("Không nạp tệp nào (nothing loaded).", err=True)
-        raise SystemExit(1)
-    db.session.commit()
+        raise SystemExit(1) from exc
     for r in results:
         status = "đã nạp (loaded)" if r.status == "loaded" else "không đổi (unchanged)"
         click.echo(f"  {r.instrument} {r.version} [{r.content_hash[:12]}] {status} ← {r.file}")
@@ -161,7 +157,8 @@ def show_command(instrument: str, version: str | None) -> None:
                 flags.append(f"khi {q['show_if']['item']} ∈ {q['show_if']['in']}")
             click.echo(f"  {q['code']:<10} ({', '.join(flags)}) {q['text']['vi']}")
             if q["type"] in ("single", "multiple"):
-                click.echo("             " + "; ".join(f"{o['code']}={o['label']['vi']}" for o in answer_codes(content, q)))
+                codes = "; ".join(f"{o['code']}={o['label']['vi']}" for o in answer_codes(content, q))
+                click.echo("             " + codes)
     structure = index_structure(content)
     if structure["items"]:
         click.echo("\nCây chỉ số (index):")

@@ -6,7 +6,7 @@ import os
 import click
 from flask.cli import AppGroup
 
-from survey.commands import import_cli
+from survey.commands import import_cli, write
 from survey.extensions import db
 
 KIND_LABELS = {"agency": "Cơ quan", "sector": "Lĩnh vực", "procedure": "Thủ tục (TTHC)",
@@ -41,12 +41,14 @@ def import_registry_command(path: str, dry_run: bool) -> None:
     Dòng lỗi bị từ chối (kèm số dòng, cột, lý do); các dòng đúng vẫn được lưu.
     Mã thoát 1 khi có dòng bị từ chối. Ví dụ mẫu: survey/demo_data/ha_tinh_registry.csv
     """
+    from survey.services.common.txn import refused
     from survey.services.registry.imports import import_registry
 
-    report = import_registry(db.session, path, actor="cli", dry_run=dry_run,
-                             name=os.path.basename(path))
-    if not dry_run:  # a dry run already discarded its work inside the service's savepoint
-        db.session.commit()
+    def unit():
+        report = import_registry(db.session, path, actor="cli", dry_run=dry_run, name=os.path.basename(path))
+        return refused(report) if dry_run else report  # a dry run stores nothing
+
+    report = write(unit)
     click.echo(f"Danh mục từ {report.source}: {report.rows} dòng dữ liệu")
     if report.rows:
         click.echo(f"  {'':<16}{'Thêm mới':>10}{'Cập nhật':>10}{'Không đổi':>11}")
@@ -74,7 +76,7 @@ def _percent(value: str) -> float:
     try:
         return float(value.strip().rstrip("%").strip().replace(",", "."))
     except ValueError:
-        raise click.BadParameter(f"\"{value}\" không phải là một số phần trăm (ví dụ 90 hoặc 87,5)")
+        raise click.BadParameter(f"\"{value}\" không phải là một số phần trăm (ví dụ 90 hoặc 87,5)") from None
 
 
 @targets_cli.command("list")
@@ -112,12 +114,16 @@ def targets_set_command(year: int, scope: str, value: str, sector_code: str,
     """
     from survey.services.registry.targets import TargetError, set_target
 
-    try:
-        target, outcome = set_target(db.session, year, scope, _percent(value), sector_code,
-                                     actor="cli", label_vi=label_vi, label_en=label_en)
-    except TargetError as exc:
-        raise click.ClickException(str(exc))
-    db.session.commit()
+    percent = _percent(value)
+
+    def unit():
+        try:
+            return set_target(db.session, year, scope, percent, sector_code, actor="cli", label_vi=label_vi,
+                              label_en=label_en)
+        except TargetError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    target, outcome = write(unit, conflicts=True)  # two operators setting one target: the rerun updates it
     verb = {"created": "Đã thêm", "updated": "Đã cập nhật", "unchanged": "Không đổi"}[outcome]
     sector = f" ({target.sector_code})" if target.sector_code else ""
     click.echo(f"{verb}: {target.year} {target.scope}{sector} = {target.value:g}% — {target.label_vi}")
@@ -131,9 +137,11 @@ def targets_delete_command(year: int, scope: str, sector_code: str) -> None:
     """Xoá chỉ tiêu của năm YEAR, phạm vi SCOPE (và --sector nếu có)."""
     from survey.services.registry.targets import delete_target
 
-    if not delete_target(db.session, year, scope, sector_code, actor="cli"):
-        raise click.ClickException("Không có chỉ tiêu này (xem: hailong targets list).")
-    db.session.commit()
+    def unit():
+        if not delete_target(db.session, year, scope, sector_code, actor="cli"):
+            raise click.ClickException("Không có chỉ tiêu này (xem: hailong targets list).")
+
+    write(unit)
     click.echo(f"Đã xoá chỉ tiêu {year} {scope} {sector_code}".rstrip())
 
 

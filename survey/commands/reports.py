@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from survey.commands import staged, write
 from survey.extensions import db
 from survey.models import Agency, Wave
 from survey.services.common import audit
@@ -44,13 +45,17 @@ def _check_folder(path: str) -> None:
         raise click.ClickException(f"Thư mục {folder} không tồn tại.")
 
 
-def _write(path: str, body: bytes) -> None:
-    """Write to a temporary file then rename, so a failure never leaves a half-written file."""
-    _check_folder(path)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(body)
-    os.replace(tmp, path)
+def _save(out: str, body: bytes, kind: str, wave_code: str, **details) -> None:
+    """Write `body` to `out` and its `export.<kind>` audit row, both or neither.
+
+    The file is staged first and moved into place only once the audit row is committed: an export
+    nobody could trace is never left behind, and a failed audit insert is a clear error.
+    """
+    _check_folder(out)
+    with staged(out, folder=False) as folder:
+        with open(os.path.join(folder(), os.path.basename(out)), "wb") as fh:
+            fh.write(body)
+        write(lambda: audit.record(db.session, "cli", "export." + kind, "wave", wave_code, **details))
 
 
 @click.command("report")
@@ -72,10 +77,8 @@ def report_command(wave_code, out, lang, agency_code):
     started = time.perf_counter()
     pdf = report(db.session, wave, lang, visible=visible, min_n=current_app.config["MIN_CELL_ANSWERS"],
                  province=current_app.config["PROVINCE_NAME"], scope_agency=agency)
-    _write(out, pdf)
+    _save(out, pdf, "report", wave.code, lang=lang, agency=agency_code or "")
     elapsed = time.perf_counter() - started
-    audit.record(db.session, "cli", "export.report", "wave", wave.code, lang=lang, agency=agency_code or "")
-    db.session.commit()
     click.echo(f"Đã ghi {out} ({len(pdf) / 1024:.0f} KB) trong {elapsed:.1f} giây.")
 
 
@@ -138,9 +141,7 @@ def _format(out: str, allowed: tuple) -> str:
 
 
 def _finish(out: str, body: bytes, kind: str, wave: Wave, fmt: str, what: str) -> None:
-    _write(out, body)
-    audit.record(db.session, "cli", "export." + kind, "wave", wave.code, format=fmt)
-    db.session.commit()
+    _save(out, body, kind, wave.code, format=fmt)
     click.echo(f"Đã ghi {out}: {what}.")
 
 

@@ -7,11 +7,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from survey.commands import write
 from survey.extensions import db
 from survey.models import Agency, ServicePoint
 from survey.models.user import ROLES
+from survey.services.accounts import operations as accounts
 from survey.services.accounts import users as users_service
-from survey.services.common import audit
 
 user_cli = AppGroup("user", help="Quản lý tài khoản cán bộ (tạo, đổi vai trò, khoá, liệt kê).")
 commands = [user_cli]
@@ -50,6 +51,10 @@ def _user(username: str):
     return user
 
 
+def _refused(exc: users_service.UserError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
 @user_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True, help=ROLE_HELP)
@@ -60,16 +65,15 @@ def _user(username: str):
 def create_command(username, role, agency_code, sp_code, full_name, password_stdin):
     """Tạo tài khoản USERNAME; mật khẩu được hỏi hai lần (hoặc đọc từ stdin)."""
     password = _read_password(password_stdin)
-    try:
-        user = users_service.create_user(db.session, username, password, role, _agency_id(agency_code),
-                                         _service_point_id(sp_code), full_name)
-    except users_service.UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc))
-    audit.record(db.session, "cli", "user.create", "user", user.id, username=user.username, role=role,
-                 agency_id=user.agency_id, service_point_id=user.service_point_id)
-    db.session.commit()
-    click.echo(f"Đã tạo tài khoản {user.username} (vai trò {role}).")
+
+    def unit():
+        try:
+            return accounts.create_account(db.session, "cli", username, password, role, _agency_id(agency_code),
+                                           _service_point_id(sp_code), full_name).username
+        except users_service.UserError as exc:
+            raise _refused(exc) from exc
+
+    click.echo(f"Đã tạo tài khoản {write(unit)} (vai trò {role}).")
 
 
 @user_cli.command("set-role")
@@ -79,39 +83,30 @@ def create_command(username, role, agency_code, sp_code, full_name, password_std
 @click.option("--service-point", "sp_code", help="Mã điểm phục vụ (bắt buộc với officer).")
 def set_role_command(username, role, agency_code, sp_code):
     """Đổi vai trò (và phạm vi) của tài khoản USERNAME."""
-    user = _user(username)
-    before = [user.role, user.agency_id, user.service_point_id]
-    try:
-        users_service.set_role(db.session, user, role, _agency_id(agency_code), _service_point_id(sp_code))
-    except users_service.UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc))
-    audit.record(db.session, "cli", "user.set_role", "user", user.id, username=user.username, before=before,
-                 after=[user.role, user.agency_id, user.service_point_id])
-    db.session.commit()
-    click.echo(f"Đã đổi vai trò của {user.username} thành {role}.")
+    def unit():
+        try:
+            return accounts.change_role(db.session, "cli", _user(username), role, _agency_id(agency_code),
+                                        _service_point_id(sp_code)).username
+        except users_service.UserError as exc:
+            raise _refused(exc) from exc
+
+    click.echo(f"Đã đổi vai trò của {write(unit)} thành {role}.")
 
 
 @user_cli.command("disable")
 @click.argument("username")
 def disable_command(username):
     """Khoá tài khoản USERNAME (không đăng nhập được nữa; phiên đang mở cũng hết hiệu lực)."""
-    user = _user(username)
-    users_service.disable(db.session, user)
-    audit.record(db.session, "cli", "user.disable", "user", user.id, username=user.username)
-    db.session.commit()
-    click.echo(f"Đã khoá tài khoản {user.username}.")
+    name = write(lambda: accounts.set_active(db.session, "cli", _user(username), enable=False).username)
+    click.echo(f"Đã khoá tài khoản {name}.")
 
 
 @user_cli.command("enable")
 @click.argument("username")
 def enable_command(username):
     """Mở khoá tài khoản USERNAME (và xoá khoá tạm do đăng nhập sai)."""
-    user = _user(username)
-    users_service.enable(db.session, user)
-    audit.record(db.session, "cli", "user.enable", "user", user.id, username=user.username)
-    db.session.commit()
-    click.echo(f"Đã mở khoá tài khoản {user.username}.")
+    name = write(lambda: accounts.set_active(db.session, "cli", _user(username), enable=True).username)
+    click.echo(f"Đã mở khoá tài khoản {name}.")
 
 
 @user_cli.command("password")
@@ -119,15 +114,16 @@ def enable_command(username):
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin thay vì hỏi.")
 def password_command(username, password_stdin):
     """Đặt mật khẩu mới cho tài khoản USERNAME."""
-    user = _user(username)
-    try:
-        users_service.set_password(db.session, user, _read_password(password_stdin))
-    except users_service.UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc))
-    audit.record(db.session, "cli", "user.set_password", "user", user.id, username=user.username)
-    db.session.commit()
-    click.echo(f"Đã đặt mật khẩu mới cho {user.username}.")
+    _user(username)  # an unknown account is refused before the password is asked for
+    password = _read_password(password_stdin)
+
+    def unit():
+        try:
+            return accounts.change_password(db.session, "cli", _user(username), password).username
+        except users_service.UserError as exc:
+            raise _refused(exc) from exc
+
+    click.echo(f"Đã đặt mật khẩu mới cho {write(unit)}.")
 
 
 @user_cli.command("list")

@@ -9,14 +9,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from survey.commands import staged, write
 from survey.extensions import db
 from survey.models import Agency, Invitation, Sector, ServicePoint, Wave
-from survey.services.common import audit as audit_log
 from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import invitations as inv_service
-from survey.services.sampling import privacy as wave_privacy
+from survey.services.sampling import operations as ops
 from survey.services.sampling import rules as sampling
-from survey.services.sampling import slips, waves
+from survey.services.sampling import slips
 from survey.services.sampling.waves import WaveError, error_message
 
 wave_cli = AppGroup("wave", help="Đợt khảo sát: tạo, xem, khởi động, đóng; kiểm tra mẫu, tỷ lệ phản hồi, phát thư mời.")
@@ -30,8 +30,15 @@ def _wave(code: str) -> Wave:
     return wave
 
 
-def _fail(exc: WaveError) -> None:
-    raise click.ClickException(error_message(str(exc)))
+def _step(run):
+    """Run one wave step as a unit of work; a WaveError is a clear message and stores nothing."""
+    def unit():
+        try:
+            return run()
+        except WaveError as exc:
+            raise click.ClickException(error_message(str(exc))) from exc
+
+    return write(unit)
 
 
 @wave_cli.command("list")
@@ -68,17 +75,16 @@ def wave_create(code, name, start, end, instrument, version, strata, pi, margin,
     """Tạo đợt khảo sát nháp CODE và tính mẫu dự kiến theo tầng từ số hồ sơ kỳ trước."""
     from survey.services.questionnaires.bank import get_version
 
-    qv = get_version(db.session, instrument, version)
-    if qv is None:
-        raise click.ClickException(f"Chưa nạp bảng hỏi {instrument} {version or ''}: hailong questionnaires load questionnaires/")
-    try:
-        wave = waves.create_wave(db.session, code=code, name=name, period_start=start.date(), period_end=end.date(),
-                                 version=qv, scheme=strata, fixed_pi=pi, margin=margin, response_rate=response_rate,
-                                 min_responses=min_responses, new_stratum_pi=new_stratum_pi, seed=seed)
-    except WaveError as exc:
-        _fail(exc)
-    audit_log.record(db.session, "cli", "wave.create", "wave", wave.code, design=wave.design)
-    db.session.commit()
+    def run():
+        qv = get_version(db.session, instrument, version)
+        if qv is None:
+            raise click.ClickException(f"Chưa nạp bảng hỏi {instrument} {version or ''}: "
+                                       "hailong questionnaires load questionnaires/")
+        return ops.create(db.session, "cli", code=code, name=name, period_start=start.date(), period_end=end.date(),
+                          version=qv, scheme=strata, fixed_pi=pi, margin=margin, response_rate=response_rate,
+                          min_responses=min_responses, new_stratum_pi=new_stratum_pi, seed=seed)
+
+    wave = _step(run)
     click.echo(f"Đã tạo đợt nháp {wave.code}. Xem lại rồi khởi động: hailong wave launch {wave.code} --out THU_MUC")
     _print_plan(wave)
 
@@ -122,19 +128,21 @@ def wave_show(code: str) -> None:
 @click.option("--pi", type=float, default=None, help="π cố định cho tầng này.")
 @click.option("--target", type=int, default=None, help="Số phiếu mục tiêu cho tầng này.")
 def wave_stratum(code: str, key: str, pi: float | None, target: int | None) -> None:
-    """Đặt π hoặc số phiếu mục tiêu cho tầng KEY (dạng MA_CO_QUAN|MA_LINH_VUC) của đợt nháp; không có tuỳ chọn: bỏ đặt riêng."""
-    wave = _wave(code)
-    try:
-        waves.set_override(db.session, wave, key, pi=pi, target_n=target)
-    except WaveError as exc:
-        _fail(exc)
-    audit_log.record(db.session, "cli", "wave.stratum", "wave", wave.code, key=key, pi=pi, target_n=target)
-    db.session.commit()
+    """Đặt π hoặc số phiếu mục tiêu cho tầng KEY (dạng MA_CO_QUAN|MA_LINH_VUC) của đợt nháp.
+
+    Không có tuỳ chọn: bỏ đặt riêng.
+    """
+    wave = _step(lambda: _override(code, key, pi, target))
     _print_plan(wave)
 
 
-def _write_delivery(issued, out_dir: str, fmt: str, slips_too: bool = True, sms: bool = True) -> None:
-    written = slips.write_bundle(out_dir, slips.build_items(db.session, issued), fmt, slips=slips_too, sms=sms)
+def _override(code: str, key: str, pi: float | None, target: int | None) -> Wave:
+    wave = _wave(code)
+    ops.override_stratum(db.session, "cli", wave, key, pi=pi, target_n=target)
+    return wave
+
+
+def _echo_delivery(written: dict, out_dir: str) -> None:
     click.echo(f"Đã ghi vào {out_dir}: {written['slips']} phiếu in ({len(written['slip_files'])} tệp), "
                f"{written['sms']} tin nhắn (sms.csv), {written['links']} đường liên kết (links.csv).")
     click.echo("Các tệp này chứa mã mời: chuyển cho người phát rồi xoá; không gửi qua kênh công khai.")
@@ -155,42 +163,36 @@ def wave_launch(code: str, out_dir: str | None, fmt: str, yes: bool) -> None:
     if wave.status == "draft" and not yes:
         _print_plan(wave)
         click.confirm(f"Khởi động đợt {wave.code}? Sau khi khởi động không sửa được thiết kế", abort=True)
-    try:
-        issued = waves.launch(db.session, wave, deliver=bool(out_dir))
-    except WaveError as exc:
-        _fail(exc)
-    if out_dir and issued:  # written before the commit: if writing fails, the launch is rolled back
-        _write_delivery(issued, out_dir, fmt)
-    audit_log.record(db.session, "cli", "wave.launch", "wave", wave.code, invitations=len(issued))
-    db.session.commit()
-    click.echo(f"Đợt {wave.code} đang chạy: {len(issued)} thư mời mới.")
+    with staged(out_dir) as folder:  # the slips appear only once their invitations are committed
+        issued, written = _step(lambda: _launch(code, folder(), fmt))
+    if written:
+        _echo_delivery(written, out_dir)
+    click.echo(f"Đợt {code} đang chạy: {len(issued)} thư mời mới.")
     if issued and not out_dir:
         click.echo("Chưa phát thư mời: dùng `hailong wave slips` / `hailong wave sms-csv` để ghi phiếu và tin nhắn.")
+
+
+def _launch(code: str, out_dir: str | None, fmt: str) -> tuple[list, dict | None]:
+    issued = ops.launch(db.session, "cli", _wave(code), deliver=bool(out_dir))
+    written = None
+    if out_dir and issued:
+        written = slips.write_bundle(out_dir, slips.build_items(db.session, issued), fmt)
+    return issued, written
 
 
 @wave_cli.command("close")
 @click.argument("code")
 def wave_close(code: str) -> None:
     """Đóng đợt: chốt số hồ sơ theo tầng; thư mời chưa trả lời hết hiệu lực."""
-    wave = _wave(code)
-    try:
-        expired = waves.close(db.session, wave)
-    except WaveError as exc:
-        _fail(exc)
-    audit_log.record(db.session, "cli", "wave.close", "wave", wave.code, expired=expired)
-    db.session.commit()
-    click.echo(f"Đã đóng đợt {wave.code}; {expired} thư mời chưa trả lời đã hết hiệu lực.")
+    expired = _step(lambda: ops.close(db.session, "cli", _wave(code)))
+    click.echo(f"Đã đóng đợt {code}; {expired} thư mời chưa trả lời đã hết hiệu lực.")
 
 
 @wave_cli.command("audit")
 @click.argument("code")
 def wave_audit_cmd(code: str) -> None:
     """Tính lại mẫu từ hạt giống và so với thư mời đã phát; mã thoát 1 nếu có sai lệch."""
-    wave = _wave(code)
-    report = wave_audit.audit(db.session, wave)
-    audit_log.record(db.session, "cli", "wave.audit", "wave", wave.code, ok=report.ok,
-                     discrepancies=len(report.discrepancies))
-    db.session.commit()
+    report = write(lambda: ops.check_sample(db.session, "cli", _wave(code)))
     click.echo(f"{report.dossiers} hồ sơ trong kỳ; {report.expected} được chọn theo hạt giống; "
                f"{report.invitations} thư mời đã lưu.")
     for kind, ref, detail in report.discrepancies[:50]:
@@ -229,29 +231,41 @@ def _service_point_id(code: str | None) -> int | None:
 
 def _deliver(code: str, out: str, fmt: str, reissue: bool, service_point: str | None, limit: int | None,
              sms_only: bool) -> None:
+    with staged(out, folder=not sms_only) as folder:  # the files appear only once their tokens are committed
+        written = _step(lambda: _hand_out(code, folder(), os.path.basename(out), fmt, reissue, service_point, limit,
+                                          sms_only))
+    if written is None:
+        click.echo("Không còn thư mời nào chưa phát"
+                   + ("" if reissue else " (thêm --reissue để cấp lại mã cho thư mời chưa mở)."))
+    elif sms_only:
+        click.echo(f"Đã ghi {written['sms']} tin nhắn vào {out}.")
+    else:
+        _echo_delivery(written, out)
+
+
+def _hand_out(code: str, folder: str, name: str, fmt: str, reissue: bool, service_point: str | None,
+              limit: int | None, sms_only: bool) -> dict | None:
+    """Fresh tokens for the invitations nobody holds yet, written as slips (or sms.csv) into `folder`."""
     wave = _wave(code)
     if wave.status != "launched":
         raise click.ClickException(error_message("not_launched") if wave.status == "draft" else error_message("closed"))
     invs = slips.pending_delivery(db.session, wave, reissue=reissue, service_point_id=_service_point_id(service_point),
                                   with_phone=sms_only, limit=limit)
     if not invs:
-        click.echo("Không còn thư mời nào chưa phát" + ("" if reissue else " (thêm --reissue để cấp lại mã cho thư mời chưa mở)."))
-        return
-    issued = inv_service.rekey(db.session, invs, channel="sms" if sms_only else None)
-    if sms_only:
-        rows = slips.sms_rows(slips.build_items(db.session, issued), current_app.config["PROVINCE_NAME"])
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        slips.write_sms_csv(out, rows)
-        click.echo(f"Đã ghi {len(rows)} tin nhắn vào {out}.")
-    else:
-        _write_delivery(issued, out, fmt, sms=False)
-    audit_log.record(db.session, "cli", "wave.sms_csv" if sms_only else "wave.slips", "wave", wave.code,
-                     invitations=len(issued), reissue=reissue)
-    db.session.commit()
+        return None
+    issued = ops.hand_out(db.session, "cli", wave, invs, "wave.sms_csv" if sms_only else "wave.slips",
+                          channel="sms" if sms_only else None, reissue=reissue)
+    items = slips.build_items(db.session, issued)
+    if not sms_only:
+        return slips.write_bundle(folder, items, fmt, sms=False)
+    rows = slips.sms_rows(items, current_app.config["PROVINCE_NAME"])
+    slips.write_sms_csv(os.path.join(folder, name), rows)
+    return {"sms": len(rows)}
 
 
 _delivery_options = [
-    click.option("--reissue", is_flag=True, help="Cấp lại mã cho cả thư mời đã phát nhưng chưa mở (mã cũ mất hiệu lực)."),
+    click.option("--reissue", is_flag=True,
+                 help="Cấp lại mã cho cả thư mời đã phát nhưng chưa mở (mã cũ mất hiệu lực)."),
     click.option("--service-point", default=None, help="Chỉ thư mời của điểm phục vụ này (mã)."),
     click.option("--limit", type=int, default=None, help="Tối đa bấy nhiêu thư mời."),
 ]
@@ -285,8 +299,7 @@ def wave_sms_csv(code, out, reissue, service_point, limit) -> None:
 @wave_cli.command("expire")
 def wave_expire() -> None:
     """Đánh dấu hết hạn mọi thư mời quá hạn (chạy định kỳ, ví dụ mỗi đêm)."""
-    n = inv_service.expire_due(db.session)
-    db.session.commit()
+    n = write(lambda: inv_service.expire_due(db.session))
     click.echo(f"{n} thư mời đã hết hạn.")
 
 
@@ -298,9 +311,7 @@ def wave_purge_contacts(code: str, yes: bool) -> None:
     wave = _wave(code)
     if not yes:
         click.confirm(f"Xoá vĩnh viễn số điện thoại của hồ sơ thuộc đợt {wave.code}?", abort=True)
-    n = wave_privacy.purge_contacts(db.session, wave)
-    audit_log.record(db.session, "cli", "wave.purge_contacts", "wave", wave.code, deleted=n)
-    db.session.commit()
+    n = write(lambda: ops.purge_contacts(db.session, "cli", _wave(code)))
     click.echo(f"Đã xoá {n} số điện thoại.")
 
 
@@ -313,11 +324,6 @@ def wave_anonymise(code: str, forget_seed: bool, yes: bool) -> None:
     wave = _wave(code)
     if not yes:
         click.confirm(f"Ẩn danh hoá đợt {wave.code}? Không hoàn tác được", abort=True)
-    try:
-        n = wave_privacy.anonymise(db.session, wave, forget_seed=forget_seed)
-    except WaveError as exc:
-        _fail(exc)
-    audit_log.record(db.session, "cli", "wave.anonymise", "wave", wave.code, unlinked=n, forget_seed=forget_seed)
-    db.session.commit()
+    n = _step(lambda: ops.anonymise(db.session, "cli", _wave(code), forget_seed=forget_seed))
     click.echo(f"Đã cắt liên kết của {n} thư mời với hồ sơ; trọng số vẫn tính được.")
 

@@ -52,3 +52,29 @@ def test_every_user_command_has_help(runner):
     for sub in ("create", "set-role", "disable", "enable", "password", "list"):
         result = runner.invoke(args=["user", sub, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_an_account_whose_audit_row_is_refused_is_not_created(runner, db_session):
+    from tests.foundation.test_txn import refuse_inserts
+
+    refuse_inserts(db_session, "audit_log", "NEW.action = 'user.create'")
+    result = runner.invoke(args=["user", "create", "khong.vet", "--role", "analyst", "--password-stdin"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "Lỗi cơ sở dữ liệu, không ghi gì" in result.output
+    assert get_by_username(db_session, "khong.vet") is None  # it had been flushed before the audit insert failed
+
+
+def test_a_refused_change_keeps_the_account_as_it_was(runner, db_session, agencies):
+    assert runner.invoke(args=["user", "create", "giu", "--role", "analyst", "--password-stdin"],
+                         input=PASSWORD).exit_code == 0
+    result = runner.invoke(args=["user", "set-role", "giu", "--role", "officer"])  # an officer needs a service point
+    assert result.exit_code == 1 and "điểm phục vụ" in result.output
+    assert get_by_username(db_session, "giu").role == "analyst"
+    assert db_session.query(AuditLog).filter_by(action="user.set_role").count() == 0
+
+
+def test_password_for_an_unknown_account_is_refused_before_asking(runner, db_session):
+    result = runner.invoke(args=["user", "password", "khong-co"], input="")
+    assert result.exit_code == 1 and "Không có tài khoản 'khong-co'" in result.output
+    assert "Mật khẩu" not in result.output

@@ -75,6 +75,7 @@ def test_import_reads_semicolon_files_in_bulk(runner, db_session, reg, source, t
 
 
 def test_import_refuses_an_unknown_source_and_a_file_without_the_columns(runner, db_session, reg, source, tmp_path):
+    db_session.commit()  # the fixtures stay: a refused command rolls back only its own work
     path = write_csv(tmp_path / "hs.csv", [record("A")])
     result = runner.invoke(args=["import", "dossiers", path, "--source", "khong-co"])
     assert result.exit_code != 0 and "apikey create --source khong-co" in result.output
@@ -100,3 +101,20 @@ def test_import_into_a_launched_wave_writes_slips_and_sms_for_the_invited(runner
     html = (out / "phieu-moi-SP1-a5.html").read_text(encoding="utf-8")
     assert html.count('<section class="slip"') == 2 and "size: 148mm 210mm" in html
     assert db_session.scalar(select(func.count()).where(Invitation.delivered_at.is_not(None))) == 2
+
+
+def test_an_import_whose_audit_row_is_refused_stores_no_dossier_and_writes_no_slip(runner, db_session, reg, source,
+                                                                                 version, tmp_path):
+    from tests.foundation.test_txn import refuse_inserts
+
+    waves.launch(db_session, make_wave(db_session, version, fixed_pi=1.0))
+    refuse_inserts(db_session, "audit_log", "NEW.action = 'dossiers.import'")
+    path = write_csv(tmp_path / "hs.csv", [record("A", phone="0912345678"), record("B")])
+    out = tmp_path / "phat"
+    result = runner.invoke(args=["import", "dossiers", path, "--source", "motcua", "--out", str(out)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "Lỗi cơ sở dữ liệu, không ghi gì" in result.output
+    # Every chunk had been stored (flushed) and its invitations issued before the audit insert failed.
+    assert db_session.scalar(select(func.count()).select_from(Dossier)) == 0
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hs.csv"]  # no slips holding tokens nobody stored

@@ -54,7 +54,8 @@ def test_create_refuses_bad_input_with_a_vietnamese_message(runner, db_session, 
     missing = runner.invoke(args=["wave", "create", "X", "--name", "x", "--start", "2025-04-01", "--end", "2025-06-30",
                                   "--instrument", "khong-co"])
     assert missing.exit_code != 0 and "Chưa nạp bảng hỏi" in missing.output
-    backwards = runner.invoke(args=["wave", "create", "Y", "--name", "y", "--start", "2025-06-01", "--end", "2025-05-01"])
+    backwards = runner.invoke(args=["wave", "create", "Y", "--name", "y", "--start", "2025-06-01",
+                                    "--end", "2025-05-01"])
     assert "Ngày kết thúc phải sau" in backwards.output
     assert runner.invoke(args=["wave", "show", "NOPE"]).exit_code != 0
 
@@ -133,3 +134,37 @@ def test_expire_marks_overdue_invitations(runner, db_session, dossiers, version)
     db_session.flush()
     assert "1 thư mời đã hết hạn" in runner.invoke(args=["wave", "expire"]).output
     assert db_session.scalar(select(Wave.status)) == "launched"
+
+
+def _actions(db_session) -> list[str]:
+    return db_session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+
+
+def test_a_launch_whose_audit_row_is_refused_stores_nothing_and_writes_no_slips(runner, db_session, dossiers, version,
+                                                                               tmp_path):
+    from tests.foundation.test_txn import refuse_inserts
+
+    assert _create(runner, "--pi", "0.5").exit_code == 0
+    refuse_inserts(db_session, "audit_log", "NEW.action = 'wave.launch'")
+    out = tmp_path / "phat"
+    result = runner.invoke(args=["wave", "launch", "Q2", "--yes", "--out", str(out)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "Lỗi cơ sở dữ liệu, không ghi gì" in result.output and "refused by a test trigger" in result.output
+    # The launch had flushed its invitations before the audit insert failed: none of it is left.
+    assert db_session.scalar(select(Wave.status)) == "draft"
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert _actions(db_session) == ["wave.create"]
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # no slips with tokens that were never stored
+
+
+def test_slips_appear_in_the_folder_only_with_the_tokens_committed(runner, db_session, dossiers, version, tmp_path):
+    _create(runner, "--pi", "0.5")
+    runner.invoke(args=["wave", "launch", "Q2", "--yes"])
+    out = tmp_path / "phieu"
+    result = runner.invoke(args=["wave", "slips", "Q2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    db_session.rollback()  # keeps only what the command committed
+    with open(out / "links.csv", encoding="utf-8-sig") as fh:
+        links = list(csv.DictReader(fh))
+    assert links and all(invitations.find_by_token(db_session, row["link"].rsplit("/", 1)[1]) for row in links)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["phieu"]  # no staging folder left beside it

@@ -134,3 +134,39 @@ def test_viewer_without_an_agency_sees_nothing(client, world, db_session, viewer
     assert "Sở Tài nguyên" not in text.split("Xếp hạng cơ quan")[-1]
     for name in FOREIGN:
         assert name not in text
+
+
+# Every export is traced: a file leaves the system only with its audit row (who, what, when).
+
+@pytest.mark.parametrize("command, name", [(["report"], "bao-cao.pdf"), (["export", "index"], "chi-so.csv"),
+                                           (["export", "codebook"], "codebook.md")])
+def test_an_export_whose_audit_row_is_refused_leaves_no_file_and_no_traceback(runner, world, db_session, tmp_path,
+                                                                              command, name):
+    from tests.foundation.test_txn import refuse_inserts
+
+    refuse_inserts(db_session, "audit_log", "NEW.action LIKE 'export.%'")
+    result = runner.invoke(args=[*command, "--wave", world["wave"].code, "--out", str(tmp_path / name)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Lỗi cơ sở dữ liệu, không ghi gì" in result.output and "refused by a test trigger" in result.output
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a half-written or staged copy
+
+
+def test_an_export_is_written_with_its_audit_row(runner, world, db_session, tmp_path):
+    from survey.models import AuditLog
+
+    out = tmp_path / "codebook.md"
+    result = runner.invoke(args=["export", "codebook", "--wave", world["wave"].code, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    db_session.rollback()  # keeps only what the command committed
+    assert out.read_text(encoding="utf-8").startswith("# Codebook")
+    assert db_session.query(AuditLog).filter_by(action="export.codebook", target_id=world["wave"].code).count() == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["codebook.md"]
+
+
+def test_a_download_whose_audit_row_is_refused_is_not_sent(client, world, viewer, db_session):
+    from tests.foundation.test_txn import refuse_inserts
+
+    sign_in(client, "xem.tnmt")
+    refuse_inserts(db_session, "audit_log", "NEW.action LIKE 'export.%'")
+    resp = client.get("/analyst/export/microdata.csv")
+    assert resp.status_code == 500 and "T-STNMT" not in resp.get_data(as_text=True)
