@@ -104,3 +104,39 @@ def test_audit_log_paginates(client, make_user, db_session):
     first = client.get("/admin/audit/?action=test.bulk").get_data(as_text=True)
     second = client.get("/admin/audit/?action=test.bulk&page=2").get_data(as_text=True)
     assert "Trang 1 / 2" in first and "Trang 2 / 2" in second
+
+
+def test_account_changes_are_committed_with_their_audit_rows(client, make_user, agencies, db_session):
+    _admin(client, make_user)
+    other = make_user("thao", "analyst")
+    client.post(f"/admin/users/{other.id}", data={
+        "role": "agency_viewer", "agency_id": str(agencies["land"].id), "service_point_id": "None"})
+    client.post(f"/admin/users/{other.id}/password", data={"password": "mot-mat-khau-moi", "confirm":
+                                                         "mot-mat-khau-moi"})
+    db_session.rollback()  # keeps only what the requests committed
+    assert db_session.get(User, other.id).role == "agency_viewer"
+    actions = [e.action for e in db_session.query(AuditLog).filter(AuditLog.target_id == str(other.id))]
+    assert actions == ["user.set_role", "user.set_password"]
+
+
+def test_a_refused_role_change_stores_nothing_and_says_why(client, make_user, agencies, db_session):
+    _admin(client, make_user)
+    other = make_user("tung", "analyst")
+    db_session.commit()  # the account exists before the request; the refusal rolls back only its own work
+    resp = client.post(f"/admin/users/{other.id}", data={"role": "officer", "agency_id": "None",
+                                                         "service_point_id": "None"})
+    assert resp.status_code == 200 and "điểm phục vụ" in resp.get_data(as_text=True)
+    assert db_session.get(User, other.id).role == "analyst"
+    assert db_session.query(AuditLog).filter_by(action="user.set_role").count() == 0
+
+
+def test_an_account_whose_audit_row_is_refused_is_not_created(client, make_user, db_session):
+    from tests.foundation.test_txn import refuse_inserts
+
+    _admin(client, make_user)
+    refuse_inserts(db_session, "audit_log", "NEW.action = 'user.create'")
+    resp = client.post("/admin/users/new", data={
+        "username": "khong.vet", "role": "analyst", "agency_id": "None", "service_point_id": "None",
+        "password": PASSWORD, "confirm": PASSWORD})
+    assert resp.status_code == 500
+    assert db_session.query(User).filter_by(username="khong.vet").count() == 0

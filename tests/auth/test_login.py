@@ -121,3 +121,13 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 def test_officer_lands_on_the_counter_hand_over_page(client, make_user, agencies):
     make_user("quay1", "officer", service_point_id=agencies["point"].id)
     assert sign_in(client, "quay1").headers["Location"] == "/kiosk/handoff"
+
+
+def test_a_failed_sign_in_is_committed_though_the_answer_is_a_refusal(client, make_user, db_session):
+    from survey.models import AuditLog, User
+
+    make_user("dem", "analyst")
+    assert sign_in(client, "dem", "sai-mat-khau-roi").status_code == 401
+    db_session.rollback()  # keeps only what the request committed: the failure must count towards the lock
+    assert db_session.query(User).filter_by(username="dem").one().failed_logins == 1
+    assert db_session.query(AuditLog).filter_by(action="auth.login_failed", target_id="dem").count() == 1

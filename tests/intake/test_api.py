@@ -82,7 +82,8 @@ BAD = [
     ("completed before received", record("x", received_at="2025-05-11T08:00:00+07:00", due_at=None),
      "completed_before_received", "completed_at"),
     ("due before received", record("x", due_at="2025-05-09"), "due_before_received", "due_at"),
-    ("completed in the future", record("x", completed_at="2099-01-01T00:00:00+07:00"), "date_in_future", "completed_at"),
+    ("completed in the future", record("x", completed_at="2099-01-01T00:00:00+07:00"), "date_in_future",
+     "completed_at"),
     ("bad outcome", record("x", outcome="approved!"), "bad_outcome", "outcome"),
     ("bad channel", record("x", channel="fax"), "bad_channel", "channel"),
     ("not a string", record("x", agency=["AG1"]), "bad_value", "agency"),
@@ -157,7 +158,8 @@ def test_a_revoked_key_is_refused_and_x_api_key_works(client, db_session, key):
 
 def test_malformed_bodies_and_oversized_batches(client, app, db_session, key):
     auth = {"Authorization": f"Bearer {key}"}
-    assert client.post("/api/v1/dossiers", data="not json", headers=auth, content_type="application/json").status_code == 400
+    not_json = client.post("/api/v1/dossiers", data="not json", headers=auth, content_type="application/json")
+    assert not_json.status_code == 400
     assert client.post("/api/v1/dossiers", json=[record("A")], headers=auth).status_code == 400
     deep = "[" * 5000 + "]" * 5000  # beyond the JSON parser's recursion limit: was a 500
     for path in ("/api/v1/dossiers", "/api/v1/invitations/reissue"):
@@ -203,7 +205,8 @@ def test_kiosk_handoff_flag_hands_the_invitation_to_the_service_points_kiosk(cli
     a, b = body.get_json()["results"]
     assert a["invitations"][0]["kiosk_handoff"] is True
     handoff = db_session.scalar(select(KioskHandoff))
-    assert handoff.service_point_id == db_session.scalar(select(Dossier.service_point_id).where(Dossier.external_id == "A"))
+    point = db_session.scalar(select(Dossier.service_point_id).where(Dossier.external_id == "A"))
+    assert handoff.service_point_id == point
     assert handoff.invitation.channel == "kiosk"
     assert b["invitations"][0]["kiosk_handoff"] is False and b["warnings"][0]["code"] == "kiosk_no_service_point"
 

@@ -70,7 +70,8 @@ def test_the_request_schema_rejects_what_the_server_rejects(bad):
 
 def test_the_reissue_body_schema_refuses_what_the_endpoint_refuses(client, db_session, reg, source):
     key = make_key(db_session, source)
-    schema = openapi_spec()["paths"]["/invitations/reissue"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    request_body = openapi_spec()["paths"]["/invitations/reissue"]["post"]["requestBody"]
+    schema = request_body["content"]["application/json"]["schema"]
     check = jsonschema.Draft202012Validator(schema)
     for body in ({"external_id": ""}, {"external_id": "   "}, {}):
         assert not check.is_valid(body)

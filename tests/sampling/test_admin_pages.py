@@ -129,3 +129,33 @@ def test_forms_refuse_posts_without_a_csrf_token(client, admin, db_session, data
 
 def test_an_unknown_wave_is_a_404(client, admin, db_session):
     assert client.get("/admin/waves/9999").status_code == 404
+
+
+def test_a_wave_step_is_committed_with_its_audit_row(client, admin, db_session, data):
+    wave = make_wave(db_session, data, fixed_pi=0.5)
+    client.post(f"/admin/waves/{wave.id}/launch", data={"confirm": "y"})
+    db_session.rollback()  # keeps only what the request committed
+    assert db_session.get(Wave, wave.id).status == "launched"
+    assert db_session.scalars(select(AuditLog.action)).all() == ["wave.launch"]
+
+
+def test_a_step_the_wave_rules_refuse_stores_nothing(client, admin, db_session, data):
+    wave = make_wave(db_session, data, fixed_pi=0.5)
+    db_session.commit()
+    page = client.post(f"/admin/waves/{wave.id}/close", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Đợt khảo sát chưa được khởi động" in page
+    assert db_session.get(Wave, wave.id).status == "draft"
+    assert db_session.scalar(select(func.count()).select_from(AuditLog)) == 0
+
+
+def test_a_bundle_whose_audit_row_is_refused_hands_out_no_token(client, admin, db_session, data):
+    from tests.foundation.test_txn import refuse_inserts
+
+    wave = make_wave(db_session, data, fixed_pi=0.5)
+    client.post(f"/admin/waves/{wave.id}/launch", data={"confirm": "y"})
+    before = dict(db_session.execute(select(Invitation.id, Invitation.token_hash)).all())
+    refuse_inserts(db_session, "audit_log", "NEW.action = 'wave.bundle'")
+    assert client.post(f"/admin/waves/{wave.id}/bundle", data={"format": "a6"}).status_code == 500
+    # The new tokens had been flushed (and the slips drawn) before the audit insert failed: none is kept.
+    assert dict(db_session.execute(select(Invitation.id, Invitation.token_hash)).all()) == before
+    assert db_session.scalar(select(func.count()).where(Invitation.delivered_at.is_not(None))) == 0

@@ -23,8 +23,9 @@ from wtforms.validators import DataRequired, Length
 from survey.extensions import db
 from survey.models import Device, ServicePoint
 from survey.models._base import utcnow
-from survey.services.common import audit
+from survey.services.common.txn import run_write
 from survey.services.kiosk import devices
+from survey.services.kiosk import operations as kiosk_ops
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
 
@@ -78,11 +79,8 @@ def devices_create():
     if form.nonce.data and form.nonce.data in used:  # the code page reloaded: do not register twice
         flash(_("Máy này đã được đăng ký. Nếu chưa ghi lại mã, hãy bấm “Cấp mã mới”."), "info")
         return redirect(url_for(".devices_list"))
-    point = db.session.get(ServicePoint, form.service_point_id.data)
-    device, code = devices.create_device(db.session, point, form.label.data)
-    audit.record(db.session, current_user, "device.create", "device", device.id, service_point=point.code,
-                 label=device.label)
-    db.session.commit()
+    device, code = run_write(lambda: kiosk_ops.register_device(
+        db.session, current_user, db.session.get(ServicePoint, form.service_point_id.data), form.label.data))
     if form.nonce.data:
         session[USED_NONCES] = (used + [form.nonce.data])[-20:]
     return _code_page(device, code), 201
@@ -95,9 +93,7 @@ def devices_code(device_id: int):
     device = db.session.get(Device, device_id) or abort(404)
     if not ActionForm().validate_on_submit():
         return _code_page(device, None)
-    code = devices.issue_code(db.session, device)
-    audit.record(db.session, current_user, "device.new_code", "device", device.id)
-    db.session.commit()
+    code = run_write(lambda: kiosk_ops.new_code(db.session, current_user, device))
     return _code_page(device, code)
 
 
@@ -119,9 +115,7 @@ def devices_revoke(device_id: int):
     device = db.session.get(Device, device_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    devices.revoke(db.session, device)
-    audit.record(db.session, current_user, "device.revoke", "device", device.id)
-    db.session.commit()
+    run_write(lambda: kiosk_ops.revoke_device(db.session, current_user, device))
     flash(_("Đã thu hồi máy “%(label)s”.", label=device.label), "success")
     return redirect(url_for(".devices_list"))
 

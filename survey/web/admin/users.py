@@ -13,8 +13,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from survey.extensions import db
 from survey.models import Agency, ServicePoint, User
 from survey.models.user import ROLES
+from survey.services.accounts import operations as accounts
 from survey.services.accounts import users as users_service
-from survey.services.common import audit
+from survey.services.common.txn import refused, run_write
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number
@@ -51,7 +52,8 @@ class CreateUserForm(RoleForm):
 class PasswordForm(FlaskForm):
     """A new password typed twice."""
 
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Nhập lại mật khẩu"),
                             validators=[DataRequired(), EqualTo("password", _l("Hai mật khẩu không khớp."))],
                             render_kw={"autocomplete": "new-password"})
@@ -101,19 +103,24 @@ def users_new():
     """Create an account."""
     form = CreateUserForm()
     _fill_choices(form)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        return _new_page(form)
+
+    def unit():
         try:
-            user = users_service.create_user(db.session, form.username.data, form.password.data, form.role.data,
-                                             form.agency_id.data, form.service_point_id.data, form.full_name.data)
+            user = accounts.create_account(db.session, _me(), form.username.data, form.password.data,
+                                           form.role.data, form.agency_id.data, form.service_point_id.data,
+                                           form.full_name.data)
         except users_service.UserError as exc:
             form.username.errors = list(form.username.errors) + [str(exc)]
-        else:
-            audit.record(db.session, current_user._get_current_object(), "user.create", "user", user.id,
-                         username=user.username, role=user.role, agency_id=user.agency_id,
-                         service_point_id=user.service_point_id)
-            db.session.commit()
-            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
-            return redirect(url_for("admin.users_edit", user_id=user.id))
+            return refused(_new_page(form))
+        flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
+        return redirect(url_for("admin.users_edit", user_id=user.id))
+
+    return run_write(unit)
+
+
+def _new_page(form: CreateUserForm):
     return render_template("admin/users_new.html", form=form, min_length=users_service.MIN_PASSWORD_LENGTH)
 
 
@@ -124,24 +131,26 @@ def users_edit(user_id: int):
     user = _get_user(user_id)
     form = RoleForm(obj=user)
     _fill_choices(form)
-    if form.validate_on_submit():
-        if user.id == current_user.id and form.role.data != "admin":
-            flash(_("Bạn không thể tự bỏ quyền quản trị của chính mình."), "error")
-        else:
-            try:
-                before = (user.role, user.agency_id, user.service_point_id)
-                users_service.set_role(db.session, user, form.role.data, form.agency_id.data,
-                                       form.service_point_id.data)
-            except users_service.UserError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                audit.record(db.session, current_user._get_current_object(), "user.set_role", "user", user.id,
-                             username=user.username, before=list(before),
-                             after=[user.role, user.agency_id, user.service_point_id])
-                db.session.commit()
-                flash(_("Đã cập nhật vai trò của %(name)s.", name=user.username), "success")
-                return redirect(url_for("admin.users_edit", user_id=user.id))
+    if not form.validate_on_submit():
+        return _edit_page(user, form)
+    if user.id == current_user.id and form.role.data != "admin":
+        flash(_("Bạn không thể tự bỏ quyền quản trị của chính mình."), "error")
+        return _edit_page(user, form)
+
+    def unit():
+        try:
+            accounts.change_role(db.session, _me(), _get_user(user_id), form.role.data, form.agency_id.data,
+                                 form.service_point_id.data)
+        except users_service.UserError as exc:
+            flash(str(exc), "error")
+            return refused(_edit_page(user, form))
+        flash(_("Đã cập nhật vai trò của %(name)s.", name=user.username), "success")
+        return redirect(url_for("admin.users_edit", user_id=user_id))
+
+    return run_write(unit)
+
+
+def _edit_page(user: User, form: RoleForm):
     return render_template("admin/users_edit.html", user=user, form=form, password_form=PasswordForm(),
                            action_form=ActionForm(), role_labels=users_service.ROLE_LABELS,
                            min_length=users_service.MIN_PASSWORD_LENGTH)
@@ -158,16 +167,10 @@ def users_set_active(user_id: int):
     if user.id == current_user.id and not enable:
         flash(_("Bạn không thể tự khoá tài khoản của chính mình."), "error")
         return redirect(url_for("admin.users_edit", user_id=user.id))
-    if enable:
-        users_service.enable(db.session, user)
-    else:
-        users_service.disable(db.session, user)
-    audit.record(db.session, current_user._get_current_object(), "user.enable" if enable else "user.disable",
-                 "user", user.id, username=user.username)
-    db.session.commit()
-    flash(_("Đã mở khoá tài khoản %(name)s.", name=user.username) if enable
-          else _("Đã khoá tài khoản %(name)s.", name=user.username), "success")
-    return redirect(url_for("admin.users_edit", user_id=user.id))
+    name = run_write(lambda: accounts.set_active(db.session, _me(), _get_user(user_id), enable).username)
+    flash(_("Đã mở khoá tài khoản %(name)s.", name=name) if enable
+          else _("Đã khoá tài khoản %(name)s.", name=name), "success")
+    return redirect(url_for("admin.users_edit", user_id=user_id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -176,18 +179,25 @@ def users_password(user_id: int):
     """Set a new password for an account."""
     user = _get_user(user_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            users_service.set_password(db.session, user, form.password.data)
-        except users_service.UserError as exc:
-            flash(str(exc), "error")
-        else:
-            audit.record(db.session, current_user._get_current_object(), "user.set_password", "user", user.id,
-                         username=user.username)
-            db.session.commit()
-            flash(_("Đã đặt mật khẩu mới cho %(name)s.", name=user.username), "success")
-    else:
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-    return redirect(url_for("admin.users_edit", user_id=user.id))
+        return redirect(url_for("admin.users_edit", user_id=user.id))
+
+    def unit():
+        try:
+            accounts.change_password(db.session, _me(), _get_user(user_id), form.password.data)
+        except users_service.UserError as exc:
+            flash(str(exc), "error")
+            return refused(None)
+        flash(_("Đã đặt mật khẩu mới cho %(name)s.", name=user.username), "success")
+        return None
+
+    run_write(unit)
+    return redirect(url_for("admin.users_edit", user_id=user_id))
+
+
+def _me() -> User:
+    """The signed-in administrator (the User, not Flask-Login's proxy), for the audit log."""
+    return current_user._get_current_object()

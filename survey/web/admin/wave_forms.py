@@ -55,8 +55,9 @@ SCHEME_LABELS = {"agency_sector": _l("Cơ quan × lĩnh vực (khuyến nghị)"
 class WaveForm(FlaskForm):
     """A new wave: period, questionnaire version, strata and the sizing rule."""
 
-    code = StringField(_l("Mã đợt"), validators=[DataRequired(REQUIRED), Length(max=64),
-                                                 Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Chỉ dùng chữ không dấu, số, - _ ."))],
+    code = StringField(_l("Mã đợt"),
+                       validators=[DataRequired(REQUIRED), Length(max=64),
+                                   Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Chỉ dùng chữ không dấu, số, - _ ."))],
                        render_kw={"placeholder": "2025-Q2", "autocapitalize": "characters"})
     name = StringField(_l("Tên đợt"), validators=[DataRequired(REQUIRED), Length(max=255)],
                        render_kw={"placeholder": "Khảo sát hài lòng quý II/2025"})
@@ -81,7 +82,8 @@ class WaveForm(FlaskForm):
                                  validators=[InputRequired(REQUIRED), _between(0, 100000)],
                                  invalid_value_message=NOT_A_NUMBER)
     new_stratum_pct = FloatField(_l("Tỷ lệ chọn cho tầng chưa có hồ sơ kỳ trước (%)"), default=100, widget=NUMBER,
-                                 validators=[InputRequired(REQUIRED), _between(0, 100)], invalid_value_message=NOT_A_NUMBER)
+                                 validators=[InputRequired(REQUIRED), _between(0, 100)],
+                                 invalid_value_message=NOT_A_NUMBER)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,5 +170,6 @@ class ActionForm(FlaskForm):
 class BundleForm(FlaskForm):
     """Download slips and the SMS file for invitations nobody has received yet."""
 
-    format = SelectField(_l("Khổ phiếu"), choices=[SelectChoice(k, v["label"]) for k, v in FORMATS.items()], default="a6")
+    format = SelectField(_l("Khổ phiếu"), choices=[SelectChoice(k, v["label"]) for k, v in FORMATS.items()],
+                         default="a6")
     reissue = BooleanField(_l("Cấp lại mã cho cả thư mời đã phát nhưng chưa mở (mã cũ mất hiệu lực)"))

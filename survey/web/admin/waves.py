@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-import zipfile
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -15,12 +12,10 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, Wave
-from survey.services.common import audit
+from survey.services.common.txn import refused, run_write
 from survey.services.sampling import audit as wave_audit
-from survey.services.sampling import invitations as inv_service
-from survey.services.sampling import privacy as wave_privacy
+from survey.services.sampling import operations as ops
 from survey.services.sampling import slips
-from survey.services.sampling import waves as wave_service
 from survey.services.sampling.waves import WaveError, error_message
 from survey.web.admin import bp
 from survey.web.admin.wave_forms import ActionForm, BundleForm, LaunchForm, StratumForm, WaveForm, fill_versions
@@ -71,17 +66,20 @@ def waves_new():
     """Create a draft wave; its strata are planned at once from the previous period."""
     form = WaveForm()
     fill_versions(form, db.session)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        return render_template("admin/waves/new.html", form=form)
+
+    def unit():
         try:
-            wave = wave_service.create_wave(db.session, **form.design_kwargs(db.session))
+            wave = ops.create(db.session, current_user, **form.design_kwargs(db.session))
         except WaveError as exc:
             form.code.errors.append(error_message(str(exc)))
-        else:
-            audit.record(db.session, current_user, "wave.create", "wave", wave.code, design=wave.design)
-            db.session.commit()
-            flash(_("Đã tạo đợt nháp %(code)s. Hãy xem lại mẫu dự kiến trước khi khởi động.", code=wave.code), "success")
-            return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    return render_template("admin/waves/new.html", form=form)
+            return refused(render_template("admin/waves/new.html", form=form))
+        flash(_("Đã tạo đợt nháp %(code)s. Hãy xem lại mẫu dự kiến trước khi khởi động.", code=wave.code),
+              "success")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+
+    return run_write(unit)
 
 
 def _strata_rows(wave: Wave) -> list[dict]:
@@ -118,8 +116,9 @@ def waves_show(wave_id: int):
     qv = db.session.get(QuestionnaireVersion, wave.questionnaire_version_id)
     version_label = f"{qv.questionnaire.title_vi} — {qv.questionnaire.instrument} v{qv.version}" if qv else ""
     previous = [date.fromisoformat(x) for x in wave.design["previous_period"]]
-    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, previous=previous, rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE],
-                           totals=totals, total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
+    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, previous=previous,
+                           rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE], totals=totals,
+                           total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
                            desc=desc, pending=pending, stratum_form=StratumForm(), launch_form=LaunchForm(),
                            action_form=ActionForm(), bundle_form=BundleForm(), formats=slips.FORMATS)
 
@@ -128,71 +127,69 @@ def waves_show(wave_id: int):
 @role_required("admin")
 def waves_stratum(wave_id: int):
     """Fix one stratum's π or target responses on a draft wave (or return it to the wave-wide rule)."""
-    wave, form = _wave(wave_id), StratumForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    pi, target = form.values()
-    try:
-        wave_service.set_override(db.session, wave, form.key.data, pi=pi, target_n=target)
-    except WaveError as exc:
-        flash(error_message(str(exc)), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    audit.record(db.session, current_user, "wave.stratum", "wave", wave.code, key=form.key.data, pi=pi, target_n=target)
-    db.session.commit()
-    flash(_("Đã cập nhật tầng %(key)s.", key=form.key.data), "success")
-    return redirect(url_for("admin.waves_show", wave_id=wave.id))
+    form = StratumForm()
+
+    def run(wave: Wave) -> dict:
+        pi, target = form.values()
+        ops.override_stratum(db.session, current_user, wave, form.key.data, pi=pi, target_n=target)
+        return {"key": form.key.data}
+
+    return _wave_step(wave_id, form, run, _("Đã cập nhật tầng %(key)s."))
 
 
-def _simple_action(wave_id: int, form_cls, action: str, run, done: str):
-    wave, form = _wave(wave_id), form_cls()
+def _wave_step(wave_id: int, form, run, done: str):
+    """Validate `form`, then one unit of work: `run(wave)` (a sampling operation) returns what `done` shows.
+
+    A form error or a WaveError is flashed and stores nothing; either way back to the wave's page.
+    """
+    back = redirect(url_for("admin.waves_show", wave_id=_wave(wave_id).id))
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Yêu cầu không hợp lệ."), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    try:
-        details = run(wave)
-    except WaveError as exc:
-        flash(error_message(str(exc)), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    audit.record(db.session, current_user, action, "wave", wave.code, **details)
-    db.session.commit()
-    flash(done % details, "success")
-    return redirect(url_for("admin.waves_show", wave_id=wave.id))
+        return back
+
+    def unit():
+        try:
+            details = run(_wave(wave_id))
+        except WaveError as exc:
+            flash(error_message(str(exc)), "error")
+            return refused(back)
+        flash(done % details, "success")
+        return back
+
+    return run_write(unit)
 
 
 @bp.route("/waves/<int:wave_id>/launch", methods=["POST"])
 @role_required("admin")
 def waves_launch(wave_id: int):
     """Launch: select the period's existing dossiers in one pass (tokens are issued at delivery)."""
-    return _simple_action(wave_id, LaunchForm, "wave.launch",
-                          lambda w: {"invitations": len(wave_service.launch(db.session, w))},
-                          _("Đợt đang chạy: %(invitations)d thư mời mới. Tải gói phiếu in và SMS để phát."))
+    return _wave_step(wave_id, LaunchForm(),
+                      lambda w: {"invitations": len(ops.launch(db.session, current_user, w))},
+                      _("Đợt đang chạy: %(invitations)d thư mời mới. Tải gói phiếu in và SMS để phát."))
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["POST"])
 @role_required("admin")
 def waves_close(wave_id: int):
     """Close a running wave; open invitations expire."""
-    return _simple_action(wave_id, ActionForm, "wave.close", lambda w: {"expired": wave_service.close(db.session, w)},
-                          _("Đã đóng đợt; %(expired)d thư mời chưa trả lời đã hết hiệu lực."))
+    return _wave_step(wave_id, ActionForm(), lambda w: {"expired": ops.close(db.session, current_user, w)},
+                      _("Đã đóng đợt; %(expired)d thư mời chưa trả lời đã hết hiệu lực."))
 
 
 @bp.route("/waves/<int:wave_id>/purge-contacts", methods=["POST"])
 @role_required("admin")
 def waves_purge(wave_id: int):
     """Delete the phone numbers of the wave's dossiers."""
-    return _simple_action(wave_id, ActionForm, "wave.purge_contacts",
-                          lambda w: {"deleted": wave_privacy.purge_contacts(db.session, w)},
-                          _("Đã xoá %(deleted)d số điện thoại."))
+    return _wave_step(wave_id, ActionForm(), lambda w: {"deleted": ops.purge_contacts(db.session, current_user, w)},
+                      _("Đã xoá %(deleted)d số điện thoại."))
 
 
 @bp.route("/waves/<int:wave_id>/anonymise", methods=["POST"])
 @role_required("admin")
 def waves_anonymise(wave_id: int):
     """Cut the invitation–dossier link of a closed wave."""
-    return _simple_action(wave_id, ActionForm, "wave.anonymise",
-                          lambda w: {"unlinked": wave_privacy.anonymise(db.session, w)},
-                          _("Đã cắt liên kết của %(unlinked)d thư mời với hồ sơ."))
+    return _wave_step(wave_id, ActionForm(), lambda w: {"unlinked": ops.anonymise(db.session, current_user, w)},
+                      _("Đã cắt liên kết của %(unlinked)d thư mời với hồ sơ."))
 
 
 @bp.route("/waves/<int:wave_id>/bundle", methods=["POST"])
@@ -200,26 +197,20 @@ def waves_anonymise(wave_id: int):
 def waves_bundle(wave_id: int):
     """A ZIP of slips, sms.csv and links.csv for the invitations nobody has received yet (tokens issued now)."""
     wave, form = _wave(wave_id), BundleForm()
+    back = redirect(url_for("admin.waves_show", wave_id=wave.id))
     if not form.validate_on_submit() or wave.status != "launched":
         flash(_("Chỉ phát thư mời được khi đợt đang chạy."), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    invs = slips.pending_delivery(db.session, wave, reissue=form.reissue.data)
-    if not invs:
-        flash(_("Không còn thư mời nào chưa phát."), "error")
-        return redirect(url_for("admin.waves_show", wave_id=wave.id))
-    issued = inv_service.rekey(db.session, invs)
-    buf = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp:
-        slips.write_bundle(tmp, slips.build_items(db.session, issued), form.format.data)
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name in sorted(os.listdir(tmp)):
-                zf.write(os.path.join(tmp, name), name)
-    audit.record(db.session, current_user, "wave.bundle", "wave", wave.code, invitations=len(issued),
-                 reissue=bool(form.reissue.data), format=form.format.data)
-    db.session.commit()
-    buf.seek(0)
-    return send_file(buf, mimetype="application/zip", as_attachment=True,
-                     download_name=f"thu-moi-{wave.code}-{form.format.data}.zip")
+        return back
+    name = f"thu-moi-{wave.code}-{form.format.data}.zip"
+
+    def unit():
+        body = ops.bundle(db.session, current_user, _wave(wave_id), form.format.data, reissue=bool(form.reissue.data))
+        if body is None:
+            flash(_("Không còn thư mời nào chưa phát."), "error")
+            return refused(back)
+        return send_file(io.BytesIO(body), mimetype="application/zip", as_attachment=True, download_name=name)
+
+    return run_write(unit)
 
 
 @bp.route("/waves/<int:wave_id>/rates")

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from survey.extensions import db
 from survey.services.common import audit
+from survey.services.common.txn import run_write
 from survey.services.workspace import exports, reports
 from survey.web.analyst import bp
 from survey.web.analyst.common import analyst_required, context
@@ -24,6 +25,12 @@ def _attachment(body: bytes, fmt: str, filename: str, inline: bool = False) -> R
     return resp
 
 
+def _audit(action: str, wave_code: str, **details) -> None:
+    """Record who downloaded what, committed before the file is sent: no export leaves untraced."""
+    user = current_user._get_current_object()
+    run_write(lambda: audit.record(db.session, user, action, "wave", wave_code, **details))
+
+
 def _scope_agency():
     return current_user.agency if current_user.role == "agency_viewer" else None
 
@@ -38,9 +45,7 @@ def report():
     lang = "en" if request.args.get("lang") == "en" else "vi"
     pdf = reports.report(db.session, ctx.wave, lang, visible=ctx.visible, filters=ctx.filters, min_n=ctx.min_n,
                          province=current_app.config["PROVINCE_NAME"], scope_agency=_scope_agency())
-    audit.record(db.session, current_user._get_current_object(), "export.report", "wave", ctx.wave.code,
-                 lang=lang, filters=ctx.filters.args())
-    db.session.commit()
+    _audit("export.report", ctx.wave.code, lang=lang, filters=ctx.filters.args())
     return _attachment(pdf, "pdf", "bao-cao-%s%s.pdf" % (ctx.wave.code, "-en" if lang == "en" else ""))
 
 
@@ -65,7 +70,5 @@ def export(kind: str, fmt: str):
     else:
         variables = exports.variables(exports.version_content(db.session, wave))
         body = exports.codebook(variables, fmt, "Codebook — " + wave.name)
-    audit.record(db.session, current_user._get_current_object(), "export." + kind, "wave", wave.code, format=fmt,
-                 filters=ctx.filters.args())
-    db.session.commit()
+    _audit("export." + kind, wave.code, format=fmt, filters=ctx.filters.args())
     return _attachment(body, fmt, "%s-%s.%s" % (kind, wave.code, fmt), inline=(kind == "codebook" and fmt == "html"))

@@ -6,11 +6,11 @@ import json
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
 from survey.models import Dossier, Invitation, SourceSystem
 from survey.services.common.texts import storable_text
+from survey.services.common.txn import refused, run_write
 from survey.services.intake import apikeys
 from survey.services.intake import batch as intake
 from survey.services.sampling import invitations as inv_service
@@ -85,17 +85,12 @@ def post_dossiers():
     limit = int(current_app.config.get("INTAKE_MAX_BATCH", DEFAULT_MAX_BATCH))
     if len(records) > limit:
         return _error(413, "Payload Too Large",
-                      _("Mỗi lần gửi tối đa %(limit)d hồ sơ (đã gửi %(n)d); hãy chia nhỏ lô.", limit=limit, n=len(records)))
+                      _("Mỗi lần gửi tối đa %(limit)d hồ sơ (đã gửi %(n)d); hãy chia nhỏ lô.", limit=limit,
+                        n=len(records)))
     source_id, source_code = source.id, source.code
-    for attempt in (1, 2):
-        try:
-            result = intake.ingest(db.session, db.session.get(SourceSystem, source_id), records)
-            db.session.commit()
-            break
-        except IntegrityError:  # a concurrent request stored one of these ids first: re-check and retry once
-            db.session.rollback()
-            if attempt == 2:
-                raise
+    # conflicts: a concurrent request may store one of these ids first; the rerun finds it stored.
+    result = run_write(lambda: intake.ingest(db.session, db.session.get(SourceSystem, source_id), records),
+                       conflicts=True)
     body = {
         "source": source_code, "received": len(records), "stored": result.count("stored"),
         "unchanged": result.count("unchanged"), "rejected": result.count("rejected"), "invited": result.invited,
@@ -116,18 +111,22 @@ def reissue_invitation():
     external_id = payload.get("external_id") if isinstance(payload, dict) else None
     if not storable_text(external_id) or not external_id.strip():
         return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"external_id": "..."}.'))
-    invs = list(db.session.execute(
-        select(Invitation).join(Dossier, Dossier.id == Invitation.dossier_id)
-        .where(Dossier.source_system_id == source.id, Dossier.external_id == external_id.strip(),
-               Invitation.status == "issued")).scalars())
-    if not invs:
-        return _error(404, "Not Found", _("Hồ sơ này không có thư mời nào đang chờ (chưa mở) để cấp lại."))
-    issued = inv_service.rekey(db.session, invs)
-    waves = {inv.id: inv.wave.code for inv in invs}
-    entries = [{"wave": waves[i.invitation_id], "token": i.token, "kiosk_handoff": False,
-                "expires_at": next(inv.expires_at for inv in invs if inv.id == i.invitation_id)} for i in issued]
-    db.session.commit()
-    return _json({"external_id": external_id.strip(), "invitations": [_invitation_entry(e) for e in entries]})
+    source_id, wanted = source.id, external_id.strip()
+
+    def unit():
+        invs = list(db.session.execute(
+            select(Invitation).join(Dossier, Dossier.id == Invitation.dossier_id)
+            .where(Dossier.source_system_id == source_id, Dossier.external_id == wanted,
+                   Invitation.status == "issued")).scalars())
+        if not invs:
+            return refused(_error(404, "Not Found", _("Hồ sơ này không có thư mời nào đang chờ (chưa mở) để cấp lại.")))
+        issued = inv_service.rekey(db.session, invs)
+        by_id = {inv.id: inv for inv in invs}
+        entries = [{"wave": by_id[i.invitation_id].wave.code, "token": i.token, "kiosk_handoff": False,
+                    "expires_at": by_id[i.invitation_id].expires_at} for i in issued]
+        return _json({"external_id": wanted, "invitations": [_invitation_entry(e) for e in entries]})
+
+    return run_write(unit)
 
 
 @bp.get("/openapi.json")

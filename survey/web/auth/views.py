@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from survey.extensions import db
 from survey.services.accounts.users import attempt_sign_in
 from survey.services.common import audit
+from survey.services.common.txn import run_write
 from survey.web.auth import bp
 from survey.web.auth.forms import LoginForm
 
@@ -43,9 +44,9 @@ def login():
         return redirect(safe_next(form.next.data) or home_for(current_user))
     status = 200
     if form.validate_on_submit():
-        result = attempt_sign_in(db.session, form.username.data, form.password.data,
-                                 ip=request.remote_addr or "")
-        db.session.commit()
+        # Committed whatever the outcome: a failure counts towards the lock, and every attempt is audited.
+        result = run_write(lambda: attempt_sign_in(db.session, form.username.data, form.password.data,
+                                                   ip=request.remote_addr or ""))
         if result.user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session on sign-in
@@ -68,8 +69,8 @@ def login():
 def logout():
     """Sign out (POST only, CSRF-protected) and return to the home page."""
     if current_user.is_authenticated:
-        audit.record(db.session, current_user._get_current_object(), "auth.logout", "user", current_user.id)
-        db.session.commit()
+        user = current_user._get_current_object()
+        run_write(lambda: audit.record(db.session, user, "auth.logout", "user", user.id))
     logout_user()
     lang = session.get("lang")
     session.clear()

@@ -22,9 +22,8 @@ def healthz():
     """200 when the database answers, 503 otherwise (for load balancers and `make run`)."""
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver error means "not healthy"
+    except Exception as exc:  # any driver error means "not healthy" (the app context's teardown discards the session)
         current_app.logger.warning("healthz: database unreachable: %s", exc)
-        db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 
@@ -82,11 +81,14 @@ def http_error(exc: HTTPException):
 
 @bp.app_errorhandler(Exception)
 def unhandled_error(exc: Exception):
-    """Log the failure, undo the half-done transaction and show a calm 500 page."""
+    """Log the failure and show a calm 500 page.
+
+    Nothing is left to undo here: run_write rolled back a failed write, and the session of a failed
+    read is discarded when the app context ends (this page does not touch the database).
+    """
     if isinstance(exc, HTTPException):
         return http_error(exc)
     current_app.logger.exception("unhandled error")
-    db.session.rollback()
     if request.path.startswith(JSON_PATHS):
         return jsonify(error="Internal Server Error", code=500), 500
     return render_template("errors/error.html", code=500, title=_("Đã có lỗi xảy ra")), 500

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import QuestionnaireVersion, Response
 from survey.services.common.tokens import hash_token
-from survey.services.common.txn import run_write
+from survey.services.common.txn import refused, run_write
 from survey.services.respond import responses as svc
 from survey.web import limits
 from survey.web.respond import bp
@@ -69,17 +69,20 @@ def _load(token: str):
 @bp.route("/<token>")
 def welcome(token: str):
     """The welcome screen: how long it takes, that it is anonymous, a start button."""
+    _inv, state, _version = _load(token)
+    if state != "open":  # answered without taking the writers' turn: nothing to store
+        return _state_page(state)
+    return run_write(lambda: _open(token), conflicts=True)  # two tabs opening at once: one draft, both use it
+
+
+def _open(token: str):
+    """Mark the invitation opened and give it its draft (which holds the response UUID)."""
     inv, state, version = _load(token)
     if state != "open":
-        return _state_page(state)
-
-    def unit():
-        svc.mark_opened(inv)
-        draft = svc.get_draft(db.session, inv) or svc.save_draft(db.session, inv, {}, {}, set(), str(get_locale()))
-        db.session.commit()
-        return draft
-
-    run_write(unit)
+        return refused(_state_page(state))
+    svc.mark_opened(inv)
+    if svc.get_draft(db.session, inv) is None:
+        svc.save_draft(db.session, inv, {}, {}, set(), str(get_locale()))
     return render_template("respond/welcome.html", token=token, content=version.content)
 
 
@@ -87,47 +90,47 @@ def welcome(token: str):
 def screen(token: str, step: int):
     """One screen; POST saves its answers to the draft, then goes back, on, or submits."""
     if request.method == "POST":
-        return run_write(lambda: _screen(token, step), conflicts=True)
-    return _screen(token, step)
-
-
-def _screen(token: str, step: int):
-    """Load everything for one screen; a POST is a unit of work that run_write may repeat."""
+        return run_write(lambda: _post(token, step), conflicts=True)
     inv, state, version = _load(token)
-    if state == "used" and request.method == "POST":
-        return _repeat_of_submitted(token, inv)
     if state != "open":
         return _state_page(state)
-    form = ScreenForm()
     draft = svc.get_draft(db.session, inv)
     data = draft.data if draft else {}
     screens = svc.visible_sections(version.content, data.get("answers", {}))
     if not 1 <= step <= len(screens):
         return redirect(url_for(".screen", token=token, step=max(1, min(step, len(screens)))))
-    section = screens[step - 1]
-    if request.method == "GET":
-        return _render(token, version, screens, step, data, form)
+    return _render(token, version, screens, step, data, ScreenForm())
+
+
+def _post(token: str, step: int):
+    """One screen's POST as a unit of work that run_write may repeat: it loads everything itself.
+
+    The screen's answers always go into the draft, which is the citizen's scratchpad (going back
+    saves without checking, too); errors only stop them going on: the screen comes back (422) with
+    the messages. Then back, on to the next screen, or submit.
+    """
+    inv, state, version = _load(token)
+    if state == "used":
+        return _repeat_of_submitted(token, inv)
+    if state != "open":
+        return refused(_state_page(state))
+    draft = svc.get_draft(db.session, inv)
+    screens = svc.visible_sections(version.content, (draft.data if draft else {}).get("answers", {}))
+    if not 1 <= step <= len(screens):
+        return redirect(url_for(".screen", token=token, step=max(1, min(step, len(screens)))))
+    section, form = screens[step - 1], ScreenForm()
     answers, other = read_screen(section, request.form)
     codes = {q["code"] for q in section.get("questions") or []}
-    return _post(token, inv, version, step, section, answers, other, codes, form)
-
-
-def _post(token, inv, version, step, section, answers, other, codes, form):
-    """Save one screen into the draft, then go back, on, or submit."""
-    draft = svc.save_draft(db.session, inv, answers, other, codes, str(get_locale()))
-    data = draft.data
+    data = svc.save_draft(db.session, inv, answers, other, codes, str(get_locale())).data
     if form.action.data == "back":
-        db.session.commit()
-        target = url_for(".screen", token=token, step=step - 1) if step > 1 else url_for(".welcome", token=token)
-        return redirect(target)
+        back = url_for(".screen", token=token, step=step - 1) if step > 1 else url_for(".welcome", token=token)
+        return redirect(back)
     _c, _t, errors = svc.clean_answers(version.content, data["answers"], data["other"], only=codes)
     errors = {e.item: e.message for e in errors if e.item in codes}
     screens = svc.visible_sections(version.content, data["answers"])
-    if errors:
-        db.session.commit()
+    if errors:  # the draft keeps what was typed (committed), as it would on "back"
         return _render(token, version, screens, step, data, form, errors), 422
     if step < len(screens):
-        db.session.commit()
         return redirect(url_for(".screen", token=token, step=step + 1))
     return _submit(token, inv, version, screens, data, form)
 
@@ -135,24 +138,20 @@ def _post(token, inv, version, step, section, answers, other, codes, form):
 def _submit(token, inv, version, screens, data, form):
     """Store the whole draft as the response (once), or send the citizen to the first problem."""
     _c, _t, errors = svc.clean_answers(version.content, data["answers"], data["other"])
-    if errors:
-        db.session.commit()
+    if errors:  # on other screens: this screen's answers are fine and stay in the draft (committed)
         bad = {e.item for e in errors}
         first = next(i for i, s in enumerate(screens, 1)
                      if any(q["code"] in bad for q in s.get("questions") or [])) if screens else 1
-        return _render(token, version, screens, first, data, form,
-                       {e.item: e.message for e in errors}), 422
+        return _render(token, version, screens, first, data, form, {e.item: e.message for e in errors}), 422
     started = data.get("started_at")
     try:
         svc.store_response(db.session, version, data["uuid"], data["answers"], data["other"], mode="link",
                            invitation=inv, language=str(get_locale()),
                            started_at=datetime.fromisoformat(started) if started else None)
     except svc.SubmissionError as exc:
-        db.session.rollback()
         if exc.code == "already_answered":
-            return _state_page("used")
+            return refused(_state_page("used"))
         raise
-    db.session.commit()
     return redirect(url_for(".done", token=token))
 
 
@@ -161,7 +160,7 @@ def _repeat_of_submitted(token, inv):
     stored = db.session.scalar(select(Response.uuid).where(Response.invitation_id == inv.id))
     if stored is not None and request.form.get("rid") == stored:
         return redirect(url_for(".done", token=token))
-    return _state_page("used")
+    return refused(_state_page("used"))
 
 
 def _render(token, version, screens, step, data, form, errors=None):
