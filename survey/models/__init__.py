@@ -2,8 +2,10 @@
 from survey.models.audit import AuditLog
 from survey.models.fieldwork import (
     ApiKey,
+    ApiKeyScope,
     Dossier,
     DossierContact,
+    IntakeRequest,
     Invitation,
     KioskHandoff,
     SourceSystem,
@@ -13,10 +15,10 @@ from survey.models.fieldwork import (
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target
 from survey.models.response import Answer, Response, ResponseDraft
-from survey.models.user import User
+from survey.models.user import User, UserSession
 
 __all__ = [
-    "Agency", "Answer", "ApiKey", "AuditLog", "Device", "Dossier", "DossierContact", "Invitation",
-    "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft",
-    "Sector", "ServicePoint", "SourceSystem", "Target", "User", "Wave", "WaveStratum",
+    "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "Device", "Dossier", "DossierContact",
+    "IntakeRequest", "Invitation", "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft",
+    "Sector", "ServicePoint", "SourceSystem", "Target", "User", "UserSession", "Wave", "WaveStratum",
 ]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -79,8 +79,58 @@ class ApiKey(db.Model):
     key_hash: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    label: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # Whole-province keys (the provincial one-stop software) send for every agency; any other key only
+    # for its scopes. Keys made before scopes existed were whole-province, and migration 0005 says so.
+    all_agencies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_used_at: Mapped[datetime | None]
 
     source_system: Mapped[SourceSystem] = relationship()
+    scopes: Mapped[list[ApiKeyScope]] = relationship(back_populates="api_key", cascade="all, delete-orphan")
+
+
+class ApiKeyScope(db.Model):
+    """What one intake key may send: dossiers of an agency (and the units below it), a service point, a sector.
+
+    The named columns of a row must all match (an agency's land dossiers: agency + sector); a key may
+    send a dossier when any of its rows matches.
+    """
+
+    __tablename__ = "api_key_scope"
+    __table_args__ = (
+        CheckConstraint("agency_id IS NOT NULL OR service_point_id IS NOT NULL OR sector_id IS NOT NULL",
+                        name="names_a_unit"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"))
+
+    api_key: Mapped[ApiKey] = relationship(back_populates="scopes")
+    agency: Mapped[Agency | None] = relationship()
+    service_point: Mapped[ServicePoint | None] = relationship()
+    sector: Mapped[Sector | None] = relationship()
+
+
+class IntakeRequest(db.Model):
+    """An intake call's answer, sealed and kept for a day, so that a retry gets the same invitation tokens.
+
+    Tokens are stored only as hashes; a client whose connection dropped after the commit would
+    otherwise lose them. The answer is encrypted with a key derived from SECRET_KEY, so the database
+    alone does not reveal a token. Found again by the Idempotency-Key header, or by the body's hash.
+    """
+
+    __tablename__ = "intake_request"
+    __table_args__ = (UniqueConstraint("source_system_id", "idempotency_key"),
+                      UniqueConstraint("source_system_id", "body_hash"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    answer_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Dossier(db.Model):
@@ -202,5 +252,10 @@ class KioskHandoff(db.Model):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     consumed_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when the hand-off needs a second look (e.g. answered by the counter's kiosk within seconds
+    # of being handed off: the officer may have answered it himself).
+    flagged_at: Mapped[datetime | None]
+    flag_reason: Mapped[str | None] = mapped_column(String(64))
 
     invitation: Mapped[Invitation] = relationship()

@@ -50,3 +50,22 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
         return self.active
+
+
+class UserSession(db.Model):
+    """A signed-in browser: the cookie holds a random token, the database its hash and whether it still counts.
+
+    Why server-side: a signed cookie alone stays valid until it expires, after logout or a password
+    reset too. Revoking the row ends that session; a password, role or status change revokes them all.
+    """
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(255), default="", server_default="")
+
+    user: Mapped[User] = relationship()

@@ -182,7 +182,7 @@ def test_the_pre_check_stops_the_upgrade_naming_table_column_and_values(old_app)
              "INSERT INTO wave_stratum (wave_id, key, pi) VALUES (1, 'a', 0), (1, 'b', 0), (1, 'c', 0.5)",
              "INSERT INTO agency (code, name_vi, name_en, level, active) VALUES ('A', 'a', '', 'region', true)")
     with pytest.raises(CommandError) as refused:
-        _alembic_upgrade(old_app)
+        _alembic_upgrade(old_app, "0004")
     message = str(refused.value)
     assert "wave.status: 'paused' (1 row)" in message
     assert "wave_stratum.pi: 0.0 (2 rows)" in message
@@ -191,7 +191,7 @@ def test_the_pre_check_stops_the_upgrade_naming_table_column_and_values(old_app)
     assert _version() == "0003"  # nothing was changed: still at 0003, the rows as they were
     _execute("UPDATE wave SET status = 'closed'", "UPDATE wave_stratum SET pi = 1 WHERE pi = 0",
              "UPDATE agency SET level = 'province'")
-    _alembic_upgrade(old_app)
+    _alembic_upgrade(old_app, "0004")
     assert _version() == "0004"
 
 
