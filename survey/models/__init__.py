@@ -19,6 +19,7 @@ from survey.models.user import User, UserSession
 
 __all__ = [
     "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "Device", "Dossier", "DossierContact",
-    "IntakeRequest", "Invitation", "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft",
+    "IntakeRequest", "Invitation", "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response",
+    "ResponseDraft",
     "Sector", "ServicePoint", "SourceSystem", "Target", "User", "UserSession", "Wave", "WaveStratum",
 ]

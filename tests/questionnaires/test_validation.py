@@ -12,8 +12,8 @@ CASES = [
      "sections[0].questions[0].text", "thiếu trường bắt buộc"),
     ("missing_english", '{vi: "Câu hai", en: "Question two"}', '{vi: "Câu hai"}',
      "sections[0].questions[1].text.en", "thiếu trường bắt buộc"),
-    ("unknown_scale", "        scale: sat5\n        text: {vi: \"Câu một\"", "        scale: sat7\n        text: {vi: \"Câu một\"",
-     "sections[0].questions[0].scale", "chưa được khai báo"),
+    ("unknown_scale", "        scale: sat5\n        text: {vi: \"Câu một\"",
+     "        scale: sat7\n        text: {vi: \"Câu một\"", "sections[0].questions[0].scale", "chưa được khai báo"),
     ("scale_question_without_scale", "        type: scale\n        scale: sat5\n        text: {vi: \"Câu một\"",
      "        type: scale\n        text: {vi: \"Câu một\"", "sections[0].questions[0].scale", "thiếu trường bắt buộc"),
     ("duplicate_item_code", "      - code: A4", "      - code: A1", "sections[0].questions[3].code", "bị lặp lại"),
@@ -27,15 +27,19 @@ CASES = [
      "sections[0].questions[2].show_if.in[0]", "không phải câu trả lời có thể"),
     ("index_item_not_a_scale_question", "items: [A1, A3]", "items: [A1, A2]",
      "index.elements.el.items[1]", "phải là câu hỏi loại scale"),
-    ("index_item_unknown", "items: [A1, A3]", "items: [A1, B9]", "index.elements.el.items[1]", "không có câu hỏi nào mã B9"),
-    ("part_names_unknown_element", "elements: [el]", "elements: [el, ghost]", "index.parts.p.elements[1]", "chưa được khai báo"),
-    ("satisfied_code_not_in_scale", "satisfied: [2]", "satisfied: [2, 5]", "scales.sat5.satisfied[1]", "không có trong thang đo"),
+    ("index_item_unknown", "items: [A1, A3]", "items: [A1, B9]", "index.elements.el.items[1]",
+     "không có câu hỏi nào mã B9"),
+    ("part_names_unknown_element", "elements: [el]", "elements: [el, ghost]", "index.parts.p.elements[1]",
+     "chưa được khai báo"),
+    ("satisfied_code_not_in_scale", "satisfied: [2]", "satisfied: [2, 5]", "scales.sat5.satisfied[1]",
+     "không có trong thang đo"),
     ("wrong_type_required", "        type: text\n", "        type: text\n        required: \"có\"\n",
      "sections[0].questions[3].required", "true hoặc false"),
     ("wrong_type_code", "- {code: 2, label: {vi: \"Không\"", "- {code: hai, label: {vi: \"Không\"",
      "sections[0].questions[1].options[1].code", "số nguyên"),
     ("unquoted_version", 'version: "1"', "version: 2023.1", "version", "ngoặc kép"),
-    ("unknown_question_type", "        type: text\n", "        type: slider\n", "sections[0].questions[3].type", "slider"),
+    ("unknown_question_type", "        type: text\n", "        type: slider\n", "sections[0].questions[3].type",
+     "slider"),
     ("misspelt_key", "        type: text\n", "        type: text\n        requried: true\n",
      "sections[0].questions[3].requried", "không được phép"),
     ("bad_item_code", "      - code: A4", "      - code: a-4", "sections[0].questions[3].code", "sai định dạng"),
@@ -43,7 +47,8 @@ CASES = [
      "          - {code: 2, label: {vi: \"Không\", en: \"No\"}}\n        other_text: 9\n",
      "sections[0].questions[1].other_text", "other_text"),
     ("options_on_text_question", "        type: text\n",
-     "        type: text\n        options:\n          - {code: 1, label: {vi: \"x\", en: \"x\"}}\n          - {code: 2, label: {vi: \"y\", en: \"y\"}}\n",
+     "        type: text\n        options:\n          - {code: 1, label: {vi: \"x\", en: \"x\"}}\n"
+     "          - {code: 2, label: {vi: \"y\", en: \"y\"}}\n",
      "sections[0].questions[3].options", "chỉ dùng cho câu hỏi loại single/multiple"),
     ("duplicate_option_code", "- {code: 2, label: {vi: \"Không\"", "- {code: 1, label: {vi: \"Không\"",
      "sections[0].questions[1].options[1].code", "bị lặp lại"),
@@ -78,7 +83,8 @@ def test_yaml_syntax_error_gives_line_and_column(write):
 
 
 def test_error_carries_the_line_of_the_offending_node(write):
-    text = mutate("        scale: sat5\n        text: {vi: \"Câu một\"", "        scale: sat7\n        text: {vi: \"Câu một\"")
+    text = mutate("        scale: sat5\n        text: {vi: \"Câu một\"",
+                  "        scale: sat7\n        text: {vi: \"Câu một\"")
     line = text.splitlines().index("        scale: sat7") + 1
     (error,) = validate_path(write(text))
     assert error.line == line and f"(dòng {line})" in str(error)
@@ -120,7 +126,8 @@ def test_same_instrument_version_in_two_files_is_refused(write):
 
 def test_maps_to_target_items_must_exist_in_the_target_instrument(write):
     write(MINI, "a.yaml")
-    mapped = mutate("instrument: mini", "instrument: mini-old") + "maps_to: {instrument: mini, items: {A1: A1, A3: NOPE}}\n"
+    mapped = (mutate("instrument: mini", "instrument: mini-old")
+              + "maps_to: {instrument: mini, items: {A1: A1, A3: NOPE}}\n")
     path = write(mapped, "b.yaml")
     errors = validate_path(path.rsplit("/", 1)[0])
     assert [(e.file, e.path) for e in errors] == [("b.yaml", "maps_to.items.A3")]

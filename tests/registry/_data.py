@@ -15,6 +15,6 @@ GOOD = HEADER + textwrap.dedent("""\
     agency,T-H1-X1,Ủy ban nhân dân xã Một,,commune,T-H1,,,,,
     procedure,1.900001,Đăng ký biến động quyền sử dụng đất,Land use right change,,,land,,,,
     procedure,1.900002,Cấp giấy phép xây dựng nhà ở riêng lẻ,,,,construction,,,,
-    service_point,C-H1,Trung tâm Hành chính công huyện Một,,,,,T-H1,district_centre,T-H1;T-STNMT,"thị trấn Một, huyện Một"
+    service_point,C-H1,Trung tâm HCC huyện Một,,,,,T-H1,district_centre,T-H1;T-STNMT,"thị trấn Một, huyện Một"
     service_point,MC-X1,Bộ phận Tiếp nhận và Trả kết quả xã Một,,,,,T-H1-X1,commune_desk,,
     """)

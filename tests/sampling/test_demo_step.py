@@ -7,8 +7,8 @@ from survey import QUESTIONNAIRE_DIR
 from survey.models import Dossier, Invitation, Wave
 from survey.services.demo import DemoContext
 from survey.services.demo import registry as registry_step
-from survey.services.sampling import audit as wave_audit
 from survey.services.demo import sampling as sampling_step
+from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import invitations
 
 
@@ -31,7 +31,8 @@ def test_the_demo_step_builds_a_launched_wave_with_working_links_and_is_idempote
     assert counts[0] > 2000 and counts[1] > 500 and counts[2] == 1
     wave = db_session.scalar(select(Wave))
     assert wave.status == "launched" and wave.code == first.data["sampling_wave"]
-    assert {o for o in db_session.scalars(select(Invitation.outcome).distinct())} == {"approved", "rejected", "withdrawn"}
+    outcomes = set(db_session.scalars(select(Invitation.outcome).distinct()))
+    assert outcomes == {"approved", "rejected", "withdrawn"}
     assert wave_audit.audit(db_session, wave).ok
     tokens = first.data["invitation_tokens"]
     assert len(tokens) == 6 and all(invitations.find_by_token(db_session, t) for t in tokens)

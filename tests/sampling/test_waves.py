@@ -58,7 +58,8 @@ def test_strata_are_planned_from_the_previous_period_of_equal_length(db_session,
 
 
 def test_a_dossier_belongs_to_the_period_by_its_local_completion_date(db_session, reg, version, source):
-    _ingest(db_session, source, [record("in", completed_at="2025-06-30T23:30:00+07:00", received_at="2025-06-30", due_at=None),
+    _ingest(db_session, source, [record("in", completed_at="2025-06-30T23:30:00+07:00", received_at="2025-06-30",
+                                        due_at=None),
                                  record("out", completed_at="2025-07-01T00:30:00+07:00", received_at="2025-06-30",
                                         due_at=None)])
     wave = make_wave(db_session, version, fixed_pi=1.0)
@@ -75,7 +76,8 @@ def test_launch_invites_exactly_the_dossiers_below_pi_and_stores_pi_and_stratum(
     assert wave.status == "launched" and len({i.token for i in issued}) == len(issued)
     strata = {s.id: s for s in wave.strata}
     expected = {d.id for d in db_session.scalars(select(Dossier))
-                if sampling.selection_u("test-seed", "motcua", d.external_id) < (0.6 if d.external_id[0] == "E" else 0.3)}
+                if sampling.selection_u("test-seed", "motcua", d.external_id)
+                < (0.6 if d.external_id[0] == "E" else 0.3)}
     invs = db_session.scalars(select(Invitation).where(Invitation.wave_id == wave.id)).all()
     assert {i.dossier_id for i in invs} == expected
     for inv in invs:

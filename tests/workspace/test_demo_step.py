@@ -7,9 +7,9 @@ from survey import QUESTIONNAIRE_DIR
 from survey.models import Agency, Response, Sector, ServicePoint, Target, User, Wave
 from survey.services.accounts.users import verify_password
 from survey.services.demo import DemoContext
+from survey.services.demo import workspace as workspace
 from survey.services.questionnaires.bank import load_file
 from survey.services.workspace import dashboard as dash
-from survey.services.demo import workspace as workspace
 
 
 def _registry(s):

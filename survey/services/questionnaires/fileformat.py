@@ -14,7 +14,8 @@ import yaml
 from survey.services.questionnaires.rules import check_rules
 
 # survey/services/questionnaires/ → the repository root, where the bank and its schema live.
-SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 3, "questionnaires", "schema.json")
+SCHEMA_PATH = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 3, "questionnaires", "schema.json"))
 
 
 class ValidationError(NamedTuple):
@@ -122,7 +123,8 @@ def _schema_errors(data: Any) -> list[tuple[str, str, str]]:
             for extra in [k for k in err.instance if k not in allowed]:
                 hint = ", ".join(sorted(allowed)) if allowed else ""
                 found.append((format_path(parts + [extra]),
-                               f"trường không được phép (viết sai tên?){'; các trường hợp lệ: ' + hint if hint else ''}",
+                               "trường không được phép (viết sai tên?)"
+                               f"{'; các trường hợp lệ: ' + hint if hint else ''}",
                                err.message))
             continue
         elif kind == "type":

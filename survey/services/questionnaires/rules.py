@@ -127,7 +127,8 @@ def _check_index_item(data: dict, questions: dict, code: Any, path: str, what: s
         out.append((path, f"không có câu hỏi nào mã {code}", f"{what}: unknown item"))
     elif q.get("type") != "scale":
         out.append((path, f"{code} phải là câu hỏi loại scale (đang là {q.get('type')})", f"{what}: not a scale item"))
-    elif isinstance(q.get("scale"), str) and q["scale"] in _d(data.get("scales")) and not _d(data["scales"][q["scale"]]).get("satisfied"):
+    elif (isinstance(q.get("scale"), str) and q["scale"] in _d(data.get("scales"))
+          and not _d(data["scales"][q["scale"]]).get("satisfied")):
         # (an undefined scale is reported once, at the question)
         out.append((path, f"thang đo {q.get('scale')!r} của {code} không khai báo satisfied (mã 'hài lòng')",
                     f"{what}: the item's scale has no satisfied codes"))
@@ -169,7 +170,8 @@ def _check_index(data: dict, questions: dict, out: list[Finding]) -> None:
 def _check_maps_and_scoring(data: dict, questions: dict, out: list[Finding]) -> None:
     maps_to = _d(data.get("maps_to"))
     if maps_to and maps_to.get("instrument") == data.get("instrument"):
-        out.append(("maps_to.instrument", "maps_to phải trỏ tới một bộ câu hỏi khác", "maps_to must name another instrument"))
+        out.append(("maps_to.instrument", "maps_to phải trỏ tới một bộ câu hỏi khác",
+                    "maps_to must name another instrument"))
     for code in _d(maps_to.get("items")):
         if code not in questions:
             out.append((f"maps_to.items.{code}", f"không có câu hỏi nào mã {code} trong tệp này", "unknown item"))

@@ -13,8 +13,9 @@ STATUS = {"meets": "meets", "below": "below", "nd": "nd"}
 def _row(cell: dash.Cell, label: str | None = None) -> charts.Row:
     est = cell.est
     nan = float("nan")
-    return charts.Row(label or cell.label_in(str(get_locale() or "vi")), est.value if est else nan, est.ci_low if est else nan,
-                      est.ci_high if est else nan, STATUS.get(cell.status), cell.status == "small")
+    return charts.Row(label or cell.label_in(str(get_locale() or "vi")), est.value if est else nan,
+                      est.ci_low if est else nan, est.ci_high if est else nan, STATUS.get(cell.status),
+                      cell.status == "small")
 
 
 def _lines(targets) -> list[charts.TargetLine]:

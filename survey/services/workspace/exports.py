@@ -4,8 +4,8 @@ Privacy rules (docs: the codebook's notes repeat them):
 - Microdata rows come from survey.services.results.microdata (weights of the analysis engine,
   shuffled anew at every export) and are rewritten to an allowlist of columns: a per-export row
   number, design variables (stratum, PSU, fpc, final weight), agency/sector/service-point codes,
-  dossier outcome, answer mode, and the coded answers. Never: database ids, dossier external ids, invitation ids or tokens, phone
-  numbers, device ids, exact timestamps (the wave code is the only time reference).
+  dossier outcome, answer mode, and the coded answers. Never: database ids, dossier external ids, invitation ids
+  or tokens, phone numbers, device ids, exact timestamps (the wave code is the only time reference).
 - Free text is never exported: the open comment question and "other, please specify" texts may
   contain names, phone numbers or addresses; they stay in the database only (no screen or export shows them).
 - Agency viewers get only the rows of their agency subtree.
@@ -116,7 +116,8 @@ def variables(content: dict) -> list[Variable]:
     from survey.services.questionnaires.bank import answer_codes, iter_questions
 
     out = [Variable("row", "Số thứ tự dòng (ngẫu nhiên trong mỗi tệp, không liên kết được với hệ thống)"),
-           Variable("wave", "Mã đợt khảo sát", "string"), Variable("stratum", "Tầng mẫu (cơ quan × lĩnh vực)", "string"),
+           Variable("wave", "Mã đợt khảo sát", "string"),
+           Variable("stratum", "Tầng mẫu (cơ quan × lĩnh vực)", "string"),
            Variable("psu", "Đơn vị mẫu cấp 1 (mỗi người trả lời là một PSU)"),
            Variable("fpc", "Số hồ sơ của tầng trong kỳ (hiệu chỉnh quần thể hữu hạn)"),
            Variable("weight", "Trọng số cuối cùng: 1/π, điều chỉnh không trả lời, hiệu chỉnh theo số hồ sơ"),
@@ -214,7 +215,8 @@ def microdata_sav(vars_: list[Variable], rows: list, label: str = "") -> bytes:
 
 PRIVACY_NOTES = [
     "Không có dữ liệu cá nhân: không có số điện thoại, mã hồ sơ, mã phiếu mời, mã thiết bị hay thời điểm chính xác.",
-    "Câu trả lời dạng văn bản tự do (góp ý, “khác, ghi rõ”) không bao giờ được xuất vì có thể chứa họ tên, số điện thoại.",
+    "Câu trả lời dạng văn bản tự do (góp ý, “khác, ghi rõ”) không bao giờ được xuất"
+    " vì có thể chứa họ tên, số điện thoại.",
     "Số thứ tự dòng được xáo trộn ngẫu nhiên ở mỗi lần xuất, không liên kết được với hệ thống.",
     "Thiết kế mẫu (R): svydesign(ids = ~1, strata = ~stratum, fpc = ~fpc, weights = ~weight, data = d); "
     "trọng số đã được hiệu chỉnh theo số hồ sơ (cơ quan × lĩnh vực), nên sai số chuẩn tính như vậy hơi lớn hơn "
