@@ -15,7 +15,13 @@ Defaults (override with app.config["RATE_LIMITS"] = {"device": (capacity, per_se
 - device: 120 requests, refilled at 2 per second — a kiosk flushing a long offline queue
   drains it in about a minute, a human cannot approach it;
 - token: 60 requests, 1 per second — a citizen pressing back/next on one invitation link;
-- enrol: 20 attempts, 1 per 10 seconds for the whole site — guessing enrolment codes.
+- enrol: 20 attempts, 1 per 10 seconds for the whole site — guessing enrolment codes;
+- enrol_address: 10 attempts, 1 per 20 seconds per client address, checked before the site-wide
+  bucket so that one address cannot use up everyone's allowance;
+- login_address: 20 sign-in failures, then 1 per 30 seconds, per client address (spraying many
+  usernames from one place); login_global: 600, 5 per second, for the whole site (a distributed
+  spray). Sign-in and enrolment happen at a desk or an admin's screen, not on the kiosks, so an
+  address limit there cannot lock out a centre's tablets.
 """
 from __future__ import annotations
 
@@ -34,6 +40,9 @@ DEFAULTS: dict[str, tuple[float, float]] = {
     "device": (120, 2.0),
     "token": (60, 1.0),
     "enrol": (20, 0.1),
+    "enrol_address": (10, 0.05),
+    "login_address": (20, 1 / 30),
+    "login_global": (600, 5.0),
 }
 SLOTS = 1 << 16
 SLOT = struct.Struct("<Qdd")  # key hash, tokens left, when last updated (CLOCK_MONOTONIC, system-wide)
