@@ -70,9 +70,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+SQL_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 def _install_sqlite_pragmas(app: Flask) -> None:
     """SQLite: enforce foreign keys and use WAL so kiosks and analysts do not block each other."""
     from sqlalchemy import event
+
+    from survey.services.common.txn import holds_writer_lock
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -95,3 +100,13 @@ def _install_sqlite_pragmas(app: Flask) -> None:
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - trivial
             conn.exec_driver_sql("BEGIN")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _write_outside_the_queue(_conn, _cursor, statement, _params, _context, _many):
+            # SQLite has one writer at a time; run_write queues writers on its lock file. A request
+            # writing outside it waits in busy_timeout's sleeps instead, and under load answers
+            # "database is locked" (500): named here so the write path can be found and fixed.
+            if statement.lstrip()[:7].upper().startswith(SQL_WRITES) and has_request_context() \
+                    and not holds_writer_lock():
+                app.logger.warning("SQLite write outside run_write's lock in %s: %s", request.endpoint,
+                                   " ".join(statement.split()[:3]))

@@ -12,7 +12,9 @@ It retries the whole unit on what the database itself calls transient:
   committed cannot write at all (SQLITE_BUSY_SNAPSHOT). So on SQLite writes queue on an exclusive
   lock file beside the database (fcntl.flock: the kernel wakes the next waiter at once, across
   gunicorn workers and threads; a killed process releases it), and a lock error reruns the unit,
-  which then sees the other commit.
+  which then sees the other commit. A unit never calls run_write itself (one thread cannot take
+  the lock twice: RuntimeError), and a write in a request outside the lock is logged as a warning
+  (survey/__init__.py), since it would compete with the queue and answer "database is locked".
 - PostgreSQL: serialization_failure (40001) and deadlock_detected (40P01), which PostgreSQL
   documents as "retry the transaction".
 - With `conflicts=True`, also a lost race on a row another request changed or created at the same
@@ -24,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +40,7 @@ from survey.extensions import db
 
 T = TypeVar("T")
 ATTEMPTS = 5
+_held = threading.local()  # whether this thread holds the writers' lock (see writer_lock)
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
 
@@ -70,20 +74,34 @@ def _lock_path() -> str | None:
     return url.database + ".writelock"
 
 
+def holds_writer_lock() -> bool:
+    """Whether this thread is inside writer_lock(): in a run_write unit or the kiosk group commit."""
+    return getattr(_held, "yes", False)
+
+
 @contextmanager
 def writer_lock() -> Iterator[None]:
-    """Hold the SQLite writers' lock (no-op on other databases)."""
+    """Hold the SQLite writers' lock (no-op on other databases); never twice in one thread."""
+    if holds_writer_lock():
+        # A second flock on a new descriptor waits for the first, which this thread holds: the request
+        # would hang with the lock, and every writer of the site behind it. (On PostgreSQL the inner
+        # commit would commit the outer unit's half.) Refused at once: nothing is stored, the error names it.
+        raise RuntimeError("run_write inside run_write (or the group commit): one unit of work, one commit")
     path = _lock_path()
-    if path is None:
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    _held.yes = True
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        if path is None:
+            yield
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        _held.yes = False
 
 
 def run_write(unit: Callable[[], T], *, conflicts: bool = False) -> T:
