@@ -44,6 +44,10 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None  # a citizen may take a while; the token is still per-session
         self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+        # An officer hands off only a dossier returned at his counter this recently (and not yet delivered);
+        # a hand-off answered on the kiosk this soon after it was made is flagged for review.
+        self.KIOSK_HANDOFF_RETURN_MINUTES = int(env.get("HAILONG_KIOSK_HANDOFF_RETURN_MINUTES", "30"))
+        self.KIOSK_HANDOFF_REVIEW_SECONDS = int(env.get("HAILONG_KIOSK_HANDOFF_REVIEW_SECONDS", "20"))
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -3,10 +3,19 @@
 A hand-off is valid for HANDOFF_MINUTES: a citizen who walks away must not leave the invitation to
 whoever touches the kiosk next hours later. Claiming a hand-off is one conditional UPDATE, so two
 kiosks at the same counter can never both answer it.
+
+An officer may hand off only the invitation of a dossier just returned at his counter (within
+RETURN_MINUTES of its `completed_at`) whose token nobody holds yet (`delivered_at` NULL: no link,
+slip or SMS went out). Why: the citizen who holds a link is the sampled respondent; an officer who
+could send that invitation to the kiosk could answer it himself, and the citizen's link would then
+say "already answered". For the same reason a hand-off answered on the counter's kiosk within
+REVIEW_SECONDS of being made (quicker than anyone walks over and answers) is flagged for review; the
+response stays in the sample, the flag is for a person to look at.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -17,23 +26,35 @@ from survey.models import (
     Invitation,
     KioskHandoff,
     QuestionnaireVersion,
+    Response,
+    ServicePoint,
+    User,
     Wave,
 )
 from survey.models._base import utcnow
 from survey.models.fieldwork import InvitationStatus, WaveStatus
+from survey.services.common import audit
 from survey.services.respond.responses import invitation_state
 
 HANDOFF_MINUTES = 15
+RETURN_MINUTES = 30    # KIOSK_HANDOFF_RETURN_MINUTES: how recently the dossier must have been returned
+REVIEW_SECONDS = 20    # KIOSK_HANDOFF_REVIEW_SECONDS: an answer this soon after the hand-off is flagged
+FLAG_QUICK = "quick_answer"
 WALKUP_INSTRUMENT = "kiosk-quick"
 
 
 class HandoffError(Exception):
-    """The invitation cannot be handed to a kiosk (answered, expired, wave closed)."""
+    """The invitation cannot be handed to a kiosk: its state (used, expired, closed), or `delivered`
+    (a citizen holds its token), or `not_recent` (not a dossier just returned at this counter)."""
 
 
 def handoff_invitation(session: Session, invitation: Invitation, service_point_id: int,
-                       device_id: int | None = None) -> KioskHandoff:
-    """Queue an invitation for the next start on a service point's kiosk (or one given device)."""
+                       device_id: int | None = None, *, by: int | None = None) -> KioskHandoff:
+    """Queue an invitation for the next start on a service point's kiosk (or one given device).
+
+    The source system's own request (intake `kiosk_handoff`) comes here directly; an officer's goes
+    through officer_handoff, which first checks that the dossier may be handed off at all.
+    """
     state = invitation_state(invitation)
     if state != "open":
         raise HandoffError(state)
@@ -41,10 +62,47 @@ def handoff_invitation(session: Session, invitation: Invitation, service_point_i
     if handoff is None:
         handoff = KioskHandoff(invitation_id=invitation.id, service_point_id=service_point_id)
         session.add(handoff)
-    handoff.service_point_id, handoff.device_id = service_point_id, device_id
+    handoff.service_point_id, handoff.device_id, handoff.created_by_id = service_point_id, device_id, by
     handoff.created_at, handoff.consumed_at = utcnow(), None
     session.flush()
     return handoff
+
+
+def _may_hand_off(service_point_id: int, now: datetime, minutes: int) -> tuple:
+    """The one rule, as SQL conditions on Invitation joined to its Dossier: open, of this counter,
+    returned here within `minutes`, and its token not handed out by any channel."""
+    return (Invitation.service_point_id == service_point_id, Dossier.service_point_id == service_point_id,
+            Invitation.status.in_((InvitationStatus.ISSUED, InvitationStatus.OPENED)),
+            Invitation.completed_at.is_(None), Invitation.expires_at >= now, Invitation.delivered_at.is_(None),
+            Dossier.completed_at >= now - timedelta(minutes=minutes), Wave.status != WaveStatus.CLOSED)
+
+
+def _eligible(service_point_id: int, now: datetime, minutes: int):
+    return (select(Invitation, Dossier).join(Dossier, Invitation.dossier_id == Dossier.id)
+            .join(Wave, Invitation.wave_id == Wave.id).where(*_may_hand_off(service_point_id, now, minutes)))
+
+
+def officer_handoff(session: Session, officer: User, invitation: Invitation, service_point_id: int, *,
+                    minutes: int = RETURN_MINUTES) -> KioskHandoff:
+    """An officer's hand-off, refused (HandoffError) unless the dossier was returned at this counter within
+    `minutes` and nobody holds the invitation's token; records who made it."""
+    now = utcnow()
+    if session.scalar(_eligible(service_point_id, now, minutes).where(Invitation.id == invitation.id)) is None:
+        state = invitation_state(invitation, now)
+        raise HandoffError(state if state != "open" else "delivered" if invitation.delivered_at else "not_recent")
+    return handoff_invitation(session, invitation, service_point_id, by=officer.id)
+
+
+def review_answer(session: Session, handoff: KioskHandoff, answered_at: datetime, *,
+                  seconds: int = REVIEW_SECONDS) -> bool:
+    """Flag a hand-off answered within `seconds` of being made (audit `kiosk.handoff_flagged`); whether it was."""
+    if handoff.flagged_at is not None or (answered_at - handoff.created_at).total_seconds() > seconds:
+        return False
+    handoff.flagged_at, handoff.flag_reason = utcnow(), FLAG_QUICK
+    audit.record(session, "device:%s" % handoff.device_id, "kiosk.handoff_flagged", "invitation",
+                 handoff.invitation_id, reason=FLAG_QUICK, officer_id=handoff.created_by_id,
+                 seconds=round((answered_at - handoff.created_at).total_seconds(), 1))
+    return True
 
 
 def next_handoff(session: Session, device: Device) -> Invitation | None:
@@ -86,19 +144,45 @@ def cancel_handoff(session: Session, handoff: KioskHandoff) -> None:
     session.flush()
 
 
-def open_invitations(session: Session, service_point_id: int, search: str = "",
-                     limit: int = 50) -> list[tuple[Invitation, Dossier | None]]:
-    """Invitations of this counter that can still be answered, newest first, optionally by dossier id."""
-    now = utcnow()
-    query = (select(Invitation, Dossier).outerjoin(Dossier, Invitation.dossier_id == Dossier.id)
-             .join(Wave, Invitation.wave_id == Wave.id)
-             .where(Invitation.service_point_id == service_point_id,
-                    Invitation.status.in_((InvitationStatus.ISSUED, InvitationStatus.OPENED)),
-                    Invitation.completed_at.is_(None), Invitation.expires_at >= now, Wave.status != WaveStatus.CLOSED)
+def open_invitations(session: Session, service_point_id: int, search: str = "", limit: int = 50, *,
+                     minutes: int = RETURN_MINUTES) -> list[tuple[Invitation, Dossier]]:
+    """Invitations this counter may hand off (officer_handoff's rule), newest first, optionally by dossier id."""
+    query = (_eligible(service_point_id, utcnow(), minutes)
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit))
     if search.strip():
         query = query.where(Dossier.external_id.ilike("%" + search.strip().replace("%", "") + "%"))
     return [(inv, dossier) for inv, dossier in session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class FlaggedHandoff:
+    """A hand-off flagged for review, as the devices page lists it."""
+
+    flagged_at: datetime
+    reason: str
+    service_point: str
+    dossier: str
+    officer: str | None
+    device: str | None
+    seconds: float | None  # from the hand-off to the response
+
+
+def flagged_handoffs(session: Session, limit: int = 50) -> list[FlaggedHandoff]:
+    """The latest hand-offs flagged for review, newest first."""
+    rows = session.execute(
+        select(KioskHandoff, ServicePoint.code, Dossier.external_id, User.username, Device.label,
+               Response.submitted_at)
+        .join(ServicePoint, KioskHandoff.service_point_id == ServicePoint.id)
+        .join(Invitation, KioskHandoff.invitation_id == Invitation.id)
+        .outerjoin(Dossier, Invitation.dossier_id == Dossier.id)
+        .outerjoin(User, KioskHandoff.created_by_id == User.id)
+        .outerjoin(Device, KioskHandoff.device_id == Device.id)
+        .outerjoin(Response, Response.invitation_id == KioskHandoff.invitation_id)
+        .where(KioskHandoff.flagged_at.is_not(None))
+        .order_by(KioskHandoff.flagged_at.desc(), KioskHandoff.id.desc()).limit(limit)).all()
+    return [FlaggedHandoff(h.flagged_at, h.flag_reason or "", point, dossier or "#%d" % h.invitation_id, officer,
+                           device, round((answered - h.created_at).total_seconds(), 1) if answered else None)
+            for h, point, dossier, officer, device, answered in rows]
 
 
 def walkup_version(session: Session, instrument: str = WALKUP_INSTRUMENT) -> QuestionnaireVersion | None:

@@ -1,4 +1,5 @@
-"""Admin pages: kiosk devices — register a tablet (one-time code + QR), re-issue a code, revoke, last seen.
+"""Admin pages: kiosk devices — register a tablet (one-time code + QR), re-issue a code, revoke, last seen;
+and the counter hand-offs flagged for review (answered on the kiosk within seconds of being made).
 
 The one-time enrolment code exists in plain text only in the answer to the POST that made it
 (stored hashed, never put in the session cookie, sent with Cache-Control: no-store). A reload of
@@ -25,6 +26,7 @@ from survey.models import Device, ServicePoint
 from survey.models._base import utcnow
 from survey.services.common.txn import run_write
 from survey.services.kiosk import devices
+from survey.services.kiosk import handoff as kiosk_handoff
 from survey.services.kiosk import operations as kiosk_ops
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
@@ -54,14 +56,18 @@ def enrolment_url(code: str) -> str:
 @bp.route("/devices")
 @role_required("admin")
 def devices_list():
-    """Every device with its service point, status, last heartbeat and offline queue."""
+    """Every device with its service point, status, last heartbeat and offline queue; flagged hand-offs."""
     form = DeviceForm()
     form.service_point_id.choices = _point_choices()
     form.nonce.data = secrets.token_urlsafe(16)
-    rows = devices.list_devices(db.session)
+    return _list_page(form)
+
+
+def _list_page(form: DeviceForm):
     now = utcnow()
-    return render_template("admin/devices.html", rows=rows, form=form, action=ActionForm(),
-                           status=lambda d: devices.status(d, now), now=now)
+    return render_template("admin/devices.html", rows=devices.list_devices(db.session), form=form,
+                           action=ActionForm(), status=lambda d: devices.status(d, now), now=now,
+                           flagged=kiosk_handoff.flagged_handoffs(db.session))
 
 
 @bp.route("/devices", methods=["POST"])
@@ -71,10 +77,7 @@ def devices_create():
     form = DeviceForm()
     form.service_point_id.choices = _point_choices()
     if not form.validate_on_submit():
-        rows = devices.list_devices(db.session)
-        now = utcnow()
-        return render_template("admin/devices.html", rows=rows, form=form, action=ActionForm(),
-                               status=lambda d: devices.status(d, now), now=now), 422
+        return _list_page(form), 422
     used = session.get(USED_NONCES, [])
     if form.nonce.data and form.nonce.data in used:  # the code page reloaded: do not register twice
         flash(_("Máy này đã được đăng ký. Nếu chưa ghi lại mã, hãy bấm “Cấp mã mới”."), "info")

@@ -19,7 +19,7 @@ from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
 from survey.services.common.txn import refused, run_write
 from survey.services.kiosk import devices
-from survey.services.kiosk.handoff import client_questionnaire, next_handoff
+from survey.services.kiosk.handoff import REVIEW_SECONDS, client_questionnaire, next_handoff, review_answer
 from survey.services.respond import batch, responses
 from survey.web import limits
 from survey.web.inputs import row_id
@@ -167,13 +167,16 @@ def api_submit():
         if responses.invitation_state(invitation) == "closed":
             return refused(_error("wave_closed", _("Đợt khảo sát đã kết thúc"), 409))
         try:
-            _response, created = responses.store_response(
+            response, created = responses.store_response(
                 db.session, version, response_uuid, data.get("answers") or {}, data.get("other") or {},
                 mode="kiosk", invitation=invitation, device_id=device_id, service_point_id=point_id,
                 language=str(data.get("language") or "vi"), started_at=_client_time(data.get("started_at")),
                 partial=data.get("partial") is True)
         except responses.SubmissionError as exc:
             return refused((jsonify(exc.as_dict()), exc.status))
+        if created:  # answered within seconds of the hand-off: flagged for review (the response still counts)
+            review_answer(db.session, handoff, response.submitted_at,
+                          seconds=int(current_app.config.get("KIOSK_HANDOFF_REVIEW_SECONDS", REVIEW_SECONDS)))
         return jsonify(status="stored" if created else "duplicate", uuid=response_uuid), 201 if created else 200
 
     return run_write(unit)

@@ -1,7 +1,7 @@
 """The counter officer's hand-off page: after returning a result, send its invitation to the kiosk."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -35,6 +35,11 @@ class CancelForm(FlaskForm):
     sp = HiddenField()
 
 
+def _return_minutes() -> int:
+    """How recently a dossier must have been returned at the counter to be handed off (KIOSK_HANDOFF_RETURN_MINUTES)."""
+    return int(current_app.config.get("KIOSK_HANDOFF_RETURN_MINUTES", svc.RETURN_MINUTES))
+
+
 def _service_point() -> ServicePoint | None:
     """The officer's own counter; an administrator picks one with ?sp=<code>."""
     if current_user.role == "officer":
@@ -46,17 +51,17 @@ def _service_point() -> ServicePoint | None:
 @bp.route("/handoff", methods=["GET"])
 @role_required("officer", "admin")
 def handoff_page():
-    """Open invitations of this counter (searchable by dossier number) and the hand-offs waiting."""
+    """Invitations this counter may hand off (searchable by dossier number) and the hand-offs waiting."""
     point = _service_point()
     points = (db.session.scalars(select(ServicePoint).order_by(ServicePoint.code)).all()
               if current_user.role == "admin" else [])
     search = request.args.get("q", "").strip()[:64]
-    rows = svc.open_invitations(db.session, point.id, search, limit=LIMIT) if point else []
+    rows = svc.open_invitations(db.session, point.id, search, limit=LIMIT, minutes=_return_minutes()) if point else []
     pending = svc.pending_handoffs(db.session, point.id) if point else []
     return render_template("kiosk/handoff.html", point=point, points=points, rows=rows, pending=pending,
                            search=search, form=HandoffForm(), cancel_form=CancelForm(),
                            waiting={h.invitation_id for h in pending}, limit=LIMIT,
-                           minutes=svc.HANDOFF_MINUTES)
+                           minutes=svc.HANDOFF_MINUTES, return_minutes=_return_minutes())
 
 
 @bp.route("/handoff", methods=["POST"])
@@ -72,7 +77,7 @@ def handoff_create():
 
     def unit():
         try:
-            svc.handoff_invitation(db.session, invitation, point.id)
+            svc.officer_handoff(db.session, current_user, invitation, point.id, minutes=_return_minutes())
         except svc.HandoffError as exc:
             return refused(str(exc))
         audit.record(db.session, current_user, "kiosk.handoff", "invitation", invitation.id, service_point=point.code)
@@ -80,12 +85,23 @@ def handoff_create():
 
     state = run_write(unit)
     if state is not None:
-        flash(_("Không thể chuyển: lời mời này không còn hiệu lực (%(state)s).", state=state), "error")
+        flash(_refusal(state), "error")
         return redirect(url_for(".handoff_page", sp=form.sp.data or None))
     dossier = invitation.dossier.external_id if invitation.dossier else "#%d" % invitation.id
     flash(_("Đã chuyển hồ sơ %(d)s sang kiosk: người dân bấm “Bắt đầu đánh giá” "
             "trong %(m)s phút tới sẽ đánh giá hồ sơ này.", d=dossier, m=svc.HANDOFF_MINUTES), "success")
     return redirect(url_for(".handoff_page", sp=form.sp.data or None))
+
+
+def _refusal(state: str) -> str:
+    """Why a hand-off was refused, for the officer."""
+    if state == "delivered":
+        return _("Không thể chuyển: lời mời của hồ sơ này đã được gửi cho người dân qua kênh khác "
+                 "(đường liên kết, phiếu in hoặc tin nhắn).")
+    if state == "not_recent":
+        return _("Không thể chuyển: chỉ hồ sơ vừa trả kết quả tại quầy này trong %(m)s phút qua "
+                 "mới được chuyển sang kiosk.", m=_return_minutes())
+    return _("Không thể chuyển: lời mời này không còn hiệu lực (%(state)s).", state=state)
 
 
 @bp.route("/handoff/cancel", methods=["POST"])
