@@ -219,7 +219,7 @@ def committer(real_app):
     made.close()
 
 
-def _job(app, data, response_uuid=None):
+def _job(app, data, response_uuid=None, answers=None):
     """A validated walk-up submission for the group committer (as api_submit prepares it)."""
     from survey.models import Device, QuestionnaireVersion
     from survey.services.common.tokens import hash_token
@@ -229,7 +229,7 @@ def _job(app, data, response_uuid=None):
     device_id = db.session.scalar(select(Device.id).where(Device.secret_hash == secret))
     version = db.session.get(QuestionnaireVersion, data["version_id"])
     values, rows = responses.prepare_response(
-        version, response_uuid or str(uuid.uuid4()), {"ACC1": 4, "KQ1": 1}, {}, mode="kiosk_walkup",
+        version, response_uuid or str(uuid.uuid4()), answers or {"ACC1": 4, "KQ1": 1}, {}, mode="kiosk_walkup",
         device_id=device_id, service_point_id=data["point_id"])
     return batch.Job(values, rows, secret)
 
@@ -283,10 +283,14 @@ def test_group_commit_stores_a_submission_whose_request_gave_up_waiting(real_app
     assert _stored(real_app, uuids=[first.values["uuid"], late.values["uuid"], after.values["uuid"]]) == 3
 
 
-def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplicate(real_app, data, committer):
+@pytest.mark.parametrize("twin_answers, expected", [({"ACC1": 4, "KQ1": 1}, "duplicate"),
+                                                     ({"ACC1": 2, "KQ1": 1}, "changed")])
+def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplicate(real_app, data, committer,
+                                                                                  twin_answers, expected):
+    """The same UUID stored by another process: a duplicate if it holds the same answers, else "changed"."""
     with real_app.app_context():
         job = _job(real_app, data)
-        twin = _job(real_app, data, job.values["uuid"])
+        twin = _job(real_app, data, job.values["uuid"], twin_answers)
         db.session.remove()
     # "Another process" inserts the same UUID from the same device and commits only after the
     # batch has started: on PostgreSQL the batch's INSERT … ON CONFLICT waits for it and skips
@@ -300,13 +304,18 @@ def test_group_commit_calls_a_uuid_stored_by_another_process_meanwhile_a_duplica
     columns = [c for c in twin.values if c not in ("submitted_at", "started_at")]
     cur.execute(f"INSERT INTO response ({', '.join(columns)}, submitted_at) VALUES "
                 f"({', '.join([mark] * len(columns))}, CURRENT_TIMESTAMP)", [twin.values[c] for c in columns])
+    cur.execute(f"SELECT id FROM response WHERE uuid = {mark}", [twin.values["uuid"]])
+    twin_id = cur.fetchone()[0]
+    cur.executemany(f"INSERT INTO answer (response_id, item_code, value_int, value_text) VALUES "
+                    f"({mark}, {mark}, {mark}, {mark})",
+                    [(twin_id, r["item_code"], r["value_int"], r["value_text"]) for r in twin.rows])
     done = threading.Thread(target=lambda: _submit_in(real_app, committer, job))
     done.start()
     threading.Event().wait(0.3)
     other.commit()
     other.close()
     done.join(10)
-    assert job.result == "duplicate"
+    assert job.result == expected
     assert _stored(real_app, uuids=[job.values["uuid"]]) == 1
 
 

@@ -11,7 +11,9 @@ MAX_BATCH; see Committer) with writer.py in ONE transaction with a handful of st
 re-check every device's credential (a revoked tablet stores nothing) and record it as seen, find
 UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert the new
 responses, then all their answers. If another process stores one of the UUIDs in between (a
-unique-key clash), the batch is redone with one savepoint per submission. Every request is
+unique-key clash), the batch is redone with one savepoint per submission. After the commit, each
+resend's content is compared with what is stored under its UUID (only then, so the hot path pays
+nothing); one with other answers is "changed", answered 409 and logged. Every request is
 answered only after the commit that holds its rows, so an acknowledged response is durable; a
 crash before the commit loses only unacknowledged work, which the kiosk resends under the same
 UUID.
@@ -38,7 +40,7 @@ from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
 from survey.services.common.txn import ATTEMPTS, transient, writer_lock
-from survey.services.respond.responses import repeat_of
+from survey.services.respond.responses import changed_resend, content_of, repeat_of, stored_content
 from survey.services.respond.writer import BatchWriter, encode_postgresql
 
 MAX_BATCH = 64
@@ -47,7 +49,8 @@ WAIT_SECONDS = 30
 
 class Job:
     """One validated submission waiting for its commit; `result` is stored, duplicate, conflict,
-    not_enrolled or refused (the database would not take it), `error` the database's failure."""
+    changed (a stored UUID resent with other content), not_enrolled or refused (the database would
+    not take it), `error` the database's failure."""
 
     __slots__ = ("values", "rows", "secret_hash", "encoded", "gate", "woken", "finished", "abandoned", "result",
                  "error")
@@ -133,6 +136,7 @@ class Committer:
             try:
                 self._commit(batch)
                 self._resolve([j for j in batch if j.result == "conflict"])
+                self._verify([j for j in batch if j.result == "duplicate"])
             except Exception as exc:  # the database is down: every waiting request gets a 503
                 for job in batch:
                     job.error = exc
@@ -211,6 +215,16 @@ class Committer:
                     Device.id == job.values["device_id"], Device.secret_hash == job.secret_hash,
                     Device.active.is_(True)))
                 job.result = "refused" if alive is not None else "not_enrolled"
+
+    def _verify(self, repeats: list[Job]) -> None:
+        """A resend must carry the content stored under its UUID; one that does not is "changed"."""
+        if not repeats:
+            return
+        with self.writer.reading() as conn:
+            for job in repeats:
+                if stored_content(conn, job.values["uuid"]) != content_of(job.values, job.rows):
+                    changed_resend(job.values["uuid"], job.values["device_id"])
+                    job.result = "changed"
 
 
 _committers: dict[int, Committer] = {}

@@ -7,7 +7,9 @@ Semantics every channel (link, kiosk, offline queue) shares:
 - Anything else that does not fit the version (unknown item, out-of-scale code, wrong type, text
   too long) is an error; a response with any error stores nothing.
 - The response UUID comes from the client; a retry with the same UUID returns the stored response,
-  and the database's unique keys (Response.uuid, Response.invitation_id) decide every race.
+  and the database's unique keys (Response.uuid, Response.invitation_id) decide every race. A
+  kiosk's retry whose content (version, partial, answers) differs from the stored one is no retry:
+  it is refused as `uuid_conflict` and logged. The comparison runs only on the repeat path.
 
 Two write paths take their rows from `prepare_response`: `store_response` here (the ORM, in the
 request's transaction: link answers and kiosk hand-offs, which complete an invitation) and the
@@ -15,12 +17,14 @@ group commit of kiosk walk-ups (batch.py, writer.py), which stores the same rows
 """
 from __future__ import annotations
 
+import logging
 import uuid as uuidlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +41,9 @@ from survey.services.respond.answers import (  # noqa: F401  (re-exported: views
     sections,
     visible_sections,
 )
+
+log = logging.getLogger(__name__)
+MAX_LISTED_ERRORS = 50  # an answer lists the first errors and counts them all: a huge body must not get a huger reply
 
 
 class SubmissionError(Exception):
@@ -159,17 +166,22 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
 
     The ORM path; a walk-up stored here gets the rows the group commit (batch.py) would store.
 
-    A second submission with the same UUID returns the first one (created False); another UUID for
-    an invitation already answered raises SubmissionError("already_answered", status 409).
+    A second submission with the same UUID returns the first one (created False), unless a kiosk's
+    differs from it in content ("uuid_conflict", status 409); another UUID for an invitation already
+    answered raises SubmissionError("already_answered", status 409).
     """
     response_uuid = parse_uuid(response_uuid)
+
+    def prepare() -> tuple[dict, list[dict]]:
+        return prepare_response(version, response_uuid, answers, other, mode=mode, invitation=invitation,
+                                device_id=device_id, service_point_id=service_point_id, language=language,
+                                started_at=started_at, partial=partial)
+
     if invitation is not None:  # walk-ups skip this look-up: the unique UUID catches their repeats
         existing = _existing(session, response_uuid, invitation, device_id)
         if existing is not None:
-            return existing, False
-    values, rows = prepare_response(version, response_uuid, answers, other, mode=mode, invitation=invitation,
-                                    device_id=device_id, service_point_id=service_point_id, language=language,
-                                    started_at=started_at, partial=partial)
+            return _repeat(session, existing, device_id, prepare), False
+    values, rows = prepare()
     response = Response(**values)
     try:
         with session.begin_nested():
@@ -182,7 +194,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
         # Another request (second tab, double tap, retry) stored first: the unique keys decided.
         existing = _existing(session, response_uuid, invitation, device_id)
         if existing is not None:
-            return existing, False
+            return _repeat(session, existing, device_id, lambda: (values, rows)), False
         raise SubmissionError("already_answered", str(_l("Lời mời này đã được trả lời.")), 409) from None
     if invitation is not None:
         now = utcnow()
@@ -191,6 +203,51 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
         session.execute(ResponseDraft.__table__.delete().where(ResponseDraft.invitation_id == invitation.id))
         session.expire(invitation)
     return response, True
+
+
+def content_of(values: dict, rows: list[dict]) -> tuple:
+    """What a resend must repeat exactly: the version, whether partial, and the answer rows (in any order)."""
+    return (values["questionnaire_version_id"], bool(values["partial"]),
+            sorted(((r["item_code"], r["value_int"], r["value_text"]) for r in rows), key=_row_order))
+
+
+def stored_content(executor: Session | Connection, response_uuid: str) -> tuple | None:
+    """content_of the stored response with this UUID (None when there is none); a session or a connection."""
+    found = executor.execute(select(Response.id, Response.questionnaire_version_id, Response.partial)
+                             .where(Response.uuid == response_uuid)).first()
+    if found is None:
+        return None
+    rows = executor.execute(select(Answer.item_code, Answer.value_int, Answer.value_text)
+                            .where(Answer.response_id == found.id)).all()
+    return found.questionnaire_version_id, bool(found.partial), sorted((tuple(r) for r in rows), key=_row_order)
+
+
+def _row_order(row: tuple) -> tuple:
+    item, value, text = row
+    return item, value is None, value or 0, text or ""
+
+
+def changed_resend(response_uuid: str, device_id: int | None) -> None:
+    """Log a kiosk's resend of a stored UUID with other content (answered 409 uuid_conflict)."""
+    log.warning("kiosk resend with different content refused: uuid %s, device %s", response_uuid, device_id)
+
+
+def _repeat(session: Session, existing: Response, device_id: int | None,
+            prepare: Callable[[], tuple[dict, list[dict]]]) -> Response:
+    """The stored response a resend repeats; a kiosk's resend with other content raises uuid_conflict.
+
+    Links are not compared: their answers come from the server-side draft, not from the client.
+    """
+    if device_id is None:
+        return existing
+    try:
+        current = content_of(*prepare())
+    except SubmissionError:  # what was stored passed these checks: a resend that fails them differs
+        current = None
+    if current is None or current != stored_content(session, existing.uuid):
+        changed_resend(existing.uuid, device_id)
+        raise SubmissionError("uuid_conflict", str(_l("Mã định danh câu trả lời đã được dùng.")), 409)
+    return existing
 
 
 def repeat_of(found_device_id: int | None, found_invitation_id: int | None, invitation_id: int | None,

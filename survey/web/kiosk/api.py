@@ -201,7 +201,7 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
     if job.result == "not_enrolled":
         forget(secret_hash)
         return _error("not_enrolled", _("Máy chưa được đăng ký hoặc đã bị thu hồi."), 401)
-    if job.result == "conflict":
+    if job.result in ("conflict", "changed"):  # changed: a resend of this UUID with other answers (logged)
         return _error("uuid_conflict", _("Mã định danh câu trả lời đã được dùng."), 409, errors=[])
     if job.result == "refused":
         return _error("not_stored", _("Máy chủ không lưu được câu trả lời này."), 422)
