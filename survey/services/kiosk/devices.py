@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Device, ServicePoint
@@ -82,6 +82,11 @@ def enrol(session: Session, code: str, now: datetime | None = None) -> tuple[Dev
     device.enrolled_at = device.last_seen_at = utcnow()
     session.flush()
     return device, credential
+
+
+def last_enrolment(session: Session) -> datetime | None:
+    """When a device last enrolled successfully (any device), or None."""
+    return session.scalar(select(func.max(Device.enrolled_at)))
 
 
 def authenticate(session: Session, credential: str | None) -> Device | None:

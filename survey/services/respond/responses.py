@@ -54,8 +54,9 @@ class SubmissionError(Exception):
         self.code, self.message, self.status, self.errors = code, message, status, errors or []
 
     def as_dict(self) -> dict:
-        """JSON body for API answers."""
-        return {"error": self.code, "message": self.message, "errors": [e.as_dict() for e in self.errors]}
+        """JSON body for API answers: the first MAX_LISTED_ERRORS errors and how many there are."""
+        return {"error": self.code, "message": self.message, "error_count": len(self.errors),
+                "errors": [e.as_dict() for e in self.errors[:MAX_LISTED_ERRORS]]}
 
 
 # --- invitations by token and drafts -------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Authenticated by the device credential (see auth.py) instead of a CSRF token; rate-limited per
 device. Submissions are idempotent by their client UUID, so the kiosk's offline queue can resend
-anything it is unsure about.
+anything it is unsure about; a resend whose content differs from what is stored is refused (409
+uuid_conflict). Bodies are capped at KIOSK_MAX_CONTENT_LENGTH: the largest legitimate submission is
+a few kilobytes, and an unbounded one cost seconds of validation and an error list as large.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from types import SimpleNamespace
 
-from flask import current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from flask_babel import _
 from sqlalchemy import select, update
 
@@ -36,8 +38,21 @@ def reset_caches() -> None:
     forget_all()
 
 
+KIOSK_MAX_CONTENT_LENGTH = 256 * 1024
+
+
 def _error(code: str, message: str, status: int, **extra):
     return jsonify(error=code, message=message, **extra), status
+
+
+@bp.before_request
+def _limit_body():
+    """Refuse a body over KIOSK_MAX_CONTENT_LENGTH before reading it (413); a body without a length
+    stops being read at the limit (werkzeug raises the same 413)."""
+    limit = int(current_app.config.get("KIOSK_MAX_CONTENT_LENGTH", KIOSK_MAX_CONTENT_LENGTH))
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=_("Dữ liệu gửi lên quá lớn (tối đa %(n)s KB).", n=limit // 1024))
 
 
 def device_api(view=None, *, cached: bool = False):

@@ -89,7 +89,7 @@ def enrol():
     form = EnrolForm(code=request.args.get("code", ""))
     error = None
     if form.validate_on_submit():
-        retry = limits.check("enrol", "all")
+        retry = _enrol_limited()
         if retry:
             return render_template("kiosk/enrol.html", form=form, error=_(
                 "Quá nhiều lần thử. Vui lòng chờ %(n)s giây rồi thử lại.", n=retry)), 429
@@ -106,6 +106,21 @@ def enrol():
     elif request.method == "POST":
         error = _("Vui lòng nhập mã đăng ký.")
     return render_template("kiosk/enrol.html", form=form, error=error), (422 if error else 200)
+
+
+def _enrol_limited() -> int | None:
+    """Retry-After seconds when this client address, or the whole site, has used up its enrolment attempts.
+
+    The address's bucket comes first: an address over its own limit is refused before it takes from
+    the site-wide bucket, so one address cannot use up everyone's allowance. Both are keyed by the
+    moment of the last successful enrolment, so a success costs no allowance: it starts every bucket
+    afresh (it took a code an administrator issued, used once). Enrolling a room of tablets from one
+    office is thus never throttled by the attempts that went before.
+    """
+    epoch = devices.last_enrolment(db.session)
+    epoch_key = epoch.isoformat() if epoch else "-"
+    return (limits.check("enrol_address", "%s@%s" % (request.remote_addr or "?", epoch_key))
+            or limits.check("enrol", "all@" + epoch_key))
 
 
 def _enrol(code: str):
