@@ -30,7 +30,7 @@ FUTURE_SLACK = timedelta(minutes=10)  # clocks of one-stop servers drift a littl
 IN_CHUNK = 900                        # below SQLite's historic 999 bound parameters
 REASON_CODES = ("not_an_object", "missing_field", "bad_value", "unknown_agency", "unknown_procedure", "unknown_sector",
                 "sector_mismatch", "unknown_service_point", "bad_channel", "bad_outcome", "bad_date",
-                "completed_before_received", "due_before_received", "date_in_future", "conflict")
+                "completed_before_received", "due_before_received", "date_in_future", "conflict", "out_of_scope")
 WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_failed")
 
 
@@ -127,7 +127,12 @@ def _when(raw: dict, name: str, result: RecordResult, zone: ZoneInfo, end_of_day
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    utc = parsed.astimezone(UTC).replace(tzinfo=None)
+    try:
+        utc = parsed.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01 east of Greenwich, 9999-12-31 west of it: no UTC time in range
+        _err(result, "bad_date", name, _("Ngày ở trường %(field)s nằm ngoài khoảng ngày giờ xử lý được: %(value)s",
+                                          field=name, value=text[:40]))
+        return None
     if utc < EARLIEST:
         _err(result, "bad_date", name, _("Ngày ở trường %(field)s quá xa trong quá khứ: %(value)s", field=name,
                                           value=text))
