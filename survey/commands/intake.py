@@ -1,4 +1,4 @@
-"""`hailong apikey create|list|revoke` and `hailong import dossiers FILE.csv`."""
+"""`hailong import dossiers FILE.csv` (the API keys are in survey.commands.apikeys)."""
 from __future__ import annotations
 
 import csv
@@ -6,63 +6,18 @@ import os
 import sys
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from survey.commands import import_cli, staged, write
 from survey.extensions import db
 from survey.models import SourceSystem
 from survey.services.common import audit
-from survey.services.intake import apikeys
 from survey.services.intake import batch as intake
-from survey.services.intake import operations as intake_ops
 from survey.services.sampling import slips
 from survey.services.sampling.invitations import Issued
 from survey.services.sampling.selector import Selector
 
-apikey_cli = AppGroup("apikey", help="Khoá API cho phần mềm một cửa gửi hồ sơ (intake API).")
-commands = [apikey_cli]
-
 CHUNK = 2000  # records per ingest call: big enough for fast multi-row INSERTs, small enough for memory
-
-
-@apikey_cli.command("create")
-@click.option("--source", "source_code", required=True, help="Mã hệ thống nguồn, ví dụ motcua-hatinh.")
-@click.option("--name", default="", help="Tên hệ thống nguồn (khi tạo mới).")
-def apikey_create(source_code: str, name: str) -> None:
-    """Tạo khoá API cho một hệ thống nguồn (tạo hệ thống nếu chưa có). Khoá chỉ hiện MỘT lần."""
-    made = write(lambda: intake_ops.issue_key(db.session, "cli", source_code.strip(), name), conflicts=True)
-    if made.source_created:
-        click.echo(f"Đã tạo hệ thống nguồn {made.source.code}.")
-    click.echo(f"Khoá API (chỉ hiện lần này, hãy lưu lại ngay): {made.key}")
-    click.echo(f"Tiền tố để thu hồi: {made.row.prefix}")
-
-
-@apikey_cli.command("list")
-def apikey_list() -> None:
-    """Liệt kê các khoá API (tiền tố, hệ thống nguồn, ngày tạo, trạng thái)."""
-    keys = apikeys.list_keys(db.session)
-    if not keys:
-        click.echo("Chưa có khoá API nào. Tạo bằng: hailong apikey create --source MA_NGUON")
-        return
-    click.echo(f"{'tiền tố':<10} {'nguồn':<24} {'tạo lúc (UTC)':<20} trạng thái")
-    for k in keys:
-        state = f"đã thu hồi {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "đang dùng"
-        click.echo(f"{k.prefix:<10} {k.source_system.code:<24} {k.created_at:%Y-%m-%d %H:%M}     {state}")
-
-
-@apikey_cli.command("revoke")
-@click.argument("prefix")
-def apikey_revoke(prefix: str) -> None:
-    """Thu hồi khoá API có tiền tố PREFIX (xem `hailong apikey list`)."""
-    def unit():
-        row = intake_ops.revoke_key(db.session, "cli", prefix.strip())
-        if row is None:
-            raise click.ClickException(f"Không có khoá API với tiền tố {prefix}.")
-        return row.prefix, row.source_system.code
-
-    revoked, source = write(unit)
-    click.echo(f"Đã thu hồi khoá {revoked} của {source}.")
 
 
 def _reader(fh, delimiter: str | None):
@@ -114,7 +69,7 @@ def _import_file(path: str, source_code: str, delimiter: str | None, quiet: bool
     source = db.session.execute(select(SourceSystem).where(SourceSystem.code == source_code)).scalar_one_or_none()
     if source is None:
         raise click.ClickException(f"Chưa có hệ thống nguồn '{source_code}'. "
-                                   f"Tạo bằng: hailong apikey create --source {source_code}")
+                                   f"Tạo bằng: hailong apikey create --source {source_code} --all-agencies")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         total = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     with open(path, encoding="utf-8-sig", newline="") as fh:

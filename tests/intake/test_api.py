@@ -42,10 +42,13 @@ def test_resending_a_batch_changes_nothing(client, db_session, key):
     batch = [record(f"HS-{i}", phone="0912 345 678") for i in range(5)] + [record("bad", agency="NOPE")]
     first = post(client, key, batch).get_json()
     snapshot = (count(db_session, Dossier), count(db_session, DossierContact), count(db_session, Invitation))
-    second = post(client, key, batch).get_json()
+    resent = post(client, key, batch)  # the same batch: its first answer again (tests/intake/test_retries.py)
+    overlapping = post(client, key, batch[1:] + [record("HS-new")]).get_json()  # another batch, some records known
     assert (first["stored"], first["rejected"]) == (5, 1)
-    assert (second["stored"], second["unchanged"], second["rejected"]) == (0, 5, 1)
-    assert (count(db_session, Dossier), count(db_session, DossierContact), count(db_session, Invitation)) == snapshot
+    assert resent.get_json() == first and resent.headers["Idempotent-Replayed"] == "true"
+    assert (overlapping["stored"], overlapping["unchanged"], overlapping["rejected"]) == (1, 4, 1)
+    assert (count(db_session, Dossier), count(db_session, DossierContact),
+            count(db_session, Invitation)) == (snapshot[0] + 1, snapshot[1], snapshot[2])
 
 
 def test_a_batch_whose_rejected_records_echo_a_lone_surrogate_still_answers_with_its_tokens(

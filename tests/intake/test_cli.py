@@ -25,13 +25,16 @@ def write_csv(path, rows, delimiter=","):
 
 
 def test_apikey_create_prints_the_key_once_and_stores_only_its_hash(runner, db_session):
-    result = runner.invoke(args=["apikey", "create", "--source", "motcua-ht", "--name", "Một cửa Hà Tĩnh"])
+    result = runner.invoke(args=["apikey", "create", "--source", "motcua-ht", "--name", "Một cửa Hà Tĩnh",
+                                 "--all-agencies", "--label", "Cổng tỉnh"])
     assert result.exit_code == 0, result.output
     key = result.output.split("lưu lại ngay): ")[1].split()[0]
     row = db_session.scalar(select(ApiKey))
-    assert key not in row.key_hash and apikeys.authenticate(db_session, key).code == "motcua-ht"
+    assert key not in row.key_hash and apikeys.authenticate(db_session, key).source_system.code == "motcua-ht"
+    assert row.all_agencies and row.label == "Cổng tỉnh" and "Phạm vi: toàn tỉnh" in result.output
     listed = runner.invoke(args=["apikey", "list"])
     assert row.prefix in listed.output and "đang dùng" in listed.output and key not in listed.output
+    assert "chưa dùng" in listed.output and "Cổng tỉnh; toàn tỉnh" in listed.output
     revoked = runner.invoke(args=["apikey", "revoke", row.prefix])
     assert revoked.exit_code == 0 and apikeys.authenticate(db_session, key) is None
     assert runner.invoke(args=["apikey", "revoke", "hlnope"]).exit_code != 0
@@ -39,11 +42,67 @@ def test_apikey_create_prints_the_key_once_and_stores_only_its_hash(runner, db_s
     assert actions == ["apikey.create", "apikey.revoke"]
 
 
-@pytest.mark.parametrize("command", [["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
-                                     ["import", "dossiers"]])
+def test_apikey_create_needs_a_scope_or_all_agencies_and_known_codes(runner, db_session, reg):
+    for args in ([], ["--all-agencies", "--agency", "AG1"], ["--agency", "NOPE"]):
+        result = runner.invoke(args=["apikey", "create", "--source", "motcua", *args])
+        assert result.exit_code != 0 and "Khoá API" not in result.output, result.output
+    assert "--all-agencies" in runner.invoke(args=["apikey", "create", "--source", "motcua"]).output
+    assert "NOPE" in runner.invoke(args=["apikey", "create", "--source", "motcua", "--agency", "NOPE"]).output
+    assert db_session.scalar(select(func.count()).select_from(ApiKey)) == 0
+
+
+def test_apikey_scope_options_combine_into_rows_and_scope_replaces_them(runner, db_session, reg):
+    result = runner.invoke(args=["apikey", "create", "--source", "motcua", "--agency", "AG1", "--agency", "AG2",
+                                 "--sector", "land"])
+    assert result.exit_code == 0, result.output
+    row = db_session.scalar(select(ApiKey))
+    ids = {a.code: a.id for a in reg["agencies"].values()}
+    assert not row.all_agencies
+    assert sorted((s.agency_id, s.sector_id) for s in row.scopes) == sorted(
+        [(ids["AG1"], reg["sectors"]["land"].id), (ids["AG2"], reg["sectors"]["land"].id)])
+    assert "agency=AG1+sector=land | agency=AG2+sector=land" in runner.invoke(args=["apikey", "list"]).output
+    changed = runner.invoke(args=["apikey", "scope", row.prefix, "--service-point", "SP2"])
+    assert changed.exit_code == 0 and "service_point=SP2" in changed.output, changed.output
+    db_session.expire_all()
+    assert [(s.agency_id, s.service_point_id, s.sector_id) for s in row.scopes] == [
+        (None, reg["points"]["SP2"].id, None)]
+    assert runner.invoke(args=["apikey", "scope", row.prefix, "--all-agencies"]).exit_code == 0
+    db_session.expire_all()
+    assert row.all_agencies and row.scopes == []
+    logged = db_session.scalars(select(AuditLog).where(AuditLog.action == "apikey.scope").order_by(AuditLog.id)).all()
+    assert [e.details["after"] for e in logged] == [[{"service_point": "SP2"}], "all"]
+    assert logged[0].details["before"] == [{"agency": "AG1", "sector": "land"}, {"agency": "AG2", "sector": "land"}]
+
+
+def test_apikey_rotate_prints_a_new_key_and_the_old_one_stops_working(runner, db_session, reg):
+    made = runner.invoke(args=["apikey", "create", "--source", "motcua", "--agency", "AG1", "--label", "Sở 1"])
+    old_key = made.output.split("lưu lại ngay): ")[1].split()[0]
+    old_prefix = old_key.split(".")[0]
+    rotated = runner.invoke(args=["apikey", "rotate", old_prefix])
+    assert rotated.exit_code == 0, rotated.output
+    new_key = rotated.output.split("lưu lại ngay): ")[1].split()[0]
+    assert apikeys.authenticate(db_session, old_key) is None
+    new = apikeys.authenticate(db_session, new_key)
+    assert new.label == "Sở 1" and [s.agency_id for s in new.scopes] == [reg["agencies"]["AG1"].id]
+    again = runner.invoke(args=["apikey", "rotate", old_prefix])
+    assert again.exit_code != 0 and "đã bị thu hồi" in again.output
+    assert runner.invoke(args=["apikey", "rotate", "hlnope"]).exit_code != 0
+    rotation = db_session.scalar(select(AuditLog).where(AuditLog.action == "apikey.rotate"))
+    assert rotation.target_id == old_prefix and rotation.details["new_prefix"] == new_key.split(".")[0]
+
+
+@pytest.mark.parametrize("command", [["apikey"], ["apikey", "create"], ["apikey", "list"], ["apikey", "scope"],
+                                     ["apikey", "rotate"], ["apikey", "revoke"], ["import", "dossiers"]])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_the_scope_options_are_explained_in_the_help(runner):
+    for command in ("create", "scope"):
+        output = runner.invoke(args=["apikey", command, "--help"]).output
+        assert all(option in output for option in ("--agency", "--service-point", "--sector", "--all-agencies"))
+        assert "cấp dưới" in output
 
 
 def test_import_stores_good_rows_and_reports_bad_rows_by_line(runner, db_session, reg, source, tmp_path):

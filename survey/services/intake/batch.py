@@ -33,6 +33,7 @@ from survey.services.intake.records import (  # noqa: F401  (re-exported: the AP
     _err,
     validate,
 )
+from survey.services.intake.scopes import KeyScope
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling.selector import Selector
 
@@ -54,15 +55,22 @@ class IntakeResult:
 
 
 def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeMaps | None = None,
-           selector: Selector | None = None, now: datetime | None = None, deliver: bool = True) -> IntakeResult:
+           selector: Selector | None = None, now: datetime | None = None, deliver: bool = True,
+           scope: KeyScope | None = None) -> IntakeResult:
     """Validate and store a batch; select new dossiers for launched waves. Flushes, never commits.
 
     `deliver`: the caller hands the new tokens out (API answer, slip files), so they count as delivered.
+    `scope`: what the sending API key may send; a record outside it is rejected (`out_of_scope`), even
+    when the same dossier is already stored. None (the CSV import by an operator) admits everything.
     """
     now = now or utcnow()
     maps = maps or CodeMaps.load(session)
     zone = ZoneInfo(local_tz())
     results = [validate(raw, i, maps, zone, now) for i, raw in enumerate(records)]
+    if scope is not None and not scope.everything:
+        for r in results:
+            if r.row is not None:
+                _in_scope_or_reject(r, scope)
     first: dict[str, RecordResult] = {}
     fresh: list[RecordResult] = []
     for r in results:
@@ -83,6 +91,9 @@ def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeM
         else:
             _same_or_conflict(r, found)
     if new:
+        # In external-id order: two batches inserting overlapping ids then take the unique index's locks in
+        # the same order, so one waits for the other and reruns (conflict) instead of the two deadlocking.
+        new.sort(key=lambda r: r.row["external_id"])
         extra = {"source_system_id": source.id, "created_at": now}
         # One executemany on the table, then one query for the new ids: an ordered INSERT ... RETURNING would
         # fall back to a statement per row on SQLite (no insert sentinel), ten times slower.
@@ -106,6 +117,15 @@ def _same_or_conflict(r: RecordResult, stored_hash: str | None) -> None:
         _err(r, "conflict", "external_id", _("Mã hồ sơ %(id)s đã được nhận với nội dung khác; bản ghi mới bị từ chối, "
                                              "bản đã lưu giữ nguyên.", id=r.row["external_id"]))
     r.row = None if r.status == RecordStatus.REJECTED else r.row
+
+
+def _in_scope_or_reject(r: RecordResult, scope: KeyScope) -> None:
+    blame = scope.refusal(r.row)
+    if blame is None:
+        return
+    r.row, r.status = None, RecordStatus.REJECTED
+    _err(r, "out_of_scope", blame, _("Khoá API này không được gửi hồ sơ này: trường %(field)s nằm ngoài phạm vi "
+                                     "của khoá. Bản ghi bị từ chối.", field=blame))
 
 
 def _ids_of(session: Session, source_id: int, external_ids: list[str]) -> dict[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from survey.models.fieldwork import CHANNELS, OUTCOMES
 from survey.services.intake.batch import REASON_CODES, STATUSES, WARNING_CODES
+from survey.services.intake.replay import MAX_KEY_LENGTH
 from survey.services.sampling.slips import FORMATS
 
 _TS = "ISO 8601 date-time; with an offset (e.g. +07:00 or Z) or local time of the province when no offset is given; "
@@ -112,6 +113,11 @@ def _err(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+UNAVAILABLE = {**_err("The database cannot be reached for the moment; nothing was stored. Send again later."),
+               "headers": {"Retry-After": {"description": "Seconds to wait before sending again.",
+                                           "schema": {"type": "integer"}}}}
+
+
 def _token_get(summary: str, media: str, extra_params: list | None = None) -> dict:
     return {"get": {
         "summary": summary, "security": [],
@@ -119,7 +125,8 @@ def _token_get(summary: str, media: str, extra_params: list | None = None) -> di
         + (extra_params or []),
         "responses": {"200": {"description": "OK", "content": {media: {}}},
                       "400": _err("A NUL character in the query string."),
-                      "404": _err("Unknown token."), "410": _err("Already answered or expired.")},
+                      "404": _err("Unknown token."), "410": _err("Already answered or expired."),
+                      "503": UNAVAILABLE},
     }}
 
 
@@ -138,21 +145,48 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
             "/dossiers": {"post": {
                 "summary": "Submit a batch of completed dossiers", "operationId": "postDossiers",
                 "description": "Each record is stored, recognised as an unchanged duplicate, or rejected with "
-                               "reasons; good records are stored even when others are rejected. Re-sending a "
-                               "batch changes nothing. Records completed inside a launched wave's period may be "
-                               "selected on arrival; their invitation (token, link, QR, slips) is in the answer.",
+                               "reasons; good records are stored even when others are rejected. Records completed "
+                               "inside a launched wave's period may be selected on arrival; their invitation "
+                               "(token, link, QR, slips) is in the answer.\n\n"
+                               "**Scope.** A key sends only the dossiers of its scope (set by an administrator): "
+                               "whole-province keys any agency's; other keys those of their agencies (and the "
+                               "units below them, at service points of those agencies), service points or "
+                               "sectors. A record outside the key's scope is rejected with the reason "
+                               "`out_of_scope` (its `field` says which of agency, service_point or sector is "
+                               "outside); the others are stored.\n\n"
+                               "**Retries.** The answer is kept for 24 hours. Sending the same batch again within "
+                               "that time (the same `Idempotency-Key` header, or without one the same records) "
+                               "returns the first answer again, with the same invitation tokens, and stores "
+                               "nothing more; such an answer carries `Idempotent-Replayed: true`. So a client "
+                               "whose connection dropped simply resends. To have rejected records judged again "
+                               "(after a registry or scope fix), send them as a new batch.",
+                "parameters": [{
+                    "name": "Idempotency-Key", "in": "header", "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+                    "description": "A unique value per batch chosen by the client (e.g. a UUID), reused only for "
+                                   "retries of that batch. Reused within 24 h for other records: 422.",
+                }],
                 "requestBody": json_body("#/components/schemas/Batch"),
                 "responses": {
-                    "200": {"description": "The batch was processed (look at each record's status).",
+                    "200": {"description": "The batch was processed (look at each record's status), or this is "
+                                           "the kept answer to its first sending.",
+                            "headers": {"Idempotent-Replayed": {
+                                "description": "\"true\" when this is the kept answer of an earlier sending.",
+                                "schema": {"type": "string", "enum": ["true"]}}},
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResult"}}}},
-                    "400": _err("The body is not JSON of the form {\"dossiers\": [...]}."),
+                    "400": _err("The body is not JSON of the form {\"dossiers\": [...]}, or the Idempotency-Key "
+                                "header is not 1-128 printable ASCII characters."),
                     "401": _err("Missing, wrong or revoked API key."),
                     "413": _err("Too many records in one batch, or the body is larger than 16 MB."),
+                    "422": _err("The Idempotency-Key was used within 24 h for a batch with other records."),
+                    "503": UNAVAILABLE,
                 }}},
             "/invitations/reissue": {"post": {
                 "summary": "Reissue the tokens of a dossier's not-yet-opened invitations",
                 "operationId": "reissueInvitation",
-                "description": "For when the intake answer with the token was lost. The previous token stops working.",
+                "description": "For when the intake answer with the token was lost (a retry of the batch within "
+                               "24 h returns it too). The previous token stops working. Only dossiers within "
+                               "the key's scope.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["external_id"],
                     "properties": {"external_id": {"type": "string", "minLength": 1, "pattern": "\\S"}}}}}},
@@ -160,7 +194,8 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
                     "200": {"description": "New tokens.", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Reissued"}}}},
                     "400": _err("No external_id."), "401": _err("Missing, wrong or revoked API key."),
-                    "404": _err("No open, unopened invitation for this dossier."),
+                    "404": _err("No open, unopened invitation for this dossier (within the key's scope)."),
+                    "503": UNAVAILABLE,
                 }}},
             "/openapi.json": {"get": {"summary": "This description", "security": [],
                                       "responses": {"200": {"description": "OpenAPI document",
@@ -176,7 +211,8 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "Authorization: Bearer <key> (key from `hailong apikey create`)."},
+                               "description": "Authorization: Bearer <key> (key from the admin page "
+                                              "Quản trị › Khoá API, or `hailong apikey create`)."},
                 "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             },
         },

@@ -6,12 +6,15 @@ import json
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from survey.extensions import db
 from survey.models import Dossier, Invitation, SourceSystem
+from survey.models._base import utcnow
 from survey.services.common.texts import storable_text
 from survey.services.common.txn import refused, run_write
-from survey.services.intake import apikeys
+from survey.services.intake import apikeys, replay, scopes
 from survey.services.intake import batch as intake
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling import slips
@@ -19,6 +22,7 @@ from survey.web.api import bp
 from survey.web.api.openapi import openapi_spec
 
 DEFAULT_MAX_BATCH = 1000
+RETRY_AFTER = 30  # seconds: a database restart usually takes less
 
 
 def _error(code: int, name: str, message: str, **headers) -> tuple[Response, int]:
@@ -26,6 +30,19 @@ def _error(code: int, name: str, message: str, **headers) -> tuple[Response, int
     resp = jsonify(error=name, code=code, message=message)
     resp.headers.update(headers)
     return resp, code
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+@bp.errorhandler(PoolTimeout)
+def database_unavailable(exc: Exception):
+    """503 with Retry-After while the database cannot be reached (down, restarting, locked past retries).
+
+    Nothing was stored (run_write rolled back), so the client may simply send the same batch again.
+    """
+    current_app.logger.warning("intake API: database unavailable: %s", str(exc).splitlines()[0][:200])
+    return _error(503, "Service Unavailable", _("Cơ sở dữ liệu tạm thời không truy cập được; không có gì được lưu. "
+                                                "Hãy gửi lại sau ít phút."), **{"Retry-After": str(RETRY_AFTER)})
 
 
 def _json(body: dict) -> Response:
@@ -49,14 +66,23 @@ def _presented_key() -> str | None:
     return request.headers.get("X-API-Key", "").strip() or None
 
 
-def _source_or_401():
-    """The source system of the presented key, or a 401 answer."""
+def _key_or_401():
+    """The row of the presented API key, or a 401 answer."""
     key = _presented_key()
-    source = apikeys.authenticate(db.session, key)
-    if source is not None:
-        return source, None
+    row = apikeys.authenticate(db.session, key)
+    if row is not None:
+        return row, None
     message = _("Thiếu khoá API.") if not key else _("Khoá API không đúng hoặc đã bị thu hồi.")
     return None, _error(401, "Unauthorized", message, **{"WWW-Authenticate": 'Bearer realm="hailong-intake"'})
+
+
+def _idempotency_key() -> tuple[str | None, bool]:
+    """The Idempotency-Key header (None when absent) and whether it is acceptable (1-128 visible ASCII)."""
+    value = request.headers.get("Idempotency-Key")
+    if value is None:
+        return None, True
+    value = value.strip()
+    return value, 0 < len(value) <= replay.MAX_KEY_LENGTH and all(" " <= c <= "~" for c in value)
 
 
 def _invitation_entry(entry: dict) -> dict:
@@ -74,8 +100,12 @@ def _invitation_entry(entry: dict) -> dict:
 
 @bp.post("/dossiers")
 def post_dossiers():
-    """Store a batch of completed dossiers; answer per record (stored / unchanged / rejected)."""
-    source, denied = _source_or_401()
+    """Store a batch of completed dossiers; answer per record (stored / unchanged / rejected).
+
+    A retry of the same batch (same Idempotency-Key, or the same records) within a day gets the first
+    answer again, tokens included, and stores nothing more.
+    """
+    api_key, denied = _key_or_401()
     if denied:
         return denied
     payload = request.get_json(silent=True)
@@ -87,37 +117,78 @@ def post_dossiers():
         return _error(413, "Payload Too Large",
                       _("Mỗi lần gửi tối đa %(limit)d hồ sơ (đã gửi %(n)d); hãy chia nhỏ lô.", limit=limit,
                         n=len(records)))
-    source_id, source_code = source.id, source.code
-    # conflicts: a concurrent request may store one of these ids first; the rerun finds it stored.
-    result = run_write(lambda: intake.ingest(db.session, db.session.get(SourceSystem, source_id), records),
-                       conflicts=True)
-    body = {
+    idempotency_key, acceptable = _idempotency_key()
+    if not acceptable:
+        return _error(400, "Bad Request", _("Tiêu đề Idempotency-Key phải gồm 1 đến %(n)d ký tự ASCII in được.",
+                                            n=replay.MAX_KEY_LENGTH))
+    source_id, source_code, key_id = api_key.source_system_id, api_key.source_system.code, api_key.id
+    key_scopes, touch = scopes.scopes_of(api_key), apikeys.stale(api_key)
+    call = replay.Call(source_id, idempotency_key, replay.body_hash(records), scopes.signature(key_scopes))
+    secret = current_app.config["SECRET_KEY"]
+
+    def unit():
+        now = utcnow()
+        first = replay.replay(db.session, secret, call, now)
+        if first is replay.MISMATCH:
+            return refused(_error(422, "Unprocessable Entity", _(
+                "Idempotency-Key này đã được dùng cho một lô hồ sơ khác trong 24 giờ qua; mỗi lô mới cần một "
+                "khoá mới.")))
+        if first is None:
+            result = intake.ingest(db.session, db.session.get(SourceSystem, source_id), records, now=now,
+                                   scope=scopes.KeyScope.load(db.session, key_scopes))
+            answer = _batch_answer(source_code, records, result)
+            replay.keep(db.session, secret, call, answer, now)
+        if touch:
+            apikeys.touch(db.session, key_id, now)
+        return (answer, False) if first is None else (first, True)
+
+    # conflicts: a concurrent request may store one of these ids, or the same call, first; the rerun
+    # then finds the dossier stored, or the call's sealed answer.
+    outcome = run_write(unit, conflicts=True)
+    if not isinstance(outcome[0], dict):
+        return outcome  # the 422
+    answer, replayed = outcome
+    resp = _json(answer)
+    if replayed:
+        resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _batch_answer(source_code: str, records: list, result: intake.IntakeResult) -> dict:
+    """The JSON answer to a batch (what is sealed for retries)."""
+    return {
         "source": source_code, "received": len(records), "stored": result.count("stored"),
         "unchanged": result.count("unchanged"), "rejected": result.count("rejected"), "invited": result.invited,
         "results": [{"index": r.index, "external_id": r.external_id, "status": r.status, "errors": r.errors,
                      "warnings": r.warnings, "invitations": [_invitation_entry(e) for e in r.invitations]}
                     for r in result.results],
     }
-    return _json(body)
 
 
 @bp.post("/invitations/reissue")
 def reissue_invitation():
     """A fresh token for a dossier's not-yet-opened invitations (when the intake answer was lost)."""
-    source, denied = _source_or_401()
+    api_key, denied = _key_or_401()
     if denied:
         return denied
     payload = request.get_json(silent=True)
     external_id = payload.get("external_id") if isinstance(payload, dict) else None
     if not storable_text(external_id) or not external_id.strip():
         return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"external_id": "..."}.'))
-    source_id, wanted = source.id, external_id.strip()
+    source_id, wanted, key_id = api_key.source_system_id, external_id.strip(), api_key.id
+    key_scopes, touch = scopes.scopes_of(api_key), apikeys.stale(api_key)
 
     def unit():
-        invs = list(db.session.execute(
+        scope = scopes.KeyScope.load(db.session, key_scopes)
+        invs = [inv for inv in db.session.execute(
             select(Invitation).join(Dossier, Dossier.id == Invitation.dossier_id)
             .where(Dossier.source_system_id == source_id, Dossier.external_id == wanted,
-                   Invitation.status == "issued")).scalars())
+                   Invitation.status == "issued")).scalars()
+            # Another agency's dossier of the same source is, for this key, not there at all.
+            if scope.refusal({"agency_id": inv.dossier.agency_id, "service_point_id": inv.dossier.service_point_id,
+                              "sector_id": inv.dossier.sector_id}) is None]
+        if touch:
+            apikeys.touch(db.session, key_id)
         if not invs:
             return refused(_error(404, "Not Found", _("Hồ sơ này không có thư mời nào đang chờ (chưa mở) để cấp lại.")))
         issued = inv_service.rekey(db.session, invs)
