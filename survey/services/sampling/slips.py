@@ -21,6 +21,7 @@ from survey.models import Agency, DossierContact, Invitation, ServicePoint, Wave
 from survey.models.fieldwork import InvitationStatus
 from survey.services.common.i18n import tr as _
 from survey.services.common.periods import local_tz
+from survey.services.common.spreadsheet import safe_dict, safe_row
 from survey.services.sampling.invitations import Issued, absolute_url, invitation_url, qr_svg
 
 FORMATS = {
@@ -109,12 +110,13 @@ def sms_rows(items: list[dict], province: str) -> list[dict]:
 
 
 def write_sms_csv(path: str, rows: list[dict]) -> None:
-    """The SMS/Zalo file (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly)."""
+    """The SMS/Zalo file (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly); agency names in
+    the messages are registry text, so cells that would start a formula are neutralised."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["invitation_id", "phone", "message", "message_ascii", "link",
                                                 "expires"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_dict(r) for r in rows)
 
 
 def write_bundle(out_dir: str, items: list[dict], fmt: str = "a6", slips: bool = True, sms: bool = True) -> dict:
@@ -138,9 +140,9 @@ def write_bundle(out_dir: str, items: list[dict], fmt: str = "a6", slips: bool =
     with open(os.path.join(out_dir, "links.csv"), "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["invitation_id", "wave", "agency", "service_point", "outcome", "link", "expires"])
-        for item in items:
-            writer.writerow([item["invitation_id"], item["wave"], item["agency"], item["service_point"],
-                             item["outcome"], item["url"], item["expires"]])
+        for item in items:  # names come from the registry and the wave: never let one start a formula
+            writer.writerow(safe_row([item["invitation_id"], item["wave"], item["agency"], item["service_point"],
+                                      item["outcome"], item["url"], item["expires"]]))
     return written
 
 
