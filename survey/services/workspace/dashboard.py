@@ -233,8 +233,18 @@ def english_name(objects: dict):
     return lambda k: (objects[k].name_en or objects[k].name_vi) if k in objects else str(k)
 
 
+def withhold_small(cell: Cell, min_n: int) -> Cell:
+    """The cell without its numbers when fewer than `min_n` answered it: in a small domain (an agency or a
+    service point with a handful of respondents) an item's percentage tells what each of them answered.
+    The count stays; the pages say "chưa đủ số liệu" and exports leave the value empty."""
+    if cell.n >= min_n:
+        return cell
+    return replace(cell, est=None, status="small", meta={**cell.meta, "withheld": True})
+
+
 def _tree_cells(result, frame, target: TargetRef | None, min_n: int) -> tuple[list, list, list]:
-    """Part, element and item cells of one IndexResult, in questionnaire order."""
+    """Part, element and item cells of one IndexResult, in questionnaire order; those answered by fewer
+    than `min_n` respondents are withheld (withhold_small)."""
     if result is None:
         return [], [], []
     t = target.value if target else None
@@ -251,7 +261,7 @@ def _tree_cells(result, frame, target: TargetRef | None, min_n: int) -> tuple[li
         code = items[k] if isinstance(k, int) else k
         item_cells.append(Cell(code, frame.labels.get(code, code), e, e.n, target, status_of(e, t, min_n),
                                meta=en(code)))
-    return parts, elements, item_cells
+    return tuple([withhold_small(c, min_n) for c in cells] for cells in (parts, elements, item_cells))
 
 
 def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] | None, min_n: int) -> Overview:
