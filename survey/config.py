@@ -38,6 +38,8 @@ class Config:
         self.INVITATION_TTL_DAYS = int(env.get("HAILONG_INVITATION_TTL_DAYS", "30"))
         self.MIN_CELL_ANSWERS = int(env.get("HAILONG_MIN_CELL_ANSWERS", "30"))
         self.MAX_CELL_RSE = float(env.get("HAILONG_MAX_CELL_RSE", "0.3"))
+        # Microdata exports: each combination of quasi-identifiers has at least k rows (workspace/sdc.py; 1 = off).
+        self.SDC_K = max(1, int(env.get("HAILONG_SDC_K", "5")))
         self.PROVINCE_NAME = env.get("HAILONG_PROVINCE", "Hà Tĩnh")
         # The rate limiters' table, shared by every worker process (survey/web/limits.py).
         self.RATE_LIMIT_FILE = env.get("HAILONG_RATE_LIMIT_FILE", os.path.join(instance_path, "ratelimits.bin"))
