@@ -84,17 +84,30 @@ def test_anonymising_cuts_the_dossier_link_and_keeps_weights_computable(db_sessi
     assert sum(after.values()) == pytest.approx(sum(s.population for s in closed_wave.strata))
 
 
-def test_an_anonymised_wave_is_still_audited_per_stratum(db_session, closed_wave):
+def test_anonymising_erases_the_seed_by_default_and_the_audit_says_it_cannot_re_derive(db_session, closed_wave):
+    assert wave_audit.audit(db_session, closed_wave).ok  # before: the sample is re-derived from the seed
     wave_privacy.anonymise(db_session, closed_wave)
+    db_session.expire_all()
+    assert closed_wave.seed == ""
     report = wave_audit.audit(db_session, closed_wave)
-    assert report.ok and report.anonymised
-    assert sum(exp for exp, _got in report.per_stratum.values()) == report.invitations
+    assert [k for k, *_ in report.discrepancies] == ["seed_forgotten"] and not report.ok
+    assert report.expected == 0  # nothing was re-derived
 
 
-def test_forgetting_the_seed_makes_re_derivation_impossible_and_says_so(db_session, closed_wave):
-    wave_privacy.anonymise(db_session, closed_wave, forget_seed=True)
-    report = wave_audit.audit(db_session, closed_wave)
-    assert [k for k, *_ in report.discrepancies] == ["seed_forgotten"]
+def test_the_seed_and_the_dossier_list_no_longer_reveal_who_was_invited(db_session, closed_wave, source):
+    """The attack anonymisation closes: u(seed, dossier) below every stratum's π means invited, above all means not."""
+    from survey.models import Dossier
+    from survey.services.sampling import rules
+
+    invited = set(db_session.scalars(select(Invitation.dossier_id).where(Invitation.wave_id == closed_wave.id)))
+    lo, hi = min(s.pi for s in closed_wave.strata), max(s.pi for s in closed_wave.strata)
+    u = {d: rules.selection_u(closed_wave.seed, source.code, ext)
+         for d, ext in db_session.execute(select(Dossier.id, Dossier.external_id))}
+    surely_in, surely_out = {d for d, x in u.items() if x < lo}, {d for d, x in u.items() if x >= hi}
+    assert surely_in and surely_out and surely_in <= invited and not surely_out & invited  # works with the seed
+    wave_privacy.anonymise(db_session, closed_wave, forget_seed=False)  # an old caller asking to keep it
+    db_session.expire_all()
+    assert closed_wave.seed == "" and closed_wave.anonymised_at is not None
 
 
 def test_only_a_closed_wave_can_be_anonymised(db_session, reg, version):

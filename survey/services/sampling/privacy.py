@@ -1,4 +1,4 @@
-"""Privacy operations on a wave: purge contact data, cut the response–dossier link after closing."""
+"""Privacy operations on a wave: purge contact data; after closing, cut the response–dossier link and erase the seed."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,13 +27,15 @@ def purge_contacts(session: Session, wave: Wave, now: datetime | None = None) ->
     return result.rowcount or 0
 
 
-def anonymise(session: Session, wave: Wave, forget_seed: bool = False, now: datetime | None = None) -> int:
-    """After closing: drop Invitation.dossier_id, coarsen invitation times to the day, purge contacts.
+def anonymise(session: Session, wave: Wave, forget_seed: bool = True, now: datetime | None = None) -> int:
+    """After closing: drop Invitation.dossier_id, coarsen invitation times to the day, purge contacts, erase the seed.
 
     What the weights need stays on each invitation: stratum, π, agency, sector, service point, outcome;
-    the strata keep their dossier counts. With `forget_seed` the seed is erased too, so nobody can
-    re-derive which dossiers were invited (and the sample can no longer be audited).
-    Returns how many invitations were unlinked.
+    the strata keep their dossier counts. The seed goes too, always: selection is HMAC(seed, dossier id),
+    so anyone holding the seed and the period's dossier list could re-derive who was invited, which is
+    the link anonymisation cuts. The sample can then no longer be re-derived (the audit says so).
+    `forget_seed` is accepted for callers that still pass it and changes nothing: keeping the seed of an
+    anonymised wave is not an option. Returns how many invitations were unlinked.
     """
     if wave.status != WaveStatus.CLOSED:
         raise WaveError("not_closed")
@@ -48,8 +50,8 @@ def anonymise(session: Session, wave: Wave, forget_seed: bool = False, now: date
                                                            Invitation.dossier_id.is_not(None))).all()
     if params:
         session.execute(update(Invitation), params)
-    if forget_seed:
-        wave.seed = ""
+    # "" rather than a hash: a seed someone chose by hand could be found again from its hash.
+    wave.seed = ""
     wave.anonymised_at = now
     session.flush()
     return len(unlinked)
