@@ -14,15 +14,18 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> None:
         names = list(rows[0])
         cols = ", ".join(table.c[n].name for n in names)
         import psycopg
-        from sqlalchemy.exc import IntegrityError
+        from sqlalchemy.exc import DBAPIError
 
         statement = f"COPY {table.name} ({cols}) FROM STDIN"
         try:
             with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row([row[n] for n in names])
-        except psycopg.errors.IntegrityError as exc:  # e.g. a concurrent request stored the same id first
-            raise IntegrityError(statement, None, exc) from exc
+        except psycopg.Error as exc:
+            # As SQLAlchemy would have raised it (IntegrityError for a row a concurrent request stored
+            # first, OperationalError for a deadlock or a lost connection), so that run_write's retries
+            # and the 503 handlers see what the database said rather than a bare driver error.
+            raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
         return
     session.execute(insert(table), rows)
 
