@@ -12,6 +12,7 @@ from survey.commands import import_cli, staged, write
 from survey.extensions import db
 from survey.models import SourceSystem
 from survey.services.common import audit
+from survey.services.common.spreadsheet import safe_row
 from survey.services.intake import batch as intake
 from survey.services.sampling import slips
 from survey.services.sampling.invitations import Issued
@@ -122,7 +123,7 @@ def _report_rejections(rejected: list, errors_path: str | None) -> None:
         with open(errors_path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(["line", "external_id", "codes", "reasons"])
-            for line, ext, errors, _row in rejected:
-                writer.writerow([line, ext or "", " ".join(e["code"] for e in errors),
-                                 "; ".join(e["message"] for e in errors)])
+            for line, ext, errors, _row in rejected:  # external ids come from the file: never a formula
+                writer.writerow(safe_row([line, ext or "", " ".join(e["code"] for e in errors),
+                                          "; ".join(e["message"] for e in errors)]))
         click.echo(f"Đã ghi {len(rejected)} dòng bị từ chối vào {errors_path}.", err=True)

@@ -121,14 +121,17 @@ def export_microdata(wave_code, out, agency_code):
 @export_cli.command("codebook")
 @click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv, .md hoặc .html.")
-def export_codebook(wave_code, out):
+@click.option("--agency", "agency_code", help="Sổ tay vi dữ liệu của một cơ quan và đơn vị trực thuộc.")
+def export_codebook(wave_code, out, agency_code):
     """Sổ tay biến (codebook) của vi dữ liệu: tên biến, nhãn, giá trị, ghi chú về quyền riêng tư."""
     from survey.services.workspace import exports
 
     fmt = _format(out, ("csv", "md", "html"))
     wave = _wave(wave_code)
-    variables = exports.variables(exports.version_content(db.session, wave))
-    _finish(out, exports.codebook(variables, fmt, "Codebook — " + wave.name), "codebook", wave, fmt,
+    visible, _agency = _scope(agency_code)
+    released = exports.release(db.session, wave, visible)
+    variables = released.variables
+    _finish(out, exports.codebook(variables, fmt, "Codebook — " + wave.name, released.sdc), "codebook", wave, fmt,
             f"{len(variables)} biến")
 
 

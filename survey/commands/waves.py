@@ -193,6 +193,10 @@ def wave_close(code: str) -> None:
 def wave_audit_cmd(code: str) -> None:
     """Tính lại mẫu từ hạt giống và so với thư mời đã phát; mã thoát 1 nếu có sai lệch."""
     report = write(lambda: ops.check_sample(db.session, "cli", _wave(code)))
+    if [kind for kind, *_ in report.discrepancies] == ["seed_forgotten"]:
+        click.echo("Không thể tính lại mẫu: hạt giống đã bị xoá khi ẩn danh hoá đợt, nên không ai suy ra được "
+                   "hồ sơ nào đã được mời.")
+        return
     click.echo(f"{report.dossiers} hồ sơ trong kỳ; {report.expected} được chọn theo hạt giống; "
                f"{report.invitations} thư mời đã lưu.")
     for kind, ref, detail in report.discrepancies[:50]:
@@ -317,13 +321,13 @@ def wave_purge_contacts(code: str, yes: bool) -> None:
 
 @wave_cli.command("anonymise")
 @click.argument("code")
-@click.option("--forget-seed", is_flag=True, help="Xoá cả hạt giống (không thể kiểm tra lại mẫu về sau).")
 @click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
-def wave_anonymise(code: str, forget_seed: bool, yes: bool) -> None:
-    """Sau khi đóng đợt: cắt liên kết thư mời – hồ sơ, giữ tầng, π và ô hiệu chỉnh để tính trọng số."""
+def wave_anonymise(code: str, yes: bool) -> None:
+    """Sau khi đóng đợt: cắt liên kết thư mời – hồ sơ và xoá hạt giống; giữ tầng, π và ô hiệu chỉnh để tính trọng số."""
     wave = _wave(code)
     if not yes:
-        click.confirm(f"Ẩn danh hoá đợt {wave.code}? Không hoàn tác được", abort=True)
-    n = _step(lambda: ops.anonymise(db.session, "cli", _wave(code), forget_seed=forget_seed))
+        click.confirm(f"Ẩn danh hoá đợt {wave.code} (xoá cả hạt giống: không kiểm tra lại mẫu được nữa)? "
+                      "Không hoàn tác được", abort=True)
+    n = _step(lambda: ops.anonymise(db.session, "cli", _wave(code)))
     click.echo(f"Đã cắt liên kết của {n} thư mời với hồ sơ; trọng số vẫn tính được.")
 

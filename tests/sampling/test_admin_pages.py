@@ -115,7 +115,9 @@ def test_rates_audit_close_purge_and_anonymise_pages(client, admin, db_session, 
     purged = client.post(f"/admin/waves/{wave.id}/purge-contacts", follow_redirects=True).get_data(as_text=True)
     assert "Đã xoá 100 số điện thoại" in purged
     anon = client.post(f"/admin/waves/{wave.id}/anonymise", follow_redirects=True).get_data(as_text=True)
-    assert "Đã cắt liên kết" in anon and wave.anonymised_at is not None
+    assert "Đã cắt liên kết" in anon and wave.anonymised_at is not None and wave.seed == ""
+    audit_page = client.get(f"/admin/waves/{wave.id}/audit").get_data(as_text=True)
+    assert 'data-testid="seed-erased"' in audit_page and "sai lệch" not in audit_page
     assert {a for a in db_session.scalars(select(AuditLog.action))} >= {"wave.launch", "wave.close",
                                                                          "wave.purge_contacts", "wave.anonymise"}
 

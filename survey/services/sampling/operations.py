@@ -56,10 +56,10 @@ def purge_contacts(session: Session, actor: Any, wave: Wave) -> int:
     return deleted
 
 
-def anonymise(session: Session, actor: Any, wave: Wave, *, forget_seed: bool = False) -> int:
-    """Cut a closed wave's invitation–dossier links (`wave.anonymise`); returns how many were cut."""
-    unlinked = privacy.anonymise(session, wave, forget_seed=forget_seed)
-    audit.record(session, actor, "wave.anonymise", "wave", wave.code, unlinked=unlinked, forget_seed=forget_seed)
+def anonymise(session: Session, actor: Any, wave: Wave) -> int:
+    """Cut a closed wave's invitation–dossier links and erase its seed (`wave.anonymise`); returns how many were cut."""
+    unlinked = privacy.anonymise(session, wave)
+    audit.record(session, actor, "wave.anonymise", "wave", wave.code, unlinked=unlinked, seed_erased=True)
     return unlinked
 
 

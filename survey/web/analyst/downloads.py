@@ -64,11 +64,11 @@ def export(kind: str, fmt: str):
         body = exports.to_csv(exports.INDEX_COLUMNS, rows) if fmt == "csv" else \
             exports.index_xlsx(rows, exports.index_notes(wave, ctx.filters, ctx.min_n))
     elif kind == "microdata":
-        variables, rows = exports.microdata(db.session, wave, ctx.visible)
-        body = exports.to_csv([v.name for v in variables], rows) if fmt == "csv" else \
-            exports.microdata_sav(variables, rows, wave.code)
-    else:
-        variables = exports.variables(exports.version_content(db.session, wave))
-        body = exports.codebook(variables, fmt, "Codebook — " + wave.name)
+        released = exports.release(db.session, wave, ctx.visible)
+        body = exports.to_csv([v.name for v in released.variables], released.rows) if fmt == "csv" else \
+            exports.microdata_sav(released.variables, released.rows, wave.code)
+    else:  # the codebook of the file this viewer gets: its recodes and withheld values
+        released = exports.release(db.session, wave, ctx.visible)
+        body = exports.codebook(released.variables, fmt, "Codebook — " + wave.name, released.sdc)
     _audit("export." + kind, wave.code, format=fmt, filters=ctx.filters.args())
     return _attachment(body, fmt, "%s-%s.%s" % (kind, wave.code, fmt), inline=(kind == "codebook" and fmt == "html"))
