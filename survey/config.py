@@ -25,6 +25,10 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
+        # Server-side sessions (survey/services/accounts/sessions.py): a sign-in ends after this many
+        # hours without a request, and after SESSION_MAX_HOURS in all however busy.
+        self.SESSION_IDLE_HOURS = float(env.get("HAILONG_SESSION_IDLE_HOURS", "12"))
+        self.SESSION_MAX_HOURS = float(env.get("HAILONG_SESSION_MAX_HOURS", "168"))
         self.BABEL_DEFAULT_LOCALE = env.get("HAILONG_DEFAULT_LOCALE", "vi")
         self.BABEL_DEFAULT_TIMEZONE = env.get("HAILONG_TIMEZONE", "Asia/Ho_Chi_Minh")
         self.LANGUAGES = ["vi", "en"]

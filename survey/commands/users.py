@@ -1,4 +1,8 @@
-"""`hailong user create|set-role|disable|enable|password|list`: staff accounts from the command line."""
+"""`hailong user create|set-role|disable|enable|password|revoke-sessions|list`: staff accounts from the command line.
+
+A new password, role or scope and disabling end the account's open sessions (accounts.operations),
+exactly as the admin pages do.
+"""
 from __future__ import annotations
 
 import sys
@@ -82,7 +86,7 @@ def create_command(username, role, agency_code, sp_code, full_name, password_std
 @click.option("--agency", "agency_code", help="Mã cơ quan (bắt buộc với agency_viewer).")
 @click.option("--service-point", "sp_code", help="Mã điểm phục vụ (bắt buộc với officer).")
 def set_role_command(username, role, agency_code, sp_code):
-    """Đổi vai trò (và phạm vi) của tài khoản USERNAME."""
+    """Đổi vai trò (và phạm vi) của tài khoản USERNAME (mọi phiên đang mở của tài khoản kết thúc)."""
     def unit():
         try:
             return accounts.change_role(db.session, "cli", _user(username), role, _agency_id(agency_code),
@@ -113,7 +117,7 @@ def enable_command(username):
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin thay vì hỏi.")
 def password_command(username, password_stdin):
-    """Đặt mật khẩu mới cho tài khoản USERNAME."""
+    """Đặt mật khẩu mới cho tài khoản USERNAME (mọi phiên đang mở của tài khoản kết thúc)."""
     _user(username)  # an unknown account is refused before the password is asked for
     password = _read_password(password_stdin)
 
@@ -124,6 +128,14 @@ def password_command(username, password_stdin):
             raise _refused(exc) from exc
 
     click.echo(f"Đã đặt mật khẩu mới cho {write(unit)}.")
+
+
+@user_cli.command("revoke-sessions")
+@click.argument("username")
+def revoke_sessions_command(username):
+    """Kết thúc mọi phiên đăng nhập đang mở của tài khoản USERNAME (phải đăng nhập lại ở mọi nơi)."""
+    count = write(lambda: accounts.revoke_sessions(db.session, "cli", _user(username)))
+    click.echo(f"Đã kết thúc {count} phiên đăng nhập của {username}.")
 
 
 @user_cli.command("list")

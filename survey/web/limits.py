@@ -21,7 +21,16 @@ Defaults (override with app.config["RATE_LIMITS"] = {"device": (capacity, per_se
 - login_address: 20 sign-in failures, then 1 per 30 seconds, per client address (spraying many
   usernames from one place); login_global: 600, 5 per second, for the whole site (a distributed
   spray). Sign-in and enrolment happen at a desk or an admin's screen, not on the kiosks, so an
-  address limit there cannot lock out a centre's tablets.
+  address limit there cannot lock out a centre's tablets. A sign-in takes its token before the
+  password is checked (so parallel guesses cannot all pass) and gives it back when it succeeds,
+  so colleagues signing in behind one office address use none of it;
+- login_device: 5 failures, then 1 per 5 minutes, per browser that has signed in to that account
+  before (survey/web/auth/throttle.py): such a browser skips the address, site-wide and account
+  limits, so an attacker draining those cannot keep the real user out.
+
+Besides buckets, `backoff` keeps a growing delay per key (a count and a time before which the next
+attempt is refused) in the same table: the per-account sign-in delay for usernames that have no
+account, so an unknown name is throttled exactly like a real one.
 """
 from __future__ import annotations
 
@@ -33,6 +42,7 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Callable
 
 from flask import current_app
 
@@ -43,9 +53,11 @@ DEFAULTS: dict[str, tuple[float, float]] = {
     "enrol_address": (10, 0.05),
     "login_address": (20, 1 / 30),
     "login_global": (600, 5.0),
+    "login_device": (5, 1 / 300),
 }
 SLOTS = 1 << 16
 SLOT = struct.Struct("<Qdd")  # key hash, tokens left, when last updated (CLOCK_MONOTONIC, system-wide)
+MAX_BACKOFF = 3600.0  # no backoff delay is longer: a longer one is a stale slot from before a reboot
 
 
 class RateLimiter:
@@ -78,26 +90,62 @@ class RateLimiter:
             ) -> tuple[bool, float]:
         """Take one token; returns (allowed, seconds until the next token when refused)."""
         now = time.monotonic() if now is None else now
+
+        def change(mine: bool, tokens: float, last: float):
+            if not mine or last > now:  # a new key here (or a clock from before a reboot)
+                tokens, last = capacity, now
+            tokens = min(capacity, tokens + (now - last) * rate)
+            allowed = tokens >= 1
+            return (tokens - 1 if allowed else tokens), now, (allowed, tokens)
+
+        allowed, tokens = self._update(kind, key, change)
+        wait = 0.0 if allowed else ((1 - tokens) / rate if rate > 0 else 3600.0)
+        return allowed, wait
+
+    def _slot(self, kind: str, key: str) -> tuple[int, int]:
         digest = int.from_bytes(hashlib.blake2b(f"{kind}\0{key}".encode(), digest_size=8).digest(), "little") or 1
-        offset = (digest % self.slots) * SLOT.size
+        return digest, (digest % self.slots) * SLOT.size
+
+    def _update(self, kind: str, key: str, change):
+        """Apply change(owner_matches, value, when) -> (value, when, answer) to one slot under its locks."""
+        digest, offset = self._slot(kind, key)
         with self._lock:
             table = self._open()
             if self._fd is not None:
                 fcntl.lockf(self._fd, fcntl.LOCK_EX, SLOT.size, offset)
             try:
-                owner, tokens, last = SLOT.unpack_from(table, offset)
-                if owner != digest or last > now:  # a new key here (or a clock from before a reboot)
-                    tokens, last = capacity, now
-                tokens = min(capacity, tokens + (now - last) * rate)
-                allowed = tokens >= 1
-                if allowed:
-                    tokens -= 1
-                SLOT.pack_into(table, offset, digest, tokens, now)
+                owner, value, when = SLOT.unpack_from(table, offset)
+                value, when, answer = change(owner == digest, value, when)
+                SLOT.pack_into(table, offset, digest, value, when)
             finally:
                 if self._fd is not None:
                     fcntl.lockf(self._fd, fcntl.LOCK_UN, SLOT.size, offset)
-        wait = 0.0 if allowed else ((1 - tokens) / rate if rate > 0 else 3600.0)
-        return allowed, wait
+        return answer
+
+    def give_back(self, kind: str, key: str, capacity: float) -> None:
+        """Return one token taken by `hit` (the request turned out not to count against the limit)."""
+        def change(mine: bool, tokens: float, last: float):
+            # Another key took the slot meanwhile: it gets a full bucket, as any newcomer does.
+            return (min(capacity, tokens + 1), last, None) if mine else (capacity, time.monotonic(), None)
+
+        self._update(kind, key, change)
+
+    def backoff(self, kind: str, key: str, delay_after: Callable[[int], float], now: float | None = None
+                ) -> float | None:
+        """Count one attempt unless the key's delay is running; None when allowed, else seconds to wait.
+
+        After the n-th counted attempt the next one must wait delay_after(n) seconds.
+        """
+        now = time.monotonic() if now is None else now
+
+        def change(mine: bool, count: float, until: float):
+            if not mine or until - now > MAX_BACKOFF:  # a new key (or a clock from before a reboot)
+                count, until = 0, 0.0
+            if until > now:
+                return count, until, until - now
+            return count + 1, now + delay_after(int(count) + 1), None
+
+        return self._update(kind, key, change)
 
     def reset(self) -> None:
         """Forget every bucket (tests)."""
@@ -122,9 +170,27 @@ def limiter_for(path: str | None) -> RateLimiter:
         return found
 
 
+def _limits(kind: str) -> tuple[float, float]:
+    return {**DEFAULTS, **current_app.config.get("RATE_LIMITS", {})}[kind]
+
+
+def _current() -> RateLimiter:
+    return limiter_for(current_app.config.get("RATE_LIMIT_FILE"))
+
+
 def check(kind: str, key: str) -> int | None:
     """None when allowed; otherwise the Retry-After seconds for a 429 answer."""
-    limits = {**DEFAULTS, **current_app.config.get("RATE_LIMITS", {})}
-    capacity, rate = limits[kind]
-    allowed, wait = limiter_for(current_app.config.get("RATE_LIMIT_FILE")).hit(kind, key, capacity, rate)
+    capacity, rate = _limits(kind)
+    allowed, wait = _current().hit(kind, key, capacity, rate)
     return None if allowed else max(1, math.ceil(wait))
+
+
+def refund(kind: str, key: str) -> None:
+    """Give back the token an allowed `check` took: that request does not count against the limit."""
+    _current().give_back(kind, key, _limits(kind)[0])
+
+
+def backoff(kind: str, key: str, delay_after: Callable[[int], float]) -> int | None:
+    """Count an attempt on `key` with a growing delay; None when allowed, else the Retry-After seconds."""
+    wait = _current().backoff(kind, key, delay_after)
+    return None if wait is None else max(1, math.ceil(wait))

@@ -4,9 +4,20 @@ from __future__ import annotations
 import pytest
 
 from survey.models import Agency, ServicePoint
+from survey.services.accounts import sessions
 from survey.services.accounts.users import create_user
+from survey.web.auth.browser import TOKEN_KEY
+from survey.web.limits import limiter
 
 PASSWORD = "mat-khau-an-toan-2025"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """Sign-in limits start full in every test (the in-memory table is shared by the whole process)."""
+    limiter.reset()
+    yield
+    limiter.reset()
 
 
 @pytest.fixture
@@ -46,3 +57,17 @@ def sign_in(client, username, password=PASSWORD, next_url=None):
     url = "/auth/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"username": username, "password": password,
                                   "next": next_url or ""})
+
+
+def open_browser_session(client, user, db_session) -> str:
+    """Sign `client` in as `user` without the form: a real server-side session and its token in the cookie."""
+    _row, token = sessions.open_session(db_session, user, "test-client")
+    db_session.commit()
+    with client.session_transaction() as s:
+        s["_user_id"], s["_fresh"], s[TOKEN_KEY] = str(user.id), True, token
+    return token
+
+
+def copy_session_cookie(source, target) -> None:
+    """Give `target` the session cookie `source` holds, as a thief with a copy of it would have."""
+    target.set_cookie("session", source.get_cookie("session").value)

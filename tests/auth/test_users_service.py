@@ -1,4 +1,4 @@
-"""Accounts: hashing, password policy, roles and scopes."""
+"""Accounts: hashing, password policy, roles and scopes (sign-in throttling: test_signin.py)."""
 from __future__ import annotations
 
 import pytest
@@ -69,48 +69,5 @@ def test_disable_and_enable(make_user, db_session):
     assert user.active
 
 
-def test_per_account_lock_after_repeated_failures(make_user, db_session):
-    user = make_user("f1")
-    for _ in range(users.MAX_FAILURES):
-        assert users.attempt_sign_in(db_session, "f1", "wrong-password").user is None
-    result = users.attempt_sign_in(db_session, "f1", PASSWORD)
-    assert result.user is None and result.locked
-    assert user.locked_until is not None
-
-
-def test_per_username_throttle_also_covers_unknown_usernames(db_session):
-    for _ in range(users.MAX_FAILURES):
-        assert not users.attempt_sign_in(db_session, "nobody-here", "guess-guess").locked
-    assert users.attempt_sign_in(db_session, "nobody-here", "guess-guess").locked
-
-
-def test_lock_expires_after_the_lock_period(make_user, db_session):
-    from datetime import timedelta
-
-    from survey.models import AuditLog
-
-    user = make_user("g1")
-    for _ in range(users.MAX_FAILURES):
-        users.attempt_sign_in(db_session, "g1", "wrong-password")
-    # Pretend the lock period has passed: move the lock and the logged failures into the past.
-    user.locked_until = user.locked_until - timedelta(minutes=users.LOCK_MINUTES + 1)
-    for entry in db_session.query(AuditLog).filter(AuditLog.action == "auth.login_failed"):
-        entry.at = entry.at - timedelta(minutes=users.LOCK_MINUTES + 1)
-    db_session.flush()
-    assert users.attempt_sign_in(db_session, "g1", PASSWORD).user is user
-
-
-def test_success_resets_the_failure_count(make_user, db_session):
-    make_user("h1")
-    for _ in range(users.MAX_FAILURES - 1):
-        users.attempt_sign_in(db_session, "h1", "wrong-password")
-    assert users.attempt_sign_in(db_session, "h1", PASSWORD).user is not None
-    for _ in range(users.MAX_FAILURES - 1):
-        users.attempt_sign_in(db_session, "h1", "wrong-password")
-    assert users.attempt_sign_in(db_session, "h1", PASSWORD).user is not None
-
-
-def test_disabled_account_cannot_sign_in(make_user, db_session):
-    user = make_user("i1")
-    users.disable(db_session, user)
-    assert users.attempt_sign_in(db_session, "i1", PASSWORD).user is None
+def test_verify_hash_without_an_account_is_false(db_session):
+    assert users.verify_hash(None, PASSWORD) is False

@@ -1,37 +1,22 @@
-"""Staff accounts: creation, roles, disabling, password checks and sign-in throttling.
+"""Staff accounts: creation, roles, disabling and password checks.
 
-Passwords are hashed with werkzeug's scrypt. Sign-in throttling works on two keys so that it
-cannot be dodged by changing IP address:
-
-- per account: ``User.failed_logins`` / ``User.locked_until`` (the account is locked for
-  ``LOCK_MINUTES`` after ``MAX_FAILURES`` consecutive failures);
-- per username: failures are audit-logged as ``auth.login_failed`` with the typed username, and
-  a username with ``MAX_FAILURES`` failures within ``LOCK_MINUTES`` is refused too — also for
-  usernames that do not exist, so the answer never reveals whether an account exists.
-
-Services add/flush, never commit.
+Passwords are hashed with werkzeug's scrypt. Sign-in throttling is in signin.py beside this file,
+server-side sessions in sessions.py. Services add/flush, never commit.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey.models import AuditLog, User
-from survey.models._base import utcnow
+from survey.models import User
 from survey.models.user import ROLES, Role
-from survey.services.common import audit
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 HASH_METHOD = "scrypt"
 # Checked against when the username is unknown, so both paths cost one scrypt evaluation.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-hai-long", method=HASH_METHOD)
@@ -52,15 +37,6 @@ def _(msgid: str, **variables) -> str:
 
 class UserError(ValueError):
     """A refused account operation, with a message fit to show the user (Vietnamese)."""
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """Outcome of a sign-in attempt: the user when it succeeded, else why not."""
-
-    user: User | None
-    locked: bool = False
-    locked_until: datetime | None = None
 
 
 def check_password_policy(password: str, username: str = "") -> None:
@@ -136,7 +112,7 @@ def disable(session: Session, user: User) -> User:
 
 
 def enable(session: Session, user: User) -> User:
-    """Re-enable a disabled account and clear its lock. Flushes."""
+    """Re-enable a disabled account and clear its sign-in delay. Flushes."""
     user.active = True
     user.failed_logins = 0
     user.locked_until = None
@@ -145,7 +121,7 @@ def enable(session: Session, user: User) -> User:
 
 
 def set_password(session: Session, user: User, password: str) -> User:
-    """Replace a user's password (policy-checked) and clear its lock. Flushes."""
+    """Replace a user's password (policy-checked) and clear its sign-in delay. Flushes."""
     check_password_policy(password, user.username)
     user.password_hash = generate_password_hash(password, method=HASH_METHOD)
     user.failed_logins = 0
@@ -154,63 +130,17 @@ def set_password(session: Session, user: User, password: str) -> User:
     return user
 
 
-def verify_password(user: User | None, password: str) -> bool:
-    """True when the password matches; spends the same scrypt time when the user is unknown."""
-    if user is None:
+def verify_hash(password_hash: str | None, password: str) -> bool:
+    """True when the password matches the hash; None (no usable account) costs the same scrypt time."""
+    if password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return False
-    return check_password_hash(user.password_hash, password or "")
+    return check_password_hash(password_hash, password or "")
 
 
-def recent_failures(session: Session, username: str, now: datetime | None = None) -> int:
-    """Failed sign-ins for this username in the last LOCK_MINUTES (from the audit log)."""
-    now = now or utcnow()
-    since = now - timedelta(minutes=LOCK_MINUTES)
-    # A success resets the count: only failures after the latest success are counted.
-    last_ok = session.scalar(select(func.max(AuditLog.at)).where(
-        AuditLog.action == "auth.login", AuditLog.target_id == _key(username)))
-    if last_ok is not None and last_ok > since:
-        since = last_ok
-    return session.scalar(select(func.count(AuditLog.id)).where(
-        AuditLog.action == "auth.login_failed", AuditLog.target_id == _key(username),
-        AuditLog.at > since)) or 0
-
-
-def _key(username: str) -> str:
-    return normalise_username(username)[:64]
-
-
-def attempt_sign_in(session: Session, username: str, password: str, ip: str = "") -> SignIn:
-    """Check credentials with throttling per account and per username; audit every attempt. Flushes."""
-    now = utcnow()
-    user = get_by_username(session, username)
-    key = _key(username)
-    locked_until = None
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        locked_until = user.locked_until
-    elif recent_failures(session, username, now) >= MAX_FAILURES:
-        locked_until = now + timedelta(minutes=LOCK_MINUTES)
-    if locked_until is not None:
-        verify_password(None, password)  # same cost as a real check
-        audit.record(session, "anonymous", "auth.login_refused_locked", "username", key, ip=ip)
-        return SignIn(None, locked=True, locked_until=locked_until)
-    if user is not None and user.active and verify_password(user, password):
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        audit.record(session, user, "auth.login", "username", key, ip=ip)
-        return SignIn(user)
-    if user is None or not user.active:
-        verify_password(None, password)
-    else:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-    audit.record(session, "anonymous", "auth.login_failed", "username", key, ip=ip)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        return SignIn(None, locked=True, locked_until=user.locked_until)
-    return SignIn(None)
+def verify_password(user: User | None, password: str) -> bool:
+    """True when the password matches; spends the same scrypt time when the user is unknown."""
+    return verify_hash(user.password_hash if user is not None else None, password)
 
 
 def list_users(session: Session, role: str | None = None, active: bool | None = None) -> list[User]:

@@ -1,4 +1,4 @@
-"""Admin pages: staff accounts (list, create, change role/scope, disable/enable, reset password)."""
+"""Admin pages: staff accounts (list, create, change role/scope, disable/enable, reset password, sessions)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,9 +14,11 @@ from survey.extensions import db
 from survey.models import Agency, ServicePoint, User
 from survey.models.user import ROLES
 from survey.services.accounts import operations as accounts
+from survey.services.accounts import sessions
 from survey.services.accounts import users as users_service
 from survey.services.common.txn import refused, run_write
 from survey.web.admin import bp
+from survey.web.auth import browser
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number
 
@@ -139,21 +141,41 @@ def users_edit(user_id: int):
 
     def unit():
         try:
-            accounts.change_role(db.session, _me(), _get_user(user_id), form.role.data, form.agency_id.data,
-                                 form.service_point_id.data)
+            changed = accounts.change_role(db.session, _me(), _get_user(user_id), form.role.data,
+                                           form.agency_id.data, form.service_point_id.data)
         except users_service.UserError as exc:
             flash(str(exc), "error")
-            return refused(_edit_page(user, form))
+            return refused((_edit_page(user, form), None))
         flash(_("Đã cập nhật vai trò của %(name)s.", name=user.username), "success")
-        return redirect(url_for("admin.users_edit", user_id=user_id))
+        return redirect(url_for("admin.users_edit", user_id=user_id)), _stay_signed_in(changed)
 
-    return run_write(unit)
+    answer, token = run_write(unit)
+    _rotate(token)
+    return answer
 
 
 def _edit_page(user: User, form: RoleForm):
     return render_template("admin/users_edit.html", user=user, form=form, password_form=PasswordForm(),
                            action_form=ActionForm(), role_labels=users_service.ROLE_LABELS,
-                           min_length=users_service.MIN_PASSWORD_LENGTH)
+                           min_length=users_service.MIN_PASSWORD_LENGTH,
+                           sessions=sessions.active_sessions(db.session, user.id, browser.lifetime()))
+
+
+def _stay_signed_in(user: User) -> str | None:
+    """A new session for this browser when the admin's change to their own account ended all its sessions.
+
+    A new token, not the old one kept: a copy of the old cookie, wherever it is, ends with the others.
+    """
+    if user.id != current_user.id or browser.token() is None or sessions.live_session(
+            db.session, user.id, browser.token(), browser.lifetime()) is not None:
+        return None
+    _row, token = sessions.open_session(db.session, user, browser.user_agent())
+    return token
+
+
+def _rotate(token: str | None) -> None:
+    if token is not None:
+        browser.rotate(token)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -187,14 +209,38 @@ def users_password(user_id: int):
 
     def unit():
         try:
-            accounts.change_password(db.session, _me(), _get_user(user_id), form.password.data)
+            changed = accounts.change_password(db.session, _me(), _get_user(user_id), form.password.data)
         except users_service.UserError as exc:
             flash(str(exc), "error")
             return refused(None)
         flash(_("Đã đặt mật khẩu mới cho %(name)s.", name=user.username), "success")
-        return None
+        return _stay_signed_in(changed)
 
-    run_write(unit)
+    _rotate(run_write(unit))
+    return redirect(url_for("admin.users_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/revoke", methods=["POST"])
+@role_required("admin")
+def users_session_revoke(user_id: int, session_id: int):
+    """End one of an account's sessions."""
+    _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    run_write(lambda: accounts.revoke_session(db.session, _me(), _get_user(user_id), session_id))
+    flash(_("Đã kết thúc phiên đăng nhập."), "success")
+    return redirect(url_for("admin.users_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/sessions/revoke", methods=["POST"])
+@role_required("admin")
+def users_sessions_revoke(user_id: int):
+    """End every session of an account (it must sign in again everywhere)."""
+    _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = run_write(lambda: accounts.revoke_sessions(db.session, _me(), _get_user(user_id)))
+    flash(_("Đã kết thúc %(n)d phiên đăng nhập.", n=count), "success")
     return redirect(url_for("admin.users_edit", user_id=user_id))
 
 

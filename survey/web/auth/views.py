@@ -1,18 +1,20 @@
-"""Views of the auth blueprint: sign in (throttled) and sign out (POST)."""
+"""Views of the auth blueprint: sign in (throttled), sign out, sign out everywhere, one's own sessions."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required
 
 from survey.extensions import db
-from survey.services.accounts.users import attempt_sign_in
-from survey.services.common import audit
+from survey.services.accounts import operations as accounts
+from survey.services.accounts import sessions
+from survey.services.accounts.users import ROLE_LABELS
 from survey.services.common.txn import run_write
-from survey.web.auth import bp
+from survey.web.auth import bp, browser, throttle
 from survey.web.auth.forms import LoginForm
 
 
@@ -36,45 +38,68 @@ def home_for(user) -> str:
     return url_for("analyst.dashboard")
 
 
+def _refusal_message(reason: str, seconds: int) -> str:
+    wait = format_timedelta(timedelta(seconds=seconds), threshold=1)
+    if reason == "address":
+        return _("Có quá nhiều lần đăng nhập sai từ địa chỉ mạng của bạn. Vui lòng thử lại sau %(wait)s.",
+                 wait=wait)
+    if reason == "global":
+        return _("Hệ thống đang tạm hạn chế đăng nhập vì có quá nhiều lần đăng nhập sai. "
+                 "Vui lòng thử lại sau %(wait)s.", wait=wait)
+    return _("Tài khoản này vừa bị nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %(wait)s.", wait=wait)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the sign-in form; on success go to `next` (same site only) or the role's home page."""
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data) or home_for(current_user))
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        # Committed whatever the outcome: a failure counts towards the lock, and every attempt is audited.
-        result = run_write(lambda: attempt_sign_in(db.session, form.username.data, form.password.data,
-                                                   ip=request.remote_addr or ""))
-        if result.user is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on sign-in
-            if lang:
-                session["lang"] = lang
-            login_user(result.user)
-            return redirect(safe_next(form.next.data) or home_for(result.user))
-        status = 429 if result.locked else 401
-        if result.locked:
-            flash(_("Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(time)s.",
-                    time=format_datetime(result.locked_until, "HH:mm")), "error")
+        outcome = throttle.attempt(form.username.data, form.password.data)
+        if outcome.user is not None:
+            browser.begin(outcome.user, outcome.token)
+            return browser.mark_known(redirect(safe_next(form.next.data) or home_for(outcome.user)), outcome.user)
+        if outcome.refused_by is not None:
+            status, headers = 429, {"Retry-After": str(outcome.retry_after)}
+            flash(_refusal_message(outcome.refused_by, outcome.retry_after), "error")
         else:
+            status = 401
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, CSRF-protected) and return to the home page."""
+    """Sign out (POST only, CSRF-protected): this browser's session ends on the server too."""
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        run_write(lambda: audit.record(db.session, user, "auth.logout", "user", user.id))
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+        user, token = current_user._get_current_object(), browser.token()
+        run_write(lambda: accounts.log_out(db.session, user, token))
+    browser.forget()
     flash(_("Bạn đã đăng xuất."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of the signed-in user, on every browser and device, this one too (POST, CSRF-protected)."""
+    user = current_user._get_current_object()
+    count = run_write(lambda: accounts.log_out_everywhere(db.session, user))
+    browser.forget()
+    flash(_("Đã đăng xuất khỏi mọi thiết bị (%(n)d phiên).", n=count), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@login_required
+def account():
+    """The signed-in user's own page: who they are and where they are signed in."""
+    user = current_user._get_current_object()
+    rows = sessions.active_sessions(db.session, user.id, browser.lifetime())
+    current = sessions.live_session(db.session, user.id, browser.token(), browser.lifetime())
+    return render_template("auth/account.html", user=user, sessions=rows, current_id=current.id if current else None,
+                           role_label=ROLE_LABELS.get(user.role, user.role))
