@@ -5,6 +5,8 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from survey.extensions import db
@@ -88,7 +90,23 @@ def unhandled_error(exc: Exception):
     """
     if isinstance(exc, HTTPException):
         return http_error(exc)
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return database_unavailable(exc)
     current_app.logger.exception("unhandled error")
     if request.path.startswith(JSON_PATHS):
         return jsonify(error="Internal Server Error", code=500), 500
     return render_template("errors/error.html", code=500, title=_("Đã có lỗi xảy ra")), 500
+
+
+def database_unavailable(exc: Exception):
+    """503 with Retry-After when the database cannot be reached: the client may simply try again.
+
+    Why not a 500: nothing is wrong with the request, and run_write stored nothing of it. The error
+    page's layout needs no database (no signed-in user is looked up).
+    """
+    current_app.logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+    headers = {"Retry-After": "30"}
+    title = str(ERROR_TITLES[503])
+    if request.path.startswith(JSON_PATHS):
+        return jsonify(error="Service Unavailable", code=503, message=title), 503, headers
+    return render_template("errors/error.html", code=503, title=title), 503, headers
