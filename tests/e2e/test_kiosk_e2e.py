@@ -111,7 +111,8 @@ def test_kiosk_idle_prompt_then_reset(page, live_app, live_server, kiosk_config)
 def test_kiosk_offline_queues_answers_and_stores_each_once(page, live_app, live_server, kiosk_config):
     kiosk_config(kiosk_thanks_seconds=1)
     device_id = enrol_in_browser(page, live_app, live_server)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10000)
+    # Polled from Python: wait_for_function compiles its predicate inside the page, which the CSP (no eval) refuses.
+    assert _wait(lambda: page.evaluate("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"))
     page.context.set_offline(True)
     _rate_twice_and_send(page)
     assert page.locator("[data-queue]").inner_text() == "2 đánh giá đang chờ gửi"
