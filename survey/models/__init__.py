@@ -12,6 +12,7 @@ from survey.models.fieldwork import (
     Wave,
     WaveStratum,
 )
+from survey.models.publication import Job, JobState, Publication, PublicationKind
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target
 from survey.models.response import Answer, Response, ResponseDraft
@@ -19,7 +20,8 @@ from survey.models.user import User, UserSession
 
 __all__ = [
     "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "Device", "Dossier", "DossierContact",
-    "IntakeRequest", "Invitation", "KioskHandoff", "Procedure", "Questionnaire", "QuestionnaireVersion", "Response",
+    "IntakeRequest", "Invitation", "Job", "JobState", "KioskHandoff", "Procedure", "Publication", "PublicationKind",
+    "Questionnaire", "QuestionnaireVersion", "Response",
     "ResponseDraft",
     "Sector", "ServicePoint", "SourceSystem", "Target", "User", "UserSession", "Wave", "WaveStratum",
 ]

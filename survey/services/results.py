@@ -41,7 +41,6 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
 from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable, by_code
-from analysis.weighting import design_for_wave
 from survey.models import (
     Agency,
     Answer,
@@ -55,10 +54,9 @@ from survey.models import (
     WaveStratum,
 )
 from survey.models.registry import TargetScope
-from survey.services.common.periods import period_bounds
 from survey.services.questionnaires.bank import index_structure as _tree
 from survey.services.questionnaires.bank import iter_questions, scale_for
-from survey.services.sampling.strata import count_by_cell
+from survey.services.weights import wave_design
 
 OWN_TARGET_SCOPE = TargetScope.TTHC_SECTOR
 __all__ = ["Cell", "Microdata", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",
@@ -108,7 +106,7 @@ def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveDat
     strata = {s.id: s for s in session.scalars(select(WaveStratum).where(WaveStratum.wave_id == wave.id))}
     keys = {sid: s.key for sid, s in strata.items()}
     skey = np.array([keys.get(r[1]) or "?|%s|%s" % (r[3], r[4]) for r in rows], dtype=object)
-    design, weighting, notes = _design(session, wave, strata, col) if rows else (None, (), ())
+    design, weighting, notes = wave_design(session, wave, strata, col) if rows else (None, (), ())
     answers = sums = None
     if source == "memory":
         answers = _answer_matrix(session, wave.id, ids, items)
@@ -185,41 +183,6 @@ def _db_indicators(session: Session, wave_id: int, ids: np.ndarray, items: tuple
             s[group.start:group.stop, at] = (a[:, 1 + 2 * g] >> shifts) & 1
             v[group.start:group.stop, at] = (a[:, 2 + 2 * g] >> shifts) & 1
     return s, v
-
-
-def _design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
-    """Nonresponse-adjusted, post-stratified design; per-stratum weighting facts; notes."""
-    invited = {r[0]: (int(r[1]), float(r[2] or 0.0)) for r in session.execute(
-        select(Invitation.stratum_id, func.count(), func.sum(1.0 / Invitation.pi))
-        .where(Invitation.wave_id == wave.id).group_by(Invitation.stratum_id))}
-    agency, sector = np.array(col[3], dtype=np.int64), np.array(col[8], dtype=np.int64)
-    cell = agency * (int(sector.max()) + 1) + sector  # agency × sector as one integer
-    # Stratum of each respondent (an invitation without stratum: its own cell, coded negative).
-    sid = np.array([-1 if v is None else v for v in col[1]], dtype=np.int64)
-    sid = np.where(sid >= 0, sid, -1 - cell)
-    counts = count_by_cell(session, "agency_sector",
-                           *period_bounds(wave.period_start, wave.period_end, (wave.design or {}).get("timezone")))
-    pair = {int(c): (int(a), int(s)) for c, a, s in zip(cell.tolist(), agency.tolist(), sector.tolist())}
-    d, report = design_for_wave(1.0 / np.array(col[2], dtype=float), sid,
-                                {k: v[1] for k, v in invited.items()},
-                                {k: s.population for k, s in strata.items()}, cell,
-                                {c: counts.get(p, 0) for c, p in pair.items()})
-    weighting = tuple(StratumWeighting(
-        st.key, st.pi, st.population, invited.get(st.id, (0, 0.0))[0], report.respondents.get(st.id, 0),
-        report.respondents.get(st.id, 0) / invited[st.id][0] if invited.get(st.id, (0,))[0] else math.nan,
-        report.factors.get(st.id, math.nan)) for st in sorted(strata.values(), key=lambda st: st.key))
-    notes = []
-    if report.no_fpc:
-        notes.append("%d tầng chưa có số hồ sơ hợp lệ: không hiệu chỉnh quần thể hữu hạn (fpc) ở các tầng đó."
-                     % len(report.no_fpc))
-    if report.kept_cells:  # respondents but no dossier in the period (e.g. not yet imported)
-        notes.append("%d ô cơ quan × lĩnh vực có người trả lời nhưng không có hồ sơ trong kỳ: giữ nguyên "
-                     "trọng số." % len(report.kept_cells))
-    missing = {c: v for c, v in counts.items() if c not in set(pair.values()) and v > 0}
-    if missing:
-        notes.append("%d ô cơ quan × lĩnh vực (%d hồ sơ) không có người trả lời: không được đại diện."
-                     % (len(missing), sum(missing.values())))
-    return d, weighting, tuple(notes)
 
 
 def _setting(name: str, default: float) -> float:

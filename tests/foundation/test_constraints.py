@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import MIGRATIONS_DIR, create_app
 from survey.extensions import db
-from survey.models import Agency, Invitation, Response, Target, User, Wave, WaveStratum
+from survey.models import Agency, Invitation, Job, Response, Target, User, Wave, WaveStratum
 from survey.models.fieldwork import WaveStatus
 from survey.models.registry import TargetScope
 from survey.models.response import Language, ResponseMode
@@ -34,6 +34,9 @@ def _enum_columns() -> list[tuple[str, str, type]]:
 
 
 ENUM_COLUMNS = _enum_columns()
+# A publication refuses every UPDATE by trigger (migration 0006), so its kind is checked on insert
+# in tests/publications; the update-based checks below take the other tables.
+UPDATABLE_ENUM_COLUMNS = [c for c in ENUM_COLUMNS if c[0] != "publication"]
 PI_COLUMNS = [("invitation", "pi"), ("wave_stratum", "pi")]
 
 
@@ -42,7 +45,8 @@ def test_every_state_and_option_column_is_typed_with_its_enum():
     assert found == {("agency", "level"), ("service_point", "kind"), ("target", "scope"), ("dossier", "channel"),
                      ("dossier", "outcome"), ("wave", "status"), ("invitation", "outcome"),
                      ("invitation", "channel"), ("invitation", "status"), ("response", "mode"),
-                     ("response", "language"), ("user_account", "role")}
+                     ("response", "language"), ("user_account", "role"), ("publication", "kind"),
+                     ("job", "state")}
 
 
 @pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
@@ -61,9 +65,10 @@ def rows(db_session) -> dict[str, int]:
     target = Target(year=2025, scope=TargetScope.TTHC, value=90)
     response = Response(uuid=str(uuid.uuid4()), questionnaire_version_id=version.id, mode=ResponseMode.LINK)
     user = User(username="u-" + uuid.uuid4().hex[:8], password_hash="x", role=Role.ANALYST)
-    db_session.add_all([target, response, user])
+    job = Job(kind="test")
+    db_session.add_all([target, response, user, job])
     db_session.flush()
-    return {"agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
+    return {"job": job.id, "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
             "dossier": invitation.dossier_id, "wave": wave.id, "wave_stratum": wave.strata[0].id,
             "invitation": invitation.id, "response": response.id, "user_account": user.id}
 
@@ -80,7 +85,7 @@ def _stored(session, rows: dict, table: str, column: str):
     return session.execute(select(t.c[column]).where(t.c.id == rows[table])).scalar_one()
 
 
-@pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
+@pytest.mark.parametrize("table, column, enum", UPDATABLE_ENUM_COLUMNS)
 def test_the_database_refuses_an_unknown_state(db_session, rows, table, column, enum):
     before = _stored(db_session, rows, table, column)
     for bad in ("unknown", "", before.value.upper()):
@@ -89,7 +94,7 @@ def test_the_database_refuses_an_unknown_state(db_session, rows, table, column, 
     assert _stored(db_session, rows, table, column) == before
 
 
-@pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
+@pytest.mark.parametrize("table, column, enum", UPDATABLE_ENUM_COLUMNS)
 def test_the_database_accepts_every_enum_value_and_gives_back_the_member(db_session, rows, table, column, enum):
     for member in enum:
         _set(db_session, rows, table, column, member.value)  # a plain string, as older code stores it
