@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.analyst import bp as analyst_bp
     from survey.web.api import bp as api_bp
     from survey.web.auth import bp as auth_bp
+    from survey.web.jobs import bp as jobs_bp
     from survey.web.kiosk import bp as kiosk_bp
     from survey.web.main import bp as main_bp
     from survey.web.respond import bp as respond_bp
@@ -21,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(analyst_bp, url_prefix="/analyst")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")
