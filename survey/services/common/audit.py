@@ -1,11 +1,22 @@
-"""Audit log of administrative actions (who, what, when)."""
+"""Audit log of administrative actions (who, what, when), and how to say each entry in words.
+
+`record` writes an entry. The rest reads one back for people: `ACTIONS` names every action in
+Vietnamese (English through the translations), `details_in_words` turns its details into labelled,
+formatted values, and `action_choices` groups the actions for the audit page's filter. An action
+not in the table (a feature newer than it) still shows: its family's name and its code.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from survey.models import AuditLog
+from survey.services.common import formats
 
 
 def record(session: Session, actor: Any, action: str, target_type: str = "", target_id: Any = "",
@@ -18,3 +29,167 @@ def record(session: Session, actor: Any, action: str, target_type: str = "", tar
     session.add(entry)
     session.flush()
     return entry
+
+
+FAMILIES = {
+    "auth.": _l("Đăng nhập"), "user.": _l("Tài khoản cán bộ"), "wave.": _l("Đợt khảo sát"),
+    "device.": _l("Máy khảo sát (kiosk)"), "kiosk.": _l("Chuyển lượt tại quầy"), "apikey.": _l("Khoá API"),
+    "dossiers.": _l("Hồ sơ"), "registry.": _l("Danh mục"), "target.": _l("Chỉ tiêu"),
+    "questionnaire.": _l("Bảng hỏi"), "export.": _l("Tải dữ liệu, báo cáo"), "publication.": _l("Công bố"),
+    "job.": _l("Tác vụ nền"),
+}
+
+ACTIONS = {
+    "auth.login": _l("Đăng nhập"), "auth.login_failed": _l("Đăng nhập sai mật khẩu"),
+    "auth.login_throttled": _l("Tạm chặn đăng nhập (thử quá nhiều lần)"), "auth.logout": _l("Đăng xuất"),
+    "auth.logout_everywhere": _l("Đăng xuất khỏi mọi nơi"),
+    "user.create": _l("Tạo tài khoản"), "user.set_role": _l("Đổi vai trò, phạm vi"),
+    "user.enable": _l("Mở khoá tài khoản"), "user.disable": _l("Khoá tài khoản"),
+    "user.set_password": _l("Đặt mật khẩu mới"), "user.session_revoke": _l("Kết thúc một phiên đăng nhập"),
+    "user.sessions_revoke": _l("Kết thúc mọi phiên đăng nhập"),
+    "wave.create": _l("Tạo đợt khảo sát"), "wave.update": _l("Sửa đợt nháp"), "wave.delete": _l("Xoá đợt nháp"),
+    "wave.stratum": _l("Đặt riêng quy tắc một tầng"), "wave.launch": _l("Khởi động đợt"),
+    "wave.close": _l("Đóng đợt"), "wave.purge_contacts": _l("Xoá số điện thoại"),
+    "wave.anonymise": _l("Ẩn danh hoá đợt"), "wave.audit": _l("Kiểm tra lại mẫu"),
+    "wave.bundle": _l("Tải gói thư mời"), "wave.slips": _l("In phiếu thư mời"), "wave.sms_csv": _l("Xuất tệp SMS"),
+    "device.create": _l("Đăng ký máy kiosk"), "device.new_code": _l("Cấp mã đăng ký mới cho máy"),
+    "device.revoke": _l("Thu hồi máy kiosk"), "device.enrolled": _l("Máy kiosk hoàn tất đăng ký"),
+    "kiosk.handoff": _l("Chuyển lượt đánh giá sang kiosk"), "kiosk.handoff_cancel": _l("Huỷ lượt chuyển sang kiosk"),
+    "kiosk.handoff_flagged": _l("Lượt chuyển cần xem lại"),
+    "apikey.create": _l("Tạo khoá API"), "apikey.scope": _l("Đổi phạm vi khoá API"),
+    "apikey.rotate": _l("Cấp khoá API mới thay khoá cũ"), "apikey.revoke": _l("Thu hồi khoá API"),
+    "dossiers.import": _l("Nhập hồ sơ từ tệp"), "registry.import": _l("Nhập danh mục"),
+    "target.set": _l("Đặt chỉ tiêu"), "target.delete": _l("Xoá chỉ tiêu"),
+    "questionnaire.load": _l("Nạp phiên bản bảng hỏi"),
+    "export.report": _l("Tải báo cáo PDF"), "export.index": _l("Tải bảng chỉ số"),
+    "export.microdata": _l("Tải dữ liệu vi mô"), "export.codebook": _l("Tải sổ mã"),
+}
+
+TARGETS = {
+    "wave": _l("Đợt"), "user": _l("Tài khoản"), "username": _l("Tên đăng nhập"), "address": _l("Địa chỉ IP"),
+    "device": _l("Máy"), "api_key": _l("Khoá API"), "invitation": _l("Thư mời"), "target": _l("Chỉ tiêu"),
+    "registry": _l("Tệp danh mục"), "questionnaire_version": _l("Phiên bản bảng hỏi"),
+    "source_system": _l("Hệ thống nguồn"), "publication": _l("Bản công bố"), "job": _l("Tác vụ"),
+}
+
+KEYS = {
+    "username": _l("Tên đăng nhập"), "role": _l("Vai trò"), "agency_id": _l("Cơ quan"),
+    "service_point_id": _l("Điểm phục vụ"), "service_point": _l("Điểm phục vụ"), "before": _l("Trước"),
+    "after": _l("Sau"), "sessions_revoked": _l("Số phiên đã kết thúc"), "session_id": _l("Phiên"),
+    "ip": _l("Địa chỉ IP"), "failures": _l("Số lần sai liên tiếp"), "minute": _l("Phút"),
+    "count": _l("Số lần bị chặn"), "reasons": _l("Giới hạn"), "design": _l("Thiết kế"), "key": _l("Tầng"),
+    "pi": "π", "target_n": _l("Số phiếu mục tiêu"), "invitations": _l("Số thư mời"),
+    "expired": _l("Thư mời hết hiệu lực"), "deleted": _l("Số điện thoại đã xoá"),
+    "unlinked": _l("Thư mời đã cắt liên kết"), "seed_erased": _l("Đã xoá hạt giống"), "ok": _l("Khớp"),
+    "discrepancies": _l("Số sai lệch"), "reissue": _l("Cấp lại mã"), "format": _l("Khổ phiếu"),
+    "label": _l("Tên"), "demo": _l("Dữ liệu mẫu"), "source": _l("Hệ thống nguồn"), "scope": _l("Phạm vi"),
+    "new_prefix": _l("Tiền tố khoá mới"), "reason": _l("Lý do"), "officer_id": _l("Cán bộ chuyển"),
+    "seconds": _l("Số giây"), "year": _l("Năm"), "sector_code": _l("Lĩnh vực"), "old": _l("Giá trị cũ"),
+    "new": _l("Giá trị mới"), "counts": _l("Số dòng"), "rejected": _l("Dòng bị từ chối"),
+    "instrument": _l("Bảng hỏi"), "version": _l("Phiên bản"), "content_hash": _l("Mã băm nội dung"),
+    "file": _l("Tệp"), "invited": _l("Số thư mời"), "lang": _l("Ngôn ngữ"), "filters": _l("Bộ lọc"),
+    "code": _l("Mã đợt"), "name": _l("Tên đợt"), "name_en": _l("Tên tiếng Anh"), "period": _l("Kỳ khảo sát"),
+    "questionnaire_version_id": _l("Phiên bản bảng hỏi"), "changes": _l("Thay đổi"),
+}
+
+VALUES = {
+    "role": {"admin": _l("Quản trị viên"), "analyst": _l("Cán bộ phân tích (toàn tỉnh)"),
+             "agency_viewer": _l("Cán bộ cơ quan (chỉ xem cơ quan mình)"), "officer": _l("Cán bộ tại quầy")},
+    "reason": {"quick_answer": _l("trả lời chỉ vài giây sau khi chuyển")},
+    "lang": {"vi": "Tiếng Việt", "en": "English"},
+    "scheme": {"agency_sector": _l("Cơ quan × lĩnh vực"), "agency": _l("Cơ quan"), "sector": _l("Lĩnh vực")},
+    "rule": {"target": _l("Theo công thức SIPAS"), "fixed": _l("Tỷ lệ chọn cố định")},
+}
+SHARES = {"pi", "fixed_pi", "margin", "response_rate", "new_stratum_pi"}  # fractions shown as percentages
+DESIGN_KEYS = {"scheme": _l("Phân tầng"), "rule": _l("Cách tính cỡ mẫu"), "fixed_pi": _l("Tỷ lệ chọn cố định"),
+               "margin": _l("Sai số e"), "response_rate": _l("Tỷ lệ phản hồi dự kiến"),
+               "min_responses": _l("Số phiếu tối thiểu mỗi tầng"), "new_stratum_pi": _l("π của tầng mới")}
+ACTORS = {"cli": _l("dòng lệnh"), "anonymous": _l("(chưa đăng nhập)")}
+
+
+@dataclass
+class Names:
+    """Names of the rows an entry's details point at by id (the audit page loads the ones it shows)."""
+
+    agencies: Mapping[int, str] = field(default_factory=dict)
+    service_points: Mapping[int, str] = field(default_factory=dict)
+    users: Mapping[int, str] = field(default_factory=dict)
+
+
+def action_label(action: str) -> str:
+    """The action in words ("Đóng đợt"); an unknown one: its family's name and its code."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
+    family = FAMILIES.get(action.split(".")[0] + ".")
+    return f"{family} ({action})" if family else action
+
+
+def target_label(target_type: str, target_id: str) -> str:
+    """What the action was done to, in words ("Đợt 2025-Q2")."""
+    kind = TARGETS.get(target_type)
+    return " ".join(x for x in (str(kind) if kind else target_type, target_id) if x)
+
+
+def actor_label(actor: str) -> str:
+    """Who did it: a username, "dòng lệnh", "(chưa đăng nhập)", or the kiosk "máy 3"."""
+    if actor in ACTORS:
+        return str(ACTORS[actor])
+    if actor.startswith("device:"):
+        return str(_l("máy %(id)s", id=actor.split(":", 1)[1]))
+    return actor
+
+
+def _label(key: str) -> str:
+    return str(KEYS.get(key) or DESIGN_KEYS.get(key) or key)
+
+
+def _value(key: str, value: Any, names: Names) -> str:
+    if isinstance(value, bool):
+        return str(_l("có") if value else _l("không"))
+    if value is None or value == "" or value == [] or value == {}:
+        return formats.MISSING
+    lookup = {"agency_id": names.agencies, "service_point_id": names.service_points, "officer_id": names.users}
+    if key in lookup and isinstance(value, int):
+        return lookup[key].get(value, "#%d" % value)
+    if key in VALUES and str(value) in VALUES[key]:
+        return str(VALUES[key][str(value)])
+    if key in SHARES and isinstance(value, int | float):
+        return formats.pct(value)
+    if isinstance(value, int | float):
+        return formats.num(value, 0 if float(value).is_integer() else 2)
+    if key == "minute" and isinstance(value, str):
+        try:
+            return formats.when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key in ("before", "after") and isinstance(value, list) and len(value) == 3:
+        parts = zip(("role", "agency_id", "service_point_id"), value, strict=True)
+        return "; ".join(f"{KEYS[k]}: {_value(k, v, names)}" for k, v in parts if v is not None)
+    if key == "changes" and isinstance(value, dict):
+        return "; ".join(f"{_label(k)}: {_value(k, pair[0], names)} → {_value(k, pair[1], names)}"
+                         for k, pair in value.items() if isinstance(pair, list) and len(pair) == 2)
+    if key == "period" and isinstance(value, list) and len(value) == 2:
+        return formats.period(*value)
+    if key == "design" and isinstance(value, dict):
+        return "; ".join(f"{label}: {_value(k, value[k], names)}" for k, label in DESIGN_KEYS.items()
+                         if value.get(k) is not None)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(str(k), v, names)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_value(key, v, names) for v in value)
+    return str(value)
+
+
+def details_in_words(details: Mapping[str, Any] | None, names: Names | None = None) -> list[tuple[str, str]]:
+    """An entry's details as (label, value) pairs in the reader's language, numbers and dates formatted."""
+    names = names or Names()
+    return [(_label(k), _value(k, v, names)) for k, v in (details or {}).items()]
+
+
+def action_choices(present: Iterable[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The filter's options: (family prefix, family name, [(action, its name)]) for every action known or logged."""
+    codes = sorted(set(ACTIONS) | set(present))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code in codes:
+        groups.setdefault(code.split(".")[0] + ".", []).append((code, action_label(code)))
+    return [(prefix, str(FAMILIES.get(prefix, prefix)), items) for prefix, items in groups.items()]

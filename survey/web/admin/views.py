@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from survey.services.common import formats
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
+
+# The app-wide |num |pct |day |when |named filters, until create_app registers them itself (idempotent).
+bp.record_once(lambda state: formats.install(state.app))
 
 SECTIONS = ("admin.devices", "admin.waves", "admin.users", "admin.audit", "analyst.dashboard")
 
