@@ -28,6 +28,21 @@ def create(session: Session, actor: Any, **design: Any) -> Wave:
     return wave
 
 
+def update(session: Session, actor: Any, wave: Wave, **design: Any) -> dict[str, list]:
+    """Edit a draft wave (arguments of waves.update_wave); logs `wave.update` with what changed, if anything did."""
+    changes = waves.update_wave(session, wave, **design)
+    if changes:
+        audit.record(session, actor, "wave.update", "wave", wave.code, changes=changes)
+    return changes
+
+
+def delete(session: Session, actor: Any, wave: Wave) -> dict:
+    """Delete a draft wave nothing points at yet (`wave.delete`, with its name and period); returns them."""
+    gone = waves.delete_wave(session, wave)
+    audit.record(session, actor, "wave.delete", "wave", gone["code"], **gone)
+    return gone
+
+
 def override_stratum(session: Session, actor: Any, wave: Wave, key: str, *, pi: float | None = None,
                      target_n: int | None = None) -> None:
     """Fix one stratum's π or target (both None: the wave-wide rule) of a draft wave; logs `wave.stratum`."""

@@ -11,7 +11,16 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Dossier, Invitation, QuestionnaireVersion, SourceSystem, Wave, WaveStratum
+from survey.models import (
+    Dossier,
+    Invitation,
+    Publication,
+    QuestionnaireVersion,
+    Response,
+    SourceSystem,
+    Wave,
+    WaveStratum,
+)
 from survey.models._base import utcnow
 from survey.models.fieldwork import WaveStatus
 from survey.services.common.i18n import tr
@@ -26,32 +35,49 @@ class WaveError(ValueError):
     """A wave operation that is not allowed (wrong status, bad period, duplicate code...)."""
 
 
-def create_wave(session: Session, *, code: str, name: str, period_start: date, period_end: date,
-                version: QuestionnaireVersion, scheme: str = "agency_sector", fixed_pi: float | None = None,
-                margin: float = sampling.DEFAULT_MARGIN, response_rate: float = sampling.DEFAULT_RESPONSE_RATE,
-                min_responses: int = sampling.DEFAULT_MIN_RESPONSES, new_stratum_pi: float = 1.0,
-                seed: str | None = None) -> Wave:
-    """A draft wave with its strata planned from the previous period (flushes, never commits)."""
+def _check_design(*, period_start: date, period_end: date, scheme: str, fixed_pi: float | None, margin: float,
+                  response_rate: float, min_responses: int, new_stratum_pi: float) -> None:
+    """Raise WaveError when a wave's period or design is not allowed (create and edit alike)."""
     if period_end < period_start:
         raise WaveError("period_end_before_start")
     if period_start < FIRST_DAY or period_end > LAST_DAY:
         raise WaveError("period_out_of_range")
     if scheme not in sampling.STRATA_SCHEMES:
         raise WaveError("unknown_scheme")
-    if session.execute(select(Wave.id).where(Wave.code == code)).first():
-        raise WaveError("duplicate_code")
     if (fixed_pi is not None and not 0 < fixed_pi <= 1) or not 0 < new_stratum_pi <= 1:
         raise WaveError("bad_pi")  # the database holds π in (0, 1] only: a weight 1/π needs π > 0
     if not 0 < response_rate <= 1 or not 0 < margin < 1 or min_responses < 0:
         raise WaveError("bad_design")
+
+
+def _design(period_start: date, period_end: date, *, scheme: str, fixed_pi: float | None, margin: float,
+            response_rate: float, min_responses: int, new_stratum_pi: float, timezone: str,
+            overrides: dict, name_en: str = "") -> dict:
     prev = previous_period(period_start, period_end)
     design = {
         "scheme": scheme, "rule": "fixed" if fixed_pi is not None else "target", "fixed_pi": fixed_pi,
         "margin": margin, "response_rate": response_rate, "min_responses": min_responses,
         "new_stratum_pi": new_stratum_pi, "previous_period": [prev[0].isoformat(), prev[1].isoformat()],
-        "timezone": local_tz(), "selection": "u = HMAC-SHA256(seed, 'source:external_id')[:8] / 2^64 < pi",
-        "overrides": {},
+        "timezone": timezone, "selection": "u = HMAC-SHA256(seed, 'source:external_id')[:8] / 2^64 < pi",
+        "overrides": overrides,
     }
+    if name_en:
+        design["name_en"] = name_en  # the English name (no column: Wave.name is the Vietnamese one)
+    return design
+
+
+def create_wave(session: Session, *, code: str, name: str, period_start: date, period_end: date,
+                version: QuestionnaireVersion, scheme: str = "agency_sector", fixed_pi: float | None = None,
+                margin: float = sampling.DEFAULT_MARGIN, response_rate: float = sampling.DEFAULT_RESPONSE_RATE,
+                min_responses: int = sampling.DEFAULT_MIN_RESPONSES, new_stratum_pi: float = 1.0,
+                seed: str | None = None, name_en: str = "") -> Wave:
+    """A draft wave with its strata planned from the previous period (flushes, never commits)."""
+    rules = dict(scheme=scheme, fixed_pi=fixed_pi, margin=margin, response_rate=response_rate,
+                 min_responses=min_responses, new_stratum_pi=new_stratum_pi)
+    _check_design(period_start=period_start, period_end=period_end, **rules)
+    if session.execute(select(Wave.id).where(Wave.code == code)).first():
+        raise WaveError("duplicate_code")
+    design = _design(period_start, period_end, **rules, timezone=local_tz(), overrides={}, name_en=name_en)
     wave = Wave(code=code, name=name, period_start=period_start, period_end=period_end,
                 questionnaire_version_id=version.id, seed=seed or sampling.new_seed(), status=WaveStatus.DRAFT,
                 design=design)
@@ -59,6 +85,70 @@ def create_wave(session: Session, *, code: str, name: str, period_start: date, p
     session.flush()
     replan(session, wave)
     return wave
+
+
+EDITABLE = ("name", "name_en", "period", "questionnaire_version_id", "scheme", "rule", "fixed_pi", "margin",
+            "response_rate", "min_responses", "new_stratum_pi")
+
+
+def _editable(wave: Wave) -> dict:
+    d = wave.design
+    return {"name": wave.name, "name_en": d.get("name_en", ""),
+            "period": [wave.period_start.isoformat(), wave.period_end.isoformat()],
+            "questionnaire_version_id": wave.questionnaire_version_id,
+            **{k: d.get(k) for k in EDITABLE[4:]}}
+
+
+def update_wave(session: Session, wave: Wave, *, name: str, period_start: date, period_end: date,
+                version: QuestionnaireVersion, scheme: str = "agency_sector", fixed_pi: float | None = None,
+                margin: float = sampling.DEFAULT_MARGIN, response_rate: float = sampling.DEFAULT_RESPONSE_RATE,
+                min_responses: int = sampling.DEFAULT_MIN_RESPONSES, new_stratum_pi: float = 1.0,
+                name_en: str = "") -> dict[str, list]:
+    """Change a draft wave's name, period, questionnaire version or design and plan its strata afresh.
+
+    Returns what changed, {field: [before, after]} (empty: nothing did). Stratum overrides stay while the
+    stratification stays; a new stratification has other strata, so they go. Code and seed never change.
+    """
+    if wave.status != WaveStatus.DRAFT:
+        raise WaveError("not_draft")
+    rules = dict(scheme=scheme, fixed_pi=fixed_pi, margin=margin, response_rate=response_rate,
+                 min_responses=min_responses, new_stratum_pi=new_stratum_pi)
+    _check_design(period_start=period_start, period_end=period_end, **rules)
+    before = _editable(wave)
+    overrides = dict(wave.design.get("overrides", {})) if scheme == wave.design["scheme"] else {}
+    wave.name, wave.period_start, wave.period_end = name, period_start, period_end
+    wave.questionnaire_version_id = version.id
+    wave.design = _design(period_start, period_end, **rules, overrides=overrides, name_en=name_en,
+                          timezone=wave.design.get("timezone") or local_tz())
+    after = _editable(wave)
+    changes = {k: [before[k], after[k]] for k in EDITABLE if before[k] != after[k]}
+    if changes:
+        for stratum in list(wave.strata):  # a draft's strata are only a plan: nothing points at them yet
+            session.delete(stratum)
+        session.flush()
+        session.expire(wave, ["strata"])
+        replan(session, wave)
+    return changes
+
+
+def delete_wave(session: Session, wave: Wave) -> dict:
+    """Delete a draft wave and its planned strata, nothing else; refused once anything points at it.
+
+    Returns what the wave was (code, name, period) for the audit row.
+    """
+    if wave.status != WaveStatus.DRAFT:
+        raise WaveError("not_draft_delete")
+    for model in (Invitation, Response, Publication):
+        if session.scalar(select(model.id).where(model.wave_id == wave.id).limit(1)) is not None:
+            raise WaveError("wave_in_use")
+    gone = {"code": wave.code, "name": wave.name,
+            "period": [wave.period_start.isoformat(), wave.period_end.isoformat()]}
+    for stratum in list(wave.strata):
+        session.delete(stratum)
+    session.flush()
+    session.delete(wave)
+    session.flush()
+    return gone
 
 
 def replan(session: Session, wave: Wave) -> None:
@@ -180,6 +270,8 @@ def error_message(code: str) -> str:
         "bad_design": _("Thiết kế không hợp lệ: tỷ lệ phản hồi trong (0; 1], sai số e trong (0; 1), cỡ tối thiểu ≥ 0."),
         "bad_target": _("Số phiếu mục tiêu phải ≥ 0."),
         "not_draft": _("Chỉ sửa được thiết kế khi đợt còn ở trạng thái nháp."),
+        "not_draft_delete": _("Chỉ xoá được đợt còn ở trạng thái nháp."),
+        "wave_in_use": _("Không xoá được: đã có thư mời, câu trả lời hoặc bản công bố thuộc đợt này."),
         "closed": _("Đợt khảo sát đã đóng."),
         "not_launched": _("Đợt khảo sát chưa được khởi động."),
         "not_closed": _("Chỉ ẩn danh hoá được sau khi đợt khảo sát đã đóng."),

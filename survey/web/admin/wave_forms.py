@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from survey.models import Questionnaire, QuestionnaireVersion
+from survey.services.common.formats import named
 from survey.services.sampling import rules as sampling
 from survey.services.sampling import waves
 from survey.services.sampling.slips import FORMATS
@@ -61,6 +62,8 @@ class WaveForm(FlaskForm):
                        render_kw={"placeholder": "2025-Q2", "autocapitalize": "characters"})
     name = StringField(_l("Tên đợt"), validators=[DataRequired(REQUIRED), Length(max=255)],
                        render_kw={"placeholder": "Khảo sát hài lòng quý II/2025"})
+    name_en = StringField(_l("Tên đợt bằng tiếng Anh (không bắt buộc)"), validators=[Optional(), Length(max=255)],
+                          render_kw={"placeholder": "Satisfaction survey, Q2 2025", "lang": "en"})
     period_start = DateField(_l("Từ ngày (ngày hoàn thành hồ sơ)"), validators=[InputRequired(REQUIRED)],
                              invalid_value_message=NOT_A_DATE)
     period_end = DateField(_l("Đến ngày"), validators=[InputRequired(REQUIRED)], invalid_value_message=NOT_A_DATE)
@@ -110,20 +113,71 @@ class WaveForm(FlaskForm):
 
     def design_kwargs(self, session) -> dict:
         """Arguments for survey.services.sampling.waves.create_wave."""
-        return dict(code=self.code.data.strip(), name=self.name.data.strip(), period_start=self.period_start.data,
+        return dict(code=self.code.data.strip(), **self._common(session))
+
+    def _common(self, session) -> dict:
+        return dict(name=self.name.data.strip(), name_en=(self.name_en.data or "").strip(),
+                    period_start=self.period_start.data,
                     period_end=self.period_end.data, version=session.get(QuestionnaireVersion, self.version_id.data),
                     scheme=self.scheme.data, fixed_pi=self.fixed_pct.data / 100 if self.rule.data == "fixed" else None,
                     margin=self.margin_pct.data / 100, response_rate=self.response_pct.data / 100,
                     min_responses=self.min_responses.data, new_stratum_pi=self.new_stratum_pct.data / 100)
 
 
+def _percent(share: float) -> float:
+    return round(100 * share, 6)  # 100 × 0.05 is 5.000000000000001 in binary floating point
+
+
+class WaveEditForm(WaveForm):
+    """A draft wave's name, period, questionnaire version and design (its code never changes)."""
+
+    code = None  # WTForms: no such field on this form
+
+    def __init__(self, *args, wave=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if wave is not None and not self.is_submitted():
+            self._fill(wave)
+
+    def _fill(self, wave) -> None:
+        d = wave.design
+        self.name.data, self.name_en.data = wave.name, d.get("name_en", "")
+        self.period_start.data, self.period_end.data = wave.period_start, wave.period_end
+        self.version_id.data, self.scheme.data = wave.questionnaire_version_id, d["scheme"]
+        self.rule.data = d["rule"]
+        self.fixed_pct.data = _percent(d["fixed_pi"]) if d.get("fixed_pi") is not None else None
+        self.margin_pct.data, self.response_pct.data = _percent(d["margin"]), _percent(d["response_rate"])
+        self.min_responses.data, self.new_stratum_pct.data = d["min_responses"], _percent(d["new_stratum_pi"])
+
+    def design_kwargs(self, session) -> dict:
+        """Arguments for survey.services.sampling.waves.update_wave."""
+        return self._common(session)
+
+
+class DeleteWaveForm(FlaskForm):
+    """Deleting a draft wave: the administrator types its code, so a slip of the mouse deletes nothing."""
+
+    confirm_code = StringField(_l("Nhập mã đợt để xác nhận xoá"), validators=[DataRequired(REQUIRED)],
+                               render_kw={"autocomplete": "off", "autocapitalize": "none"})
+
+    def confirms(self, wave) -> bool:
+        """Whether the typed code is the wave's (an error on the field when not)."""
+        if (self.confirm_code.data or "").strip() == wave.code:
+            return True
+        self.confirm_code.errors = [*self.confirm_code.errors, _l("Mã đợt không khớp: chưa xoá gì.")]
+        return False
+
+
 def fill_versions(form: WaveForm, session) -> None:
     """Questionnaire versions to choose from, the latest service-point questionnaire first."""
-    rows = session.execute(select(QuestionnaireVersion.id, Questionnaire.instrument, QuestionnaireVersion.version,
-                                  Questionnaire.title_vi).join(Questionnaire)
+    rows = session.execute(select(QuestionnaireVersion, Questionnaire).join(Questionnaire)
                            .order_by(Questionnaire.instrument != "sipas2023-service", Questionnaire.instrument,
                                      QuestionnaireVersion.id.desc())).all()
-    form.version_id.choices = [SelectChoice(r.id, f"{r.title_vi} — {r.instrument} v{r.version}") for r in rows]
+    form.version_id.choices = [SelectChoice(v.id, version_label(q, v)) for v, q in rows]
+
+
+def version_label(questionnaire, version) -> str:
+    """A questionnaire version as the admin pages name it, in the reader's language."""
+    return f"{named(questionnaire)} — {questionnaire.instrument} v{version.version}"
 
 
 class StratumForm(FlaskForm):

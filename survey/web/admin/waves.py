@@ -5,20 +5,30 @@ import io
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, Wave
+from survey.services.common.formats import named
 from survey.services.common.txn import refused, run_write
 from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import operations as ops
 from survey.services.sampling import slips
 from survey.services.sampling.waves import WaveError, error_message
 from survey.web.admin import bp
-from survey.web.admin.wave_forms import ActionForm, BundleForm, LaunchForm, StratumForm, WaveForm, fill_versions
+from survey.web.admin.wave_forms import (
+    ActionForm,
+    BundleForm,
+    DeleteWaveForm,
+    LaunchForm,
+    StratumForm,
+    WaveEditForm,
+    WaveForm,
+    fill_versions,
+    version_label,
+)
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number
 
@@ -27,12 +37,6 @@ STRATA_PER_PAGE = 50
 STRATA_SORTS = {"key": lambda r: r["label"], "n_prev": lambda r: r["s"].population_prev or 0,
                 "n": lambda r: r["s"].population or 0, "pi": lambda r: r["s"].pi,
                 "invitations": lambda r: r["expected"]}
-
-
-@bp.app_template_filter("wave_number")
-def wave_number(value: float, digits: int = 1) -> str:
-    """A number with `digits` decimals in the reader's locale (85,4 in Vietnamese, 85.4 in English)."""
-    return format_decimal(value, format="0." + "0" * digits if digits else "0")
 
 
 def _wave(wave_id: int) -> Wave:
@@ -83,8 +87,8 @@ def waves_new():
 
 
 def _strata_rows(wave: Wave) -> list[dict]:
-    agencies = dict(db.session.execute(select(Agency.id, Agency.name_vi)).all())
-    sectors = dict(db.session.execute(select(Sector.id, Sector.name_vi)).all())
+    agencies = {a.id: named(a) for a in db.session.scalars(select(Agency))}
+    sectors = {s.id: named(s) for s in db.session.scalars(select(Sector))}
     invited = dict(db.session.execute(select(Invitation.stratum_id, func.count()).where(Invitation.wave_id == wave.id)
                                       .group_by(Invitation.stratum_id)).all())
     overrides = wave.design.get("overrides", {})
@@ -114,13 +118,62 @@ def waves_show(wave_id: int):
     pending = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.wave_id == wave.id, Invitation.status == "issued", Invitation.delivered_at.is_(None)))
     qv = db.session.get(QuestionnaireVersion, wave.questionnaire_version_id)
-    version_label = f"{qv.questionnaire.title_vi} — {qv.questionnaire.instrument} v{qv.version}" if qv else ""
     previous = [date.fromisoformat(x) for x in wave.design["previous_period"]]
-    return render_template("admin/waves/show.html", wave=wave, version_label=version_label, previous=previous,
+    return render_template("admin/waves/show.html", wave=wave, previous=previous,
+                           version_label=version_label(qv.questionnaire, qv) if qv else "",
                            rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE], totals=totals,
                            total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
                            desc=desc, pending=pending, stratum_form=StratumForm(), launch_form=LaunchForm(),
-                           action_form=ActionForm(), bundle_form=BundleForm(), formats=slips.FORMATS)
+                           action_form=ActionForm(), bundle_form=BundleForm(), formats=slips.FORMATS,
+                           delete_form=DeleteWaveForm())
+
+
+@bp.route("/waves/<int:wave_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def waves_edit(wave_id: int):
+    """Change a draft wave's name, period, questionnaire version or design; its strata are planned afresh."""
+    wave = _wave(wave_id)
+    back = redirect(url_for("admin.waves_show", wave_id=wave.id))
+    if wave.status != "draft":
+        flash(error_message("not_draft"), "error")
+        return back
+    form = WaveEditForm(wave=wave)
+    fill_versions(form, db.session)
+    if not form.validate_on_submit():
+        return render_template("admin/waves/edit.html", form=form, wave=wave)
+
+    def unit():
+        try:
+            changes = ops.update(db.session, current_user, _wave(wave_id), **form.design_kwargs(db.session))
+        except WaveError as exc:
+            flash(error_message(str(exc)), "error")
+            return refused(render_template("admin/waves/edit.html", form=form, wave=wave))
+        flash(_("Đã lưu đợt nháp %(code)s; mẫu dự kiến đã được tính lại.", code=wave.code) if changes
+              else _("Không có gì thay đổi."), "success")
+        return back
+
+    return run_write(unit)
+
+
+@bp.route("/waves/<int:wave_id>/delete", methods=["POST"])
+@role_required("admin")
+def waves_delete(wave_id: int):
+    """Delete a draft wave (the administrator typed its code); nothing else is touched."""
+    wave, form = _wave(wave_id), DeleteWaveForm()
+    if not form.validate_on_submit() or not form.confirms(wave):
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Yêu cầu không hợp lệ."), "error")
+        return redirect(url_for("admin.waves_show", wave_id=wave.id))
+
+    def unit():
+        try:
+            gone = ops.delete(db.session, current_user, _wave(wave_id))
+        except WaveError as exc:
+            flash(error_message(str(exc)), "error")
+            return refused(redirect(url_for("admin.waves_show", wave_id=wave_id)))
+        flash(_("Đã xoá đợt nháp %(code)s.", code=gone["code"]), "success")
+        return redirect(url_for("admin.waves"))
+
+    return run_write(unit)
 
 
 @bp.route("/waves/<int:wave_id>/stratum", methods=["POST"])
