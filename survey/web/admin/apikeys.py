@@ -25,10 +25,12 @@ from survey.services.intake import apikeys
 from survey.services.intake import operations as intake_ops
 from survey.services.intake.scopes import Scope
 from survey.web.admin import bp
+from survey.web.admin.views import choices
 from survey.web.auth.access import role_required
 
 USED_NONCES = "apikey_forms_used"  # creation forms already posted (the last few, in the session)
 BLANK_ROWS = 3                     # empty scope rows offered under the existing ones
+PICKER = {"data-picker": ""}       # page.js makes these searchable (74+ agencies); a plain select without JS
 
 
 def _coerce_id(value):
@@ -38,8 +40,9 @@ def _coerce_id(value):
 class ScopeRowForm(Form):
     """One scope row: the named columns must all match a dossier."""
 
-    agency_id = SelectField(_l("Cơ quan (gồm các đơn vị cấp dưới)"), coerce=_coerce_id, validators=[Optional()])
-    service_point_id = SelectField(_l("Điểm phục vụ"), coerce=_coerce_id, validators=[Optional()])
+    agency_id = SelectField(_l("Cơ quan (gồm các đơn vị cấp dưới)"), coerce=_coerce_id, validators=[Optional()],
+                            render_kw=PICKER)
+    service_point_id = SelectField(_l("Điểm phục vụ"), coerce=_coerce_id, validators=[Optional()], render_kw=PICKER)
     sector_id = SelectField(_l("Lĩnh vực"), coerce=_coerce_id, validators=[Optional()])
 
 
@@ -79,12 +82,9 @@ class ActionForm(FlaskForm):
 
 def _fill_choices(form: ScopeForm) -> None:
     none = [(None, _("— bất kỳ —"))]
-    agencies = none + [(i, f"{n} ({c})") for i, n, c in db.session.execute(
-        select(Agency.id, Agency.name_vi, Agency.code).order_by(Agency.level, Agency.name_vi))]
-    points = none + [(i, f"{n} ({c})") for i, n, c in db.session.execute(
-        select(ServicePoint.id, ServicePoint.name_vi, ServicePoint.code).order_by(ServicePoint.name_vi))]
-    sectors = none + [(i, f"{n} ({c})") for i, n, c in db.session.execute(
-        select(Sector.id, Sector.name_vi, Sector.code).order_by(Sector.name_vi))]
+    agencies = none + choices(db.session, Agency, with_code=True)
+    points = none + choices(db.session, ServicePoint, with_code=True)
+    sectors = none + choices(db.session, Sector, with_code=True)
     for entry in form.rows:
         entry.form.agency_id.choices = agencies
         entry.form.service_point_id.choices = points

@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -29,6 +28,7 @@ from survey.services.kiosk import devices
 from survey.services.kiosk import handoff as kiosk_handoff
 from survey.services.kiosk import operations as kiosk_ops
 from survey.web.admin import bp
+from survey.web.admin.views import choices
 from survey.web.auth.access import role_required
 
 USED_NONCES = "device_forms_used"  # registration forms already posted (the last few, in the session)
@@ -37,7 +37,8 @@ USED_NONCES = "device_forms_used"  # registration forms already posted (the last
 class DeviceForm(FlaskForm):
     """A new kiosk: where it stands and a label staff recognise."""
 
-    service_point_id = SelectField(_l("Điểm phục vụ đặt máy"), coerce=int, validators=[DataRequired()])
+    service_point_id = SelectField(_l("Điểm phục vụ đặt máy"), coerce=int, validators=[DataRequired()],
+                                   render_kw={"data-picker": ""})
     label = StringField(_l("Tên máy"), validators=[DataRequired(), Length(max=120)],
                         render_kw={"placeholder": _l("ví dụ: Kiosk quầy 3")})
     nonce = HiddenField()
@@ -124,5 +125,4 @@ def devices_revoke(device_id: int):
 
 
 def _point_choices() -> list[tuple[int, str]]:
-    points = db.session.scalars(select(ServicePoint).order_by(ServicePoint.name_vi)).all()
-    return [(p.id, "%s (%s)" % (p.name_vi, p.code)) for p in points]
+    return choices(db.session, ServicePoint, with_code=True)

@@ -18,11 +18,13 @@ from survey.services.accounts import sessions
 from survey.services.accounts import users as users_service
 from survey.services.common.txn import refused, run_write
 from survey.web.admin import bp
+from survey.web.admin.views import choices
 from survey.web.auth import browser
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number
 
 PER_PAGE = 25
+PICKER = {"data-picker": ""}  # page.js turns the select into a searchable picker (a plain select without JS)
 
 
 def _coerce_id(value):
@@ -33,9 +35,10 @@ class RoleForm(FlaskForm):
     """Role and scope of an account."""
 
     role = SelectField(_l("Vai trò"), choices=[])
-    agency_id = SelectField(_l("Cơ quan (bắt buộc với cán bộ cơ quan)"), coerce=_coerce_id, validators=[Optional()])
+    agency_id = SelectField(_l("Cơ quan (bắt buộc với cán bộ cơ quan)"), coerce=_coerce_id, validators=[Optional()],
+                            render_kw=PICKER)
     service_point_id = SelectField(_l("Điểm phục vụ (bắt buộc với cán bộ tại quầy)"), coerce=_coerce_id,
-                                   validators=[Optional()])
+                                   validators=[Optional()], render_kw=PICKER)
 
 
 class CreateUserForm(RoleForm):
@@ -67,11 +70,8 @@ class ActionForm(FlaskForm):
 
 def _fill_choices(form: RoleForm) -> None:
     form.role.choices = [(r, str(users_service.ROLE_LABELS[r])) for r in ROLES]
-    agencies = db.session.execute(select(Agency.id, Agency.name_vi, Agency.level)
-                                  .order_by(Agency.level, Agency.name_vi)).all()
-    form.agency_id.choices = [(None, _("— không —"))] + [(a.id, a.name_vi) for a in agencies]
-    points = db.session.execute(select(ServicePoint.id, ServicePoint.name_vi).order_by(ServicePoint.name_vi)).all()
-    form.service_point_id.choices = [(None, _("— không —"))] + [(p.id, p.name_vi) for p in points]
+    form.agency_id.choices = [(None, _("— không —"))] + choices(db.session, Agency)
+    form.service_point_id.choices = [(None, _("— không —"))] + choices(db.session, ServicePoint)
 
 
 def _get_user(user_id: int) -> User:

@@ -1,8 +1,11 @@
-"""Views of the admin blueprint: the administration home page."""
+"""Views of the admin blueprint: the administration home page; the registry choices the admin forms share."""
 from __future__ import annotations
 
 from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from survey.models.registry import AgencyLevel
 from survey.services.common import formats
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
@@ -10,6 +13,7 @@ from survey.web.auth.access import role_required
 # The app-wide |num |pct |day |when |named filters, until create_app registers them itself (idempotent).
 bp.record_once(lambda state: formats.install(state.app))
 
+LEVELS = {level.value: rank for rank, level in enumerate(AgencyLevel)}  # province first, as the registry nests
 SECTIONS = ("admin.devices", "admin.waves", "admin.users", "admin.audit", "analyst.dashboard")
 
 
@@ -28,3 +32,13 @@ def index():
     """Administration home: links to devices, waves, users and the audit log."""
     urls = {name: _entry_url(name) for name in SECTIONS}
     return render_template("admin/index.html", urls=urls)
+
+
+def choices(session: Session, model, with_code: bool = False) -> list[tuple[int, str]]:
+    """(id, name in the reader's language) of every Agency, ServicePoint or Sector, sorted by the name shown.
+
+    Agencies come by level first (province, departments, districts, communes, central units).
+    """
+    labelled = [(row, formats.named(row)) for row in session.scalars(select(model))]
+    labelled.sort(key=lambda pair: (LEVELS.get(str(getattr(pair[0], "level", "")), 0), pair[1].casefold()))
+    return [(row.id, f"{label} ({row.code})" if with_code else label) for row, label in labelled]
