@@ -25,12 +25,11 @@ from survey.services.intake import apikeys
 from survey.services.intake import operations as intake_ops
 from survey.services.intake.scopes import Scope
 from survey.web.admin import bp
-from survey.web.admin.views import choices
+from survey.web.admin.views import PICKER, choices
 from survey.web.auth.access import role_required
 
 USED_NONCES = "apikey_forms_used"  # creation forms already posted (the last few, in the session)
 BLANK_ROWS = 3                     # empty scope rows offered under the existing ones
-PICKER = {"data-picker": ""}       # page.js makes these searchable (74+ agencies); a plain select without JS
 
 
 def _coerce_id(value):

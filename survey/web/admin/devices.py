@@ -28,7 +28,7 @@ from survey.services.kiosk import devices
 from survey.services.kiosk import handoff as kiosk_handoff
 from survey.services.kiosk import operations as kiosk_ops
 from survey.web.admin import bp
-from survey.web.admin.views import choices
+from survey.web.admin.views import PICKER, choices
 from survey.web.auth.access import role_required
 
 USED_NONCES = "device_forms_used"  # registration forms already posted (the last few, in the session)
@@ -38,7 +38,7 @@ class DeviceForm(FlaskForm):
     """A new kiosk: where it stands and a label staff recognise."""
 
     service_point_id = SelectField(_l("Điểm phục vụ đặt máy"), coerce=int, validators=[DataRequired()],
-                                   render_kw={"data-picker": ""})
+                                   render_kw=PICKER)
     label = StringField(_l("Tên máy"), validators=[DataRequired(), Length(max=120)],
                         render_kw={"placeholder": _l("ví dụ: Kiosk quầy 3")})
     nonce = HiddenField()

@@ -18,13 +18,12 @@ from survey.services.accounts import sessions
 from survey.services.accounts import users as users_service
 from survey.services.common.txn import refused, run_write
 from survey.web.admin import bp
-from survey.web.admin.views import choices
+from survey.web.admin.views import PICKER, choices
 from survey.web.auth import browser
 from survey.web.auth.access import role_required
 from survey.web.paging import page_number
 
 PER_PAGE = 25
-PICKER = {"data-picker": ""}  # page.js turns the select into a searchable picker (a plain select without JS)
 
 
 def _coerce_id(value):

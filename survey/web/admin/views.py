@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,9 @@ from survey.web.auth.access import role_required
 bp.record_once(lambda state: formats.install(state.app))
 
 LEVELS = {level.value: rank for rank, level in enumerate(AgencyLevel)}  # province first, as the registry nests
+# render_kw of a <select> that page.js turns into a searchable picker (a plain select without JavaScript).
+PICKER = {"data-picker": "", "data-picker-placeholder": _l("Gõ vài chữ để tìm…"),
+          "data-picker-count": _l("{n} mục phù hợp"), "data-picker-none": _l("Không tìm thấy mục nào")}
 SECTIONS = ("admin.devices", "admin.waves", "admin.users", "admin.audit", "analyst.dashboard")
 
 
