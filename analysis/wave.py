@@ -48,6 +48,7 @@ class WaveData:
     strata: tuple = ()
     walkup_excluded: int = 0
     notes: tuple = ()
+    response_ids: np.ndarray | None = None    # Response.id of each row (sorted), for further answer queries
 
     @property
     def n(self) -> int:
@@ -97,6 +98,14 @@ class WaveTable:
     effective_n: float
     notes: tuple
     settings: dict = field(default_factory=dict)
+    # What each number measures (docs/indicators.md): {"overall" | "part:<p>" | "element:<e>" |
+    # "item:<code>": analysis.table.Measure}; each Cell's .measure is measures["overall"].
+    measures: dict = field(default_factory=dict)
+    # Judgement indicators and needs: {question code: analysis.indicators.IndicatorQuestion} and
+    # {"overall": {"": IndicatorCell}, "agencies": {agency_id: IndicatorCell}, "sectors": {code: IndicatorCell}}
+    # with IndicatorCell.shares {question code: {option code: Estimate (percent)}}.
+    indicator_questions: dict = field(default_factory=dict)
+    indicators: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,17 @@ responses count with the items they answered.
       percent), target (TargetRef: value, year, scope, sector_code, labels | None), status
       ("meets" | "below" | "not_distinguishable" | None without target), flags (small-cell
       reasons of the overall index, () = fine), rank (within its grouping; None when flagged),
-      .est = index.overall.  Targets: scope `scope` ("tthc"), sectors with their own
-      "tthc_sector" target (land, construction, investment) use it.
+      .est = index.overall, measure (analysis.table.Measure: what the overall index measures).
+      Targets: analysis.table.target_for (docs/indicators.md): the services part is held to the
+      sector's own target (tthc_sector: land, construction, investment; public_service: health,
+      education) or the all-sectors scope `scope` ("tthc"); a SIPAS index (policy + services) to
+      the province's target of the year or the "service" target; anything else, or a number not
+      comparable with SIPAS 2023 (3-point kiosk scale, 2017–2021 criteria), to none.
       Also: items, elements {name: item codes}, parts, labels {code: (vi, en)}, respondents,
-      walkup_excluded, strata (StratumWeighting), kish_deff, effective_n, notes, settings.
+      walkup_excluded, strata (StratumWeighting), kish_deff, effective_n, notes, settings,
+      measures {"overall" | "part:p" | "element:e" | "item:c": Measure}, indicator_questions
+      {code: IndicatorQuestion}, indicators {"overall" | "agencies" | "sectors": {key: IndicatorCell}}
+      (judgement indicators and needs as weighted shares in percent, analysis.indicators).
     The result classes live in analysis.wave / analysis.table and are re-exported here.
     wave_data(session, wave_id, source="memory") -> WaveData   design + arrays for ad-hoc domains
     microdata(session, wave_id) -> Microdata   anonymised rows: no ids, phones, free text or times
@@ -39,7 +46,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 import analysis
-from analysis.table import Cell, TargetRef, empty_result, judge, targets_in_force
+from analysis.indicators import indicator_cells, indicator_questions, measures_of, option_matrix
+from analysis.table import Cell, TargetRef, empty_result, judge, target_for, targets_in_force
 from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable, by_code
 from survey.models import (
     Agency,
@@ -119,7 +127,7 @@ def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveDat
     obj = lambda k: np.array(col[k], dtype=object)  # noqa: E731
     return WaveData(wave.id, design, items, {"elements": tree["elements"], "parts": tree["parts"]},
                     tree["satisfied"], tree["valid"], answers, sums, np.array(col[3], dtype=np.int64), obj(4),
-                    obj(5), obj(6), obj(7), skey, overall, weighting, int(walkup or 0), notes)
+                    obj(5), obj(6), obj(7), skey, overall, weighting, int(walkup or 0), notes, ids)
 
 
 def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple) -> np.ndarray:
@@ -137,6 +145,22 @@ def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple
         at, known = _positions(ids, a[:, 0])
         out[at[known], a[known, 1]] = a[known, 2]
     return out
+
+
+def _option_matrices(session: Session, wave_id: int, ids: np.ndarray, questions: Mapping) -> dict:
+    """{question code: (n, K) 0/1/NaN option indicators} of the indicator questions (one query)."""
+    codes = list(questions)
+    got = session.connection().execute(
+        select(Answer.response_id, case({c: j for j, c in enumerate(codes)}, value=Answer.item_code),
+               Answer.value_int)
+        .join(Response, Response.id == Answer.response_id).join(Invitation, Invitation.id == Response.invitation_id)
+        .where(*_respondents(wave_id), Answer.item_code.in_(codes), Answer.value_int.is_not(None))).all() \
+        if codes and ids.size else []
+    a = _int_matrix(got, 3) if got else np.zeros((0, 3), dtype=np.int64)
+    at, known = _positions(ids, a[:, 0])
+    a, at = a[known], at[known]
+    return {c: option_matrix(ids.shape[0], at[a[:, 1] == j], a[a[:, 1] == j, 2], questions[c].options)
+            for j, c in enumerate(codes)}
 
 
 def _positions(ids: np.ndarray, response_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -204,11 +228,13 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
     min_n = int(min_n if min_n is not None else _setting("MIN_CELL_ANSWERS", 30))
     max_rse = float(max_rse if max_rse is not None else _setting("MAX_CELL_RSE", 0.3))
     year = wave.period_end.year
+    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+    measures = measures_of(content)
+    measure = measures.get("overall")
     targets = targets_in_force([TargetRef(t.value, t.year, t.scope, t.sector_code, t.label_vi or "Mục tiêu %d"
                                           % t.year, t.label_en or "Target %d" % t.year)
                                 for t in session.scalars(select(Target))], year)
-    general = targets.get((scope, ""))
-    own = lambda code: targets.get((OWN_TARGET_SCOPE, code)) or general  # noqa: E731
+    own = lambda code: target_for(measure, code, targets, year, scope)  # noqa: E731  (code "" = all sectors)
     groupings = {"overall": None, "agencies": data.agency_id, "sectors": data.sector_code,
                  "agency_sectors": (data.agency_id, data.sector_code), "service_points": data.service_point_id}
     if data.design is None or not data.items:  # no respondents, or no index items (e.g. dossier-eval)
@@ -230,24 +256,30 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
         a, s = names["agency"].get(key[0], unnamed(key[0])), names["sector"].get(key[1], unnamed(key[1]))
         return "%s|%s" % (a[0], s[0]), "%s — %s" % (a[1], s[1]), "%s — %s" % (a[2], s[2])
 
-    judged = {
-        "agencies": judge(tables["agencies"], lambda k: general, lambda k: names["agency"].get(k, unnamed(k)),
-                          min_n, max_rse),
-        "sectors": judge(tables["sectors"], own, lambda k: names["sector"].get(k, unnamed(k)), min_n, max_rse),
-        "agency_sectors": judge(tables["agency_sectors"], lambda k: own(k[1]), pair, min_n, max_rse),
-        "service_points": judge(tables["service_points"], lambda k: general,
-                                lambda k: names["point"].get(k, unnamed(k)), min_n, max_rse)}
-    overall = judge({None: tables["overall"]}, lambda k: general, lambda k: ("", "Toàn tỉnh", "Whole province"),
-                    min_n, max_rse, ranked=False)[None]
+    whole = ("", "Toàn tỉnh", "Whole province")
+    label = {"agencies": lambda k: names["agency"].get(k, unnamed(k)), "sectors": lambda k: names["sector"].get(
+        k, unnamed(k)), "agency_sectors": pair, "service_points": lambda k: names["point"].get(k, unnamed(k))}
+    sector_of = {"agencies": lambda k: "", "sectors": lambda k: k, "agency_sectors": lambda k: k[1],
+                 "service_points": lambda k: ""}
+    judged = {kind: judge(tables[kind], lambda k, kind=kind: own(sector_of[kind](k)), label[kind], min_n, max_rse,
+                          measure=measure) for kind in label}
+    overall = judge({None: tables["overall"]}, lambda k: own(""), lambda k: whole, min_n, max_rse, ranked=False,
+                    measure=measure)[None]
+    questions = indicator_questions(content)
+    indicators = indicator_cells(
+        data.design, questions, _option_matrices(session, wave.id, data.response_ids, questions),
+        {"overall": None, "agencies": data.agency_id, "sectors": data.sector_code},
+        lambda kind, k: whole if kind == "overall" else label[kind](k), method, level, min_n, max_rse)
     d = data.design
     return WaveTable(
         wave.id, wave.code, wave.name, wave.period_start, wave.period_end, year, data.items,
         {k: tuple(data.items[j] for j in v) for k, v in data.structure["elements"].items()},
-        {k: tuple(v) for k, v in data.structure["parts"].items()}, _labels(session, wave), overall, **judged,
+        {k: tuple(v) for k, v in data.structure["parts"].items()}, _labels(content), overall, **judged,
         respondents=data.n, walkup_excluded=data.walkup_excluded, strata=data.strata,
         kish_deff=d.kish_deff if d is not None else math.nan, effective_n=d.effective_n if d is not None else 0.0,
         notes=data.notes, settings={"min_n": min_n, "max_rse": max_rse, "method": method, "level": level,
-                                    "source": source, "scope": scope})
+                                    "source": source, "scope": scope},
+        measures=measures, indicator_questions=questions, indicators=indicators)
 
 
 def _names(session: Session) -> dict:
@@ -258,9 +290,8 @@ def _names(session: Session) -> dict:
     return {k: {r[0]: (r[1], r[2], r[3] or r[2]) for r in session.execute(q)} for k, q in rows.items()}
 
 
-def _labels(session: Session, wave: Wave) -> dict:
+def _labels(content: Mapping) -> dict:
     """{item / element / part code: (label_vi, label_en)} from the questionnaire version."""
-    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
     out = {}
     for q in iter_questions(content):
         text = q.get("short") or q.get("text") or {}

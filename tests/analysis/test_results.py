@@ -40,7 +40,7 @@ CONTENT = {
         {"code": "CMT", "type": "text", "text": {"vi": "Ý kiến", "en": "Comments"}}]}],
     "index": {"elements": {"EA": {"label": {"vi": "A", "en": "A"}, "items": ["A1", "A2"]},
                            "EB": {"label": {"vi": "B", "en": "B"}, "items": ["B1", "B2"]}},
-              "parts": {"P": {"label": {"vi": "P", "en": "P"}, "elements": ["EA", "EB"]}}},
+              "parts": {"services": {"label": {"vi": "Dịch vụ", "en": "Services"}, "elements": ["EA", "EB"]}}},
     "overall_item": "OVR1",
 }
 PERIOD = (date(2025, 4, 1), date(2025, 6, 30))
@@ -180,7 +180,7 @@ def test_the_table_is_the_engine_applied_to_the_wave_arrays(db_session, world):
         cells[cell] = a + s
         totals[a + s] = n_doss
     d = Design(w, strata=strata, fpc=fpc).poststratify(cells, totals)
-    structure = {"elements": {"EA": [0, 1], "EB": [2, 3]}, "parts": {"P": ["EA", "EB"]}}
+    structure = {"elements": {"EA": [0, 1], "EB": [2, 3]}, "parts": {"services": ["EA", "EB"]}}
     same_result(table.overall.index, satisfaction_index(d, data.answers, structure))
     assert data.items == ("A1", "A2", "B1", "B2")
     assert list(table.overall.index.items) == ["A1", "A2", "B1", "B2"]

@@ -1,0 +1,263 @@
+"""What each published number measures, and the judgement indicators as weighted proportions.
+
+Pure functions over a questionnaire's content (a plain dict) and numpy arrays; no Flask or
+SQLAlchemy (survey/services/results.py feeds them).  docs/indicators.md states the rules:
+
+    measures_of(content) -> {"overall": Measure, "part:<p>", "element:<e>", "item:<code>": Measure}
+    indicator_questions(content) -> {code: IndicatorQuestion}   judgement indicators and needs
+    option_matrix(n, rows, values, options) -> (n, K) 0/1/NaN per option
+    shares(design, Y, by=None, method="logit", level=0.95) -> [Estimate]*K or {group: [Estimate]*K}
+    indicator_cells(design, questions, matrices, groupings, labels, ...) -> {grouping: {key: IndicatorCell}}
+
+An indicator is the weighted share (percent) of the respondents who answered a question that
+chose an option: y = 1{option chosen}, 0 for another answer, NaN when the question was not
+answered (skipped or not shown), so the domain of each share is its question's respondents, as
+R's svyciprop(~I(q == k), subset(design, !is.na(q))) — the same estimator as Design.proportion.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analysis.ci import proportion_interval
+from analysis.compare import small_cell
+from analysis.design import Design
+from analysis.estimate import NAN_ESTIMATE, Estimate
+from analysis.table import JUDGEMENT, NEED, SATISFACTION, Measure
+
+# The respondent's profile is reported as the sample's make-up, not as an indicator.
+PROFILE_CODES = frozenset({"RESP_TYPE", "SECTOR16", "SEX", "AGE", "ETHNIC", "EDU", "OCCUP"})
+SIPAS_PARTS = frozenset({"policy", "services"})
+NOT_SIPAS2023 = {  # reason → (label suffix vi, en, note vi, en)
+    "scale": (" (đánh giá nhanh, thang 3 mức)", " (quick rating, 3-point scale)",
+              "Thang đánh giá nhanh tại quầy, ít hơn 5 mức: không so sánh được với chỉ số SIPAS 2023 "
+              "(thang 5 mức, hài lòng = mức 4 và 5) và không được gộp vào chỉ số đó.",
+              "A quick rating at the counter on fewer than 5 points: not comparable with the SIPAS 2023 index "
+              "(5-point scale, satisfied = 4 and 5) and never averaged into it."),
+    "earlier": (" (bộ tiêu chí 2017–2021)", " (2017–2021 criteria)",
+                "Bộ tiêu chí SIPAS 2017–2021 (QĐ 2640/QĐ-BNV), câu hỏi riêng chỉ ánh xạ sang mã 2023: "
+                "không so sánh được với chỉ số SIPAS 2023 (QĐ 1001/QĐ-BNV) và không được gộp vào chỉ số đó.",
+                "The SIPAS 2017–2021 criteria (QĐ 2640/QĐ-BNV), with their own items only mapped to the 2023 "
+                "codes: not comparable with the SIPAS 2023 index (QĐ 1001/QĐ-BNV) and never averaged into it."),
+}
+
+
+@dataclass(frozen=True)
+class IndicatorQuestion:
+    """A judgement indicator or a need: one question outside the index tree, its options in order."""
+
+    code: str
+    measure: Measure                 # kind "judgement" | "need", code "question:<code>"
+    multiple: bool                   # several options may be chosen (shares need not sum to 100)
+    options: tuple                   # option codes in display order
+    option_labels: dict              # {option code: (label_vi, label_en)}
+
+
+@dataclass(frozen=True)
+class IndicatorCell:
+    """One domain's indicators: {question: {option: Estimate}} in percent, with small-cell flags."""
+
+    key: Any
+    code: str
+    label_vi: str
+    label_en: str
+    shares: dict                     # {question code: {option code: Estimate}}
+    flags: dict                      # {question code: {option code: small-cell reasons, () = fine}}
+
+
+def _text(node: Mapping | None, fallback: str) -> tuple[str, str]:
+    """(vi, en) of a {vi, en} text, the English falling back to the Vietnamese."""
+    node = node or {}
+    vi = node.get("vi") or fallback
+    return vi, node.get("en") or vi
+
+
+def _questions(content: Mapping) -> list[tuple[dict, dict]]:
+    """(question, section) pairs in questionnaire order."""
+    return [(q, s) for s in content.get("sections", ()) for q in s.get("questions", ())]
+
+
+def comparability(content: Mapping) -> str | None:
+    """None when the index is on the SIPAS 2023 scale and method, else why not ("scale" | "earlier").
+
+    "scale": an index item's scale has fewer than 5 codes or "satisfied" is not {4, 5} (the quick
+    3-point kiosk faces); "earlier": the instrument maps its own items to another instrument's
+    codes (`maps_to`: the 2017–2021 criteria)."""
+    index = content.get("index") or {}
+    in_tree = {c for el in (index.get("elements") or {}).values() for c in el.get("items", ())}
+    scales = content.get("scales") or {}
+    for q, _ in _questions(content):
+        if q["code"] in in_tree:
+            scale = scales.get(q.get("scale"), {})
+            if len(scale.get("codes", ())) != 5 or sorted(scale.get("satisfied", ())) != [4, 5]:
+                return "scale"
+    return "earlier" if content.get("maps_to") else None
+
+
+def measures_of(content: Mapping) -> dict:
+    """{"overall" | "part:<p>" | "element:<e>" | "item:<code>": Measure} of a questionnaire's index tree."""
+    index = content.get("index") or {}
+    elements, parts = index.get("elements") or {}, index.get("parts") or {}
+    why = comparability(content)
+    sfx_vi, sfx_en, note_vi, note_en = NOT_SIPAS2023[why] if why else ("", "", "", "")
+    kw = {"comparable": why is None, "note_vi": note_vi, "note_en": note_en,
+          "instrument": str(content.get("instrument", ""))}
+
+    def make(code: str, vi: str, en: str) -> Measure:
+        return Measure(code, SATISFACTION, vi + sfx_vi, en + sfx_en, **kw)
+
+    out: dict = {}
+    for name, part in parts.items():
+        vi, en = _text(part.get("label"), name)
+        if name == "services":
+            out["part:" + name] = make("part:services", "Chỉ số hài lòng về phần dịch vụ",
+                                       "Satisfaction index: services part")
+        elif name == "policy":
+            out["part:" + name] = make("part:policy", "Chỉ số hài lòng về phần chính sách",
+                                       "Satisfaction index: policy part")
+        else:
+            out["part:" + name] = make("part:" + name, "Chỉ số hài lòng: " + vi, "Satisfaction index: " + en)
+    for name, el in elements.items():
+        vi, en = _text(el.get("label"), name)
+        out["element:" + name] = make("element:" + name, "Chỉ số thành phần: " + vi, "Element index: " + en)
+    questions = {q["code"]: q for q, _ in _questions(content)}
+    for el in elements.values():
+        for code in el.get("items", ()):
+            q = questions.get(code, {})
+            vi, en = _text(q.get("short") or q.get("text"), code)
+            out["item:" + code] = make("item:" + code, "Chỉ số nội dung %s: %s" % (code, vi),
+                                       "Item index %s: %s" % (code, en))
+    if len(parts) == 1:
+        out["overall"] = out["part:" + next(iter(parts))]
+    elif set(parts) == SIPAS_PARTS:
+        out["overall"] = make("sipas", "Chỉ số SIPAS (hài lòng về sự phục vụ hành chính)",
+                              "SIPAS index (satisfaction with the service of state administrative agencies)")
+    elif parts:
+        out["overall"] = make("parts", "Chỉ số hài lòng chung (trung bình các phần)",
+                              "Overall satisfaction index (mean of the parts)")
+    elif elements:
+        out["overall"] = make("elements", "Chỉ số hài lòng chung (trung bình các thành phần)",
+                              "Overall satisfaction index (mean of the elements)")
+    return out
+
+
+def indicator_questions(content: Mapping) -> dict:
+    """{code: IndicatorQuestion}: single/multiple-choice questions and scale questions without
+    "satisfied" codes, outside the index tree, except the profile, the overall-satisfaction item
+    and scored criteria.  Needs and expectations (NEED*, sections needs*) get kind "need"."""
+    index = content.get("index") or {}
+    skip = {c for el in (index.get("elements") or {}).values() for c in el.get("items", ())}
+    skip |= set(PROFILE_CODES) | set((content.get("scoring") or {}).get("items", ()))
+    skip.add(content.get("overall_item"))
+    scales = content.get("scales") or {}
+    out = {}
+    for q, section in _questions(content):
+        code, kind = q["code"], q.get("type")
+        if code in skip or str(section.get("id", "")).startswith("profile"):
+            continue
+        if kind == "scale":
+            scale = scales.get(q.get("scale"), {})
+            if scale.get("satisfied"):
+                continue
+            choices = scale.get("codes", ())
+            title = re.sub(r"\s*\(\d+/\d+\)$", "", _text(section.get("title"), "")[0])
+            title_en = re.sub(r"\s*\(\d+/\d+\)$", "", _text(section.get("title"), "")[1])
+            vi, en = _text(q.get("short") or q.get("text"), code)
+            vi, en = ("%s: %s" % (title, vi), "%s: %s" % (title_en, en)) if title else (vi, en)
+        elif kind in ("single", "multiple"):
+            choices = q.get("options", ())
+            vi, en = _text(q.get("short") or q.get("text"), code)
+        else:
+            continue
+        need = code.startswith("NEED") or str(section.get("id", "")).startswith("needs")
+        measure = Measure("question:" + code, NEED if need else JUDGEMENT, vi, en,
+                          instrument=str(content.get("instrument", "")))
+        out[code] = IndicatorQuestion(code, measure, kind == "multiple", tuple(c["code"] for c in choices),
+                                      {c["code"]: _text(c.get("label"), str(c["code"])) for c in choices})
+    return out
+
+
+def option_matrix(n: int, rows: Any, values: Any, options: Sequence) -> np.ndarray:
+    """(n, K) indicators 1{option k chosen} for one question from its answer rows (row index, code).
+
+    A row without an answer is NaN in every column (it leaves the domain); an answered row is 0/1.
+    Single and multiple choice share the layout (a single choice has one 1 per answered row);
+    a code outside `options` still counts as an answer (0 in every column)."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    values = np.asarray(values, dtype=np.int64).reshape(-1)
+    Y = np.full((n, len(options)), np.nan)
+    answered = np.unique(rows)
+    Y[answered] = 0.0
+    for k, code in enumerate(options):
+        Y[rows[values == code], k] = 1.0
+    return Y
+
+
+def shares(d: Design, Y: Any, by: Any = None, method: str = "logit", level: float = 0.95):
+    """Proportions (percent) of K 0/1/NaN columns, as Design.proportion on each column, at once.
+
+    Returns a list of K Estimates, or {group: [Estimate]*K} with by=."""
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2 or Y.shape[0] != d.n:
+        raise ValueError("Y must be an n × K array with one row per design row (%d)" % d.n)
+    ok = np.isnan(Y) | (Y == 0) | (Y == 1)
+    if not ok.all():
+        raise ValueError("shares: values must be 0, 1 or NaN")
+    gc, labels = d.groups(by)
+    G, K = len(labels), Y.shape[1]
+    w = d.weights
+    inside = ~np.isnan(Y) & (gc >= 0)[:, None]                       # (n, K)
+    wi = np.where(inside, w[:, None], 0.0)
+    wy = wi * np.where(inside, Y, 0.0)
+    gsafe = np.where(gc >= 0, gc, G)
+    t_num, t_den, n_valid = np.zeros((G, K)), np.zeros((G, K)), np.zeros((G, K), dtype=np.int64)
+    for k in range(K):  # K is a question's options: a handful
+        t_num[:, k] = np.bincount(gsafe, weights=wy[:, k], minlength=G + 1)[:G]
+        t_den[:, k] = np.bincount(gsafe, weights=wi[:, k], minlength=G + 1)[:G]
+        n_valid[:, k] = np.bincount(gsafe, weights=(inside[:, k] & (w > 0)).astype(float), minlength=G + 1)[:G]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(t_den != 0, t_num / t_den, np.nan)          # (G, K)
+        rg = np.vstack([np.nan_to_num(value), np.zeros((1, K))])[gsafe]      # (n, K)
+        den = np.vstack([t_den, np.ones((1, K))])[gsafe]
+        z = np.where(inside, (wy - rg * wi) / den, 0.0)
+    z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    var, df = d.linearized_variance(np.ascontiguousarray(z.T), gc, G)  # (G, K), (G,)
+    se = np.where(np.isnan(value), np.nan, np.sqrt(var))
+    lo, hi = proportion_interval(value, se, df[:, None], n_valid, method, level)
+    out = {label: [Estimate(100 * float(value[g, k]), 100 * float(se[g, k]), 100 * float(lo[g, k]),
+                            100 * float(hi[g, k]), int(df[g]), int(n_valid[g, k])) for k in range(K)]
+           for g, label in enumerate(labels)}
+    return out[None] if by is None else out
+
+
+def indicator_cells(d: Design | None, questions: Mapping, matrices: Mapping, groupings: Mapping,
+                    label_of: Callable[[str, Any], tuple], method: str = "logit", level: float = 0.95,
+                    min_n: int = 30, max_rse: float = 0.3) -> dict:
+    """{grouping name: {key: IndicatorCell}} for {name: by} (by=None: the key is "").
+
+    `matrices`: {question code: option_matrix}; label_of(grouping name, key) -> (code, vi, en).
+    Without a design (nobody answered) every grouping but the whole sample is empty and the
+    whole sample's shares are NaN with n = 0."""
+    out: dict = {}
+    for name, by in groupings.items():
+        per_key: dict = {}
+        if d is None:
+            if by is None:
+                per_key[""] = {q: [NAN_ESTIMATE] * len(spec.options) for q, spec in questions.items()}
+        else:
+            for q in questions:
+                got = shares(d, matrices[q], by, method, level)
+                for key, ests in ({"": got} if by is None else got).items():
+                    per_key.setdefault(key, {})[q] = ests
+        cells = {}
+        for key, by_question in per_key.items():
+            est = {q: dict(zip(questions[q].options, ests)) for q, ests in by_question.items()}
+            flags = {q: {o: small_cell(e, min_n, max_rse).reasons for o, e in opts.items()}
+                     for q, opts in est.items()}
+            cells[key] = IndicatorCell(key, *label_of(name, key), est, flags)
+        out[name] = cells
+    return out
