@@ -17,6 +17,7 @@ from scipy import sparse
 
 from analysis.variance import (
     Frame,
+    StrataSums,
     _distinct_per_group,
     _pairs,
     psu_pairs,
@@ -119,6 +120,10 @@ def domain_variance(frame: Frame, w: np.ndarray, z: np.ndarray, gc: np.ndarray, 
     width = max(H, cal.n_atoms if cal is not None else 1) * K
     step = max(1, _CHUNK // max(width, 1))
     nested = cal is not None and not force_general and nested_in_groups(cal, gc, w)
+    if cal is not None and not nested and not force_general:
+        spilled = _spill_pairs(frame, w, z, gc, G, cal)
+        if spilled is not None:
+            return np.maximum(spilled, 0.0)
     for g0 in range(0, G, step):
         g1 = min(G, g0 + step)
         inside = (gc >= g0) & (gc < g1)
@@ -146,6 +151,46 @@ def domain_variance(frame: Frame, w: np.ndarray, z: np.ndarray, gc: np.ndarray, 
         else:
             out[g0:g1] = _general(frame, w, zs, sel, gs, Gc, cal, B)
     return np.maximum(out, 0.0)
+
+
+def _spill_pairs(frame: Frame, w: np.ndarray, z: np.ndarray, gc: np.ndarray, G: int,
+                 cal: Calibration, max_ratio: float = 4.0) -> np.ndarray | None:
+    """Variance of one post-stratification whose cells cross a few groups, by (unit, group) pairs.
+
+    Units are their own PSUs.  Group g's residual is e_u = [g(u) = g]·z_u − w_u·B[c(u), g] for
+    every unit u of a cell c that holds units of g (zero elsewhere), B[c, g] = Σ_{c ∩ g} z / Σ_c d
+    / g_c (the cell mean of §7).  Collapsed cells (§5) span two or three groups, so the pairs
+    number about n and this costs a pass over them.  None when the layout does not fit (clusters,
+    several steps, or cells crossing many groups: then _general).
+    """
+    if frame.psu is not None or len(cal.steps) != 1 or not cal.poststrat_only:
+        return None
+    amap, _X, g, _ratio = cal.steps[0]
+    A, K, n = cal.n_atoms, z.shape[0], z.shape[1]
+    atoms = cal.atoms
+    inside = gc >= 0
+    keys, inv = np.unique(atoms[inside] * G + gc[inside], return_inverse=True)  # (cell, group) pairs
+    pc, pg = keys // G, keys % G
+    per_cell = np.bincount(pc, minlength=A)
+    total = int(per_cell[atoms].sum())
+    if total > max_ratio * max(n, 1):
+        return None
+    safe_g = np.where(g == 0, 1.0, g)
+    pre = cal.atom_weight / safe_g[amap]  # Σ_c d, the weights before the step (one step: atoms = cells)
+    Z = np.zeros((K, keys.shape[0]))
+    for k in range(K):
+        Z[k] = np.bincount(inv.reshape(-1), weights=z[k][inside], minlength=keys.shape[0])
+    B = np.where(pre[pc] > 0, 1.0 / (safe_g[amap][pc] * np.where(pre[pc] > 0, pre[pc], 1.0)), 0.0) * Z
+    start = np.concatenate(([0], np.cumsum(per_cell)))  # pairs are sorted by cell
+    reps = per_cell[atoms]
+    unit = np.repeat(np.arange(n), reps)
+    offs = np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
+    pair = start[atoms[unit]] + offs
+    own = (gc[unit] == pg[pair]).astype(float)
+    e = z[:, unit] * own - w[unit] * B[:, pair]
+    acc = StrataSums(frame.a, frame.b, frame.strata[unit], pg[pair], G, K, frame.n_strata)
+    acc.add(e)
+    return acc.variance()
 
 
 def _general(frame: Frame, w, zs, sel, gs, Gc, cal: Calibration, B) -> np.ndarray:

@@ -222,8 +222,64 @@ TRIM_MEAN = dict(value=58.89510902635417, se=2.2448943804213521, ci_low=54.08028
 # R: weights(trimWeights(d_cl, upper = 25))[c(1, 2)]; sum(weights(trimWeights(d_cl, upper = 25)))
 TRIM_WEIGHTS = dict(w1=25, w2=18.636551020408163, total=1198.923)
 
+# R: svymean(~y, trimWeights(ps, upper = 30), na.rm = TRUE)   # CI: confint(., df = degf(ps))
+TRIM_PS_R = dict(value=58.895408483992775, se=1.5036439505292745, ci_low=55.585910462816273, ci_high=62.204906505169276, df=11)
+
+# R: svymean(~y, svydesign(ids = ~psu, strata = ~stratum, fpc = ~fpc, weights = ~w_trim_ps, data = df), na.rm = TRUE)   # w_trim_ps = weights(trimWeights(ps, upper = 30))   # CI: confint(., df = degf(ps))
+TRIM_PS_FIXED = dict(value=58.895408483992775, se=1.5377576779885742, ci_low=55.510826654922944, ci_high=62.279990313062605, df=11)
+
 # R: n <- nrow(df); n * sum(df$w^2) / sum(df$w)^2; sum(df$w)^2 / sum(df$w^2)
 KISH = dict(deff=1.1458151311547289, neff=55.855432748127633)
+
+# Singleton wave (tests/analysis/r/singleton_*.csv, srs = respondents with w_nr = invited/(responded*pi),
+# stratum_c = collapsed stratum, fpc_c = its summed dossier count, stot = summed counts by stratum_c):
+#   sg <- postStratify(svydesign(ids = ~1, strata = ~stratum_c, fpc = ~fpc_c, weights = ~w_nr, data = srs),
+#                      ~stratum_c, stot)
+#   (sg needs no lonely-PSU option: H2|civil, the one stratum with one respondent, is a census)
+#   options(survey.lonely.psu = "adjust")   # the old rule: no collapse, cells = strata
+#   sg_old <- postStratify(svydesign(ids = ~1, strata = ~stratum, fpc = ~N, weights = ~w_nr, data = srs),
+#                          ~stratum, data.frame(stratum = sst$stratum, Freq = sst$N))
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, sg), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX = {"i1": (0.74293969227524037, 0.10740784505224436), "i4": (0.65095346110040486, 0.10112902063654089), "EA": (0.72864448542598825, 0.049777807143197003), "EB": (0.72292795307242397, 0.083439350177179988), "ov": (0.72578621924920617, 0.046236810993301111)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, subset(sg, agency == "H1")), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_H1 = {"i1": (0.62876995860437612, 0.20629648023333794), "i4": (0.68628299437472962, 0.13316145332831159), "EA": (0.71328090487524198, 0.072083236868551906), "EB": (0.84314149718736475, 0.066580726664155793), "ov": (0.77821120103130337, 0.025214571392184436)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, subset(sg, sector == "land")), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_LAND = {"i1": (0.57936556335577749, 0.12647972247919806), "i4": (0.77158658615108844, 0.10054260490780006), "EA": (0.69924762222139192, 0.07506349761844594), "EB": (0.77831054721834003, 0.076035131856236463), "ov": (0.73877908471986597, 0.036958473726023094)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, subset(sg, agency == "H1" & sector == "land")), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_H1_LAND = {"i1": (0, 0), "i4": (1, 0), "EA": (0.5, 0), "EB": (1, 0), "ov": (0.75, 0)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, subset(sg, agency == "X2")), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_X2 = {"i1": (1, 0), "i4": (0.86075949367088611, 0.12422492012105227), "EA": (1, 0), "EB": (0.86075949367088611, 0.08243508998313831), "ov": (0.93037974683544311, 0.041217544991569148)}
+
+# R: svymean(~s1, sg)   # CI: confint(., df = degf(sg))
+SINGLETON_MEAN_S1 = dict(value=0.74293969227524037, se=0.10740784505224436, ci_low=0.5241570713391277, ci_high=0.96172231321135304, df=32)
+
+# R: svyciprop(~s1, sg, method = "logit")
+SINGLETON_PROP_S1 = dict(value=0.74293969227524026, se=0.10740784505224436, ci_low=0.47894428144837997, ci_high=0.90086572961405431)
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, sg_old), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_OLD = {"i1": (0.72435897435897445, 0.042805845760147405), "i4": (0.66367403314917128, 0.053824038764631904), "EA": (0.72517332552671454, 0.041334563862993723), "EB": (0.73288750793344715, 0.031484494180715646), "ov": (0.72903041673008084, 0.019202478929387437)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, subset(sg_old, sector == "land")), list(i1 = quote(s1/v1), i4 = quote(s4/v4), EA = quote((s1/v1 + s2/v2)/2), EB = quote((s3/v3 + s4/v4)/2), ov = quote((((s1/v1 + s2/v2)/2) + ((s3/v3 + s4/v4)/2))/2)))
+SINGLETON_INDEX_OLD_LAND = {"i1": (0.55974842767295596, 0.071190134733784716), "i4": (0.77669902912621358, 0.075922389576883492), "EA": (0.69163891971883085, 0.064262107422516104), "EB": (0.7830863566683699, 0.045144907420885866), "ov": (0.73736263819360037, 0.028535979796262448)}
+
+# R: degf(sg); degf(subset(sg, agency == "H1")); degf(subset(sg, sector == "land")); degf(sg_old)
+SINGLETON_DF = dict(all=32, H1=15, land=14, old=27)
+
+# R: weights(sg)[c(1, 13)]; sum(weights(sg)[srs$stratum_c == "H1|civil"])
+SINGLETON_WEIGHTS = dict(w1=3.4961240310077515, w13=26.697674418604652, h1civil=82)
+
+#   dg <- data.frame(h = c("a", "b", "c", "d", "e", "f"), w = c(2, 3, 4, 5, 6, 7), y = c(1, 0, 1, 1, 0, 1),
+#                    pair = c("a", "a", "c", "c", "e", "e"), N = 20)
+#   dg_d <- postStratify(svydesign(ids = ~1, strata = ~pair, fpc = ~N, weights = ~w, data = dg), ~pair,
+#                        data.frame(pair = c("a", "c", "e"), Freq = c(20, 20, 20)))
+
+# R: svymean(~y, dg_d)   # CI: confint(., df = degf(dg_d))
+DEG_ALL_SINGLETONS = dict(value=0.64615384615384619, se=0.2185063324742007, ci_low=-0.049230824309767329, ci_high=1.3415385166174598, df=3)
 
 # R: m <- df[, c("a1","a2","a4")]; a <- k/(k-1)*(1 - sum(apply(m,2,var))/var(rowSums(m))); 1-(1-a)*qf(c(.975,.025), n-1, (n-1)*(k-1))
 ALPHA_A124 = dict(alpha=0.70504087193460485, lo=0.55322498843346102, hi=0.81126364181246424, n=64)

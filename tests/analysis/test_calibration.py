@@ -129,7 +129,7 @@ def test_the_wave_weighting_chain_adjusts_calibrates_and_reports():
     strata = np.array([1, 1, 1, 2, 2, 3])
     cells = np.array(["a", "a", "b", "c", "c", "d"], dtype=object)
     d, report = design_for_wave(base, strata, {1: 10.0, 2: 12.0, 3: 5.0}, {1: 50, 2: 1, 3: 20},
-                                cells, {"a": 30, "b": 15, "c": 20, "e": 9})
+                                cells, {"a": 30, "b": 15, "c": 20, "e": 9}, collapse=False)
     assert d.base_weights.tolist() == pytest.approx([2 * 10 / 6] * 3 + [4 * 12 / 8] * 2 + [5.0])
     assert report.factors == pytest.approx({1: 10 / 6, 2: 1.5, 3: 1.0})
     assert report.respondents == {1: 3, 2: 2, 3: 1}
@@ -138,3 +138,28 @@ def test_the_wave_weighting_chain_adjusts_calibrates_and_reports():
     assert report.missing_cells == {"e": 9}
     assert d.weights[cells == "a"].sum() == pytest.approx(30)
     assert d.weights[cells == "d"].sum() == pytest.approx(5.0)
+    assert report.n_collapsed == 0
+
+
+def test_the_wave_weighting_chain_collapses_singleton_strata_and_cells_before_calibrating():
+    from analysis.weighting import design_for_wave
+
+    base = np.array([2.0, 2, 2, 4, 4, 5])
+    strata = np.array([1, 1, 1, 2, 2, 3])
+    cells = np.array(["a", "a", "b", "c", "c", "d"], dtype=object)
+    d, report = design_for_wave(base, strata, {1: 10.0, 2: 12.0, 3: 5.0}, {1: 50, 2: 1, 3: 20},
+                                cells, {"a": 30, "b": 15, "c": 20, "e": 9})
+    # Stratum 3 (one respondent, cell d) joins the nearest stratum with two: 2 (cell c next to d);
+    # cell b (one respondent) joins cell a inside its stratum 1.
+    assert report.collapse.strata == {1: 1, 2: 2, 3: 2}
+    assert report.collapse.cells == {"a": "a", "b": "a", "c": "c", "d": "c"}
+    assert report.n_collapsed == 1 and report.collapse.merged == (3,)
+    # Nonresponse stays within the original strata; the calibration uses the collapsed cells.
+    assert d.base_weights.tolist() == pytest.approx([2 * 10 / 6] * 3 + [4 * 12 / 8] * 2 + [5.0])
+    assert report.factors == pytest.approx({1: 10 / 6, 2: 1.5, 3: 1.0})
+    assert report.cell_population == pytest.approx({"a": 45, "c": 25})  # d has no total: its weight 5
+    assert report.stratum_population == {1: 50, 2: None}  # 2 had no usable count: none for 2 + 3
+    assert report.no_fpc == (2, 3)
+    assert d.weights[(cells == "a") | (cells == "b")].sum() == pytest.approx(45)
+    assert d.weights[(cells == "c") | (cells == "d")].sum() == pytest.approx(25)
+    assert d.frame.n_strata == 2

@@ -194,8 +194,79 @@ stat("TRIM_MEAN", "svymean(~y, trimWeights(d_cl, upper = 25), na.rm = TRUE)", "d
 emit("TRIM_WEIGHTS", "weights(trimWeights(d_cl, upper = 25))[c(1, 2)]; sum(weights(trimWeights(d_cl, upper = 25)))",
      list(w1 = weights(trimWeights(d_cl, upper = 25))[1], w2 = weights(trimWeights(d_cl, upper = 25))[2],
           total = sum(weights(trimWeights(d_cl, upper = 25)))))
+# Trimming after calibration (methodology §12): R's trimWeights keeps the postStratify step in the
+# variance; we treat the trimmed weights as fixed design weights (the second call).
+stat("TRIM_PS_R", "svymean(~y, trimWeights(ps, upper = 30), na.rm = TRUE)", "ps")
+df$w_trim_ps <- weights(trimWeights(ps, upper = 30))
+stat("TRIM_PS_FIXED", "svymean(~y, svydesign(ids = ~psu, strata = ~stratum, fpc = ~fpc, weights = ~w_trim_ps, data = df), na.rm = TRUE)   # w_trim_ps = weights(trimWeights(ps, upper = 30))",
+     "ps")
 emit("KISH", "n <- nrow(df); n * sum(df$w^2) / sum(df$w)^2; sum(df$w)^2 / sum(df$w^2)",
      list(deff = nrow(df) * sum(df$w^2) / sum(df$w)^2, neff = sum(df$w)^2 / sum(df$w^2)))
+
+# Singleton strata collapsed with a neighbour (docs/methodology.md §5): the wave of
+# tests/analysis/r/singleton_*.csv (make_singleton_data.py).  stratum_c is the collapsed stratum
+# (= calibration cell) the rule gives; the Python tests check the rule gives exactly these.
+sst <- read.csv(file.path(here, "singleton_strata.csv"), stringsAsFactors = FALSE)
+srs <- read.csv(file.path(here, "singleton_respondents.csv"), na.strings = "", stringsAsFactors = FALSE)
+srs <- merge(srs, sst[, c("stratum", "N", "invited", "responded", "stratum_c")], by = "stratum")
+srs <- srs[order(srs$id), ]
+srs$w_nr <- srs$invited / (srs$responded * srs$pi)  # 1/pi x (sum invited 1/pi / sum responded 1/pi)
+srs$fpc_c <- ave(srs$stratum_c, srs$stratum_c, FUN = function(k) sum(sst$N[sst$stratum_c == k[1]]))
+srs$fpc_c <- as.numeric(srs$fpc_c)
+for (j in 1:4) {
+  q <- srs[[paste0("q", j)]]
+  srs[[paste0("s", j)]] <- as.numeric(!is.na(q) & q >= 4)
+  srs[[paste0("v", j)]] <- as.numeric(!is.na(q))
+}
+stot <- aggregate(N ~ stratum_c, data = sst, FUN = sum)
+names(stot) <- c("stratum_c", "Freq")
+sd_col <- svydesign(ids = ~1, strata = ~stratum_c, fpc = ~fpc_c, weights = ~w_nr, data = srs)
+sg <- postStratify(sd_col, ~stratum_c, stot)  # runs under R's default lonely.psu = "fail": no lonely stratum
+out <- c(out,
+  "# Singleton wave (tests/analysis/r/singleton_*.csv, srs = respondents with w_nr = invited/(responded*pi),",
+  "# stratum_c = collapsed stratum, fpc_c = its summed dossier count, stot = summed counts by stratum_c):",
+  "#   sg <- postStratify(svydesign(ids = ~1, strata = ~stratum_c, fpc = ~fpc_c, weights = ~w_nr, data = srs),",
+  "#                      ~stratum_c, stot)",
+  "#   (sg needs no lonely-PSU option: H2|civil, the one stratum with one respondent, is a census)",
+  "#   options(survey.lonely.psu = \"adjust\")   # the old rule: no collapse, cells = strata",
+  "#   sg_old <- postStratify(svydesign(ids = ~1, strata = ~stratum, fpc = ~N, weights = ~w_nr, data = srs),",
+  "#                          ~stratum, data.frame(stratum = sst$stratum, Freq = sst$N))", "")
+sidx <- function(design) {
+  it <- sprintf("s%d/v%d", 1:4, 1:4)
+  ea <- sprintf("(%s + %s)/2", it[1], it[2]); eb <- sprintf("(%s + %s)/2", it[3], it[4])
+  ex <- c(i1 = it[1], i4 = it[4], EA = ea, EB = eb, ov = sprintf("((%s) + (%s))/2", ea, eb))
+  sprintf("svycontrast(svytotal(~s1+s2+s3+s4+v1+v2+v3+v4, %s), list(%s))", design,
+          paste(sprintf("%s = quote(%s)", names(ex), ex), collapse = ", "))
+}
+contrasts("SINGLETON_INDEX", sidx("sg"))
+contrasts("SINGLETON_INDEX_H1", sidx("subset(sg, agency == \"H1\")"))
+contrasts("SINGLETON_INDEX_LAND", sidx("subset(sg, sector == \"land\")"))
+contrasts("SINGLETON_INDEX_H1_LAND", sidx("subset(sg, agency == \"H1\" & sector == \"land\")"))
+contrasts("SINGLETON_INDEX_X2", sidx("subset(sg, agency == \"X2\")"))
+stat("SINGLETON_MEAN_S1", "svymean(~s1, sg)", "sg")
+ciprop("SINGLETON_PROP_S1", "svyciprop(~s1, sg, method = \"logit\")")
+options(survey.lonely.psu = "adjust")
+sd_old <- svydesign(ids = ~1, strata = ~stratum, fpc = ~N, weights = ~w_nr, data = srs)
+sg_old <- postStratify(sd_old, ~stratum, data.frame(stratum = sst$stratum, Freq = sst$N))
+contrasts("SINGLETON_INDEX_OLD", sidx("sg_old"))
+contrasts("SINGLETON_INDEX_OLD_LAND", sidx("subset(sg_old, sector == \"land\")"))
+emit("SINGLETON_DF", "degf(sg); degf(subset(sg, agency == \"H1\")); degf(subset(sg, sector == \"land\")); degf(sg_old)",
+     list(all = degf(sg), H1 = degf(subset(sg, agency == "H1")), land = degf(subset(sg, sector == "land")),
+          old = degf(sg_old)))
+emit("SINGLETON_WEIGHTS", "weights(sg)[c(1, 13)]; sum(weights(sg)[srs$stratum_c == \"H1|civil\"])",
+     list(w1 = weights(sg)[1], w13 = weights(sg)[13], h1civil = sum(weights(sg)[srs$stratum_c == "H1|civil"])))
+options(survey.lonely.psu = "fail")
+# Every stratum a singleton (methodology §10): six strata a…f of one respondent each (N = 10 each)
+# collapse in pairs a+b, c+d, e+f (tests/analysis/test_singleton_degenerate.py holds the same data).
+dg <- data.frame(h = c("a", "b", "c", "d", "e", "f"), w = c(2, 3, 4, 5, 6, 7), y = c(1, 0, 1, 1, 0, 1),
+                 pair = c("a", "a", "c", "c", "e", "e"), N = 20)
+dg_d <- postStratify(svydesign(ids = ~1, strata = ~pair, fpc = ~N, weights = ~w, data = dg), ~pair,
+                     data.frame(pair = c("a", "c", "e"), Freq = c(20, 20, 20)))
+out <- c(out, "#   dg <- data.frame(h = c(\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"), w = c(2, 3, 4, 5, 6, 7), y = c(1, 0, 1, 1, 0, 1),",
+         "#                    pair = c(\"a\", \"a\", \"c\", \"c\", \"e\", \"e\"), N = 20)",
+         "#   dg_d <- postStratify(svydesign(ids = ~1, strata = ~pair, fpc = ~N, weights = ~w, data = dg), ~pair,",
+         "#                        data.frame(pair = c(\"a\", \"c\", \"e\"), Freq = c(20, 20, 20)))", "")
+stat("DEG_ALL_SINGLETONS", "svymean(~y, dg_d)", "dg_d")
 
 # Cronbach's alpha with Feldt's interval (psych::alpha.ci formula).
 alpha_feldt <- function(m) {
