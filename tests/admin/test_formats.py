@@ -33,6 +33,11 @@ def test_decimals_minus_signs_and_missing_values():
     assert [formats.num(None), formats.pct(float("nan")), formats.day(None), formats.when(None)] == ["—"] * 4
 
 
+def test_spreadsheet_cells_get_a_number_format_not_a_formatted_string():
+    assert formats.excel_format("pct") == "0.0%" and formats.excel_format("num") == "#,##0"
+    assert formats.excel_format("day", "vi") == "dd/mm/yyyy" and formats.excel_format("day", "en") == "d mmm yyyy"
+
+
 def test_a_moment_late_in_the_utc_day_is_the_next_local_day():
     late = datetime(2026, 12, 2, 18, 30)  # 01:30 on 3 December in Hà Nội
     assert formats.day(late, "vi") == "03/12/2026"

@@ -120,6 +120,17 @@ def named(obj: Any, locale: Any = None) -> str:
     return str(getattr(obj, "name", "") or "")
 
 
+EXCEL = {"num": "#,##0", "num1": "#,##0.0", "pct": "0.0%", "day": {"vi": "dd/mm/yyyy", "en": "d mmm yyyy"},
+         "when": {"vi": "dd/mm/yyyy hh:mm", "en": "d mmm yyyy hh:mm"}}
+
+
+def excel_format(kind: str, locale: Any = None) -> str:
+    """The XLSX number format of a kind of cell (num, num1, pct, day, when): keep the cell a number or a date
+    and set this, so Excel shows it with the reader's own separators and still computes with it."""
+    fmt = EXCEL[kind]
+    return fmt[locale_code(locale)] if isinstance(fmt, dict) else fmt
+
+
 def _html(text: str):
     """In HTML the no-break space is written &nbsp;: visible in the page source, and what tests look for."""
     from markupsafe import Markup, escape
