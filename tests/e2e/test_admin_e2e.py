@@ -102,3 +102,37 @@ def test_the_service_point_picker_opens_with_the_arrow_key_and_takes_a_pointer(p
     assert "Sở Tư pháp" in box.input_value()
     value = page.evaluate("document.querySelector('select#service_point_id').value")
     assert value and value.isdigit()
+
+
+@pytest.fixture
+def tablet(browser):
+    """A touch-screen page (a tablet held upright), failing on any Content-Security-Policy violation."""
+    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN", has_touch=True,
+                                  is_mobile=True)
+    pg = context.new_page()
+    blocked: list[str] = []
+    pg.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield pg
+    context.close()
+    assert blocked == [], blocked
+
+
+def test_the_picker_is_used_by_touch_alone(tablet, live_server):
+    page = tablet
+    _sign_in_as_admin(page, live_server, "/admin/devices")
+    box = page.get_by_role("combobox", name="Điểm phục vụ đặt máy")
+    box.tap()  # a tap opens the whole list
+    assert box.get_attribute("aria-expanded") == "true"
+    option = page.locator("#service_point_id-list [role=option]:not([hidden])", has_text="Sở Xây dựng").first
+    option.scroll_into_view_if_needed()
+    height = option.bounding_box()["height"]
+    option.tap()
+    assert box.get_attribute("aria-expanded") == "false" and "Sở Xây dựng" in box.input_value()
+    assert height >= 44  # a finger-sized target
+    chosen = page.evaluate("(() => { const s = document.querySelector('select#service_point_id');"
+                           " return s.options[s.selectedIndex].text; })()")
+    assert "Sở Xây dựng" in chosen
+    page.get_by_label("Tên máy").fill("Kiosk quầy Xây dựng")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng ký và lấy mã").tap()
+    assert "Sở Xây dựng" in page.locator("main").inner_text()  # registered at the point picked
