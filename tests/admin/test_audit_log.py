@@ -34,7 +34,7 @@ def test_every_action_the_code_records_has_words(app):
 
 
 def test_an_action_unknown_to_the_table_shows_its_family_and_code():
-    assert audit.action_label("wave.close") == "Đóng đợt"
+    assert audit.action_label("wave.close") == "Đã đóng đợt"
     assert audit.action_label("wave.teleport") == "Đợt khảo sát (wave.teleport)"
     assert audit.action_label("made.up") == "made.up"
 
@@ -68,7 +68,7 @@ def test_details_are_labelled_and_their_values_formatted(app):
 def test_the_page_shows_entries_in_words_with_numbers_in_the_page_language(client, admin, db_session):
     _entry(db_session, "wave.launch", invitations=12345)
     vi = client.get("/admin/audit/").get_data(as_text=True).split("<tbody>")[1]
-    assert "Khởi động đợt" in vi and "Đợt Q2" in vi and "dòng lệnh" in vi and "12.345" in vi
+    assert "Đã khởi động đợt" in vi and "Đợt Q2" in vi and "dòng lệnh" in vi and "12.345" in vi
     english(client)
     en = client.get("/admin/audit/").get_data(as_text=True).split("<tbody>")[1]
     assert "12,345" in en and "12.345" not in en
@@ -97,7 +97,7 @@ def test_the_filter_by_family_actor_and_dates_narrows_the_list(client, admin, db
 def test_the_filter_offers_every_known_action_grouped_and_logged_unknown_ones(client, admin, db_session):
     _entry(db_session, "publication.publish")
     page = client.get("/admin/audit/").get_data(as_text=True)
-    assert '<optgroup label="Tài khoản cán bộ">' in page and '<option value="user.disable" >Khoá tài khoản' in page
+    assert '<optgroup label="Tài khoản cán bộ">' in page and '<option value="user.disable" >Đã khoá tài khoản' in page
     assert '<option value="publication.publish" >Công bố (publication.publish)' in page
 
 

@@ -39,7 +39,7 @@ def test_the_audit_log_filtered_by_action_shows_only_that_action_in_words(page, 
     assert rows.count() >= 1
     assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.action)")) == {"auth.login"}
     first = rows.first.inner_text()
-    assert "Đăng nhập" in first and "admin" in first and "Tên đăng nhập admin" in first
+    assert "Đăng nhập thành công" in first and "admin" in first and "Tên đăng nhập admin" in first
     assert "Địa chỉ IP" in rows.first.locator("dl.audit-details").text_content()  # a column phones hide
     # One date format on the page: dd/mm/yyyy, never ISO.
     assert _until(page, "/\\d{2}\\/\\d{2}\\/\\d{4} \\d{2}:\\d{2}/.test(document.querySelector('tbody td').textContent)")

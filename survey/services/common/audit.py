@@ -32,37 +32,38 @@ def record(session: Session, actor: Any, action: str, target_type: str = "", tar
 
 
 FAMILIES = {
-    "auth.": _l("Đăng nhập"), "user.": _l("Tài khoản cán bộ"), "wave.": _l("Đợt khảo sát"),
+    "auth.": _l("Đăng nhập, đăng xuất"), "user.": _l("Tài khoản cán bộ"), "wave.": _l("Đợt khảo sát"),
     "device.": _l("Máy khảo sát (kiosk)"), "kiosk.": _l("Chuyển lượt tại quầy"), "apikey.": _l("Khoá API"),
     "dossiers.": _l("Hồ sơ"), "registry.": _l("Danh mục"), "target.": _l("Chỉ tiêu"),
     "questionnaire.": _l("Bảng hỏi"), "export.": _l("Tải dữ liệu, báo cáo"), "publication.": _l("Công bố"),
     "job.": _l("Tác vụ nền"),
 }
 
-ACTIONS = {
-    "auth.login": _l("Đăng nhập"), "auth.login_failed": _l("Đăng nhập sai mật khẩu"),
-    "auth.login_throttled": _l("Tạm chặn đăng nhập (thử quá nhiều lần)"), "auth.logout": _l("Đăng xuất"),
-    "auth.logout_everywhere": _l("Đăng xuất khỏi mọi nơi"),
-    "user.create": _l("Tạo tài khoản"), "user.set_role": _l("Đổi vai trò, phạm vi"),
-    "user.enable": _l("Mở khoá tài khoản"), "user.disable": _l("Khoá tài khoản"),
-    "user.set_password": _l("Đặt mật khẩu mới"), "user.session_revoke": _l("Kết thúc một phiên đăng nhập"),
-    "user.sessions_revoke": _l("Kết thúc mọi phiên đăng nhập"),
-    "wave.create": _l("Tạo đợt khảo sát"), "wave.update": _l("Sửa đợt nháp"), "wave.delete": _l("Xoá đợt nháp"),
-    "wave.stratum": _l("Đặt riêng quy tắc một tầng"), "wave.launch": _l("Khởi động đợt"),
-    "wave.close": _l("Đóng đợt"), "wave.purge_contacts": _l("Xoá số điện thoại"),
-    "wave.anonymise": _l("Ẩn danh hoá đợt"), "wave.audit": _l("Kiểm tra lại mẫu"),
-    "wave.bundle": _l("Tải gói thư mời"), "wave.slips": _l("In phiếu thư mời"), "wave.sms_csv": _l("Xuất tệp SMS"),
-    "device.create": _l("Đăng ký máy kiosk"), "device.new_code": _l("Cấp mã đăng ký mới cho máy"),
-    "device.revoke": _l("Thu hồi máy kiosk"), "device.enrolled": _l("Máy kiosk hoàn tất đăng ký"),
-    "kiosk.handoff": _l("Chuyển lượt đánh giá sang kiosk"), "kiosk.handoff_cancel": _l("Huỷ lượt chuyển sang kiosk"),
-    "kiosk.handoff_flagged": _l("Lượt chuyển cần xem lại"),
-    "apikey.create": _l("Tạo khoá API"), "apikey.scope": _l("Đổi phạm vi khoá API"),
-    "apikey.rotate": _l("Cấp khoá API mới thay khoá cũ"), "apikey.revoke": _l("Thu hồi khoá API"),
-    "dossiers.import": _l("Nhập hồ sơ từ tệp"), "registry.import": _l("Nhập danh mục"),
-    "target.set": _l("Đặt chỉ tiêu"), "target.delete": _l("Xoá chỉ tiêu"),
-    "questionnaire.load": _l("Nạp phiên bản bảng hỏi"),
-    "export.report": _l("Tải báo cáo PDF"), "export.index": _l("Tải bảng chỉ số"),
-    "export.microdata": _l("Tải dữ liệu vi mô"), "export.codebook": _l("Tải sổ mã"),
+ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the wave was closed)
+    "auth.login": _l("Đăng nhập thành công"), "auth.login_failed": _l("Đăng nhập sai mật khẩu"),
+    "auth.login_throttled": _l("Tạm chặn đăng nhập (thử quá nhiều lần)"), "auth.logout": _l("Đã đăng xuất"),
+    "auth.logout_everywhere": _l("Đã đăng xuất khỏi mọi nơi"),
+    "user.create": _l("Đã tạo tài khoản"), "user.set_role": _l("Đã đổi vai trò, phạm vi"),
+    "user.enable": _l("Đã mở khoá tài khoản"), "user.disable": _l("Đã khoá tài khoản"),
+    "user.set_password": _l("Đã đặt mật khẩu mới"), "user.session_revoke": _l("Đã kết thúc một phiên đăng nhập"),
+    "user.sessions_revoke": _l("Đã kết thúc mọi phiên đăng nhập"),
+    "wave.create": _l("Đã tạo đợt khảo sát"), "wave.update": _l("Đã sửa đợt nháp"),
+    "wave.delete": _l("Đã xoá đợt nháp"), "wave.stratum": _l("Đã đặt riêng quy tắc một tầng"),
+    "wave.launch": _l("Đã khởi động đợt"), "wave.close": _l("Đã đóng đợt"),
+    "wave.purge_contacts": _l("Đã xoá số điện thoại"), "wave.anonymise": _l("Đã ẩn danh hoá đợt"),
+    "wave.audit": _l("Đã kiểm tra lại mẫu"), "wave.bundle": _l("Đã tải gói thư mời"),
+    "wave.slips": _l("Đã in phiếu thư mời"), "wave.sms_csv": _l("Đã xuất tệp SMS"),
+    "device.create": _l("Đã đăng ký máy kiosk"), "device.new_code": _l("Đã cấp mã đăng ký mới cho máy"),
+    "device.revoke": _l("Đã thu hồi máy kiosk"), "device.enrolled": _l("Máy kiosk đã hoàn tất đăng ký"),
+    "kiosk.handoff": _l("Đã chuyển lượt đánh giá sang kiosk"),
+    "kiosk.handoff_cancel": _l("Đã huỷ lượt chuyển sang kiosk"), "kiosk.handoff_flagged": _l("Lượt chuyển cần xem lại"),
+    "apikey.create": _l("Đã tạo khoá API"), "apikey.scope": _l("Đã đổi phạm vi khoá API"),
+    "apikey.rotate": _l("Đã cấp khoá API mới thay khoá cũ"), "apikey.revoke": _l("Đã thu hồi khoá API"),
+    "dossiers.import": _l("Đã nhập hồ sơ từ tệp"), "registry.import": _l("Đã nhập danh mục"),
+    "target.set": _l("Đã đặt chỉ tiêu"), "target.delete": _l("Đã xoá chỉ tiêu"),
+    "questionnaire.load": _l("Đã nạp phiên bản bảng hỏi"),
+    "export.report": _l("Đã tải báo cáo PDF"), "export.index": _l("Đã tải bảng chỉ số"),
+    "export.microdata": _l("Đã tải dữ liệu vi mô"), "export.codebook": _l("Đã tải sổ mã"),
 }
 
 TARGETS = {
@@ -117,7 +118,7 @@ class Names:
 
 
 def action_label(action: str) -> str:
-    """The action in words ("Đóng đợt"); an unknown one: its family's name and its code."""
+    """The action in words ("Đã đóng đợt"); an unknown one: its family's name and its code."""
     if action in ACTIONS:
         return str(ACTIONS[action])
     family = FAMILIES.get(action.split(".")[0] + ".")
