@@ -81,3 +81,16 @@ def test_without_javascript_the_picked_select_posts_as_before(client, admin, db_
         "service_point_id": "None", "password": "mot-mat-khau-rat-dai", "confirm": "mot-mat-khau-rat-dai"})
     assert resp.status_code == 302
     assert db_session.scalar(select(User.agency_id).where(User.username == "canbo1")) == reg["agencies"]["AG2"].id
+
+
+def test_the_rates_by_service_point_name_points_in_the_page_language(client, admin, db_session, reg, dossiers):
+    from survey.services.sampling import waves
+
+    reg["points"]["SP2"].name_en = "Desk Two"
+    wave = make_wave(db_session, dossiers, code="Q2", fixed_pi=1.0)
+    assert waves.launch(db_session, wave)  # Q2's 100 dossiers, all at SP2
+    vi = client.get(f"/admin/waves/{wave.id}/rates").get_data(as_text=True)
+    assert "Bộ phận một cửa SP2" in vi and "Desk Two" not in vi
+    english(client)
+    en = client.get(f"/admin/waves/{wave.id}/rates").get_data(as_text=True)
+    assert "Desk Two" in en and "Bộ phận một cửa SP2" not in en and ">100<" in en

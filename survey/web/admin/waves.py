@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, Wave
+from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint, Wave
 from survey.services.common.formats import named
 from survey.services.common.txn import refused, run_write
 from survey.services.sampling import audit as wave_audit
@@ -273,7 +273,9 @@ def waves_rates(wave_id: int):
     wave = _wave(wave_id)
     labels = {s["s"].key: s["label"] for s in _strata_rows(wave)}
     tables = {by: wave_audit.response_rates(db.session, wave, by) for by in wave_audit.RATE_GROUPS}
-    return render_template("admin/waves/rates.html", wave=wave, tables=tables, stratum_labels=labels)
+    points = {str(p.id): named(p) for p in db.session.scalars(select(ServicePoint))}  # in the reader's language
+    return render_template("admin/waves/rates.html", wave=wave, tables=tables, stratum_labels=labels,
+                           point_names=points)
 
 
 @bp.route("/waves/<int:wave_id>/audit")
