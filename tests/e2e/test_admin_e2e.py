@@ -121,6 +121,7 @@ def test_the_picker_is_used_by_touch_alone(tablet, live_server):
     page = tablet
     _sign_in_as_admin(page, live_server, "/admin/devices")
     box = page.get_by_role("combobox", name="Điểm phục vụ đặt máy")
+    assert box.get_attribute("aria-required") == "true"  # the select's `required`, said by the text box
     box.tap()  # a tap opens the whole list
     assert box.get_attribute("aria-expanded") == "true"
     option = page.locator("#service_point_id-list [role=option]:not([hidden])", has_text="Sở Xây dựng").first

@@ -149,6 +149,10 @@
     select.addEventListener("change", function () { input.value = chosenText(); });
 
     input.value = chosenText();
+    if (select.required) {              // a hidden required control would block the form with no visible message
+      select.required = false;
+      input.setAttribute("aria-required", "true");
+    }
     select.hidden = true;
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
