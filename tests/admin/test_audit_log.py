@@ -29,7 +29,7 @@ def test_every_action_the_code_records_has_words(app):
     assert {"wave.close", "user.create", "device.enrolled", "kiosk.handoff_flagged"} <= recorded  # the scan works
     # Recorded through a variable: sign-in throttling, hand-outs, downloads.
     recorded |= {"auth.login_throttled", "wave.bundle", "wave.slips", "wave.sms_csv", "export.report",
-                 "export.index", "export.microdata", "export.codebook"}
+                 "export.index", "export.microdata", "export.codebook", "kiosk.slip_printed", "kiosk.call_answered"}
     assert recorded - set(audit.ACTIONS) == set()
 
 
