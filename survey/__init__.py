@@ -53,6 +53,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     from flask_babel import get_locale
 
+    from survey.services.common import formats
+
+    formats.install(app)  # |num |pct |points |day |when |period |named on every page
+
     app.jinja_env.globals["get_locale"] = get_locale
     login_manager.login_view = "auth.login"
 

@@ -58,7 +58,7 @@ def test_the_audit_log_clamps_to_its_last_page(client, admin, db_session):
 def test_the_wave_form_takes_periods_of_2000_to_2100_only(client, admin, db_session, version, start, end, fixed):
     resp = client.post("/admin/waves/new", data=_wave_form(version, start, end))
     assert resp.status_code == 200
-    assert "Ngày phải nằm trong khoảng 2000-01-01 – 2100-12-31." in resp.get_data(as_text=True)
+    assert "Ngày phải nằm trong khoảng 01/01/2000 – 31/12/2100." in resp.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(Wave)) == 0
     assert client.post("/admin/waves/new", data=_wave_form(version, *fixed)).status_code == 302  # the edges are in
 
@@ -68,7 +68,7 @@ def test_the_wave_form_takes_periods_of_2000_to_2100_only(client, admin, db_sess
 def test_the_service_refuses_periods_outside_the_supported_years(db_session, version, start, end):
     with pytest.raises(waves.WaveError, match="period_out_of_range"):
         make_wave(db_session, version, start=start, end=end)
-    assert "2000-01-01" in waves.error_message("period_out_of_range")
+    assert "01/01/2000" in waves.error_message("period_out_of_range")
 
 
 @pytest.mark.parametrize("zone, query, shown", [

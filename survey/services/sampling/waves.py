@@ -23,6 +23,7 @@ from survey.models import (
 )
 from survey.models._base import utcnow
 from survey.models.fieldwork import WaveStatus
+from survey.services.common import formats
 from survey.services.common.i18n import tr
 from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds, previous_period  # noqa: F401  (re-exported for forms)
 from survey.services.sampling import invitations as inv_service
@@ -262,8 +263,8 @@ def error_message(code: str) -> str:
     _ = tr
     messages = {
         "period_end_before_start": _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
-        "period_out_of_range": _("Ngày phải nằm trong khoảng %(first)s – %(last)s.", first=FIRST_DAY.isoformat(),
-                                 last=LAST_DAY.isoformat()),
+        "period_out_of_range": _("Ngày phải nằm trong khoảng %(first)s – %(last)s.", first=formats.day(FIRST_DAY),
+                                 last=formats.day(LAST_DAY)),
         "unknown_scheme": _("Cách phân tầng không hợp lệ (agency_sector, agency, sector)."),
         "duplicate_code": _("Mã đợt khảo sát này đã có."),
         "bad_pi": _("Xác suất chọn π phải nằm trong khoảng (0; 1]."),

@@ -12,7 +12,6 @@ from survey.web.admin import bp
 from survey.web.auth.access import role_required
 
 # The app-wide |num |pct |day |when |named filters, until create_app registers them itself (idempotent).
-bp.record_once(lambda state: formats.install(state.app))
 
 LEVELS = {level.value: rank for rank, level in enumerate(AgencyLevel)}  # province first, as the registry nests
 # render_kw of a <select> that page.js turns into a searchable picker (a plain select without JavaScript).
