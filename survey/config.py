@@ -45,6 +45,10 @@ class Config:
         # Microdata exports: each combination of quasi-identifiers has at least k rows (workspace/sdc.py; 1 = off).
         self.SDC_K = max(1, int(env.get("HAILONG_SDC_K", "5")))
         self.PROVINCE_NAME = env.get("HAILONG_PROVINCE", "Hà Tĩnh")
+        # A running wave's provisional publication is refreshed in the background when older than this.
+        self.PROVISIONAL_MINUTES = float(env.get("HAILONG_PROVISIONAL_MINUTES", "10"))
+        # Output files of background jobs (exports, bundles): one folder per job.
+        self.JOBS_DIR = env.get("HAILONG_JOBS_DIR", os.path.join(instance_path, "jobs"))
         # The rate limiters' table, shared by every worker process (survey/web/limits.py).
         self.RATE_LIMIT_FILE = env.get("HAILONG_RATE_LIMIT_FILE", os.path.join(instance_path, "ratelimits.bin"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
