@@ -223,6 +223,10 @@ class Invitation(db.Model):
     # Nulled by `wave anonymise`: the stratum, π and cells below keep the weights computable.
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The short code a person types (hash only, unique) and the token sealed with that code, so that
+    # the code leads to /s/<token>; NULL for invitations issued before codes (migration 0007).
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_box: Mapped[str | None] = mapped_column(String(128))
     pi: Mapped[float]
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
