@@ -246,17 +246,35 @@ class Invitation(db.Model):
     dossier: Mapped[Dossier | None] = relationship()
 
 
+class HandoffState(StrEnum):
+    """A hand-off's life: waiting for a kiosk start, being answered, answered; or released (by the
+    officer, or by the timeout) without an answer. Back and idling before an answer return it to waiting."""
+
+    WAITING = "waiting"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    RELEASED = "released"
+
+
 class KioskHandoff(db.Model):
     """An officer's hand-over: the next start on this service point's kiosk answers the invitation."""
 
     __tablename__ = "kiosk_handoff"
+    __table_args__ = (allowed("state", HandoffState),)
     id: Mapped[int] = mapped_column(primary_key=True)
     service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"), index=True)
+    # The kiosk that claimed it last (NULL while waiting).
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    consumed_at: Mapped[datetime | None]
+    consumed_at: Mapped[datetime | None]  # when a kiosk last claimed it
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[HandoffState] = mapped_column(enum_type(HandoffState, 16), default=HandoffState.WAITING)
+    # When the state last changed: the timeouts count from here (a hand-off given back by Back waits afresh).
+    state_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # NULL: the timeout
     # Set when the hand-off needs a second look (e.g. answered by the counter's kiosk within seconds
     # of being handed off: the officer may have answered it himself).
     flagged_at: Mapped[datetime | None]

@@ -181,7 +181,7 @@ def test_stale_handoff_is_not_given_to_a_later_citizen(client, kiosk, db_session
     from datetime import timedelta
 
     handoff = handoff_invitation(db_session, kiosk["inv"], kiosk["reg"]["point"].id)
-    handoff.created_at -= timedelta(minutes=16)
+    handoff.state_at -= timedelta(minutes=16)
     db_session.commit()
     assert client.post("/kiosk/api/start", headers=kiosk["headers"]).json == {"mode": "walkup"}
 

@@ -204,19 +204,23 @@ def test_heartbeat_reports_answers_held_only_in_memory_within_the_queue(client, 
 
 
 def test_handoff_makes_the_next_start_answer_the_invitation(client, kiosk, db_session):
+    from tests.respond.factories import add_device
+
     inv = kiosk["inv"]
+    _other, other_cred = add_device(db_session, kiosk["reg"]["point"])
     handoff_invitation(db_session, inv, kiosk["reg"]["point"].id)
     db_session.commit()
     start = client.post("/kiosk/api/start", headers=kiosk["headers"])
     assert start.json["mode"] == "kiosk" and start.json["questionnaire"]["version_id"] == kiosk["version"].id
-    # The hand-off is used up: the next citizen is a walk-up.
-    assert client.post("/kiosk/api/start", headers=kiosk["headers"]).json == {"mode": "walkup"}
+    # Taken by this kiosk: another kiosk of the counter gets a walk-up.
+    assert client.post("/kiosk/api/start", headers={"X-Device-Credential": other_cred}).json == {"mode": "walkup"}
     body = submission(kiosk["version"], {"ACC1": 5, "KQ1": 1}, handoff_id=start.json["handoff_id"])
     assert client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"]).status_code == 201
     r = db_session.scalar(select(Response).where(Response.uuid == body["uuid"]))
     assert (r.mode, r.probability_sample, r.invitation_id, r.wave_id) == ("kiosk", True, inv.id, kiosk["wave"].id)
     db_session.refresh(inv)
     assert inv.status == "completed"
+    assert client.post("/kiosk/api/start", headers=kiosk["headers"]).json == {"mode": "walkup"}  # answered: used up
     # A second answer for the same invitation (another UUID) is refused.
     again = submission(kiosk["version"], {"ACC1": 1, "KQ1": 1}, handoff_id=start.json["handoff_id"])
     resp = client.post("/kiosk/api/responses", json=again, headers=kiosk["headers"])

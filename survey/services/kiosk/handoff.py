@@ -1,8 +1,7 @@
 """Kiosk pairing with the counter: an officer hands a sampled dossier's invitation to the next start.
 
-A hand-off is valid for HANDOFF_MINUTES: a citizen who walks away must not leave the invitation to
-whoever touches the kiosk next hours later. Claiming a hand-off is one conditional UPDATE, so two
-kiosks at the same counter can never both answer it.
+A hand-off waits for a kiosk start, survives Back and walking away, and ends answered or released
+(claims.py: the states and their timeouts).
 
 An officer may hand off only the invitation of a dossier just returned at his counter (within
 RETURN_MINUTES of its `completed_at`) whose token nobody holds yet (`delivered_at` NULL: no link,
@@ -17,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import (
@@ -32,11 +31,12 @@ from survey.models import (
     Wave,
 )
 from survey.models._base import utcnow
-from survey.models.fieldwork import InvitationStatus, WaveStatus
+from survey.models.fieldwork import HandoffState, InvitationStatus, WaveStatus
 from survey.services.common import audit
+from survey.services.kiosk.claims import effective_state
+from survey.services.respond.answers import duration
 from survey.services.respond.responses import invitation_state
 
-HANDOFF_MINUTES = 15
 RETURN_MINUTES = 30    # KIOSK_HANDOFF_RETURN_MINUTES: how recently the dossier must have been returned
 REVIEW_SECONDS = 20    # KIOSK_HANDOFF_REVIEW_SECONDS: an answer this soon after the hand-off is flagged
 FLAG_QUICK = "quick_answer"
@@ -48,12 +48,13 @@ class HandoffError(Exception):
     (a citizen holds its token), or `not_recent` (not a dossier just returned at this counter)."""
 
 
-def handoff_invitation(session: Session, invitation: Invitation, service_point_id: int,
-                       device_id: int | None = None, *, by: int | None = None) -> KioskHandoff:
-    """Queue an invitation for the next start on a service point's kiosk (or one given device).
+def handoff_invitation(session: Session, invitation: Invitation, service_point_id: int, *,
+                       by: int | None = None) -> KioskHandoff:
+    """Queue an invitation for the next start on a service point's kiosk (waiting, see claims.py).
 
     The source system's own request (intake `kiosk_handoff`) comes here directly; an officer's goes
-    through officer_handoff, which first checks that the dossier may be handed off at all.
+    through officer_handoff, which first checks that the dossier may be handed off at all. A hand-off
+    that was released (or timed out) is made afresh; one a kiosk is answering right now is refused.
     """
     state = invitation_state(invitation)
     if state != "open":
@@ -62,8 +63,12 @@ def handoff_invitation(session: Session, invitation: Invitation, service_point_i
     if handoff is None:
         handoff = KioskHandoff(invitation_id=invitation.id, service_point_id=service_point_id)
         session.add(handoff)
-    handoff.service_point_id, handoff.device_id, handoff.created_by_id = service_point_id, device_id, by
-    handoff.created_at, handoff.consumed_at = utcnow(), None
+    elif handoff.state == HandoffState.IN_PROGRESS and effective_state(handoff) == HandoffState.IN_PROGRESS:
+        raise HandoffError("in_progress")
+    now = utcnow()
+    handoff.service_point_id, handoff.device_id, handoff.created_by_id = service_point_id, None, by
+    handoff.created_at, handoff.consumed_at, handoff.state, handoff.state_at = now, None, HandoffState.WAITING, now
+    handoff.answered_at = handoff.released_at = handoff.released_by_id = None
     session.flush()
     return handoff
 
@@ -77,7 +82,8 @@ def _may_hand_off(service_point_id: int, now: datetime, minutes: int) -> tuple:
             Dossier.completed_at >= now - timedelta(minutes=minutes), Wave.status != WaveStatus.CLOSED)
 
 
-def _eligible(service_point_id: int, now: datetime, minutes: int):
+def eligible(service_point_id: int, now: datetime, minutes: int):
+    """SELECT (Invitation, Dossier) of the invitations this counter may hand off or print now."""
     return (select(Invitation, Dossier).join(Dossier, Invitation.dossier_id == Dossier.id)
             .join(Wave, Invitation.wave_id == Wave.id).where(*_may_hand_off(service_point_id, now, minutes)))
 
@@ -87,7 +93,7 @@ def officer_handoff(session: Session, officer: User, invitation: Invitation, ser
     """An officer's hand-off, refused (HandoffError) unless the dossier was returned at this counter within
     `minutes` and nobody holds the invitation's token; records who made it."""
     now = utcnow()
-    if session.scalar(_eligible(service_point_id, now, minutes).where(Invitation.id == invitation.id)) is None:
+    if session.scalar(eligible(service_point_id, now, minutes).where(Invitation.id == invitation.id)) is None:
         state = invitation_state(invitation, now)
         raise HandoffError(state if state != "open" else "delivered" if invitation.delivered_at else "not_recent")
     return handoff_invitation(session, invitation, service_point_id, by=officer.id)
@@ -105,49 +111,10 @@ def review_answer(session: Session, handoff: KioskHandoff, answered_at: datetime
     return True
 
 
-def next_handoff(session: Session, device: Device) -> Invitation | None:
-    """Claim the oldest fresh hand-off for this device's counter; its invitation, or None."""
-    since = utcnow() - timedelta(minutes=HANDOFF_MINUTES)
-    candidates = session.scalars(
-        select(KioskHandoff)
-        .where(KioskHandoff.service_point_id == device.service_point_id,
-               KioskHandoff.consumed_at.is_(None), KioskHandoff.created_at >= since,
-               or_(KioskHandoff.device_id.is_(None), KioskHandoff.device_id == device.id))
-        .order_by(KioskHandoff.created_at, KioskHandoff.id)
-    ).all()
-    for handoff in candidates:
-        claimed = session.execute(
-            update(KioskHandoff)
-            .where(KioskHandoff.id == handoff.id, KioskHandoff.consumed_at.is_(None))
-            .values(consumed_at=utcnow(), device_id=device.id)
-        ).rowcount
-        if claimed != 1:
-            continue  # another kiosk took it a moment ago
-        session.expire(handoff)
-        if invitation_state(handoff.invitation) == "open":
-            return handoff.invitation
-    return None
-
-
-def pending_handoffs(session: Session, service_point_id: int) -> list[KioskHandoff]:
-    """Hand-offs still waiting for a kiosk start at a counter (newest first)."""
-    since = utcnow() - timedelta(minutes=HANDOFF_MINUTES)
-    return list(session.scalars(
-        select(KioskHandoff).where(KioskHandoff.service_point_id == service_point_id,
-                                   KioskHandoff.consumed_at.is_(None), KioskHandoff.created_at >= since)
-        .order_by(KioskHandoff.created_at.desc())))
-
-
-def cancel_handoff(session: Session, handoff: KioskHandoff) -> None:
-    """Withdraw a hand-off nobody has started yet."""
-    session.delete(handoff)
-    session.flush()
-
-
 def open_invitations(session: Session, service_point_id: int, search: str = "", limit: int = 50, *,
                      minutes: int = RETURN_MINUTES) -> list[tuple[Invitation, Dossier]]:
     """Invitations this counter may hand off (officer_handoff's rule), newest first, optionally by dossier id."""
-    query = (_eligible(service_point_id, utcnow(), minutes)
+    query = (eligible(service_point_id, utcnow(), minutes)
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit))
     if search.strip():
         query = query.where(Dossier.external_id.ilike("%" + search.strip().replace("%", "") + "%"))
@@ -195,6 +162,7 @@ def walkup_version(session: Session, instrument: str = WALKUP_INSTRUMENT) -> Que
 def client_questionnaire(version: QuestionnaireVersion) -> dict:
     """What a kiosk needs to render and submit a version (it caches this for offline use)."""
     content = version.content
+    minutes, parts = duration(content)
     return {
         "version_id": version.id,
         "content_hash": version.content_hash,
@@ -203,6 +171,8 @@ def client_questionnaire(version: QuestionnaireVersion) -> dict:
         "title": content.get("title") or {},
         "description": content.get("description") or {},
         "estimated_minutes": content.get("estimated_minutes"),
+        "minutes": minutes,   # computed from the questions, what the kiosk tells the citizen
+        "parts": parts,
         "partial_on_timeout": (content.get("kiosk") or {}).get("partial_on_timeout", "discard"),
         "scales": content.get("scales") or {},
         "sections": content.get("sections") or [],

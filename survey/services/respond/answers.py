@@ -88,6 +88,23 @@ def visible_sections(content: dict, answers: dict[str, Any]) -> list[dict]:
     return out
 
 
+# Seconds a first-time respondent takes, measured by reading the question aloud and answering it on a
+# tablet: a rating or one choice is read and tapped; several choices take longer; text is optional
+# almost everywhere, so a short remark is counted. Plus a moment per screen (reading its title, "next").
+SECONDS_PER_QUESTION = {"scale": 7, "single": 8, "multiple": 12, "number": 10, "text": 20}
+SECONDS_PER_SCREEN = 3
+
+
+def duration(content: dict) -> tuple[int, int]:
+    """(minutes, screens) of the usual path through a questionnaire, computed from its questions:
+    the screens and questions shown before any answer (conditional ones are the exception)."""
+    screens = visible_sections(content, {})
+    seconds = sum(SECONDS_PER_SCREEN + sum(SECONDS_PER_QUESTION.get(q.get("type"), 8)
+                                           for q in s.get("questions") or [] if not q.get("show_if"))
+                  for s in screens)
+    return max(1, -(-seconds // 60)), len(screens)
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 def _is_int(value: Any) -> bool:

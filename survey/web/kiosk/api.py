@@ -14,19 +14,21 @@ from types import SimpleNamespace
 
 from flask import abort, current_app, g, jsonify, request
 from flask_babel import _
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from survey.extensions import csrf, db
 from survey.models import Device, KioskHandoff, QuestionnaireVersion
 from survey.models._base import utcnow
+from survey.services.common import audit
 from survey.services.common.txn import refused, run_write
-from survey.services.kiosk import devices
-from survey.services.kiosk.handoff import REVIEW_SECONDS, client_questionnaire, next_handoff, review_answer
+from survey.services.kiosk import claims, devices
+from survey.services.kiosk.handoff import REVIEW_SECONDS, client_questionnaire, review_answer
 from survey.services.respond import batch, responses
 from survey.web import limits
 from survey.web.inputs import row_id
 from survey.web.kiosk import bp
 from survey.web.kiosk.auth import current_device, device_identity, forget, forget_all, set_device_cookie
+from survey.web.kiosk.settings import timeouts
 
 _versions: dict[int, SimpleNamespace] = {}  # versions are immutable: cache their content per process
 
@@ -126,12 +128,40 @@ def api_hello():
 def api_start():
     """A citizen pressed start: answer the counter's pending hand-off if there is one, else walk-up."""
     def unit():
-        invitation = next_handoff(db.session, g.device)
-        if invitation is None:
+        handoff = claims.claim(db.session, g.device, **timeouts())
+        if handoff is None:
             return jsonify(mode="walkup")
-        handoff_id = db.session.scalar(select(KioskHandoff.id).where(KioskHandoff.invitation_id == invitation.id))
-        version = db.session.get(QuestionnaireVersion, invitation.wave.questionnaire_version_id)
-        return jsonify(mode="kiosk", handoff_id=handoff_id, questionnaire=client_questionnaire(version))
+        version = db.session.get(QuestionnaireVersion, handoff.invitation.wave.questionnaire_version_id)
+        return jsonify(mode="kiosk", handoff_id=handoff.id, questionnaire=client_questionnaire(version))
+
+    return run_write(unit)
+
+
+@bp.route("/api/handoff/return", methods=["POST"])
+@device_api
+def api_handoff_return():
+    """The citizen left before any answer was stored (Back on the first screen, idle reset): the
+    hand-off waits for the next start again (200), or it was no longer this kiosk's (409)."""
+    data = request.get_json(silent=True)
+    handoff_id = row_id(data.get("handoff_id")) if isinstance(data, dict) else None
+    if handoff_id is None:
+        return _error("bad_json", _("Thiếu mã lượt chuyển."), 400)
+    device_id = g.device.id
+    if not run_write(lambda: claims.give_back(db.session, handoff_id, device_id)):
+        return _error("not_in_progress", _("Lượt chuyển này không còn do máy này giữ."), 409)
+    return jsonify(state="waiting")
+
+
+@bp.route("/api/call", methods=["POST"])
+@device_api
+def api_call_staff():
+    """The citizen pressed "Gọi nhân viên": recorded (audit `kiosk.call_staff`), shown on the officer's page."""
+    device = g.device
+
+    def unit():
+        audit.record(db.session, "device:%d" % device.id, "kiosk.call_staff", "device", device.id,
+                     service_point=device.service_point.code)
+        return jsonify(ok=True)
 
     return run_write(unit)
 
@@ -189,6 +219,7 @@ def api_submit():
                 partial=data.get("partial") is True)
         except responses.SubmissionError as exc:
             return refused((jsonify(exc.as_dict()), exc.status))
+        claims.mark_answered(db.session, handoff, response.submitted_at)
         if created:  # answered within seconds of the hand-off: flagged for review (the response still counts)
             review_answer(db.session, handoff, response.submitted_at,
                           seconds=int(current_app.config.get("KIOSK_HANDOFF_REVIEW_SECONDS", REVIEW_SECONDS)))
