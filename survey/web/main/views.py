@@ -1,22 +1,97 @@
-"""Home page, /healthz, language choice and the error handlers."""
+"""Home page (with the box for a slip's short code), /m/<code>, /healthz, language choice, error handlers."""
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from survey.extensions import db
+from survey.services.sampling import invitations
+from survey.web import limits
 from survey.web.main import bp
 
+# Guessing short codes (about 8.5e11 of them): failures per client address first, then for the whole site,
+# as enrolment codes are limited; a right code gives its tokens back. At 1 guess a second site-wide, with
+# 100 000 codes open, a hit takes about 100 days. (These belong in limits.DEFAULTS: asked of its owner.)
+limits.DEFAULTS.setdefault("code_address", (20, 1 / 30))
+limits.DEFAULTS.setdefault("code_global", (600, 1.0))
 
-@bp.route("/")
+
+class CodeForm(FlaskForm):
+    """The home page's box for the code printed on a slip."""
+
+    code = StringField(_l("Mã trên phiếu"), validators=[DataRequired(message=_l("Vui lòng nhập mã trên phiếu."))],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                                  "maxlength": 20, "placeholder": "ABCD-EFGH", "enterkeyhint": "go"})
+
+
+@bp.route("/", methods=["GET", "POST"])
 def index():
-    """Landing page pointing each kind of user to their entrance."""
-    return render_template("main/index.html")
+    """Landing page: the box for a slip's code, and each kind of user's entrance."""
+    form = CodeForm()
+    if request.method == "POST" and form.validate_on_submit():
+        return _open_code(form.code.data, form)
+    return render_template("main/index.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/m/<code>")
+def code_link(code: str):
+    """The short link an SMS carries: the same as typing its code on the home page."""
+    return _open_code(code, CodeForm(formdata=None, code=code))
+
+
+def _open_code(typed: str, form: CodeForm):
+    """Redirect to the invitation of a code, or the home page with what went wrong (nothing is stored)."""
+    retry = _code_limited()
+    if retry:
+        error = _("Đã nhập sai mã quá nhiều lần. Vui lòng chờ vài phút rồi thử lại.")
+        return _private(render_template("main/index.html", form=form, code_error=error), 429,
+                        {"Retry-After": str(retry)})
+    found = invitations.find_by_code(db.session, typed)
+    if found is None:
+        error = (_("Không có phiếu nào mang mã này. Vui lòng kiểm tra lại từng ký tự trên phiếu.")
+                 if invitations.normalize_code(typed) else
+                 _("Mã gồm 8 chữ và số, in trên phiếu dưới mã QR (ví dụ ABCD-EFGH)."))
+        return _private(render_template("main/index.html", form=form, code_error=error),
+                        422 if request.method == "POST" else 404)
+    for kind, key in _code_buckets():  # a right code costs nobody any allowance
+        limits.refund(kind, key)
+    return _private(redirect(url_for("respond.welcome", token=found[1]), 303))
+
+
+def _code_buckets() -> list[tuple[str, str]]:
+    return [("code_address", request.remote_addr or "?"), ("code_global", "all")]
+
+
+def _code_limited() -> int | None:
+    """Retry-After seconds when this address, or the whole site, has used up its code attempts (see above)."""
+    taken = []
+    for kind, key in _code_buckets():
+        retry = limits.check(kind, key)
+        if retry:
+            for done in taken:  # refused before the site-wide bucket: one address cannot use up everyone's
+                limits.refund(*done)
+            return retry
+        taken.append((kind, key))
+    return None
+
+
+def _private(page, status: int | None = None, headers: dict | None = None):
+    """A response about a code: never cached, never sent on as a Referer (the code opens an invitation).
+
+    `status` None keeps the page's own (a redirect's 303); a number replaces it.
+    """
+    resp = current_app.make_response((page, status, headers or {}))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
 
 
 @bp.route("/healthz")
