@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import MIGRATIONS_DIR, create_app
 from survey.extensions import db
-from survey.models import Agency, Invitation, Job, Response, Target, User, Wave, WaveStratum
+from survey.models import Agency, Invitation, Job, KioskHandoff, Response, Target, User, Wave, WaveStratum
 from survey.models.fieldwork import WaveStatus
 from survey.models.registry import TargetScope
 from survey.models.response import Language, ResponseMode
@@ -46,7 +46,7 @@ def test_every_state_and_option_column_is_typed_with_its_enum():
                      ("dossier", "outcome"), ("wave", "status"), ("invitation", "outcome"),
                      ("invitation", "channel"), ("invitation", "status"), ("response", "mode"),
                      ("response", "language"), ("user_account", "role"), ("publication", "kind"),
-                     ("job", "state")}
+                     ("job", "state"), ("kiosk_handoff", "state")}
 
 
 @pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
@@ -66,9 +66,11 @@ def rows(db_session) -> dict[str, int]:
     response = Response(uuid=str(uuid.uuid4()), questionnaire_version_id=version.id, mode=ResponseMode.LINK)
     user = User(username="u-" + uuid.uuid4().hex[:8], password_hash="x", role=Role.ANALYST)
     job = Job(kind="test")
-    db_session.add_all([target, response, user, job])
+    handoff = KioskHandoff(service_point_id=reg["point"].id, invitation_id=invitation.id)
+    db_session.add_all([target, response, user, job, handoff])
     db_session.flush()
-    return {"job": job.id, "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
+    return {"job": job.id, "kiosk_handoff": handoff.id,
+            "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
             "dossier": invitation.dossier_id, "wave": wave.id, "wave_stratum": wave.strata[0].id,
             "invitation": invitation.id, "response": response.id, "user_account": user.id}
 
