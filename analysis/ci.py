@@ -35,13 +35,18 @@ def wald(value, se, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     return value - half, value + half
 
 
-def proportion_interval(p, se, df, n, method: str = "logit",
-                        level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Interval for a proportion p ∈ [0, 1] with linearised se, design df and n valid answers."""
+def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95,
+                        n_rows=None) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for a proportion p ∈ [0, 1] with linearised se, design df and n valid answers.
+
+    n_rows (default n): the rows of the design R's svyciprop(method = "beta") sees, whose
+    nrow(design) − 1 enters the Korn–Graubard df adjustment — every row of a calibrated design
+    (R's subset of one keeps all rows), the domain's answering rows otherwise."""
     if method not in METHODS:
         raise ValueError("method must be one of %s, got %r" % (", ".join(METHODS), method))
-    p, se, df, n = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (p, se, df, n)))
-    p, se, df, n = p.copy(), se.copy(), df.copy(), n.copy()
+    n_rows = n if n_rows is None else n_rows
+    p, se, df, n, n_rows = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (p, se, df, n, n_rows)))
+    p, se, df, n, n_rows = p.copy(), se.copy(), df.copy(), n.copy(), n_rows.copy()
     c = t_quantile(level, df)
     var = se * se
     edge = (p == 0) | (p == 1)
@@ -60,7 +65,7 @@ def proportion_interval(p, se, df, n, method: str = "logit",
             n_eff = np.where(var[inner] > 0, p[inner] * (1 - p[inner]) / var[inner], np.inf)
         lo[inner], hi[inner] = _wilson(p[inner], n_eff, c[inner])
     else:
-        lo[inner], hi[inner] = _korn_graubard(p[inner], var[inner], df[inner], n[inner], level)
+        lo[inner], hi[inner] = _korn_graubard(p[inner], var[inner], df[inner], n_rows[inner], level)
     # p̂ ∈ {0, 1}: Clopper–Pearson for the n valid answers (Wilson uses its own n-based form).
     if method == "wilson":
         lo[edge], hi[edge] = _wilson(p[edge], n[edge], c[edge])

@@ -26,6 +26,10 @@ from analysis.variance import Frame, domain_df, make_frame
 class Design:
     """A stratified (optionally clustered) sample with weights; immutable once built."""
 
+    # The weights the calibration steps produced, when a trim changed them since (else None:
+    # the current weights).  A class default, so designs rebuilt without __init__ have it.
+    _cal_w: np.ndarray | None = None
+
     def __init__(self, weights: Any, strata: Any = None, psu: Any = None, fpc: Any = None,
                  lonely_psu: str = "adjust") -> None:
         w = np.array(weights, dtype=float).reshape(-1) if np.ndim(weights) else None
@@ -73,30 +77,42 @@ class Design:
         new._w = weights
         new._steps = steps
         new._cal = None
+        new._cal_w = None
         return new
+
+    def _earlier_steps(self) -> tuple:
+        """Steps a new calibration builds on: none after a trim of a calibrated design, whose
+        trimmed weights then count as fixed design weights (methodology §12)."""
+        return () if self._cal_w is not None else self._steps
 
     def poststratify(self, cells: Any, totals: Mapping, partial: bool = False) -> Design:
         """Post-stratify to population counts {cell: N}; the variance uses cell residuals."""
         codes, g = calib.poststratify_factors(self._w, cells, totals, partial)
         step = (codes, None, g)  # model matrix None = the cell indicators themselves
-        return self._derive(self._w * g[codes], self._steps + (step,))
+        return self._derive(self._w * g[codes], self._earlier_steps() + (step,))
 
     def rake(self, margins: Sequence, tol: float = 1e-10, maxit: int = 1000) -> Design:
         """Rake to several margins [(cells, {cell: N}), …] by IPF to full convergence."""
         atoms, X, f = calib.rake_factors(self._w, list(margins), tol, maxit)
-        return self._derive(self._w * f[atoms], self._steps + ((atoms, X, f),))
+        return self._derive(self._w * f[atoms], self._earlier_steps() + ((atoms, X, f),))
 
     def trim(self, lower: float | None = None, upper: float | None = None,
              strict: bool = False) -> Design:
-        """Trim weights as R's trimWeights; the trimmed weights are then treated as fixed.
+        """Trim weights as R's trimWeights, keeping earlier calibration steps in the variance.
 
-        Earlier calibration steps are dropped from the variance (trim first, then calibrate,
-        to keep both the bounds and the calibration totals).
+        As R (design$postStrata is kept), the calibration residuals stay those of the weights
+        the calibration produced: z − w_cal·B with w_cal the weights before the trim (methodology
+        §5 step 5).  The trimmed weights no longer meet the calibration totals: trim first,
+        then calibrate, to keep both.
         """
         trimmed = calib.trim_weights(self._w, lower, upper, strict)
         if np.array_equal(trimmed, self._w):  # nothing outside the bounds: unchanged (as R)
             return self
-        return self._derive(trimmed, ())
+        if not self._steps:
+            return self._derive(trimmed, ())
+        new = self._derive(trimmed, self._steps)
+        new._cal_w = self.calibration_weights
+        return new
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -137,8 +153,19 @@ class Design:
     def calibration(self) -> Calibration | None:
         """Joint calibration atoms of all steps (built once, on first use)."""
         if self._cal is None and self._steps:
-            self._cal = make_calibration(list(self._steps), self._w)
+            self._cal = make_calibration(list(self._steps), self.calibration_weights)
         return self._cal
+
+    @property
+    def calibration_weights(self) -> np.ndarray:
+        """The weights calibration residuals are expressed in: those the calibration produced
+        (before any later trim, as R's trimWeights keeps them), else the final weights."""
+        return self._w if self._cal_w is None else self._cal_w
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether calibration steps enter the variance (R's is.calibrated)."""
+        return bool(self._steps)
 
     @property
     def frame(self) -> Frame:
@@ -193,7 +220,7 @@ class Design:
         residualized=True: z already holds the calibration residuals (skip that step).
         """
         cal = None if residualized else self.calibration
-        var = domain_variance(self._frame, self._w, z, gc, G, cal)
+        var = domain_variance(self._frame, self.calibration_weights, z, gc, G, cal)
         return var, domain_df(self._frame, self._w, gc, G)
 
     def _ratio_like(self, num, den, by, level, kind, method=None):
@@ -225,7 +252,9 @@ class Design:
         if method is None:
             lo, hi = wald(value, se, df, level)
         else:
-            lo, hi = proportion_interval(value, se, df, n_valid, method, level)
+            rows = np.full(G, self.n) if self.calibrated else \
+                np.bincount(gsafe, weights=inside.astype(float), minlength=G + 1)[:G]
+            lo, hi = proportion_interval(value, se, df, n_valid, method, level, rows)
         out = {label: Estimate(float(value[g]), float(se[g]), float(lo[g]), float(hi[g]),
                                int(df[g]), int(n_valid[g])) for g, label in enumerate(labels)}
         return out[None] if by is None else out

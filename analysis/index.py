@@ -187,16 +187,19 @@ def _table(d: Design, source, st: Structure, partitions: Mapping, method: str, l
     out = {}
     for name, by, lab, table in zip(partitions, partitions.values(), labels,
                                     engine.tables(groupings, route)):
-        results = _results(list(st.columns), names, list(st.parts), table, lab, method, level)
+        results = _results(list(st.columns), names, list(st.parts), table, lab, method, level,
+                           d.n if d.calibrated else None)
         out[name] = results[None] if by is None else results
     return out
 
 
-def _results(cols, names, part_names, table: Table, labels, method, level) -> dict:
-    """{label: IndexResult} in percent, with the requested interval method."""
+def _results(cols, names, part_names, table: Table, labels, method, level, n_rows=None) -> dict:
+    """{label: IndexResult} in percent, with the requested interval method (n_rows: see
+    analysis.ci.proportion_interval; None = the valid answers)."""
     J, E = len(cols), len(names)
     K = table.values.shape[1]
-    lo, hi = proportion_interval(table.values, table.se, table.df[:, None], table.ns, method, level)
+    lo, hi = proportion_interval(table.values, table.se, table.df[:, None], table.ns, method, level,
+                                 n_rows)
     v100, s100, l100, h100 = (100 * a for a in (table.values, table.se, lo, hi))
     out = {}
     for g, label in enumerate(labels):

@@ -60,7 +60,7 @@ class Engine:
             return False
         cal = d.calibration
         return cal is None or (len(cal.steps) == 1 and cal.poststrat_only
-                               and nested_in_groups(cal, gc, d.weights))
+                               and nested_in_groups(cal, gc, d.calibration_weights))
 
     def plan(self, ts: np.ndarray, tv: np.ndarray, cnt: np.ndarray) -> Plan:
         """Values, counts and linearisation coefficients per group from item totals (J, G+1)."""
@@ -158,7 +158,7 @@ class Engine:
         for start, stop in blocks(d.n, _BLOCK):  # pass B: moments / linearised values
             S, V, _ = self.src.block(start, stop)
             if atom is not None:
-                a, wb = cal.atoms[start:stop], d.weights[start:stop]
+                a, wb = cal.atoms[start:stop], d.calibration_weights[start:stop]
                 St, Vt = S - np.take(mean_s, a, axis=1) * wb, V - np.take(mean_v, a, axis=1) * wb
             else:
                 St, Vt = S, V

@@ -135,6 +135,12 @@ RAKE_DOMAIN_u = dict(value=58.561883828786506, se=2.6303761852178886, ci_low=52.
 # R: svymean(~y, rr, na.rm = TRUE)   # CI: confint(., df = degf(rr))
 RAKEFN_MEAN = dict(value=58.696352876390279, se=1.5739754968749853, ci_low=55.232056165420573, ci_high=62.160649587359984, df=11)
 
+# R: svymean(~y, trimWeights(rk, upper = 30), na.rm = TRUE)   # CI: confint(., df = degf(rk))
+TRIM_RAKE_MEAN = dict(value=59.084344965945881, se=1.5428282711038019, ci_low=55.688602836676573, ci_high=62.48008709521519, df=11)
+
+# R: svymean(~y, subset(trimWeights(rk, upper = 30), g == "u"), na.rm = TRUE)   # CI: confint(., df = degf(subset(rk, g == "u")))
+TRIM_RAKE_DOMAIN_u = dict(value=58.309194237688423, se=2.7698123905182932, ci_low=51.531707473881035, ci_high=65.086681001495805, df=6)
+
 # R: weights(rr)[c(1, 10, 40)]; sum(weights(rr)[df$cellB == "old"])
 RAKE_WEIGHTS = dict(w1=45.898608768712215, w10=14.309529833411295, w40=32.324798420735156, old=500.00000000000006)
 
@@ -227,6 +233,35 @@ TRIM_PS_R = dict(value=58.895408483992775, se=1.5036439505292745, ci_low=55.5859
 
 # R: svymean(~y, svydesign(ids = ~psu, strata = ~stratum, fpc = ~fpc, weights = ~w_trim_ps, data = df), na.rm = TRUE)   # w_trim_ps = weights(trimWeights(ps, upper = 30))   # CI: confint(., df = degf(ps))
 TRIM_PS_FIXED = dict(value=58.895408483992775, se=1.5377576779885742, ci_low=55.510826654922944, ci_high=62.279990313062605, df=11)
+
+#   tps <- trimWeights(ps, upper = 30)
+
+# R: max(weights(tps)); sum(weights(tps))
+TRIM_PS_W = dict(max=31.507041969260936, total=1500)
+
+# R: svytotal(~x, tps)   # CI: confint(., df = degf(tps))
+TRIM_PS_TOTAL_X = dict(value=3931.8268982830641, se=173.0569246270841, ci_low=3550.9311753277548, ci_high=4312.7226212383739, df=11)
+
+# R: svymean(~y, subset(tps, g == "u"), na.rm = TRUE)   # CI: confint(., df = degf(subset(tps, g == "u")))
+TRIM_PS_DOMAIN_u = dict(value=58.236613898907876, se=2.6812633874869931, ci_low=51.675798740024845, ci_high=64.797429057790907, df=6)
+
+# R: svymean(~y, subset(tps, cellA == "f"), na.rm = TRUE)   # CI: confint(., df = degf(subset(tps, cellA == "f")))
+TRIM_PS_CELL_f = dict(value=61.119776969024187, se=1.4307257758950505, ci_low=57.970770768118584, ci_high=64.26878316992979, df=11)
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+s5+s6+s7+s8+v1+v2+v3+v4+v5+v6+v7+v8, tps), list(i1 = quote(s1/v1), i8 = quote(s8/v8), e1 = quote((s1/v1+s2/v2+s3/v3)/3), e2 = quote((s4/v4+s5/v5)/2), e3 = quote((s6/v6+s7/v7+s8/v8)/3), p1 = quote((((s1/v1+s2/v2+s3/v3)/3)+((s4/v4+s5/v5)/2))/2), p2 = quote((s6/v6+s7/v7+s8/v8)/3), ov = quote((((((s1/v1+s2/v2+s3/v3)/3)+((s4/v4+s5/v5)/2))/2)+((s6/v6+s7/v7+s8/v8)/3))/2)))
+INDEX_TRIM_PS = {"i1": (0.72195228432193848, 0.063701699507808573), "i8": (0.54385690549784249, 0.072018989016583879), "e1": (0.68277305904611696, 0.026536104826678376), "e2": (0.62400828542113751, 0.046895175511377001), "e3": (0.60545695870769689, 0.043213587447748482), "p1": (0.65339067223362723, 0.02570532677327662), "p2": (0.60545695870769689, 0.043213587447748482), "ov": (0.62942381547066206, 0.019143377227982636)}
+
+# R: svycontrast(svytotal(~s1+s2+s3+s4+s5+s6+s7+s8+v1+v2+v3+v4+v5+v6+v7+v8, subset(tps, g == "u")), list(i1 = quote(s1/v1), i8 = quote(s8/v8), e1 = quote((s1/v1+s2/v2+s3/v3)/3), e2 = quote((s4/v4+s5/v5)/2), e3 = quote((s6/v6+s7/v7+s8/v8)/3), p1 = quote((((s1/v1+s2/v2+s3/v3)/3)+((s4/v4+s5/v5)/2))/2), p2 = quote((s6/v6+s7/v7+s8/v8)/3), ov = quote((((((s1/v1+s2/v2+s3/v3)/3)+((s4/v4+s5/v5)/2))/2)+((s6/v6+s7/v7+s8/v8)/3))/2)))
+INDEX_TRIM_PS_u = {"i1": (0.51985300490804343, 0.12170126994314803), "i8": (0.49109902934877053, 0.1152321372542244), "e1": (0.60843908824510395, 0.055004355250232277), "e2": (0.53778963503519273, 0.089287942756937855), "e3": (0.57447412402488618, 0.05097654537737964), "p1": (0.5731143616401484, 0.0507325831254236), "p2": (0.57447412402488618, 0.05097654537737964), "ov": (0.57379424283251734, 0.033555860875340356)}
+
+# R: svyciprop(~b, subset(tps, !is.na(b)), method = "logit")
+TRIM_PS_PROP_B_LOGIT = dict(value=0.58755741103758563, se=nan, ci_low=0.38533140993717058, ci_high=0.76399952762475809)
+
+# R: svymean(~y, trimWeights(ps, upper = 30, strict = TRUE), na.rm = TRUE)   # CI: confint(., df = degf(ps))
+TRIM_PS_STRICT = dict(value=58.896090275964447, se=1.5070361933046541, ci_low=55.579125978779906, ci_high=62.213054573148987, df=11)
+
+# R: max(weights(trimWeights(ps, upper = 30, strict = TRUE))); sum(weights(trimWeights(ps, upper = 30, strict = TRUE)))
+TRIM_PS_STRICT_W = dict(max=30, total=1500.0000000000005)
 
 # R: n <- nrow(df); n * sum(df$w^2) / sum(df$w)^2; sum(df$w)^2 / sum(df$w^2)
 KISH = dict(deff=1.1458151311547289, neff=55.855432748127633)

@@ -113,13 +113,15 @@ def test_nonresponse_factors_from_class_sums():
         nonresponse_factors({"a": 50.0}, {"a": 40.0})
 
 
-def test_calibration_then_trimming_treats_the_trimmed_weights_as_fixed(d, df):
+def test_calibration_then_trimming_keeps_the_calibration_as_r_trimweights(d, df):
     ps = d.poststratify(df["cellA"], CELLS_A)
     assert ps.trim(upper=1000) is ps  # nothing to trim: the calibrated design is kept
     trimmed = ps.trim(upper=30)
     assert trimmed.weights.max() < ps.weights.max()
     plain = Design(trimmed.weights, strata=df["stratum"], psu=df["psu"], fpc=df["fpc"])
-    assert trimmed.mean(df["y"]) == plain.mean(df["y"])
+    assert trimmed.mean(df["y"]).value == plain.mean(df["y"]).value
+    assert trimmed.mean(df["y"]).se < plain.mean(df["y"]).se  # the cells still explain variance
+    assert_matches(trimmed.mean(df["y"]), R.TRIM_PS_R)  # more in test_trim_calibration.py
 
 
 def test_the_wave_weighting_chain_adjusts_calibrates_and_reports():

@@ -88,7 +88,7 @@ def test_item_intervals_match_svyciprop(df, method):
         assert close(getattr(item, field), 100 * golden[field]), field
 
 
-@pytest.mark.parametrize("method", ["logit", "mean"])  # beta: R counts all rows of a calibrated subset
+@pytest.mark.parametrize("method", ["logit", "beta", "mean"])  # beta: nrow of a calibrated subset = all rows
 def test_item_intervals_of_a_poststratified_design_match_svyciprop(df, method):
     ps = scf(df).poststratify(df["cellA"], CELLS_A)
     item = satisfaction_index(ps, answers(df), STRUCTURE, method=method).items[0]

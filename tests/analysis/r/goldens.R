@@ -134,6 +134,8 @@ rr <- rake(d_scf, list(~cellA, ~cellB), list(data.frame(cellA = c("f", "m"), Fre
 stat("RAKE_MEAN", "svymean(~y, rk, na.rm = TRUE)", "rk")
 stat("RAKE_DOMAIN_u", "svymean(~y, subset(rk, g == \"u\"), na.rm = TRUE)", "subset(rk, g == \"u\")")
 stat("RAKEFN_MEAN", "svymean(~y, rr, na.rm = TRUE)", "rr")
+stat("TRIM_RAKE_MEAN", "svymean(~y, trimWeights(rk, upper = 30), na.rm = TRUE)", "rk")
+stat("TRIM_RAKE_DOMAIN_u", "svymean(~y, subset(trimWeights(rk, upper = 30), g == \"u\"), na.rm = TRUE)", "subset(rk, g == \"u\")")
 emit("RAKE_WEIGHTS", "weights(rr)[c(1, 10, 40)]; sum(weights(rr)[df$cellB == \"old\"])",
      list(w1 = weights(rr)[1], w10 = weights(rr)[10], w40 = weights(rr)[40], old = sum(weights(rr)[df$cellB == "old"])))
 
@@ -200,6 +202,21 @@ stat("TRIM_PS_R", "svymean(~y, trimWeights(ps, upper = 30), na.rm = TRUE)", "ps"
 df$w_trim_ps <- weights(trimWeights(ps, upper = 30))
 stat("TRIM_PS_FIXED", "svymean(~y, svydesign(ids = ~psu, strata = ~stratum, fpc = ~fpc, weights = ~w_trim_ps, data = df), na.rm = TRUE)   # w_trim_ps = weights(trimWeights(ps, upper = 30))",
      "ps")
+# trimWeights keeps design$postStrata (and a calibrate() step's qr and weights): the residuals
+# subtract the cell means in the weights as they stood after the calibration, before the trim.
+tps <- trimWeights(ps, upper = 30)
+out <- c(out, "#   tps <- trimWeights(ps, upper = 30)", "")
+emit("TRIM_PS_W", "max(weights(tps)); sum(weights(tps))", list(max = max(weights(tps)), total = sum(weights(tps))))
+stat("TRIM_PS_TOTAL_X", "svytotal(~x, tps)", "tps")
+stat("TRIM_PS_DOMAIN_u", "svymean(~y, subset(tps, g == \"u\"), na.rm = TRUE)", "subset(tps, g == \"u\")")
+stat("TRIM_PS_CELL_f", "svymean(~y, subset(tps, cellA == \"f\"), na.rm = TRUE)", "subset(tps, cellA == \"f\")")
+contrasts("INDEX_TRIM_PS", index_call("tps"))
+contrasts("INDEX_TRIM_PS_u", index_call("subset(tps, g == \"u\")"))
+ciprop("TRIM_PS_PROP_B_LOGIT", "svyciprop(~b, subset(tps, !is.na(b)), method = \"logit\")")
+stat("TRIM_PS_STRICT", "svymean(~y, trimWeights(ps, upper = 30, strict = TRUE), na.rm = TRUE)", "ps")
+emit("TRIM_PS_STRICT_W", "max(weights(trimWeights(ps, upper = 30, strict = TRUE))); sum(weights(trimWeights(ps, upper = 30, strict = TRUE)))",
+     list(max = max(weights(trimWeights(ps, upper = 30, strict = TRUE))),
+          total = sum(weights(trimWeights(ps, upper = 30, strict = TRUE)))))
 emit("KISH", "n <- nrow(df); n * sum(df$w^2) / sum(df$w)^2; sum(df$w)^2 / sum(df$w^2)",
      list(deff = nrow(df) * sum(df$w^2) / sum(df$w)^2, neff = sum(df$w)^2 / sum(df$w^2)))
 
