@@ -3,8 +3,8 @@
 A stratum with one respondent has no within-stratum variance to estimate, and a
 post-stratification cell with one respondent fixes that respondent's weight at the cell total, so
 its linearised residual is 0: either way the design would silently claim zero variance for it.
-The remedy survey statisticians use (collapsed strata: Wolter 2007, §2.5; collapsing weighting
-cells: Kalton & Flores-Cervantes 2003) is to merge each such stratum or cell with a documented
+The remedy survey statisticians use (the collapsed-strata estimator: Wolter 2007; collapsing
+weighting cells: Kalton & Flores-Cervantes 2003) is to merge each such stratum or cell with a documented
 neighbour before the calibration, and to use the merged groups as variance strata and as
 calibration cells.
 

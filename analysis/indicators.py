@@ -28,6 +28,7 @@ from analysis.compare import small_cell
 from analysis.design import Design
 from analysis.estimate import NAN_ESTIMATE, Estimate
 from analysis.table import JUDGEMENT, NEED, SATISFACTION, Measure
+from analysis.variance import domain_df
 
 # The respondent's profile is reported as the sample's make-up, not as an indicator.
 PROFILE_CODES = frozenset({"RESP_TYPE", "SECTOR16", "SEX", "AGE", "ETHNIC", "EDU", "OCCUP"})
@@ -198,7 +199,8 @@ def option_matrix(n: int, rows: Any, values: Any, options: Sequence) -> np.ndarr
 
 
 def shares(d: Design, Y: Any, by: Any = None, method: str = "logit", level: float = 0.95):
-    """Proportions (percent) of K 0/1/NaN columns, as Design.proportion on each column, at once.
+    """Proportions (percent) of K 0/1/NaN columns at once, each as R's svyciprop(~y, subset(design,
+    !is.na(y))): value and SE as Design.proportion, df (and so the interval) of the answering rows.
 
     Returns a list of K Estimates, or {group: [Estimate]*K} with by=."""
     Y = np.asarray(Y, dtype=float)
@@ -225,11 +227,20 @@ def shares(d: Design, Y: Any, by: Any = None, method: str = "logit", level: floa
         den = np.vstack([t_den, np.ones((1, K))])[gsafe]
         z = np.where(inside, (wy - rg * wi) / den, 0.0)
     z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
-    var, df = d.linearized_variance(np.ascontiguousarray(z.T), gc, G)  # (G, K), (G,)
+    var, _ = d.linearized_variance(np.ascontiguousarray(z.T), gc, G)  # (G, K)
+    # df of the answering rows (R: degf(subset(design, answered))), not of the whole group: a PSU
+    # where nobody was asked the question (show_if) adds no degree of freedom.
+    df = np.zeros((G, K), dtype=np.int64)
+    for k in range(K):
+        same = k > 0 and np.array_equal(inside[:, k], inside[:, k - 1])
+        df[:, k] = df[:, k - 1] if same else domain_df(d.frame, np.where(inside[:, k], w, 0.0), gc, G)
     se = np.where(np.isnan(value), np.nan, np.sqrt(var))
-    lo, hi = proportion_interval(value, se, df[:, None], n_valid, method, level)
+    n_rows = np.full((G, K), d.n) if d.calibrated else \
+        np.stack([np.bincount(gsafe, weights=inside[:, k].astype(float), minlength=G + 1)[:G]
+                  for k in range(K)], axis=1)
+    lo, hi = proportion_interval(value, se, df, n_valid, method, level, n_rows)
     out = {label: [Estimate(100 * float(value[g, k]), 100 * float(se[g, k]), 100 * float(lo[g, k]),
-                            100 * float(hi[g, k]), int(df[g]), int(n_valid[g, k])) for k in range(K)]
+                            100 * float(hi[g, k]), int(df[g, k]), int(n_valid[g, k])) for k in range(K)]
            for g, label in enumerate(labels)}
     return out[None] if by is None else out
 

@@ -87,8 +87,13 @@ def design_for_wave(base: Any, strata: Any, sampled_weight: Mapping, population:
     totals: dict = {}
     for c, t in member_total.items():
         totals[col.cells[c]] = totals.get(col.cells[c], 0.0) + t
-    present = set(clabels)
+    # A cell nobody with a positive weight answered is not represented, like one without respondents.
+    present = {c for k, c in enumerate(clabels) if own[k] > 0}
     missing = {c: v for c, v in cell_totals.items() if c not in present and v}
+    sampled = {}
+    for k, c in enumerate(clabels):
+        sampled[col.cells[c]] = sampled.get(col.cells[c], 0.0) + own[k]
+    totals = {c: t for c, t in totals.items() if sampled[c] > 0}
     report = WeightingReport(
         dict(zip(labels, n_h.tolist())),
         dict(zip(labels, factor.tolist())),

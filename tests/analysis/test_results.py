@@ -49,25 +49,32 @@ CELLS = [("a1", "land", 60, 0.5, 30, 20, 0.70, "p1"), ("a1", "civil", 40, 0.5, 2
          ("a2", "land", 50, 0.4, 20, 12, 0.80, "p2"), ("a2", "civil", 16, 0.5, 8, 3, 0.95, "p2")]
 
 
-def build(session, with_responses: bool = True) -> dict:
-    """A closed wave of 4 agency × sector strata with dossiers, invitations, responses and walk-ups."""
+TARGETS = [(2025, "tthc", "", 90.0), (2030, "tthc", "", 95.0), (2025, "tthc_sector", "land", 85.0)]
+
+
+def build(session, with_responses: bool = True, content: dict = CONTENT, civil: str = "civil",
+          targets: list = TARGETS, unanswered: tuple = ()) -> dict:
+    """A closed wave of 4 agency × sector strata with dossiers, invitations, responses and walk-ups.
+
+    `content`: the questionnaire (default the small test one); `civil`: the code of the second
+    sector (e.g. "health"); `targets`: (year, scope, sector, value) rows; `unanswered`: question
+    codes nobody answers."""
     rng = random.Random(11)
-    q = Questionnaire(instrument="test-results", title_vi="Thử")
+    q = Questionnaire(instrument=content["instrument"], title_vi="Thử")
     session.add(q)
     session.flush()
-    version = QuestionnaireVersion(questionnaire_id=q.id, version="1", content_hash="h", content=CONTENT)
+    version = QuestionnaireVersion(questionnaire_id=q.id, version="1", content_hash="h", content=content)
     src = SourceSystem(code="src", name="src")
     agencies = {k: Agency(code=k.upper(), name_vi="Cơ quan " + k, name_en="Agency " + k, level="department")
                 for k in ("a1", "a2")}
-    sectors = {"land": Sector(code="land", name_vi="Đất đai"), "civil": Sector(code="civil", name_vi="Hộ tịch")}
+    sectors = {"land": Sector(code="land", name_vi="Đất đai"), "civil": Sector(code=civil, name_vi="Lĩnh vực " + civil)}
     session.add_all([version, src, *agencies.values(), *sectors.values()])
     session.flush()
     points = {"p1": ServicePoint(code="P1", name_vi="Điểm 1", kind="province_centre", agency_id=agencies["a1"].id),
               "p2": ServicePoint(code="P2", name_vi="Điểm 2", kind="district_centre", agency_id=agencies["a2"].id)}
-    session.add_all([*points.values(),
-                     Target(year=2025, scope="tthc", value=90.0, label_vi="TTHC 2025"),
-                     Target(year=2030, scope="tthc", value=95.0, label_vi="TTHC 2030"),
-                     Target(year=2025, scope="tthc_sector", sector_code="land", value=85.0, label_vi="Đất đai")])
+    session.add_all([*points.values(), *(Target(year=y, scope=scope, sector_code=sector, value=v,
+                                                label_vi="%s %s %d" % (scope, sector, y))
+                                         for y, scope, sector, v in targets)])
     wave = Wave(code="W1", name="Đợt 1", period_start=PERIOD[0], period_end=PERIOD[1],
                 questionnaire_version_id=version.id, seed="s", status="closed",
                 design={"scheme": "agency_sector", "timezone": "UTC"})
@@ -84,7 +91,7 @@ def build(session, with_responses: bool = True) -> dict:
                                     received_at=datetime(2025, 3, 1),
                                     completed_at=datetime(2025, 5, 1) if k < n_doss else datetime(2025, 7, 5),
                                     outcome="approved", content_hash="x"))
-        stratum = WaveStratum(wave_id=wave.id, key="%s|%s" % (agency.code, s), agency_id=agency.id,
+        stratum = WaveStratum(wave_id=wave.id, key="%s|%s" % (agency.code, sector.code), agency_id=agency.id,
                               sector_id=sector.id, pi=pi, population=n_doss)
         session.add_all(dossiers + [stratum])
         session.flush()
@@ -96,27 +103,44 @@ def build(session, with_responses: bool = True) -> dict:
             session.add(inv)
             session.flush()
             if with_responses and k < responded:
-                _respond(session, wave, version, rng, p_sat, agency.id, sector.id, sp.id, inv.id)
+                _respond(session, wave, version, rng, p_sat, agency.id, sector.id, sp.id, inv.id, unanswered)
     for _ in range(5):  # walk-up kiosk answers: counted, never weighted
-        _respond(session, wave, version, rng, 0.0, agencies["a1"].id, sectors["land"].id, points["p1"].id, None)
+        _respond(session, wave, version, rng, 0.0, agencies["a1"].id, sectors["land"].id, points["p1"].id, None,
+                 unanswered)
     session.flush()
     return {"wave": wave, "agencies": agencies, "sectors": sectors, "points": points}
 
 
-def _respond(session, wave, version, rng, p_sat, agency_id, sector_id, point_id, invitation_id) -> None:
+def _respond(session, wave, version, rng, p_sat, agency_id, sector_id, point_id, invitation_id,
+             unanswered: tuple = ()) -> None:
     r = Response(uuid=str(uuid.UUID(int=rng.getrandbits(128))), invitation_id=invitation_id,
                  questionnaire_version_id=version.id, wave_id=wave.id, agency_id=agency_id, sector_id=sector_id,
                  service_point_id=point_id, mode="link" if invitation_id else "kiosk_walkup",
                  probability_sample=invitation_id is not None, submitted_at=datetime(2025, 5, 3, 14, 22))
     session.add(r)
     session.flush()
-    for code in ("A1", "A2", "B1", "B2", "OVR1"):
+    content = version.content
+    questions = [q for s in content["sections"] for q in s["questions"]]
+    rated = {c for e in content["index"]["elements"].values() for c in e["items"]} | {content.get("overall_item")}
+    for q in questions:  # index items and the overall item, in questionnaire order
+        if q["code"] not in rated:
+            continue
         if rng.random() < 0.08:  # some items unanswered
             continue
-        value = rng.choice([4, 5]) if rng.random() < p_sat else rng.choice([1, 2, 3])
-        session.add(Answer(response_id=r.id, item_code=code, value_int=value))
-    session.add(Answer(response_id=r.id, item_code="SEX", value_int=rng.choice([1, 2])))
-    session.add(Answer(response_id=r.id, item_code="CMT", value_text="Tôi là Trần Thị B, 0987654321"))
+        scale = content["scales"][q["scale"]]
+        happy = sorted(scale["satisfied"])
+        other = [c["code"] for c in scale["codes"] if c["code"] not in happy]
+        value = rng.choice(happy) if rng.random() < p_sat else rng.choice(other)
+        session.add(Answer(response_id=r.id, item_code=q["code"], value_int=value))
+    for q in questions:  # everything else: a choice, a comment
+        if q["code"] in rated or q["code"] in unanswered:
+            continue
+        if q["type"] == "text":
+            session.add(Answer(response_id=r.id, item_code=q["code"], value_text="Tôi là Trần Thị B, 0987654321"))
+            continue
+        codes = [c["code"] for c in (content["scales"][q["scale"]]["codes"] if q["type"] == "scale" else q["options"])]
+        chosen = rng.sample(codes, rng.choice([1, 2])) if q["type"] == "multiple" else [rng.choice(codes)]
+        session.add_all(Answer(response_id=r.id, item_code=q["code"], value_int=c) for c in chosen)
 
 
 @pytest.fixture

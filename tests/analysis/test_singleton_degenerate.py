@@ -56,6 +56,7 @@ def test_a_singleton_with_zero_weight_changes_nothing():
     d, report, y = chain(strata, base, y, pop)
     # z's only respondent weighs 0: as if nobody had answered there (not merged, not represented).
     assert report.collapse.strata["z"] == "z" and report.n_collapsed == 0 and report.collapse.lonely == ()
+    assert report.missing_cells == {"z": 5} and set(report.cell_population) == {"a", "b"}
     without, _, _ = chain(strata[:-1], base[:-1], y[:-1], {"a": 10, "b": 12})
     assert d.mean(y).value == pytest.approx(without.mean(y[:-1]).value, rel=1e-14)
     assert d.mean(y).se == pytest.approx(without.mean(y[:-1]).se, rel=1e-12)
