@@ -173,3 +173,85 @@ def show_command(instrument: str, version: str | None) -> None:
         scoring = content["scoring"]
         bands = "; ".join(f"≥{b['min']} {b['label']['vi']}" for b in scoring["bands"])
         click.echo(f"\nTính điểm (scoring): tổng {', '.join(scoring['items'])}; mức: {bands}")
+
+
+@questionnaires_cli.command("import-xlsform")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--check", is_flag=True, help="Chỉ kiểm tra, không nạp. Validate only, load nothing.")
+@click.option("--yaml", "yaml_out", type=click.Path(dir_okay=False), default=None,
+              help="Ghi thêm tệp YAML tương ứng (questionnaires/*.yaml). Also write the YAML file.")
+@_database_errors
+def import_xlsform_command(file: str, check: bool, yaml_out: str | None) -> None:
+    """Nhập một biểu mẫu XLSForm (.xlsx của ODK, KoboToolbox, SurveyCTO) vào ngân hàng câu hỏi.
+
+    Import an XLSForm workbook as a questionnaire version: it is checked like a YAML file (errors name
+    the sheet and row), then loaded (all or nothing). Mapping: docs/xlsform.md.
+    """
+    import os
+
+    from survey.services.questionnaires.bank import QuestionnaireError
+    from survey.services.questionnaires.xlsform import import_xlsx, load_xlsx, to_yaml
+
+    with open(file, "rb") as fh:
+        data = fh.read()
+    content, errors = import_xlsx(data, os.path.basename(file))
+    if errors:
+        _print_errors(errors)
+        click.echo("Không nạp gì (nothing loaded).", err=True)
+        raise SystemExit(1)
+    if yaml_out:
+        with open(yaml_out, "w", encoding="utf-8") as fh:
+            fh.write(to_yaml(content))
+        click.echo(f"Đã ghi {yaml_out}")
+    if check:
+        click.echo(f"Hợp lệ (valid): {content['instrument']} {content['version']}.")
+        return
+    try:
+        result = write(lambda: load_xlsx(db.session, data, os.path.basename(file), actor="cli"), conflicts=True)
+    except QuestionnaireError as exc:
+        _print_errors(exc.errors)
+        click.echo("Không nạp gì (nothing loaded).", err=True)
+        raise SystemExit(1) from exc
+    status = "đã nạp (loaded)" if result.status == "loaded" else "không đổi (unchanged)"
+    click.echo(f"  {result.instrument} {result.version} [{result.content_hash[:12]}] {status} ← {result.file}")
+
+
+def _content_of(instrument: str, version: str | None) -> dict:
+    """A version's content from the database, else from the bank's YAML files (not loaded yet)."""
+    from survey.services.questionnaires.bank import get_version
+    from survey.services.questionnaires.fileformat import parse_file
+
+    found = get_version(db.session, instrument, version)
+    if found is not None:
+        return found.content
+    for path in sorted(_yaml_files(_default_dir())):
+        content, errors = parse_file(path)
+        if not errors and content["instrument"] == instrument and version in (None, content["version"]):
+            return content
+    what = f"{instrument} phiên bản {version}" if version else instrument
+    raise click.ClickException(f"Không có bộ câu hỏi {what} (chưa nạp, không có trong questionnaires/). "
+                               "Xem: hailong questionnaires list")
+
+
+@questionnaires_cli.command("export-xlsform")
+@click.argument("code")
+@click.option("--version", "version", default=None, help="Phiên bản (mặc định: bản nạp gần nhất). Version.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Tệp .xlsx cần ghi. Output file.")
+@_database_errors
+def export_xlsform_command(code: str, version: str | None, out: str) -> None:
+    """Xuất một bộ câu hỏi ra XLSForm (.xlsx) để mở bằng Excel, ODK, KoboToolbox, SurveyCTO.
+
+    Export an instrument version (CODE = instrument, e.g. sipas2023-service) as an XLSForm workbook,
+    checked with pyxform. Importing it back gives the same content hash.
+    """
+    from survey.services.questionnaires.fileformat import content_hash
+    from survey.services.questionnaires.xlsform import ExportError, export_xlsx
+
+    content = _content_of(code, version)
+    try:
+        data = export_xlsx(content)
+    except ExportError as exc:
+        raise click.ClickException(f"Không xuất được: {exc}") from exc
+    with open(out, "wb") as fh:
+        fh.write(data)
+    click.echo(f"Đã ghi {out}: {content['instrument']} {content['version']} [{content_hash(content)[:12]}]")
