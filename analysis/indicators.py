@@ -149,12 +149,16 @@ def measures_of(content: Mapping) -> dict:
 def indicator_questions(content: Mapping) -> dict:
     """{code: IndicatorQuestion}: single/multiple-choice questions and scale questions without
     "satisfied" codes, outside the index tree, except the profile, the overall-satisfaction item
-    and scored criteria.  Needs and expectations (NEED*, sections needs*) get kind "need"."""
+    and scored criteria.  Needs and expectations (NEED*, sections needs*) get kind "need".  The
+    questions of an instrument not comparable with SIPAS 2023 carry its note (comparable=False)."""
     index = content.get("index") or {}
     skip = {c for el in (index.get("elements") or {}).values() for c in el.get("items", ())}
     skip |= set(PROFILE_CODES) | set((content.get("scoring") or {}).get("items", ()))
     skip.add(content.get("overall_item"))
     scales = content.get("scales") or {}
+    why = comparability(content)  # the instrument's numbers carry its note, indicators included
+    kw = {"comparable": why is None, "note_vi": NOT_SIPAS2023[why][2] if why else "",
+          "note_en": NOT_SIPAS2023[why][3] if why else "", "instrument": str(content.get("instrument", ""))}
     out = {}
     for q, section in _questions(content):
         code, kind = q["code"], q.get("type")
@@ -175,8 +179,7 @@ def indicator_questions(content: Mapping) -> dict:
         else:
             continue
         need = code.startswith("NEED") or str(section.get("id", "")).startswith("needs")
-        measure = Measure("question:" + code, NEED if need else JUDGEMENT, vi, en,
-                          instrument=str(content.get("instrument", "")))
+        measure = Measure("question:" + code, NEED if need else JUDGEMENT, vi, en, **kw)
         out[code] = IndicatorQuestion(code, measure, kind == "multiple", tuple(c["code"] for c in choices),
                                       {c["code"]: _text(c.get("label"), str(c["code"])) for c in choices})
     return out

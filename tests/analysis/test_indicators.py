@@ -79,6 +79,18 @@ def test_judgement_indicators_and_needs_are_the_choice_questions_outside_the_ind
     not_indicators = {"ACC1", "OVR1", "CMT1", "SEX", "AGE", "ETHNIC", "EDU", "OCCUP"}
     assert not not_indicators & set(q)
     assert set(indicator_questions(content("kiosk-quick"))) == {"Q1_REASON", "Q2_REASON"}
+    assert all(x.measure.comparable and not x.measure.note_vi for x in q.values())
+
+
+@pytest.mark.parametrize("instrument", ["kiosk-quick", "sipas2017-service"])
+def test_indicators_of_an_instrument_not_comparable_with_sipas_2023_say_so(instrument):
+    q = indicator_questions(content(instrument))
+    assert q, "the instrument has indicator questions"
+    for x in q.values():
+        assert not x.measure.comparable and x.measure.kind in ("judgement", "need")
+        assert "không so sánh được với chỉ số SIPAS 2023" in x.measure.note_vi
+        assert "not comparable with the SIPAS 2023 index" in x.measure.note_en
+        assert x.measure.note_vi == measures_of(content(instrument))["overall"].note_vi
     assert indicator_questions(content("dossier-eval")) == {}  # its criteria make the per-dossier score
 
 
