@@ -90,6 +90,8 @@ def _targets(ax, targets: Sequence[TargetLine], vertical: bool, decimal: str = "
 def _legend(fig: Figure, ax) -> None:
     """A legend below the plot, outside the data, so it never hides a point."""
     handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # one entry per label (e.g. the flagged-point note of every series)
+    handles, labels = list(unique.values()), list(unique)
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)), fontsize=8,
                    frameon=False)
@@ -181,8 +183,12 @@ class Series:
 
 def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), title: str = "",
                 ylabel: str = "Chỉ số hài lòng (%)", empty: str = "Chưa có dữ liệu của các kỳ trước",
-                decimal: str = ",") -> Figure:
-    """Indices across periods: a line per series with its 95 % CI as a shaded band, and target lines."""
+                decimal: str = ",", small_note: str = "") -> Figure:
+    """Indices across periods: a line per series with its 95 % CI as a shaded band, and target lines.
+
+    Flagged points (Row.small: too few answers or too uncertain) are drawn hollow and joined by a dotted
+    line, so a handful of answers never looks like a measured change; `small_note` labels them.
+    """
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, 3.8), layout="constrained")
         periods: list[str] = []
@@ -199,7 +205,19 @@ def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), ti
             xs = [periods.index(p.label) for p in s.points if _finite(p.value)]
             pts = [p for p in s.points if _finite(p.value)]
             colour = palette[k % len(palette)]
-            ax.plot(xs, [p.value for p in pts], marker="o", color=colour, linewidth=2, label=s.label)
+            ax.plot(xs, [p.value for p in pts], color=colour, linewidth=2, label=s.label)
+            for j in range(1, len(pts)):  # a segment touching a flagged point is dotted
+                if pts[j].small or pts[j - 1].small:
+                    ax.plot(xs[j - 1:j + 1], [pts[j - 1].value, pts[j].value], color="white", linewidth=2.4)
+                    ax.plot(xs[j - 1:j + 1], [pts[j - 1].value, pts[j].value], color=colour, linewidth=1.4,
+                            linestyle=":")
+            solid = [(x, p.value) for x, p in zip(xs, pts) if not p.small]
+            hollow = [(x, p.value) for x, p in zip(xs, pts) if p.small]
+            if solid:
+                ax.plot(*zip(*solid), linestyle="none", marker="o", color=colour)
+            if hollow:
+                ax.plot(*zip(*hollow), linestyle="none", marker="o", markerfacecolor="white", color=colour,
+                        label=small_note or None)
             band = [(x, p) for x, p in zip(xs, pts) if _finite(p.ci_low, p.ci_high)]
             if band:
                 ax.fill_between([x for x, _p in band], [p.ci_low for _x, p in band], [p.ci_high for _x, p in band],

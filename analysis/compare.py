@@ -43,6 +43,64 @@ def change(before: Estimate, after: Estimate, level: float = 0.95) -> Estimate:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A change between two periods and whether it may be called significant.
+
+    reason: "" (compared), "flagged" (either side is a small cell: the change is shown but never
+    called significant), "dependent" (overlapping samples: not compared as independent, no change),
+    "undefined" (either side has no estimate or no standard error).
+    """
+
+    change: Estimate | None
+    significant: bool
+    direction: str               # "up" | "down" | "" (not significant or not compared)
+    reason: str = ""
+
+
+def compare(before: Estimate | None, after: Estimate | None, min_n: int = 30, max_rse: float = 0.3,
+            independent: bool = True, level: float = 0.95) -> Comparison:
+    """after − before, called significant only when its CI excludes 0 and neither side is flagged
+    (small_cell); samples that are not independent (overlapping periods) are not compared at all."""
+    if not independent:
+        return Comparison(None, False, "", "dependent")
+    if before is None or after is None or not (math.isfinite(before.se) and math.isfinite(after.se)):
+        return Comparison(None, False, "", "undefined")
+    moved = change(before, after, level)
+    if small_cell(before, min_n, max_rse).small or small_cell(after, min_n, max_rse).small:
+        return Comparison(moved, False, "", "flagged")
+    if moved.ci_low > 0:
+        return Comparison(moved, True, "up")
+    if moved.ci_high < 0:
+        return Comparison(moved, True, "down")
+    return Comparison(moved, False, "")
+
+
+def overlaps(a: tuple, b: tuple) -> bool:
+    """Whether two closed periods (start, end) share at least one day (their samples may share dossiers)."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def pick_periods(periods: Mapping[Hashable, tuple], keep: Hashable, order: Iterable[Hashable]) -> tuple[list, dict]:
+    """Choose periods that never overlap: `keep` always, then the others in `order` (most preferred first,
+    e.g. latest published), each only when it overlaps none chosen so far.
+
+    periods: {key: (start, end)}. Returns (chosen keys sorted by start, {left-out key: the chosen key it
+    overlaps}).
+    """
+    chosen = [keep]
+    left: dict = {}
+    for key in order:
+        if key == keep:
+            continue
+        clash = next((c for c in chosen if overlaps(periods[key], periods[c])), None)
+        if clash is None:
+            chosen.append(key)
+        else:
+            left[key] = clash
+    return sorted(chosen, key=lambda k: periods[k]), left
+
+
+@dataclass(frozen=True)
 class CellFlags:
     """Why a cell should be shown but not ranked or compared (empty tuple = fine)."""
 

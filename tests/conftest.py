@@ -61,11 +61,14 @@ def app(request, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Per-process caches assume rows never change under an id; a rolled-back test breaks that."""
+    from survey.services import publications
     from survey.web.kiosk.api import reset_caches
 
     reset_caches()
+    publications.reset_caches()
     yield
     reset_caches()
+    publications.reset_caches()
 
 
 class BoundSession(FlaskSession):

@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from survey.commands import staged, write
 from survey.extensions import db
 from survey.models import Agency, Invitation, Sector, ServicePoint, Wave
+from survey.services.publications import PublicationError
 from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling import operations as ops
 from survey.services.sampling import rules as sampling
 from survey.services.sampling import slips
 from survey.services.sampling.waves import WaveError, error_message
+from survey.services.workspace import publishing
 
 wave_cli = AppGroup("wave", help="Đợt khảo sát: tạo, xem, khởi động, đóng; kiểm tra mẫu, tỷ lệ phản hồi, phát thư mời.")
 commands = [wave_cli]
@@ -183,9 +185,15 @@ def _launch(code: str, out_dir: str | None, fmt: str) -> tuple[list, dict | None
 @wave_cli.command("close")
 @click.argument("code")
 def wave_close(code: str) -> None:
-    """Đóng đợt: chốt số hồ sơ theo tầng; thư mời chưa trả lời hết hiệu lực."""
-    expired = _step(lambda: ops.close(db.session, "cli", _wave(code)))
-    click.echo(f"Đã đóng đợt {code}; {expired} thư mời chưa trả lời đã hết hiệu lực.")
+    """Đóng đợt và công bố số liệu (phiên bản 1): chốt số hồ sơ theo tầng; thư mời chưa trả lời hết hiệu lực."""
+    def run():
+        try:
+            return publishing.close_and_publish(db.session, "cli", _wave(code))
+        except PublicationError as exc:
+            raise click.ClickException(str(exc)) from exc
+    expired = _step(run)
+    click.echo(f"Đã đóng đợt {code} và công bố số liệu (phiên bản 1); {expired} thư mời chưa trả lời đã hết "
+               "hiệu lực.")
 
 
 @wave_cli.command("audit")

@@ -92,7 +92,7 @@ def test_stratum_override_launch_with_slips_audit_rates_close_purge_anonymise(ru
     after = runner.invoke(args=["wave", "audit", "Q2"])
     assert after.exit_code == 0 and "hạt giống đã bị xoá" in after.output and "SAI LỆCH" not in after.output
     actions = db_session.scalars(select(AuditLog.action).where(AuditLog.target_id == "Q2").order_by(AuditLog.id)).all()
-    assert actions == ["wave.create", "wave.stratum", "wave.launch", "wave.audit", "wave.close",
+    assert actions == ["wave.create", "wave.stratum", "wave.launch", "wave.audit", "wave.close", "publication.publish",
                        "wave.purge_contacts", "wave.anonymise", "wave.audit"]
 
 

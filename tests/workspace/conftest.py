@@ -26,6 +26,7 @@ from survey.models import (
 from survey.services.accounts.users import create_user
 from survey.services.common.tokens import hash_token
 from survey.services.questionnaires.bank import index_structure, load_file
+from survey.services.workspace import publishing
 from tests.auth.conftest import PASSWORD, sign_in  # noqa: F401  (re-exported for the tests)
 
 # (agency key, sector code, population, respondents, P(satisfied answer), service point key)
@@ -39,8 +40,10 @@ NAMES = {"province": ("T-UBND", "Ủy ban nhân dân tỉnh Thử", "province", 
          "commune": ("T-XCB", "Ủy ban nhân dân xã Cẩm Bình", "commune", "district")}
 
 
-def build_world(session, period=(date(2025, 7, 1), date(2025, 9, 30)), code="W-2025Q3", seed=7, shift=0.0):
-    """Registry, targets, one closed wave with invitations, responses and answers (returns handles)."""
+def build_world(session, period=(date(2025, 7, 1), date(2025, 9, 30)), code="W-2025Q3", seed=7, shift=0.0,
+                publish=True):
+    """Registry, targets, one closed wave with invitations, responses and answers, published as closing
+    publishes it (returns handles)."""
     rng = random.Random(seed)
     version = session.info.get("hl_version")
     if version is None:
@@ -115,6 +118,8 @@ def build_world(session, period=(date(2025, 7, 1), date(2025, 9, 30)), code="W-2
                                                ("CMT1", None, "Tôi là Nguyễn Văn A, 0912345678"))]
         session.execute(Answer.__table__.insert(), rows)
     session.flush()
+    if publish:
+        publishing.publish(session, "test", wave)
     return {"wave": wave, **handles}
 
 

@@ -7,6 +7,7 @@ from survey import QUESTIONNAIRE_DIR
 from survey.models import Agency, Response, Sector, ServicePoint, Target, User, Wave
 from survey.services.accounts.users import verify_password
 from survey.services.demo import DemoContext
+from survey.services.demo import publications as demo_publications
 from survey.services.demo import workspace as workspace
 from survey.services.questionnaires.bank import load_file
 from survey.services.workspace import dashboard as dash
@@ -48,7 +49,9 @@ def test_demo_step_seeds_users_and_closed_waves_idempotently(db_session):
 
 def test_demo_land_and_construction_lag_behind(db_session):
     _registry(db_session)
-    workspace.seed(DemoContext(session=db_session))
+    ctx = DemoContext(session=db_session)
+    workspace.seed(ctx)
+    demo_publications.seed(ctx)  # the demo's next step: pages read publications
     latest = dash.default_wave(db_session)
     ov = dash.overview(db_session, latest, dash.Filters(latest.id), None, 30)
     by = {c.key: c for c in ov.sectors}

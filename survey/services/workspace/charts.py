@@ -55,7 +55,7 @@ def bars(cells: list, targets, title: str = "", code_labels: bool = False):
 
 
 def trends(data: dict, sector_names: dict, title: str = ""):
-    """Trend lines with CI bands, one per series of dashboard_detail.trends()."""
+    """Trend lines with CI bands, one per series of detail.trends() (earlier waves only; flagged points hollow)."""
     series, targets = [], []
     for code, points in data.items():
         pts = [_row(p.cell, p.wave.period_start.strftime("%m/%Y")) for p in points if p.cell.est is not None]
@@ -64,7 +64,8 @@ def trends(data: dict, sector_names: dict, title: str = ""):
         if points and points[-1].cell.target is not None and not code:
             targets.append(points[-1].cell.target)
     return charts.trend_chart(series, _lines(targets), title=title, ylabel=_("Chỉ số hài lòng (%)"),
-                              empty=_("Chưa có dữ liệu của các kỳ trước"), decimal=_decimal())
+                              empty=_("Chưa có dữ liệu của các kỳ trước"), decimal=_decimal(),
+                              small_note=_("chưa đủ tin cậy: không kết luận thay đổi"))
 
 
 def priorities(rows: list, title: str = ""):

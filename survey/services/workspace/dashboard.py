@@ -34,16 +34,19 @@ STATUSES = ("meets", "below", "nd", "small")
 
 @dataclass(frozen=True)
 class Filters:
-    """What the analyst asked for: a wave and optional agency level, sector and channel."""
+    """What the analyst asked for: a wave (and a publication version of it; None = the current one) and
+    optional agency level, sector and channel."""
 
     wave_id: int | None = None
     level: str = ""
     sector: str = ""
     channel: str = ""
+    version: int | None = None
 
     def args(self) -> dict:
         """Query-string arguments reproducing these filters (empty ones left out)."""
-        out = {"wave": self.wave_id, "level": self.level, "sector": self.sector, "channel": self.channel}
+        out = {"wave": self.wave_id, "level": self.level, "sector": self.sector, "channel": self.channel,
+               "version": self.version}
         return {k: v for k, v in out.items() if v}
 
 
@@ -165,9 +168,16 @@ def list_waves(session: Session) -> list[Wave]:
 
 
 def default_wave(session: Session) -> Wave | None:
-    """The most recent closed wave, else the most recent launched one."""
+    """The most recent wave whose final publication has respondents, else the most recent one with a
+    provisional publication with respondents, else the most recent wave (an empty closed wave never hides
+    the latest published results)."""
+    from survey.services.workspace import wavedata
+
     waves = list_waves(session)
-    return next((w for w in waves if w.status == WaveStatus.CLOSED), waves[0] if waves else None)
+    shown = {w.id: wavedata.published(session, w) for w in waves}
+    with_answers = [w for w in waves if shown[w.id] is not None and shown[w.id].frame.n > 0]
+    final = [w for w in with_answers if not shown[w.id].provisional]
+    return (final or with_answers or waves or [None])[0]
 
 
 def names(session: Session) -> dict[str, dict]:
@@ -268,7 +278,7 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     """The dashboard of a wave: headline vs targets, agencies ranked, sectors vs own targets, points."""
     from survey.services.workspace import wavedata
 
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.cached_load(session, wave, visible, filters.version)
     nm = names(session)
     mask = domain_mask(frame, filters, nm["agency"])
     year = wave.period_end.year

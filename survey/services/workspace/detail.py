@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis import Estimate
+from analysis.compare import Comparison, compare, pick_periods
 from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
 from survey.models.fieldwork import InvitationStatus
 from survey.services.registry.hierarchy import descendants
@@ -34,7 +35,7 @@ class AgencyView:
 def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filters, visible: set[int] | None,
                 min_n: int) -> AgencyView:
     """Drill-down of one agency (the caller has checked it is visible)."""
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.cached_load(session, wave, visible, filters.version)
     nm = dash.names(session)
     base = dash.domain_mask(frame, filters, nm["agency"])
     base = np.ones(frame.n, dtype=bool) if base is None else base
@@ -71,7 +72,7 @@ def agency_view(session: Session, wave: Wave, agency: Agency, filters: dash.Filt
 def point_items(session: Session, wave: Wave, agency: Agency, point_id: int, filters: dash.Filters,
                 visible: set[int] | None, min_n: int):
     """(headline cell, parts, elements, items) of one agency at one service point, or None when empty."""
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.cached_load(session, wave, visible, filters.version)
     base = dash.domain_mask(frame, filters, dash.names(session)["agency"])
     mask = (np.ones(frame.n, dtype=bool) if base is None else base) & (frame.agency == agency.id) & \
         (frame.point == point_id)
@@ -147,32 +148,88 @@ def response_rates(session: Session, wave: Wave, filters: dash.Filters, visible:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One wave of a trend: the estimate and its change from the previous wave (with a 95 % CI)."""
+    """One wave of a trend: the estimate, its publication, and its change from the previous point shown."""
 
     wave: Wave
     cell: dash.Cell
-    change: Estimate | None
+    comparison: Comparison | None
+    version: object = None            # the publication read (publications.PublishedView)
+
+    @property
+    def change(self) -> Estimate | None:
+        """The change from the previous point (None when not compared)."""
+        return self.comparison.change if self.comparison else None
+
+    @property
+    def significant(self) -> str:
+        """"up" / "down" when the change is significant (never with a flagged side), else ""."""
+        return self.comparison.direction if self.comparison else ""
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A wave the trend does not show, and why: "overlap" (its period overlaps `other`'s, the one shown)
+    or "unpublished" (no publication to read)."""
+
+    wave: Wave
+    reason: str
+    other: Wave | None = None
+
+
+@dataclass(frozen=True)
+class Trends:
+    """The series of a trend (""= all, or a sector code → points, oldest first) and the waves left out."""
+
+    series: dict
+    left_out: list
+    later: int = 0                    # waves after the selected one (never shown in its trend)
+
+    def items(self):
+        """(code, points) pairs, as a dict of series."""
+        return self.series.items()
+
+    def get(self, code, default=None):
+        """The points of one series."""
+        return self.series.get(code, default)
 
 
 def change(prev: Estimate | None, cur: Estimate | None) -> Estimate | None:
     """The engine's change between two independent waves (None when either side is undefined)."""
-    if prev is None or cur is None or not (math.isfinite(prev.se) and math.isfinite(cur.se)):
-        return None
-    return analysis.change(prev, cur)
+    return compare(prev, cur, 0, math.inf).change
+
+
+def _trend_waves(session: Session, current: Wave, version: int | None = None) -> tuple[list, list, int, dict]:
+    """The waves of the selected one's trend: same questionnaire, none later than the selected wave, never two
+    with overlapping periods (the latest published of them is kept; the selected one always), each read from
+    its publication. Returns (waves oldest first, left out, number of later waves, {wave id: Shown})."""
+    same = [w for w in dash.list_waves(session) if w.questionnaire_version_id == current.questionnaire_version_id]
+    later = [w for w in same if w.id != current.id and w.period_start > current.period_start]
+    earlier = [w for w in same if w.id != current.id and w.period_start <= current.period_start]
+    shown = {w.id: wavedata.published(session, w, version if w.id == current.id else None)
+             for w in [current, *earlier]}
+    left = [LeftOut(w, "unpublished") for w in earlier if shown[w.id] is None]
+    usable = {w.id: w for w in [current, *earlier] if w.id == current.id or shown[w.id] is not None}
+    order = sorted((i for i in usable if i != current.id),
+                   key=lambda i: (shown[i].view.published_at, i), reverse=True)  # latest published first
+    chosen, clashes = pick_periods({i: (w.period_start, w.period_end) for i, w in usable.items()}, current.id, order)
+    left += [LeftOut(usable[i], "overlap", usable[c]) for i, c in clashes.items()]
+    return [usable[i] for i in chosen], sorted(left, key=lambda x: x.wave.period_start), len(later), shown
 
 
 def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int,
-           series: tuple = ("", "land", "construction", "investment")) -> dict:
-    """Per series (""= all, or a sector code), the index in every wave of the same questionnaire."""
-    waves = sorted((w for w in dash.list_waves(session)
-                    if w.questionnaire_version_id == current.questionnaire_version_id),
-                   key=lambda w: w.period_start)
+           series: tuple = ("", "land", "construction", "investment")) -> Trends:
+    """Per series (""= all, or a sector code), the index in the selected wave and the earlier waves of the
+    same questionnaire (from their publications); a change is significant only between unflagged points."""
+    waves, left, later, shown = _trend_waves(session, current, filters.version)
     if filters.sector:
-        series = ("", filters.sector) if filters.sector else series
+        series = ("", filters.sector)
     out: dict = {s: [] for s in series}
     nm = dash.names(session)
     for w in waves:
-        frame = wavedata.cached_load(session, w, visible)
+        got = shown.get(w.id)
+        if got is None:  # the selected wave itself without a publication: nothing to plot
+            continue
+        frame = wavedata.scoped(got.frame, visible)
         for code in series:
             f = dash.Filters(w.id, filters.level, code, filters.channel)
             res = frame.index(mask=_full(dash.domain_mask(frame, f, nm["agency"]), frame.n))
@@ -182,8 +239,9 @@ def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[
             cell = dash.Cell(w.id, w.name, est, est.n if est else 0, target,
                              dash.status_of(est, target.value if target else None, min_n))
             prev = out[code][-1].cell.est if out[code] else None
-            out[code].append(TrendPoint(w, cell, change(prev, est)))
-    return out
+            comparison = compare(prev, est, min_n, dash.max_rse()) if out[code] else None
+            out[code].append(TrendPoint(w, cell, comparison, got.view))
+    return Trends(out, left, later)
 
 
 def _full(mask, n: int):
@@ -206,7 +264,7 @@ def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set
     """Importance–performance of each element, from the engine: importance is the weighted correlation
     between the share of the element's items a respondent is satisfied with and satisfaction with the
     overall question; elements are split into quadrants at the means."""
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.cached_load(session, wave, visible, filters.version)
     if frame.design is None or not np.isfinite(frame.overall).any():
         return []
     mask = _full(dash.domain_mask(frame, filters, dash.names(session)["agency"]), frame.n)
@@ -226,7 +284,7 @@ def priorities(session: Session, wave: Wave, filters: dash.Filters, visible: set
 def alphas(session: Session, wave: Wave, filters: dash.Filters, visible: set[int] | None) -> dict:
     """Cronbach's alpha with Feldt's 95 % interval per element of ≥ 2 items, over the domain's respondents
     (listwise: respondents who answered all of the element's items). {element: (alpha, low, high, n)}."""
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.cached_load(session, wave, visible, filters.version)
     mask = _full(dash.domain_mask(frame, filters, dash.names(session)["agency"]), frame.n)
     out = {}
     for name, cols in frame.structure["elements"].items():

@@ -20,6 +20,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import PageBreak, SimpleDocTemplate
 from sqlalchemy.orm import Session
 
+import analysis
 from survey.models import Agency, Wave
 from survey.models.fieldwork import Outcome, WaveStatus
 from survey.services.workspace import charts as figures
@@ -45,15 +46,20 @@ class ReportData:
     kish_deff: float
     names: dict
     indexed: bool = True          # the questionnaire has satisfaction items (else there is no index)
+    view: object = None           # the publication the numbers come from (publications.PublishedView)
 
 
 def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | None = None,
            filters: dash.Filters | None = None, min_n: int = 30, province: str = "",
            scope_agency: Agency | None = None) -> ReportData:
-    """Collect the numbers of the report (same services as the dashboard)."""
+    """Collect the numbers of the report from the wave's publication (same services as the dashboard);
+    raises wavedata.NotPublished when the wave has none."""
     filters = filters or dash.Filters(wave.id)
+    shown = wavedata.published(session, wave, filters.version)
+    if shown is None:
+        raise wavedata.NotPublished(wave.code)
     ov = dash.overview(session, wave, filters, visible, min_n)
-    frame = wavedata.cached_load(session, wave, visible)
+    frame = wavedata.scoped(shown.frame, visible)
     nm = dash.names(session)
     en = lang == "en"
     names = {"agency": {k: (a.name_en if en and a.name_en else a.name_vi) for k, a in nm["agency"].items()},
@@ -67,7 +73,7 @@ def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | N
                       detail.trends(session, wave, filters, visible, min_n),
                       detail.priorities(session, wave, filters, visible),
                       frame.design.kish_deff if frame.design is not None else float("nan"), names,
-                      bool(frame.data.items))
+                      bool(frame.structure["items"]), shown.view)
 
 
 def _status_word(status: str) -> str:
@@ -95,11 +101,26 @@ def _target_label(t, lang: str) -> str:
     return label if str(t.year) in label else _("%(label)s, mục tiêu năm %(year)d", label=label, year=t.year)
 
 
+def _flag(data: ReportData, est, n: int) -> str:
+    """The row's flag in words: why its number is not reliable enough (n, RSE, no interval), else "không"."""
+    if est is None:  # withheld or not estimable: the count says why
+        return _("n < %(min)d", min=data.ov.min_n) if n < data.ov.min_n else _("không có KTC")
+    flags = analysis.small_cell(est, data.ov.min_n, dash.max_rse())
+    words = [_("n < %(min)d", min=data.ov.min_n)] if flags.few_answers else []
+    if flags.high_rse and not flags.few_answers:
+        words.append(_("RSE > %(max)s %%", max=L.num(100 * dash.max_rse(), 0, data.lang)))
+    if flags.no_interval:
+        words.append(_("không có KTC"))
+    return ", ".join(words) or _("không")
+
+
 def _cell_table(data: ReportData, cells: list, kind: str, st: dict, header: str):
     rows = [[c.rank or "—", _label(data, kind, c), L.num(c.value, lang=data.lang), _ci(data, c.est),
-             L.integer(c.n, data.lang), _target(data, c.target), _status_word(c.status)] for c in cells]
-    return L.table(["#", header, _("Chỉ số (%)"), _("KTC 95 %"), _("Số trả lời"), _("Mục tiêu (%)"), _("Đánh giá")],
-                   rows, [0.05, 0.35, 0.09, 0.15, 0.09, 0.09, 0.18], st, [c.status for c in cells], {0, 2, 3, 4, 5})
+             L.integer(c.n, data.lang), _flag(data, c.est, c.n), _target(data, c.target), _status_word(c.status)]
+            for c in cells]
+    return L.table(["#", header, _("Chỉ số (%)"), _("KTC 95 %"), _("Số trả lời"), _("Cảnh báo"), _("Mục tiêu (%)"),
+                    _("Đánh giá")], rows, [0.05, 0.29, 0.09, 0.14, 0.08, 0.1, 0.09, 0.16], st,
+                   [c.status for c in cells], {0, 2, 3, 4, 6})
 
 
 def _small_list(data: ReportData, cells: list, kind: str, st: dict) -> list:
@@ -180,16 +201,17 @@ def _results(data: ReportData, st: dict) -> list:
     ov, lang = data.ov, data.lang
     out = [L.p(_("3. Kết quả theo yếu tố và tiêu chí"), st["h1"])]
     tree = data.names["tree"]
-    rows = [[tree.get(c.key, c.label), L.num(c.value, lang=lang), _ci(data, c.est), L.integer(c.n, lang)]
-            for c in ov.parts + ov.elements]
-    out.append(L.table([_("Yếu tố"), _("Chỉ số (%)"), _("KTC 95 %"), _("Số trả lời")], rows,
-                       [0.55, 0.15, 0.18, 0.12], st, numeric={1, 2, 3}))
+    rows = [[tree.get(c.key, c.label), L.num(c.value, lang=lang), _ci(data, c.est), L.integer(c.n, lang),
+             _flag(data, c.est, c.n)] for c in ov.parts + ov.elements]
+    out.append(L.table([_("Yếu tố"), _("Chỉ số (%)"), _("KTC 95 %"), _("Số trả lời"), _("Cảnh báo")], rows,
+                       [0.45, 0.13, 0.18, 0.11, 0.13], st, numeric={1, 2, 3}))
     out.append(L.gap())
     out.append(L.figure(figures.bars(ov.elements, ov.targets, title=_("Chỉ số theo yếu tố")), 0.9))
-    items = [[c.key, L.num(c.value, lang=lang), _ci(data, c.est), L.integer(c.n, lang)] for c in ov.items]
+    items = [[c.key, L.num(c.value, lang=lang), _ci(data, c.est), L.integer(c.n, lang), _flag(data, c.est, c.n)]
+             for c in ov.items]
     out.append(L.keep(L.p(_("Tỷ lệ hài lòng theo tiêu chí"), st["h2"]),
-                      L.table([_("Tiêu chí"), _("Tỷ lệ (%)"), _("KTC 95 %"), _("Số trả lời")], items,
-                              [0.4, 0.2, 0.24, 0.16], st, numeric={1, 2, 3})))
+                      L.table([_("Tiêu chí"), _("Tỷ lệ (%)"), _("KTC 95 %"), _("Số trả lời"), _("Cảnh báo")], items,
+                              [0.3, 0.17, 0.22, 0.14, 0.17], st, numeric={1, 2, 3})))
     out.append(L.p(_("4. Kết quả theo lĩnh vực"), st["h1"]))
     out.append(L.p(_("Đất đai, xây dựng và đầu tư được so với mục tiêu riêng của các lĩnh vực này."), st["small"]))
     out.append(_cell_table(data, [c for c in ov.sectors if c.status != "small"], "sector", st, _("Lĩnh vực")))
@@ -252,17 +274,29 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
         out.append(L.p(_("Chưa đủ dữ liệu để ước lượng mức độ quan trọng của các yếu tố."), st["body"]))
     out.append(L.p(_("8. Xu hướng qua các kỳ"), st["h1"]))
     out.append(L.figure(figures.trends(data.trends, data.names["sector"], title=_("Xu hướng qua các kỳ")), 0.9))
+    out.append(L.p(_("Chỉ so sánh với các đợt trước đợt của báo cáo, theo số liệu đã công bố của từng đợt; thay đổi "
+                     "chỉ được coi là có ý nghĩa (▲, ▼) khi khoảng tin cậy của nó không chứa 0 và cả hai kỳ đều đủ "
+                     "tin cậy."), st["small"]))
+    for x in data.trends.left_out:
+        out.append(L.p("• " + (_("Không đưa vào %(wave)s: kỳ khảo sát trùng với %(other)s (hai mẫu trùng kỳ không "
+                                 "độc lập; giữ đợt được công bố sau cùng).", wave=x.wave.name, other=x.other.name)
+                               if x.reason == "overlap" else
+                               _("Không đưa vào %(wave)s: đợt này chưa có số liệu công bố.", wave=x.wave.name)),
+                       st["small"]))
     rows = []
     for p in data.trends.get("", []):
         if not p.cell.n:  # a wave without answers yet has nothing to report
             continue
         ch = p.change
-        rows.append([p.wave.name, L.num(p.cell.value, lang=lang), _ci(data, p.cell.est),
-                     (("+" if ch.value > 0 else "") + L.num(ch.value, lang=lang)) if ch else "—",
+        mark = {"up": " ▲", "down": " ▼"}.get(p.significant, "")
+        rows.append([p.wave.name, L.num(p.cell.value, lang=lang), _ci(data, p.cell.est), L.integer(p.cell.n, lang),
+                     _flag(data, p.cell.est, p.cell.n),
+                     ((("+" if ch.value > 0 else "") + L.num(ch.value, lang=lang) + mark) if ch else "—"),
                      _ci(data, ch) if ch else "—"])
     if rows:
-        out.append(L.table([_("Đợt"), _("Chỉ số (%)"), _("KTC 95 %"), _("Thay đổi"), _("KTC của thay đổi")], rows,
-                           [0.4, 0.13, 0.17, 0.13, 0.17], st, numeric={1, 2, 3, 4}))
+        out.append(L.table([_("Đợt"), _("Chỉ số (%)"), _("KTC 95 %"), _("Số trả lời"), _("Cảnh báo"), _("Thay đổi"),
+                            _("KTC của thay đổi")], rows, [0.26, 0.1, 0.15, 0.1, 0.12, 0.12, 0.15], st,
+                           numeric={1, 2, 3, 5, 6}))
     words = {Outcome.APPROVED: _("Được giải quyết"), Outcome.REJECTED: _("Bị từ chối"),
              Outcome.WITHDRAWN: _("Rút hồ sơ")}
     rows = [[words.get(r.key, r.key), L.integer(r.total, lang), L.integer(r.completed, lang), L.num(r.rate, lang=lang)]
@@ -286,9 +320,16 @@ def _cover(data: ReportData, st: dict) -> list:
         out.append(L.p(_("Phạm vi: %(name)s và các đơn vị trực thuộc", name=data.scope), st["subtitle"]))
     if data.wave.status != WaveStatus.CLOSED:
         out.append(L.p(_("Số liệu tạm thời: đợt khảo sát chưa kết thúc."), st["subtitle"]))
+    out.append(L.p(_version_line(data), st["subtitle"]))
     out += [L.gap(1), L.p(_("Lập ngày %(date)s bằng hệ thống Hài Lòng.", date=datetime.now().strftime("%d/%m/%Y")),
                           st["subtitle"]), PageBreak()]
     return out
+
+
+def _version_line(data: ReportData) -> str:
+    """The version banner of the report (as on the pages), with the newer version when one exists."""
+    text, newer = wavedata.banner(data.view)
+    return text + ("; " + _("đã có phiên bản mới hơn: phiên bản %(version)d", version=newer) if newer else "")
 
 
 def build_pdf(data: ReportData) -> bytes:
@@ -299,12 +340,14 @@ def build_pdf(data: ReportData) -> bytes:
             _priorities_and_trends(data, st)
         buf = io.BytesIO()
         title = _("Báo cáo khảo sát sự hài lòng") + " — " + data.wave.name
+        stamp = _version_line(data)
         footer = _("Trang")
 
         def on_page(canvas, doc):
             canvas.saveState()
             canvas.setFont(L.FONT, 8)
             canvas.drawString(2 * cm, 1.2 * cm, title)
+            canvas.drawString(2 * cm, 0.8 * cm, stamp)  # every page says which publication it prints
             canvas.drawRightString(A4[0] - 2 * cm, 1.2 * cm, "%s %d" % (footer, doc.page))
             canvas.restoreState()
 

@@ -12,16 +12,19 @@ number of another agency is ever computed for display.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Dossier, Invitation, QuestionnaireVersion, Response, Wave
-from survey.models.fieldwork import DossierChannel, WaveStatus
-from survey.services import results
+from survey.models.fieldwork import DossierChannel
+from survey.services import publications, results
+from survey.services.common.periods import local_tz
 
 CHANNEL_FROM_ANSWER = {1: DossierChannel.IN_PERSON, 2: DossierChannel.ONLINE, 3: DossierChannel.ONLINE,
                        4: DossierChannel.POSTAL}
@@ -135,21 +138,18 @@ def _extras(session: Session, wave: Wave, n: int) -> WaveExtras:
     return WaveExtras(channel, index_labels(content))
 
 
-_CACHE: dict = {}
-_CACHE_SIZE = 8
-
-
 class RespondentsMoved(RuntimeError):
     """A response was stored between the two reads of a live wave (they must see the same rows)."""
 
 
-def _load(session: Session, wave: Wave) -> tuple[results.WaveData, WaveExtras]:
+def load_live(session: Session, wave: Wave) -> WaveFrame:
+    """A wave's frame computed from its raw answers now: what a publication freezes (never read by a page)."""
     # The two reads are separate statements: on PostgreSQL (read committed) a citizen submitting
     # in between adds a row to the second only. Read both again; a few tries always settle it.
     for attempt in range(LOAD_ATTEMPTS):
         data = results.wave_data(session, wave.id, source="memory")
         try:
-            return data, _extras(session, wave, data.n)
+            return WaveFrame(data, _extras(session, wave, data.n), None)
         except RespondentsMoved:
             if attempt == LOAD_ATTEMPTS - 1:
                 raise
@@ -159,18 +159,68 @@ def _load(session: Session, wave: Wave) -> tuple[results.WaveData, WaveExtras]:
 LOAD_ATTEMPTS = 3
 
 
-def cached_load(session: Session, wave: Wave, visible: set[int] | None = None) -> WaveFrame:
-    """The wave's frame for a viewer's scope; the data of closed waves is memoised per process
-    (their answers no longer change), launched waves are read afresh."""
-    if wave.status != WaveStatus.CLOSED:
-        data, extras = _load(session, wave)
+class NotPublished(LookupError):
+    """The wave has no publication (or not the version asked for): pages show that it is not yet published."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The publication a page reads: its frozen frame and its version (publications.PublishedView)."""
+
+    frame: Any
+    view: Any
+
+    @property
+    def provisional(self) -> bool:
+        """A provisional publication of a running wave (labelled with its time)."""
+        return str(self.view.kind) == "provisional"
+
+
+def published(session: Session, wave: Wave, version: int | None = None) -> Shown | None:
+    """The wave's current publication (final for a closed wave, else its latest provisional one), or the
+    final `version` asked for; None when there is none."""
+    if version is not None:
+        view = next((v for v in publications.versions(session, wave.id) if v.version == version
+                     and str(v.kind) == "final"), None)
     else:
-        bind = session.get_bind()
-        key = (getattr(bind, "engine", bind).url.render_as_string(), wave.id, wave.created_at, wave.closed_at)
-        if key not in _CACHE:
-            if len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = _load(session, wave)
-        data, extras = _CACHE[key]
-    scope = None if visible is None else np.isin(data.agency_id, sorted(visible))
-    return WaveFrame(data, extras, scope)
+        view = publications.current(session, wave.id)
+    if view is None:
+        return None
+    return Shown(publications.frame(session, view), view)  # memoised per process by id and hash
+
+
+def scoped(frame: Any, visible: set[int] | None) -> Any:
+    """The frame seen through a viewer's scope (None = everything)."""
+    if visible is None:
+        return frame
+    return replace(frame, scope=np.isin(frame.agency, sorted(visible)))
+
+
+def cached_load(session: Session, wave: Wave, visible: set[int] | None = None, version: int | None = None):
+    """The frame of the wave's publication for a viewer's scope (raises NotPublished when there is none)."""
+    shown = published(session, wave, version)
+    if shown is None:
+        raise NotPublished(wave.code)
+    return scoped(shown.frame, visible)
+
+
+def banner(view) -> tuple[str, int | None]:
+    """What the version banner says about a publication (pages and the PDF): the text and, when an older
+    final version is shown, the number of the latest one (else None)."""
+    from flask_babel import gettext as _
+
+    moment = view.published_at.replace(tzinfo=UTC) if view.published_at.tzinfo is None else view.published_at
+    local = moment.astimezone(ZoneInfo(local_tz()))
+    if str(view.kind) == "provisional":
+        return _("Số liệu tạm tính lúc %(time)s (đợt đang thu)", time=local.strftime("%H:%M %d/%m/%Y")), None
+    text = _("Số liệu công bố phiên bản %(version)d, ngày %(date)s", version=view.version,
+             date=local.strftime("%d/%m/%Y"))
+    latest = getattr(view, "latest_version", None)
+    newer = latest if getattr(view, "newer_exists", False) and latest is not None else None
+    return text, newer
+
+
+def final_versions(session: Session, wave: Wave) -> list:
+    """The wave's final publication versions, oldest first (for the version links of the pages)."""
+    return sorted((v for v in publications.versions(session, wave.id) if str(v.kind) == "final"),
+                  key=lambda v: v.version)

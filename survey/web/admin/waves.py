@@ -1,22 +1,24 @@
 """Admin pages: survey waves — create, review the planned sample, launch, deliver, close; rates and audit."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Sector, ServicePoint, Wave
+from survey.services.common import jobs
 from survey.services.common.formats import named
 from survey.services.common.txn import refused, run_write
+from survey.services.publications import PublicationError
 from survey.services.sampling import audit as wave_audit
+from survey.services.sampling import bundle, slips
 from survey.services.sampling import operations as ops
-from survey.services.sampling import slips
 from survey.services.sampling.waves import WaveError, error_message
+from survey.services.workspace import publishing
 from survey.web.admin import bp
 from survey.web.admin.wave_forms import (
     ActionForm,
@@ -206,6 +208,9 @@ def _wave_step(wave_id: int, form, run, done: str):
         except WaveError as exc:
             flash(error_message(str(exc)), "error")
             return refused(back)
+        except PublicationError as exc:  # closing publishes: its refusal is already in words
+            flash(str(exc), "error")
+            return refused(back)
         flash(done % details, "success")
         return back
 
@@ -224,9 +229,11 @@ def waves_launch(wave_id: int):
 @bp.route("/waves/<int:wave_id>/close", methods=["POST"])
 @role_required("admin")
 def waves_close(wave_id: int):
-    """Close a running wave; open invitations expire."""
-    return _wave_step(wave_id, ActionForm(), lambda w: {"expired": ops.close(db.session, current_user, w)},
-                      _("Đã đóng đợt; %(expired)d thư mời chưa trả lời đã hết hiệu lực."))
+    """Close a running wave and publish its numbers (version 1); open invitations expire."""
+    return _wave_step(wave_id, ActionForm(),
+                      lambda w: {"expired": publishing.close_and_publish(db.session, current_user, w)},
+                      _("Đã đóng đợt và công bố số liệu (phiên bản 1); %(expired)d thư mời chưa trả lời đã hết "
+                        "hiệu lực."))
 
 
 @bp.route("/waves/<int:wave_id>/purge-contacts", methods=["POST"])
@@ -248,22 +255,37 @@ def waves_anonymise(wave_id: int):
 @bp.route("/waves/<int:wave_id>/bundle", methods=["POST"])
 @role_required("admin")
 def waves_bundle(wave_id: int):
-    """A ZIP of slips, sms.csv and links.csv for the invitations nobody has received yet (tokens issued now)."""
+    """Start the background job that builds the ZIP of slips, sms.csv and links.csv; go to its progress page.
+
+    The ZIP stays downloadable from the job's page, so a lost download costs no re-keying.
+    """
     wave, form = _wave(wave_id), BundleForm()
     back = redirect(url_for("admin.waves_show", wave_id=wave.id))
-    if not form.validate_on_submit() or wave.status != "launched":
+    if not form.validate_on_submit():
         flash(_("Chỉ phát thư mời được khi đợt đang chạy."), "error")
         return back
-    name = f"thu-moi-{wave.code}-{form.format.data}.zip"
 
     def unit():
-        body = ops.bundle(db.session, current_user, _wave(wave_id), form.format.data, reissue=bool(form.reissue.data))
-        if body is None:
-            flash(_("Không còn thư mời nào chưa phát."), "error")
-            return refused(back)
-        return send_file(io.BytesIO(body), mimetype="application/zip", as_attachment=True, download_name=name)
+        try:
+            return bundle.submit_bundle(db.session, current_user, _wave(wave_id), form.format.data,
+                                        reissue=bool(form.reissue.data)).id
+        except jobs.JobError as exc:
+            flash(str(exc), "error")
+            return refused(None)
 
-    return run_write(unit)
+    job_id = run_write(unit)
+    if job_id is None:
+        return back
+    jobs.launch(current_app._get_current_object(), job_id)
+    return redirect(url_for("jobs.show", job_id=job_id), 303)
+
+
+@bp.route("/waves/<int:wave_id>/bundles")
+@role_required("admin")
+def waves_bundles(wave_id: int):
+    """The wave's latest bundles, each with its job page (progress, then the ZIP to download again)."""
+    wave = _wave(wave_id)
+    return render_template("admin/waves/bundles.html", wave=wave, bundles=bundle.recent_bundles(db.session, wave))
 
 
 @bp.route("/waves/<int:wave_id>/rates")

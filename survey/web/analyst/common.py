@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Sector, Wave
 from survey.services.workspace import dashboard as dash
-from survey.services.workspace import wavedata
+from survey.services.workspace import publishing, wavedata
 from survey.web.auth.access import role_required, visible_agency_ids
 from survey.web.inputs import row_id
 
@@ -30,11 +30,25 @@ class Context:
     waves: list
     sectors: list
     indexed: bool = True          # the wave's questionnaire has satisfaction items (else no index to show)
+    shown: wavedata.Shown | None = None   # the publication read (None: the wave is not yet published)
+    versions: tuple = ()          # the wave's final publication versions (publications.PublishedView)
+
+    @property
+    def published(self) -> bool:
+        """Whether the wave has a publication to show."""
+        return self.shown is not None
+
+    @property
+    def banner(self) -> tuple[str, int | None]:
+        """The version banner's text and the latest version when an older one is shown (wavedata.banner)."""
+        return wavedata.banner(self.shown.view) if self.shown else ("", None)
 
     def args(self, **extra) -> dict:
-        """Query arguments for links that keep the current filters."""
+        """Query arguments for links that keep the current filters (an extra None removes an argument)."""
         out = dict(self.filters.args())
         out.update({k: v for k, v in extra.items() if v not in (None, "")})
+        for k in [k for k, v in extra.items() if v is None]:
+            out.pop(k, None)
         return out
 
 
@@ -55,13 +69,23 @@ def context() -> Context:
     level = request.args.get("level", "")
     sector = request.args.get("sector", "")
     channel = request.args.get("channel", "")
+    version = request.args.get("version", type=int)
+    if wave is not None and version is None:
+        # A running wave's provisional figures are refreshed in the background when they are older than
+        # PROVISIONAL_MINUTES; this page shows the current ones meanwhile (the banner gives their time).
+        publishing.schedule_refresh(wave, getattr(current_user, "id", None))
+    shown = wavedata.published(db.session, wave, version) if wave is not None else None
+    if version is not None and shown is None:  # an old version that does not exist
+        abort(404)
     filters = dash.Filters(
         wave_id=wave.id if wave else None,
         level=level if level in dash.LEVELS else "",
         sector=sector if sector in {s.code for s in sectors} else "",
-        channel=channel if channel in dash.CHANNELS else "")
+        channel=channel if channel in dash.CHANNELS else "",
+        version=version)
     return Context(wave, filters, visible(), current_app.config["MIN_CELL_ANSWERS"], waves, sectors,
-                   wave is None or wavedata.has_index(db.session, wave))
+                   wave is None or wavedata.has_index(db.session, wave), shown,
+                   tuple(wavedata.final_versions(db.session, wave)) if wave is not None else ())
 
 
 def check_agency(ctx: Context, agency_id: int) -> Agency:

@@ -2,7 +2,8 @@
 priorities. Every page is scoped to the viewer's agencies (common.context → visible)."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template, url_for
+from flask_login import current_user
 
 from survey.extensions import db
 from survey.models import ServicePoint
@@ -13,12 +14,18 @@ from survey.web.analyst.common import analyst_required, check_agency, context, s
 
 
 def _empty(ctx, page: str):
-    return render_template("analyst/empty.html", ctx=ctx, page=page)
+    """The empty state; an administrator looking at an unpublished wave gets the link to publish it."""
+    publish = None
+    if ctx.wave is not None and not ctx.published and current_user.role == "admin" \
+            and "admin.publications" in current_app.view_functions:
+        publish = url_for("admin.publications", wave_id=ctx.wave.id)
+    return render_template("analyst/empty.html", ctx=ctx, page=page, publish=publish)
 
 
 def _no_index(ctx) -> bool:
-    """No wave, or a wave whose questionnaire has no satisfaction items: the index pages show an empty state."""
-    return ctx.wave is None or not ctx.indexed
+    """No wave, a wave not yet published, or a wave whose questionnaire has no satisfaction items: the index
+    pages show an empty state (they read publications only, never a wave's raw answers)."""
+    return ctx.wave is None or not ctx.indexed or not ctx.published
 
 
 @bp.route("/")
@@ -68,7 +75,7 @@ def agency_point(agency_id: int, point_id: int):
     point = db.session.get(ServicePoint, point_id)
     if ctx.wave is None or point is None:
         abort(404)
-    if not ctx.indexed:
+    if _no_index(ctx):
         return _empty(ctx, "agencies")
     found = detail.point_items(db.session, ctx.wave, agency, point_id, ctx.filters, ctx.visible, ctx.min_n)
     if found is None:

@@ -1,0 +1,79 @@
+"""Admin page: a wave's published versions, publishing and restating (with a reason), and each diff."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from survey.extensions import db
+from survey.models import Wave
+from survey.services import publications
+from survey.services.common.txn import refused, run_write
+from survey.services.publications import PublicationError
+from survey.services.workspace import publishing
+from survey.web.admin import bp
+from survey.web.auth.access import role_required
+
+
+class PublishForm(FlaskForm):
+    """Publish (first version) or restate (a reason is then required)."""
+
+    reason = TextAreaField(_l("Lý do công bố lại"), validators=[Optional(), Length(max=2000)])
+
+
+def _wave(wave_id: int) -> Wave:
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        abort(404)
+    return wave
+
+
+@bp.route("/waves/<int:wave_id>/publications", endpoint="publications")
+@role_required("admin", "analyst")
+def publications_list(wave_id: int):
+    """The wave's versions (final and provisional), newest first, and the publish/restate form."""
+    wave = _wave(wave_id)
+    views = sorted(publications.versions(db.session, wave.id), key=lambda v: (v.provisional, -v.version))
+    return render_template("admin/publications.html", wave=wave, views=views, form=PublishForm(),
+                           published=any(not v.provisional for v in views))
+
+
+@bp.route("/waves/<int:wave_id>/publications/<int:version>")
+@role_required("admin", "analyst")
+def publications_show(wave_id: int, version: int):
+    """One final version: who, when, why, its method and inputs, and what moved against the one before."""
+    wave = _wave(wave_id)
+    view = next((v for v in publications.versions(db.session, wave.id)
+                 if v.version == version and not v.provisional), None)
+    if view is None:
+        abort(404)
+    return render_template("admin/publication.html", wave=wave, view=view)
+
+
+@bp.route("/waves/<int:wave_id>/publications", methods=["POST"])
+@role_required("admin")
+def publications_publish(wave_id: int):
+    """Publish the wave, or restate it with the reason given."""
+    form, back = PublishForm(), redirect(url_for("admin.publications", wave_id=wave_id))
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Yêu cầu không hợp lệ."), "error")
+        return back
+
+    def unit():
+        wave = _wave(wave_id)
+        try:
+            done = publications.current(db.session, wave.id)
+            if done is not None and not done.provisional:
+                pub = publishing.restate(db.session, current_user, wave, form.reason.data or "")
+            else:
+                pub = publishing.publish(db.session, current_user, wave)
+        except PublicationError as exc:
+            flash(str(exc), "error")
+            return refused(back)
+        flash(_("Đã công bố phiên bản %(version)d.", version=pub.version), "success")
+        return back
+    return run_write(unit)
