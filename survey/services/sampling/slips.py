@@ -2,15 +2,19 @@
 
 Tokens exist in clear only when issued, so these are produced right then, from the `Issued` list that
 issuing returns (API answer, `wave launch --out`, `import dossiers --out`, or `wave slips` which
-re-keys invitations nobody has received yet).
+re-keys invitations nobody has received yet). The admin's bundle of a whole wave is a background
+job (sampling/bundle.py).
+
+Slips and SMS carry the invitation's short code (sampling/invitations.py) besides the link: the SMS
+link is the short /m/<code> one, and the unaccented SMS is GSM-7 in one message (texts.py).
 """
 from __future__ import annotations
 
 import csv
 import os
 import re
-import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, render_template
@@ -22,6 +26,9 @@ from survey.models.fieldwork import InvitationStatus
 from survey.services.common.i18n import tr as _
 from survey.services.common.periods import local_tz
 from survey.services.common.spreadsheet import safe_dict, safe_row
+from survey.services.common.texts import gsm7_text, sms_segments, sms_units
+from survey.services.respond.responses import invitation_state
+from survey.services.sampling import invitations as inv_service
 from survey.services.sampling.invitations import Issued, absolute_url, invitation_url, qr_svg
 
 FORMATS = {
@@ -37,11 +44,15 @@ def local_date(value: datetime) -> str:
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(local_tz())).strftime("%d/%m/%Y")
 
 
-def build_items(session: Session, issued: list[Issued], base: str | None = None) -> list[dict]:
-    """Everything a slip or message shows, for each issued invitation (queries in bulk)."""
+def build_items(session: Session, issued: list[Issued], base: str | None = None,
+                new_expiry: datetime | None = None) -> list[dict]:
+    """Everything a slip or message shows, for each issued invitation (queries in bulk).
+
+    `new_expiry`: the tokens are about to be stored (the bundle job), with their codes and this expiry.
+    """
     if not issued:
         return []
-    base = base or current_app.config["PUBLIC_BASE_URL"]
+    base = (base or current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     ids = [i.invitation_id for i in issued]
     invs: dict[int, Invitation] = {}
     for k in range(0, len(ids), 500):
@@ -60,11 +71,15 @@ def build_items(session: Session, issued: list[Issued], base: str | None = None)
         inv = invs[it.invitation_id]
         url = absolute_url(invitation_url(it.token), base)
         point = points.get(inv.service_point_id)
+        code = it.code if new_expiry else inv_service.code_of(inv, it.token)  # None: issued before codes
         items.append({
             "invitation_id": inv.id, "token": it.token, "url": url, "wave": waves.get(inv.wave_id, ""),
             "agency": agencies.get(inv.agency_id, ""), "service_point": point.name_vi if point else "",
             "service_point_code": point.code if point else "", "outcome": inv.outcome,
-            "expires": local_date(inv.expires_at), "phone": phones.get(it.dossier_id) if it.dossier_id else None,
+            "expires": local_date(new_expiry or inv.expires_at),
+            "phone": phones.get(it.dossier_id) if it.dossier_id else None,
+            "code": inv_service.display_code(code) if code else "",
+            "short_url": absolute_url(inv_service.code_url(code), base) if code else url, "site": _site(base),
         })
     items.sort(key=lambda x: (x["service_point_code"], x["invitation_id"]))
     return items
@@ -84,17 +99,47 @@ def render_slips(items: list[dict], fmt: str = "a6", screen_tools: bool = False)
         return render_template("slips/slips.html", **args)
 
 
-def strip_accents(text: str) -> str:
-    """Vietnamese without diacritics (đ → d): plain GSM-7 SMS fit 160 characters, Unicode ones only 70."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+def _site(base: str) -> str:
+    """The public address as people type it: host and path, without the scheme."""
+    parts = urlsplit(base)
+    return (parts.netloc + parts.path).rstrip("/") or base
+
+
+SMS_LIMIT = 160  # one GSM-7 message
+_SHORT_NAMES = (("Ủy ban nhân dân", "UBND"), ("Uỷ ban nhân dân", "UBND"))  # how every official SMS spells it
+
+
+def sms_templates(item: dict, province: str, agency: str | None = None) -> list[str]:
+    """The invitation message in its versions, longest first: with the agency, without it, the shortest."""
+    values = dict(province=province, agency=item["agency"] if agency is None else agency,
+                  url=item.get("short_url") or item["url"], date=item["expires"])
+    return [_("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ của %(agency)s (không ghi tên): %(url)s hạn %(date)s",
+              **values),
+            _("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ (không ghi tên): %(url)s "
+              "hạn %(date)s", **values),
+            _("[%(province)s] Đánh giá dịch vụ hành chính: %(url)s hạn %(date)s", **values)]
 
 
 def sms_text(item: dict, province: str) -> str:
-    """The invitation message in Vietnamese (with diacritics, for Zalo and Unicode SMS)."""
-    return _("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ tại %(agency)s: %(url)s "
-             "(hạn %(date)s, không ghi tên). Xin cảm ơn!",
-             province=province, agency=item["agency"], url=item["url"], date=item["expires"])
+    """The message with diacritics (Zalo, Unicode SMS): the full version; its segments go in the file."""
+    return sms_templates(item, province)[0]
+
+
+def sms_agency(name: str) -> str:
+    """An agency's name as an SMS spells it ("Ủy ban nhân dân" → "UBND")."""
+    for long, short in _SHORT_NAMES:
+        name = name.replace(long, short)
+    return name
+
+
+def sms_ascii(item: dict, province: str) -> str:
+    """The unaccented message: GSM-7 only, the longest version that fits one SMS (else the shortest)."""
+    texts = [gsm7_text(t) for t in sms_templates(item, province, sms_agency(item["agency"]))]
+    return next((t for t in texts if sms_units(t) <= SMS_LIMIT), texts[-1])
+
+
+SMS_FIELDS = ["invitation_id", "phone", "code", "message", "message_segments", "message_ascii",
+              "message_ascii_segments", "link", "expires"]
 
 
 def sms_rows(items: list[dict], province: str) -> list[dict]:
@@ -103,9 +148,11 @@ def sms_rows(items: list[dict], province: str) -> list[dict]:
     for item in items:
         if not item.get("phone"):
             continue
-        text = sms_text(item, province)
-        rows.append({"invitation_id": item["invitation_id"], "phone": item["phone"], "message": text,
-                     "message_ascii": strip_accents(text), "link": item["url"], "expires": item["expires"]})
+        text, plain = sms_text(item, province), sms_ascii(item, province)
+        rows.append({"invitation_id": item["invitation_id"], "phone": item["phone"], "code": item.get("code", ""),
+                     "message": text, "message_segments": sms_segments(text), "message_ascii": plain,
+                     "message_ascii_segments": sms_segments(plain), "link": item.get("short_url") or item["url"],
+                     "expires": item["expires"]})
     return rows
 
 
@@ -113,8 +160,7 @@ def write_sms_csv(path: str, rows: list[dict]) -> None:
     """The SMS/Zalo file (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly); agency names in
     the messages are registry text, so cells that would start a formula are neutralised."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["invitation_id", "phone", "message", "message_ascii", "link",
-                                                "expires"])
+        writer = csv.DictWriter(fh, fieldnames=SMS_FIELDS)
         writer.writeheader()
         writer.writerows(safe_dict(r) for r in rows)
 
@@ -128,7 +174,7 @@ def write_bundle(out_dir: str, items: list[dict], fmt: str = "a6", slips: bool =
         for item in items:
             groups.setdefault(item["service_point_code"] or "khong-co-diem", []).append(item)
         for code, group in groups.items():
-            name = f"phieu-moi-{_safe(code)}-{fmt}.html"
+            name = f"phieu-moi-{safe_name(code)}-{fmt}.html"
             with open(os.path.join(out_dir, name), "w", encoding="utf-8") as fh:
                 fh.write(render_slips(group, fmt))
             written["slip_files"].append(name)
@@ -139,14 +185,17 @@ def write_bundle(out_dir: str, items: list[dict], fmt: str = "a6", slips: bool =
         written["sms"] = len(rows)
     with open(os.path.join(out_dir, "links.csv"), "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["invitation_id", "wave", "agency", "service_point", "outcome", "link", "expires"])
+        writer.writerow(["invitation_id", "wave", "agency", "service_point", "outcome", "link", "code", "short_link",
+                         "expires"])
         for item in items:  # names come from the registry and the wave: never let one start a formula
             writer.writerow(safe_row([item["invitation_id"], item["wave"], item["agency"], item["service_point"],
-                                      item["outcome"], item["url"], item["expires"]]))
+                                      item["outcome"], item["url"], item.get("code", ""),
+                                      item.get("short_url") or item["url"], item["expires"]]))
     return written
 
 
-def _safe(code: str) -> str:
+def safe_name(code: str) -> str:
+    """A code as part of a file name (letters, digits, _ . - only)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", code)[:60] or "x"
 
 
@@ -164,3 +213,17 @@ def pending_delivery(session: Session, wave: Wave, *, reissue: bool = False, ser
     if limit:
         stmt = stmt.limit(limit)
     return list(session.execute(stmt).scalars())
+
+
+# -- a slip URL whose invitation cannot be answered ---------------------------------------------------------------
+
+UNAVAILABLE_STATUS = {"unknown": 404, "used": 410, "expired": 410, "closed": 410}
+
+
+def unavailable_page(session: Session, token: str) -> tuple[str, int] | None:
+    """(HTML, status) of the page an officer sees for a slip URL that cannot be printed (used, expired, closed,
+    unknown), or None when it can; in a request (the page has the site's layout)."""
+    state = invitation_state(inv_service.find_by_token(session, token))
+    if state == "open":
+        return None
+    return render_template("slips/unavailable.html", state=state), UNAVAILABLE_STATUS[state]
