@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from survey.models import AuditLog, Invitation, Wave
 from survey.services.intake import batch as intake
+from survey.services.sampling import invitations as inv_service
 from tests.sampling.factories import login, make_admin, make_wave, record
 
 
@@ -27,6 +28,14 @@ def data(db_session, reg, source, version):
     intake.ingest(db_session, source, [record(f"P{i}", day=f"2025-02-{1 + i % 28:02d}") for i in range(200)]
                   + [record(f"C{i}", day=f"2025-05-{1 + i % 28:02d}", phone="0912345678") for i in range(100)])
     return version
+
+
+@pytest.fixture
+def inline_jobs(app, tmp_path):
+    """Background jobs run in the request (their rows live in the test's transaction), files under tmp_path."""
+    app.config.update(JOBS_INLINE=True, JOBS_DIR=str(tmp_path))
+    yield app
+    app.config.update(JOBS_INLINE=False, JOBS_DIR=None)
 
 
 @pytest.mark.parametrize("role", ["analyst", "officer", "agency_viewer"])
@@ -87,17 +96,27 @@ def test_stratum_override_then_launch_needs_confirmation(client, admin, db_sessi
     assert "Chỉ sửa được thiết kế khi đợt còn ở trạng thái nháp" in refused.get_data(as_text=True)
 
 
-def test_the_bundle_is_a_zip_of_slips_sms_and_links_issued_once(client, admin, db_session, data):
+def test_the_bundle_is_a_zip_of_slips_sms_and_links_issued_once(client, admin, db_session, data, inline_jobs):
+    """The bundle is a background job: its page offers the ZIP; the tokens in it are the ones now stored."""
     wave = make_wave(db_session, data, fixed_pi=0.5)
     client.post(f"/admin/waves/{wave.id}/launch", data={"confirm": "y"})
     n = db_session.scalar(select(func.count()).select_from(Invitation))
     assert f"{n} thư mời chưa phát" in client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     resp = client.post(f"/admin/waves/{wave.id}/bundle", data={"format": "a6"})
-    assert resp.status_code == 200 and resp.mimetype == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(resp.data)).namelist()
+    assert resp.status_code == 303 and re.fullmatch(r"/jobs/\d+", resp.headers["Location"])
+    state = client.get(resp.headers["Location"] + ".json").get_json()
+    assert state["state"] == "done" and state["total"] == n and state["download"]
+    got = client.get(state["download"])
+    body = got.data
+    got.close()
+    assert got.status_code == 200 and got.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
     assert sorted(names) == ["links.csv", "phieu-moi-SP1-a6.html", "sms.csv"]
-    sms = zipfile.ZipFile(io.BytesIO(resp.data)).read("sms.csv").decode("utf-8-sig")
-    assert len(re.findall(r"/s/[\w-]{20,}", sms)) == 3 * n  # in the message, its plain version and the link column
+    sms = zipfile.ZipFile(io.BytesIO(body)).read("sms.csv").decode("utf-8-sig")
+    assert len(re.findall(r"/m/[A-Z2-9]{4}-[A-Z2-9]{4}", sms)) == 3 * n  # the message, its plain version, the link
+    links = zipfile.ZipFile(io.BytesIO(body)).read("links.csv").decode("utf-8-sig")
+    tokens = re.findall(r"/s/([\w-]{20,})", links)
+    assert len(tokens) == n and all(inv_service.find_by_token(db_session, t) for t in tokens)
     assert "0 thư mời chưa phát" in client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     again = client.post(f"/admin/waves/{wave.id}/bundle", data={"format": "a6"}, follow_redirects=True)
     assert "Không còn thư mời nào chưa phát" in again.get_data(as_text=True)
@@ -150,14 +169,18 @@ def test_a_step_the_wave_rules_refuse_stores_nothing(client, admin, db_session, 
     assert db_session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
-def test_a_bundle_whose_audit_row_is_refused_hands_out_no_token(client, admin, db_session, data):
+def test_a_bundle_whose_audit_row_is_refused_hands_out_no_token(client, admin, db_session, data, inline_jobs,
+                                                                tmp_path):
     from tests.foundation.test_txn import refuse_inserts
 
     wave = make_wave(db_session, data, fixed_pi=0.5)
     client.post(f"/admin/waves/{wave.id}/launch", data={"confirm": "y"})
     before = dict(db_session.execute(select(Invitation.id, Invitation.token_hash)).all())
     refuse_inserts(db_session, "audit_log", "NEW.action = 'wave.bundle'")
-    assert client.post(f"/admin/waves/{wave.id}/bundle", data={"format": "a6"}).status_code == 500
-    # The new tokens had been flushed (and the slips drawn) before the audit insert failed: none is kept.
+    resp = client.post(f"/admin/waves/{wave.id}/bundle", data={"format": "a6"})
+    state = client.get(resp.headers["Location"] + ".json").get_json()
+    assert state["state"] == "failed" and state["download"] is None
+    # The new tokens had been flushed (and the ZIP written) before the audit insert failed: none is kept.
     assert dict(db_session.execute(select(Invitation.id, Invitation.token_hash)).all()) == before
     assert db_session.scalar(select(func.count()).where(Invitation.delivered_at.is_not(None))) == 0
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []  # no ZIP of dead links left behind

@@ -6,10 +6,6 @@ waves.error_message).
 """
 from __future__ import annotations
 
-import io
-import os
-import tempfile
-import zipfile
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +14,7 @@ from survey.models import Invitation, Wave
 from survey.services.common import audit
 from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import invitations as inv_service
-from survey.services.sampling import privacy, slips, waves
+from survey.services.sampling import privacy, waves
 
 
 def create(session: Session, actor: Any, **design: Any) -> Wave:
@@ -92,18 +88,3 @@ def hand_out(session: Session, actor: Any, wave: Wave, invitations: list[Invitat
     issued = inv_service.rekey(session, invitations, channel=channel)
     audit.record(session, actor, action, "wave", wave.code, invitations=len(issued), **details)
     return issued
-
-
-def bundle(session: Session, actor: Any, wave: Wave, fmt: str, reissue: bool = False) -> bytes | None:
-    """A ZIP of slips, sms.csv and links.csv for invitations nobody holds yet (`wave.bundle`); None if none."""
-    invitations = slips.pending_delivery(session, wave, reissue=reissue)
-    if not invitations:
-        return None
-    issued = hand_out(session, actor, wave, invitations, "wave.bundle", reissue=bool(reissue), format=fmt)
-    buf = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp:
-        slips.write_bundle(tmp, slips.build_items(session, issued), fmt)
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name in sorted(os.listdir(tmp)):
-                zf.write(os.path.join(tmp, name), name)
-    return buf.getvalue()
