@@ -270,8 +270,17 @@ def indicator_cells(d: Design | None, questions: Mapping, matrices: Mapping, gro
         cells = {}
         for key, by_question in per_key.items():
             est = {q: dict(zip(questions[q].options, ests)) for q, ests in by_question.items()}
-            flags = {q: {o: small_cell(e, min_n, max_rse).reasons for o, e in opts.items()}
-                     for q, opts in est.items()}
+            flags = {q: {o: _flags(e, min_n, max_rse) for o, e in opts.items()} for q, opts in est.items()}
             cells[key] = IndicatorCell(key, *label_of(name, key), est, flags)
         out[name] = cells
     return out
+
+
+def _flags(est: Estimate, min_n: int, max_rse: float) -> tuple:
+    """Small-cell reasons of a share (analysis.compare.small_cell), except that a share of exactly 0 is
+    not "high_rse": its relative SE is undefined, and its Clopper–Pearson interval on the n answers
+    (methodology §4) states its precision."""
+    reasons = small_cell(est, min_n, max_rse).reasons
+    if est.value == 0 and est.has_interval:
+        reasons = tuple(r for r in reasons if r != "high_rse")
+    return reasons

@@ -253,11 +253,22 @@ def test_a_question_nobody_answered_and_an_empty_domain_give_nan_not_an_error(su
     whole = cells["overall"][""]
     assert math.isnan(whole.shares["NONE"][1].value) and "few_answers" in whole.flags["NONE"][1]
     assert whole.shares["HARASS"][2].n == 52 and whole.flags["HARASS"][1] == ()
+    never = cells_never(d, survey)
+    assert never.shares["ZERO"][2].value == 0 and never.shares["ZERO"][2].has_interval
+    assert never.flags["ZERO"][2] == ()  # 0 of 60: its Clopper-Pearson interval says how precise, not an RSE
+    assert never.flags["ZERO"][1] == ()
     assert set(cells["agencies"]) == {"a"}  # rows in no group are in no domain
     assert "few_answers" in cells["agencies"]["a"].flags["HARASS"][1]  # 26 answers < 30
     empty = indicator_cells(None, {"NONE": _question((1, 2))}, {}, {"overall": None, "agencies": survey["agency"]},
                             lambda kind, k: ("", "Toàn tỉnh", "Whole"))
     assert empty["agencies"] == {} and math.isnan(empty["overall"][""].shares["NONE"][2].value)
+
+
+def cells_never(d, survey):
+    """The whole sample's cell of a question everybody answered with option 1 (option 2: nobody)."""
+    zero = option_matrix(60, np.arange(60), np.ones(60), (1, 2))
+    return indicator_cells(d, {"ZERO": _question((1, 2))}, {"ZERO": zero}, {"overall": None},
+                           lambda kind, k: ("", "Toàn tỉnh", "Whole"), min_n=30)["overall"][""]
 
 
 def _question(options):
