@@ -185,6 +185,35 @@
     return document.getElementById("face-" + level).content.firstElementChild.cloneNode(true);
   }
 
+  // ---- text size and calling staff (on every screen) -------------------------------------------
+  // The size chosen lasts for this citizen's session: home() (the reset for the next one) sets it back.
+  var SIZES = ["", "text-large", "text-larger"], sizeIndex = 0;
+  function sizeLabel() { return t("text_size", {size: t("size_" + sizeIndex)}); }
+  function setSize(i) {
+    sizeIndex = i;
+    SIZES.forEach(function (c) { if (c) document.documentElement.classList.remove(c); });
+    if (SIZES[i]) document.documentElement.classList.add(SIZES[i]);
+    document.querySelectorAll("[data-text-size]").forEach(function (b) {
+      b.textContent = sizeLabel(); b.setAttribute("data-size", String(i));
+    });
+  }
+  function callStaff(ev) {
+    var button = ev.currentTarget, note = document.getElementById("call-note");
+    button.disabled = true;
+    post(CFG.urls.call, {}, 5000)
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); note.textContent = t("call_sent"); })
+      .catch(function () { note.textContent = t("call_failed"); })
+      .then(function () { note.hidden = false; setTimeout(function () { button.disabled = false; }, 5000); });
+  }
+  function tools() {
+    return el("div", {class: "tools"}, [
+      el("button", {type: "button", class: "tool", id: "text-size", "data-text-size": "", "data-size": String(sizeIndex),
+                    text: sizeLabel(), onclick: function () { setSize((sizeIndex + 1) % SIZES.length); }}),
+      el("button", {type: "button", class: "tool call", id: "call-staff", text: t("call_staff"), onclick: callStaff}),
+      el("p", {class: "call-note", id: "call-note", role: "status", hidden: ""}),
+    ]);
+  }
+
   // ---- screens ------------------------------------------------------------------------------
   function clearTimers() {
     [idleTimer, promptTimer, thanksTimer].forEach(function (x) { if (x) clearTimeout(x); });
@@ -193,12 +222,16 @@
     overlay.hidden = true;
   }
 
-  function show(node) {
+  // A new screen starts at its top with its heading focused; the same screen drawn again after a tap
+  // (keep = the control tapped) stays where it was scrolled to, with that control focused.
+  function show(node, keep) {
+    var y = window.scrollY;
     app.innerHTML = "";
     app.appendChild(node);
-    var h = node.querySelector("h1, h2");
-    if (h) { h.setAttribute("tabindex", "-1"); h.focus({preventScroll: true}); }
-    window.scrollTo(0, 0);
+    var h = keep ? node.querySelector(keep) : node.querySelector("h1, h2");
+    if (h && !keep) h.setAttribute("tabindex", "-1");
+    if (h) h.focus({preventScroll: true});
+    window.scrollTo(0, keep ? y : 0);
     updateStatus();
   }
 
@@ -206,6 +239,7 @@
     clearTimers();
     session = null;
     lang = "vi";
+    setSize(0);   // the next citizen starts with the usual text size
     document.documentElement.lang = lang;
     var langs = el("div", {class: "langs", role: "group", "aria-label": t("language")},
       [["vi", "Tiếng Việt"], ["en", "English"]].map(function (pair) {
@@ -216,10 +250,12 @@
       }));
     function renderHome() {
       var node = el("section", {class: "screen home"}, [
-        el("div", {class: "home-top"}, [el("p", {class: "centre", text: tr(CFG.centre)}), langs]),
+        el("div", {class: "home-top"}, [el("p", {class: "centre", text: tr(CFG.centre)}), langs, tools()]),
         el("div", {class: "home-main"}, [
           el("h1", {text: t("welcome")}),
-          el("p", {class: "lead", text: t("welcome_sub")}),
+          // No duration here: a counter's hand-off may bring a longer form than the walk-up one. The
+          // first screen says how long the form actually started takes (its parts and minutes).
+          el("p", {class: "lead", text: t("anonymous")}),
           el("button", {type: "button", class: "start", id: "start", text: t("start"), onclick: start}),
           CFG.walkup ? null : el("p", {class: "error-text", text: t("no_questionnaire")}),
           el("p", {class: "status queue", "data-queue": "", hidden: ""}),
@@ -259,7 +295,7 @@
     renderStep();
   }
 
-  function renderStep(errors) {
+  function renderStep(errors, keep) {
     var qn = session.qn, screens = visibleSections(qn, session.answers);
     if (session.step >= screens.length) { submit(false); return; }
     var cur = screens[session.step], last = session.step === screens.length - 1;
@@ -268,14 +304,18 @@
     var label = last ? t("send") : (allOptional && !anyAnswered ? t("skip") : t("next"));
     var pct = Math.round(100 * session.step / screens.length);
     var body = el("section", {class: "screen question", "data-step": String(session.step + 1)}, [
-      el("div", {class: "progress-wrap"}, [
-        el("p", {class: "progress-text", id: "progress-label",
-                 text: t("part", {step: session.step + 1, total: screens.length})}),
-        el("div", {class: "progress", role: "progressbar", "aria-labelledby": "progress-label",
-                   "aria-valuemin": "0", "aria-valuemax": String(screens.length),
-                   "aria-valuenow": String(session.step)}, [el("span", {style: "width:" + pct + "%"})]),
+      el("div", {class: "bar"}, [
+        el("div", {class: "progress-wrap"}, [
+          el("p", {class: "progress-text", id: "progress-label",
+                   text: t("part", {step: session.step + 1, total: screens.length})}),
+          el("div", {class: "progress", role: "progressbar", "aria-labelledby": "progress-label",
+                     "aria-valuemin": "0", "aria-valuemax": String(screens.length),
+                     "aria-valuenow": String(session.step)}, [el("span", {style: "width:" + pct + "%"})]),
+        ]),
+        tools(),
       ]),
-      session.handoff && session.step === 0 ? el("p", {class: "handoff-note", text: t("handoff")}) : null,
+      session.step === 0 ? el("p", {class: "handoff-note", id: "duration",
+        text: (session.handoff ? t("handoff") + ". " : "") + t("duration", {parts: qn.parts || screens.length, n: qn.minutes || 1})}) : null,
       cur.section.title ? el("h1", {text: tr(cur.section.title)}) : null,
       cur.section.intro ? el("p", {class: "intro", text: tr(cur.section.intro)}) : null,
     ]);
@@ -284,7 +324,7 @@
       el("button", {type: "button", class: "primary", id: "next", text: label, onclick: next}),
       el("button", {type: "button", class: "secondary", id: "back", text: t("back"), onclick: back}),
     ]));
-    show(body);
+    show(body, keep);
     if (errors && Object.keys(errors).length) {
       var first = body.querySelector(".has-error");
       if (first) first.scrollIntoView({block: "center"});
@@ -304,7 +344,8 @@
     if (q.type === "scale" || q.type === "single" || q.type === "multiple") {
       var scale = q.type === "scale" ? (qn.scales[q.scale] || {}) : {};
       var codes = choicesOf(qn, q), faces = !!scale.faces, multi = q.type === "multiple";
-      var group = el("div", {class: "choices" + (faces ? " faces" : ""), role: multi ? "group" : "radiogroup"});
+      var group = el("div", {class: "choices" + (faces ? " faces" : q.type === "scale" ? " scale" : ""),
+                             role: multi ? "group" : "radiogroup"});
       codes.forEach(function (c) {
         var on = multi ? (value || []).indexOf(c.code) >= 0 : value === c.code;
         var b = el("button", {type: "button", class: "choice" + (faces ? " face" : "") + (on ? " on" : ""),
@@ -354,14 +395,15 @@
     } else {
       session.answers[q.code] = c.code;
     }
+    var tapped = 'fieldset[data-code="' + q.code + '"] button[data-code="' + c.code + '"]';
     // One tap is enough on a face screen with a single question: move on by itself.
     if (faces && cur.questions.length === 1) {
-      renderStep();
+      renderStep(null, tapped);
       document.querySelectorAll("button.choice").forEach(function (b) { b.disabled = true; });
       setTimeout(function () { if (session) next(); }, 350);
       return;
     }
-    renderStep();
+    renderStep(null, tapped);
   }
 
   function next() {
@@ -377,9 +419,16 @@
     renderStep();
   }
 
+  // The citizen left before any answer was stored: the counter's hand-off waits for the next start
+  // again. Should this fail (no network), the server still has it as this kiosk's, and this kiosk's
+  // next start takes it up again.
+  function giveBack(handoffId) {
+    if (handoffId) post(CFG.urls.give_back, {handoff_id: handoffId}, 5000).catch(function () {});
+  }
+
   function back() {
     if (!session) return;
-    if (session.step === 0) { home(); return; }
+    if (session.step === 0) { giveBack(session.handoff); home(); return; }
     session.step -= 1;
     renderStep();
   }
@@ -430,26 +479,34 @@
     idleTimer = setTimeout(prompt, CFG.idle_seconds * 1000);
   }
 
+  // What happens to the answers so far when nobody touches the screen: said in the prompt.
+  function idleKey() {
+    var any = Object.keys(visibleAnswers(session.qn, session.answers)).length > 0;
+    if (!any) return "still_there_none";
+    return session.qn.partial_on_timeout === "keep" ? "still_there_keep" : "still_there_sub";
+  }
+
   function prompt() {
     if (!session) return;
-    var keep = session.qn.partial_on_timeout === "keep";
+    var key = idleKey();
     var left = CFG.prompt_seconds;
     var text = document.getElementById("idle-text");
     document.getElementById("idle-title").textContent = t("still_there");
     document.getElementById("idle-continue").textContent = t("continue");
-    text.textContent = t(keep ? "still_there_keep" : "still_there_sub", {n: left});
+    text.textContent = t(key, {n: left});
+    overlay.setAttribute("data-idle", key);
     overlay.hidden = false;
     document.getElementById("idle-continue").focus();
     promptTick = setInterval(function () {
       left -= 1;
-      if (left >= 0) text.textContent = t(keep ? "still_there_keep" : "still_there_sub", {n: left});
+      if (left >= 0) text.textContent = t(key, {n: left});
     }, 1000);
     promptTimer = setTimeout(timeout, CFG.prompt_seconds * 1000);
   }
 
   function timeout() {
-    var keep = session && session.qn.partial_on_timeout === "keep";
-    if (keep && Object.keys(visibleAnswers(session.qn, session.answers)).length) submit(true);
+    if (session && idleKey() === "still_there_keep") submit(true);   // stored, flagged partial: answered
+    else if (session) giveBack(session.handoff);
     home();
   }
 

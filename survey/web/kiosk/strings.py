@@ -7,7 +7,15 @@ from flask_babel import _, force_locale
 def _texts() -> dict[str, str]:
     return {
         "welcome": _("Xin mời Ông/Bà đánh giá sự phục vụ"),
-        "welcome_sub": _("Chỉ mất một phút. Không cần ghi tên."),
+        "anonymous": _("Không cần ghi tên."),
+        "duration": _("Gồm %(parts)s phần, khoảng %(n)s phút."),
+        "text_size": _("Cỡ chữ: %(size)s"),
+        "size_0": _("Thường"),
+        "size_1": _("Lớn"),
+        "size_2": _("Rất lớn"),
+        "call_staff": _("Gọi nhân viên"),
+        "call_sent": _("Đã báo cán bộ tại quầy. Xin Ông/Bà chờ trong giây lát."),
+        "call_failed": _("Chưa báo được cán bộ (mất kết nối). Xin Ông/Bà đến quầy gần nhất."),
         "start": _("Bắt đầu đánh giá"),
         "language": _("Ngôn ngữ"),
         "next": _("Tiếp tục"),
@@ -22,8 +30,12 @@ def _texts() -> dict[str, str]:
         "home": _("Về màn hình chính"),
         "returning": _("Màn hình sẽ tự trở về sau %(n)s giây."),
         "still_there": _("Ông/Bà vẫn đang đánh giá chứ?"),
-        "still_there_sub": _("Nếu không có thao tác, câu trả lời sẽ được xoá sau %(n)s giây."),
-        "still_there_keep": _("Nếu không có thao tác, màn hình sẽ trở về sau %(n)s giây."),
+        "still_there_sub": _("Nếu không có thao tác, sau %(n)s giây màn hình sẽ trở về và các câu trả lời "
+                             "vừa chọn sẽ bị xoá, không được gửi."),
+        "still_there_keep": _("Nếu không có thao tác, sau %(n)s giây màn hình sẽ trở về; các câu trả lời "
+                              "đã chọn vẫn được gửi (chưa đầy đủ)."),
+        "still_there_none": _("Nếu không có thao tác, sau %(n)s giây màn hình sẽ trở về. Ông/Bà chưa chọn "
+                              "câu trả lời nào."),
         "continue": _("Tôi vẫn đang đánh giá"),
         "queued": _("%(n)s đánh giá đang chờ gửi"),
         "offline": _("Mất kết nối mạng — đánh giá vẫn được lưu trên máy và sẽ tự gửi khi có mạng."),

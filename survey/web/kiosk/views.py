@@ -78,6 +78,7 @@ def shell():
         "lang": str(get_locale()),
         "urls": {"start": url_for(".api_start"), "submit": url_for(".api_submit"),
                  "heartbeat": url_for(".api_heartbeat"), "enrol": url_for(".enrol"),
+                 "give_back": url_for(".api_handoff_return"), "call": url_for(".api_call_staff"),
                  "sw": url_for(".service_worker"), "shell": url_for(".shell")},
     }
     return render_template("kiosk/app.html", config=config, v=asset_version(), point=point)
