@@ -43,9 +43,15 @@ setup-db: install ## create/upgrade the SQLite database, load the bank, seed the
 	$(BIN)/hailong questionnaires load questionnaires/
 	$(BIN)/hailong seed demo
 
+# Links and QR codes point at the address served (HOST=0.0.0.0: this machine's network address), unless
+# HAILONG_PUBLIC_URL says otherwise; gunicorn warns at start when that names this machine on another port.
 run: setup-db ## install, set up the database and demo, serve under gunicorn on 127.0.0.1:5000
-	@$(BIN)/hailong seed urls --base http://$(HOST):$(PORT)
-	$(BIN)/gunicorn -c python:survey.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@host='$(HOST)'; [ "$$host" != 0.0.0.0 ] || host=$$(hostname -I 2>/dev/null | cut -d' ' -f1); \
+	public="$${HAILONG_PUBLIC_URL:-http://$${host:-127.0.0.1}:$(PORT)}"; \
+	$(BIN)/hailong seed urls --base "$$public" && \
+	echo "HAILONG_PUBLIC_URL=$$public" && \
+	HAILONG_PUBLIC_URL="$$public" exec $(BIN)/gunicorn -c python:survey.gunicorn_conf --workers $(WORKERS) \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 chromium: ## install Debian's Chromium for the real-browser tests (needs root; skipped otherwise)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import secrets
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+
 
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
@@ -32,7 +34,10 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = env.get("HAILONG_DEFAULT_LOCALE", "vi")
         self.BABEL_DEFAULT_TIMEZONE = env.get("HAILONG_TIMEZONE", "Asia/Ho_Chi_Minh")
         self.LANGUAGES = ["vi", "en"]
-        self.PUBLIC_BASE_URL = env.get("HAILONG_PUBLIC_URL", "http://127.0.0.1:5000")
+        # Base of invitation links, QR codes, SMS and the kiosk enrolment QR. Under gunicorn an unset value is
+        # the address actually served (survey/gunicorn_conf.py sets it before the workers start; `make run`
+        # passes it); a command without a server (the CLI) uses this default.
+        self.PUBLIC_BASE_URL = (env.get("HAILONG_PUBLIC_URL") or "").strip().rstrip("/") or DEFAULT_PUBLIC_URL
         self.KIOSK_IDLE_SECONDS = int(env.get("HAILONG_KIOSK_IDLE_SECONDS", "60"))
         self.KIOSK_PROMPT_SECONDS = int(env.get("HAILONG_KIOSK_PROMPT_SECONDS", "20"))
         self.KIOSK_THANKS_SECONDS = int(env.get("HAILONG_KIOSK_THANKS_SECONDS", "8"))
