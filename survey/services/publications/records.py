@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from analysis.wave import WaveTable
 from survey.models import Publication, PublicationKind, Wave
 from survey.services.common import audit
+from survey.services.common.i18n import tr
 from survey.services.publications import frozen
 from survey.services.publications.diff import table_diff
 
@@ -96,15 +97,15 @@ def store(session: Session, actor: Any, wave: Wave, table: WaveTable, frame: Any
     previous = _latest(session, wave.id, kind)
     reason = (reason or "").strip()
     if kind == PublicationKind.FINAL and previous is not None and not reason:
-        raise PublicationError("Công bố lại cần nêu lý do (ví dụ: nhập bổ sung hồ sơ muộn, sửa danh mục).")
+        raise PublicationError(tr("Công bố lại cần nêu lý do (ví dụ: nhập bổ sung hồ sơ muộn, sửa danh mục)."))
     if len(reason) > 2000:
-        raise PublicationError("Lý do công bố lại quá dài (tối đa 2.000 ký tự).")
+        raise PublicationError(tr("Lý do công bố lại quá dài (tối đa 2.000 ký tự)."))
     results = frozen.table_json(table)
     blob, digest = frozen.freeze_frame(frame)
     content = frozen.content_hash(results, digest)
     if kind == PublicationKind.FINAL and previous is not None and previous.content_hash == content:
-        raise PublicationError("Số liệu không thay đổi so với phiên bản %d: không tạo phiên bản mới."
-                               % previous.version)
+        raise PublicationError(tr("Số liệu không thay đổi so với phiên bản %(version)d: không tạo phiên bản mới.",
+                                  version=previous.version))
     before = frozen.thaw_table(previous.results) if previous is not None and kind == PublicationKind.FINAL else None
     pub = Publication(
         wave_id=wave.id, kind=kind, version=(previous.version if previous else 0) + 1,

@@ -34,6 +34,7 @@ from survey.models._base import utcnow
 from survey.models.fieldwork import WaveStatus
 from survey.services import publications, results
 from survey.services.common import jobs
+from survey.services.common.i18n import tr
 from survey.services.common.txn import run_write
 from survey.services.publications import PublicationError
 from survey.services.sampling import operations as sampling_ops
@@ -92,14 +93,14 @@ def compute(session: Session, wave: Wave) -> tuple[Any, Any, dict]:
         table = results.wave_index_table(session, wave.id)
         if table.respondents == frame.n:  # the two reads saw the same respondents
             return table, frame, _inputs(session, wave, table, frame)
-    raise PublicationError("Đợt %s đang nhận câu trả lời liên tục: chưa lấy được số liệu nhất quán, "
-                           "hãy thử lại." % wave.code)
+    raise PublicationError(tr("Đợt %(code)s đang nhận câu trả lời liên tục: chưa lấy được số liệu nhất quán, "
+                              "hãy thử lại.", code=wave.code))
 
 
 def publish(session: Session, actor: Any, wave: Wave, *, reason: str = "") -> Any:
     """Publish the wave's first final version, or restate it when one exists (then `reason` is required)."""
     if wave.status == WaveStatus.DRAFT:
-        raise PublicationError("Đợt %s chưa triển khai: chưa có gì để công bố." % wave.code)
+        raise PublicationError(tr("Đợt %(code)s chưa triển khai: chưa có gì để công bố.", code=wave.code))
     table, frame, inputs = compute(session, wave)
     return publications.store(session, actor, wave, table, frame, inputs, kind=PublicationKind.FINAL,
                               reason=reason)
@@ -108,9 +109,9 @@ def publish(session: Session, actor: Any, wave: Wave, *, reason: str = "") -> An
 def restate(session: Session, actor: Any, wave: Wave, reason: str) -> Any:
     """A new final version with a reason and a diff (refused when nothing was published or nothing changed)."""
     if publications.current(session, wave.id) is None or publications.current(session, wave.id).provisional:
-        raise PublicationError("Đợt %s chưa được công bố: hãy công bố trước khi công bố lại." % wave.code)
+        raise PublicationError(tr("Đợt %(code)s chưa được công bố: hãy công bố trước khi công bố lại.", code=wave.code))
     if not (reason or "").strip():
-        raise PublicationError("Công bố lại cần nêu lý do (ví dụ: nhập bổ sung hồ sơ muộn, sửa danh mục).")
+        raise PublicationError(tr("Công bố lại cần nêu lý do (ví dụ: nhập bổ sung hồ sơ muộn, sửa danh mục)."))
     return publish(session, actor, wave, reason=reason)
 
 
@@ -124,7 +125,7 @@ def close_and_publish(session: Session, actor: Any, wave: Wave) -> int:
 def refresh_provisional(session: Session, wave: Wave) -> Any:
     """A new provisional version of a running wave (older provisional ones are pruned)."""
     if wave.status != WaveStatus.LAUNCHED:
-        raise PublicationError("Chỉ đợt đang thu mới có số liệu tạm tính.")
+        raise PublicationError(tr("Chỉ đợt đang thu mới có số liệu tạm tính."))
     table, frame, inputs = compute(session, wave)
     return publications.store(session, "system", wave, table, frame, inputs, kind=PublicationKind.PROVISIONAL)
 
