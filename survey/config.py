@@ -52,6 +52,7 @@ class Config:
         self.PROVINCE_NAME = env.get("HAILONG_PROVINCE", "Hà Tĩnh")
         # A running wave's provisional publication is refreshed in the background when older than this.
         self.PROVISIONAL_MINUTES = float(env.get("HAILONG_PROVISIONAL_MINUTES", "10"))
+        self.PUBLIC_SHOW_PROVISIONAL = _bool(env.get("HAILONG_PUBLIC_SHOW_PROVISIONAL"), False)  # /cong-khai
         # Output files of background jobs (exports, bundles): one folder per job.
         self.JOBS_DIR = env.get("HAILONG_JOBS_DIR", os.path.join(instance_path, "jobs"))
         # The rate limiters' table, shared by every worker process (survey/web/limits.py).

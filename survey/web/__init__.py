@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.jobs import bp as jobs_bp
     from survey.web.kiosk import bp as kiosk_bp
     from survey.web.main import bp as main_bp
+    from survey.web.public import bp as public_bp
     from survey.web.respond import bp as respond_bp
 
     app.register_blueprint(main_bp)
@@ -23,3 +24,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(analyst_bp, url_prefix="/analyst")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
+    app.register_blueprint(public_bp, url_prefix="/cong-khai")
