@@ -1,6 +1,8 @@
 """Public pages: the province with its sectors and agencies, one agency, the widget, the open data."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 
@@ -11,10 +13,18 @@ from survey.web.public import bp
 from survey.web.public.caching import cached, etag_of, templates_fingerprint
 
 PER_PAGE = 25
-SORTS = {"rank": lambda c: (c.rank is None, c.rank or 0, c.name_vi),
-         "name": lambda c: c.name_vi.lower(),
-         "index": lambda c: (c.index is None, -(c.index or 0), c.name_vi),
-         "n": lambda c: (c.n is None, -(c.n or 0), c.name_vi)}
+
+
+def _folded(text: str) -> str:
+    """A name as sorted: accents and case ignored ("Đ" with "D", "Ủy" with "Uy")."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+
+
+SORTS = {"rank": lambda c: (c.rank is None, c.rank or 0, _folded(c.name_vi)),
+         "name": lambda c: _folded(c.name_vi),
+         "index": lambda c: (c.index is None, c.index or 0, _folded(c.name_vi)),
+         "n": lambda c: (c.n is None, c.n or 0, _folded(c.name_vi))}
 
 
 def _show_provisional() -> bool:
