@@ -25,7 +25,7 @@ from survey.services.publications.diff import table_diff
 
 # Which methodology (docs/methodology.md) and weighting chain produced a publication: bump it when
 # a change of method would change published numbers, so every version says how it was made.
-METHOD_VERSION = "2026.12 §5-§7"
+METHOD_VERSION = "2026.12b §5-§7, §12, §14"  # b: trim keeps calibration; indicator df
 KEEP_PROVISIONAL = 3
 
 
