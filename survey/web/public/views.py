@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from survey.extensions import db
 from survey.services import scoreboard
+from survey.services.common import formats
 from survey.services.scoreboard import opendata
 from survey.web.public import bp
 from survey.web.public.caching import cached, etag_of, templates_fingerprint
@@ -25,6 +28,25 @@ SORTS = {"rank": lambda c: (c.rank is None, c.rank or 0, _folded(c.name_vi)),
          "name": lambda c: _folded(c.name_vi),
          "index": lambda c: (c.index is None, c.index or 0, _folded(c.name_vi)),
          "n": lambda c: (c.n is None, c.n or 0, _folded(c.name_vi))}
+
+
+@lru_cache(maxsize=20000)
+def _num(value: float | None, digits: int, lang: str) -> str:
+    return formats.num(value, digits, lang)
+
+
+@bp.context_processor
+def _formatters() -> dict:
+    """number(v, digits) and percent(v, digits) (v already in percent) for the public templates, memoised:
+    a board's numbers repeat on every request, and Babel takes tens of microseconds per number."""
+    lang = formats.locale_code()
+
+    sign = Markup(formats.PERCENT_SIGN[lang].replace("\u00a0", "&nbsp;"))
+
+    def points(value: float | None, digits: int = 1):
+        text = _num(value, digits, lang)
+        return text if text == formats.MISSING else Markup(text) + sign
+    return {"number": lambda value, digits=0: _num(value, digits, lang), "percent": points}
 
 
 def _show_provisional() -> bool:
@@ -108,7 +130,7 @@ def agency(code: str):
         base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
         widget = base + url_for("public.widget", code=code, **({"lang": "en"} if ctx["lang"] == "en" else {}))
         return render_template("public/agency.html", cell=ctx["board"].agency(code), sectors=sectors,
-                               points=points, children=children, paging=paging, widget_url=widget, **ctx)
+                               service_points=points, children=children, paging=paging, widget_url=widget, **ctx)
     return cached(_page_etag(entries, entry, current_app.config.get("PUBLIC_BASE_URL")), render, "text/html")
 
 
