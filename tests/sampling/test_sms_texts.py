@@ -36,9 +36,11 @@ def test_the_demo_registry_has_the_names_that_used_to_overflow():
     assert len(AGENCIES) > 50 and len(AGENCIES[0]) >= 38 and any("–" in a for a in AGENCIES)
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("base", BASES)
-def test_every_agencys_unaccented_sms_is_gsm7_in_one_message_with_its_short_link(app, base):
-    with app.test_request_context():
+def test_every_agencys_unaccented_sms_is_gsm7_in_one_message_with_its_short_link(app, base, lang):
+    with app.test_request_context(f"/?lang={lang}"):
+        assert ("Please rate" in slips.sms_text(_item(AGENCIES[0], base), "Hà Tĩnh")) == (lang == "en")
         for agency in AGENCIES:
             item = _item(agency, base)
             text = slips.sms_ascii(item, app.config["PROVINCE_NAME"])
