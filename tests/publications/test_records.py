@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -156,3 +157,20 @@ def test_closing_publishes_version_one_in_the_same_unit(db_session, world):
     publishing.close_and_publish(db_session, "cli", wave)
     view = publications.current(db_session, wave.id)
     assert str(wave.status) == "closed" and view.version == 1 and not view.provisional
+
+
+def test_a_trimmed_calibrated_design_thaws_with_the_same_variance():
+    # Design.trim keeps the calibration's weights for the residuals (as R's trimWeights); a publication
+    # of such a design must give back exactly the same standard errors, not those of the trimmed weights.
+    from analysis import Design
+
+    rng = np.random.default_rng(3)
+    n = 400
+    strata = rng.integers(0, 4, n)
+    cells = np.where(rng.random(n) < 0.5, "f", "m")
+    y = (rng.random(n) < 0.7).astype(float)
+    d = Design(rng.uniform(1, 9, n), strata=strata).poststratify(cells, {"f": 1500, "m": 1700}).trim(upper=12)
+    assert d._cal_w is not None  # the case under test: trimmed after calibration
+    thawed = frozen._Decoder({})(frozen._Encoder(None)(d))
+    assert repr(thawed.mean(y)) == repr(d.mean(y))
+    assert repr(thawed.mean(y, by=cells)) == repr(d.mean(y, by=cells))

@@ -107,7 +107,7 @@ class _Encoder:
     def _design(self, d: Design) -> dict:
         fr = d.frame
         return {"w0": self(d._w0), "w": self(d._w), "labels": self(list(d._strata_labels)), "pop": self(d._pop),
-                "lonely": d._lonely, "steps": self(tuple(d._steps)),
+                "lonely": d._lonely, "steps": self(tuple(d._steps)), "cal_w": self(d._cal_w),
                 "frame": {k: self(getattr(fr, k)) for k in ("strata", "psu", "psu_strata", "n_psu", "a", "b")}}
 
 
@@ -156,6 +156,8 @@ class _Decoder:
         d._w0, d._w, d._pop = self(node["w0"]), self(node["w"]), self(node["pop"])
         d._strata_labels, d._lonely = self(node["labels"]), node["lonely"]
         d._steps, d._cal = self(node["steps"]), None
+        if node.get("cal_w") is not None:  # a trimmed calibrated design (older publications have no key)
+            d._cal_w = self(node["cal_w"])
         d._frame = Frame(fr["strata"], fr["psu"], fr["psu_strata"], fr["n_psu"], fr["a"], fr["b"])
         return d
 
