@@ -127,3 +127,25 @@ def test_other_file_kinds_and_no_file_are_refused(client, admin):
 
 def test_an_unknown_version_is_404(client, admin):
     assert client.get("/admin/bank/versions/999999").status_code == 404
+
+
+def test_an_upload_without_the_csrf_token_is_refused(app, client, admin, db_session):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = _upload(client, MINI.encode(), "mini.yaml")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert db_session.scalars(select(QuestionnaireVersion)).first() is None
+
+
+def test_in_english_errors_also_carry_the_english_message(client, admin):
+    english(client)
+    response = _upload(client, mutate("satisfied: [2]", "satisfied: [3]").encode(), "bad.yaml")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "(satisfied code not in the scale)" in page
+
+
+def test_the_preview_of_a_scored_instrument_shows_its_bands(client, admin, loaded):
+    page = client.get(f"/admin/bank/versions/{loaded['dossier-eval'].version_id}").get_data(as_text=True)
+    assert "Tổng điểm của: D1, D2" in page and "từ 16 điểm: Xuất sắc" in page
