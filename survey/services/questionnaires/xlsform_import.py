@@ -6,12 +6,12 @@ other question types, free-form relevant/constraint expressions) are refused, ne
 """
 from __future__ import annotations
 
-import io
 import json
 import re
 from typing import Any
 
 from survey.services.questionnaires.xlsform_export import META_KEYS, OTHER_SUFFIX
+from survey.services.questionnaires.xlsform_sheets import Sheets, choice_code, texts
 
 Problem = tuple[str, int | None, str, str]  # (sheet, row, Vietnamese message, English message)
 IGNORED_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid",
@@ -30,60 +30,6 @@ _LENGTH = re.compile(r"^\s*string-length\(\.\)\s*<=\s*(\d+)\s*$")
 _BOUND = re.compile(r"^\s*\.\s*(>=|<=)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-class Sheets:
-    """The workbook's sheets as lists of (row number, {column: value}) with blank rows dropped."""
-
-    def __init__(self, data: bytes):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        self.rows: dict[str, list[tuple[int, dict]]] = {}
-        for sheet in workbook.worksheets:
-            values = list(sheet.iter_rows(values_only=True))
-            header = [str(h).strip() if h is not None else "" for h in (values[0] if values else [])]
-            rows = []
-            for number, raw in enumerate(values[1:], start=2):
-                row = {h: _text(v) for h, v in zip(header, raw) if h and _text(v) != ""}
-                if row:
-                    rows.append((number, row))
-            self.rows[sheet.title.strip().lower()] = rows
-        workbook.close()
-
-    def get(self, name: str) -> list[tuple[int, dict]]:
-        """Rows of one sheet (empty when the sheet is absent)."""
-        return self.rows.get(name, [])
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _lang(column: str) -> str | None:
-    """'vi' / 'en' for a translated column such as label::Vietnamese (vi); plain `label` counts as vi."""
-    if "::" not in column:
-        return "vi"
-    match = re.search(r"\((vi|en)\)\s*$", column) or re.fullmatch(r"(vi|en)", column.split("::", 1)[1].strip())
-    return match.group(1) if match else None
-
-
-def _texts(row: dict, kind: str) -> dict | None:
-    found = {}
-    for column, value in row.items():
-        if column == kind or column.startswith(kind + "::"):
-            lang = _lang(column)
-            if lang:
-                found[lang] = value
-    return found or None
-
-
-def _code(value: str) -> int | None:
-    return int(value) if re.fullmatch(r"-?\d+", value) else None
-
-
 class Reader:
     """Builds the content dict and records, for each content path, the sheet and row it came from."""
 
@@ -100,12 +46,12 @@ class Reader:
         """Choice lists by name, each a list of (row, entry) in sheet order."""
         lists: dict[str, list[tuple[int, dict]]] = {}
         for number, row in self.sheets.get("choices"):
-            code = _code(row.get("name", ""))
+            code = choice_code(row.get("name", ""))
             if code is None:
                 self.fail("choices", number, f"mã lựa chọn {row.get('name', '')!r} phải là số nguyên",
                           "choice names must be integers")
                 continue
-            entry: dict[str, Any] = {"code": code, "label": _texts(row, "label") or {}}
+            entry: dict[str, Any] = {"code": code, "label": texts(row, "label") or {}}
             for flag in ("face", "exclusive"):
                 if flag in row:
                     entry[flag] = row[flag] if flag == "face" else row[flag].lower() in ("yes", "true", "1")
@@ -133,11 +79,11 @@ class Reader:
         for number, row in rows:
             part, element = row.get("part", ""), row.get("element")
             if element:
-                elements[element] = {"label": _texts(row, "label") or {}, "items": row.get("items", "").split()}
+                elements[element] = {"label": texts(row, "label") or {}, "items": row.get("items", "").split()}
                 parts.setdefault(part, {"label": {}, "elements": []})["elements"].append(element)
                 self.where[f"index.elements.{element}"] = ("index", number)
             else:
-                parts.setdefault(part, {"label": {}, "elements": []})["label"] = _texts(row, "label") or {}
+                parts.setdefault(part, {"label": {}, "elements": []})["label"] = texts(row, "label") or {}
                 self.where[f"index.parts.{part}"] = ("index", number)
         return {"elements": elements, "parts": parts}
 
@@ -201,7 +147,7 @@ def _question(reader: Reader, number: int, row: dict, lists: dict, scales: set) 
         reader.fail("survey", number, f"loại câu hỏi {row['type']!r} không được hỗ trợ (chỉ select_one, "
                     "select_multiple, text, integer, note đầu nhóm)", "unsupported question type")
         return None
-    question: dict[str, Any] = {"code": row.get("name", ""), "type": kind, "text": _texts(row, "label") or {}}
+    question: dict[str, Any] = {"code": row.get("name", ""), "type": kind, "text": texts(row, "label") or {}}
     if kind == "scale":
         question["scale"] = listname
     elif kind in ("single", "multiple"):
@@ -210,8 +156,8 @@ def _question(reader: Reader, number: int, row: dict, lists: dict, scales: set) 
                         "unknown choice list")
             return None
         question["options"] = [entry for _, entry in lists[listname]]
-    if _texts(row, "hint"):
-        question["help"] = _texts(row, "hint")
+    if texts(row, "hint"):
+        question["help"] = texts(row, "hint")
     if "required" in row:
         required = _flag(reader, number, row["required"])
         if required is not None:
@@ -276,7 +222,7 @@ def read_sections(reader: Reader, lists: dict, scales: set) -> list[dict]:
                 reader.fail("survey", number, "nhóm lồng trong nhóm không được hỗ trợ: mỗi nhóm cấp cao nhất là "
                             "một màn hình", "nested groups are not supported")
                 continue
-            current = {"id": row.get("name", ""), "title": _texts(row, "label") or {}, "questions": []}
+            current = {"id": row.get("name", ""), "title": texts(row, "label") or {}, "questions": []}
             reader.where[f"sections[{len(sections)}]"] = ("survey", number)
             sections.append(current)
             previous = None
@@ -290,7 +236,7 @@ def read_sections(reader: Reader, lists: dict, scales: set) -> list[dict]:
                 reader.fail("survey", number, "note chỉ được dùng làm lời giới thiệu ở đầu nhóm",
                             "a note is only allowed as the first row of a group (its intro)")
             else:
-                current["intro"] = _texts(row, "label") or {}
+                current["intro"] = texts(row, "label") or {}
                 reader.where[f"sections[{len(sections) - 1}].intro"] = ("survey", number)
         elif not _other(reader, number, row, previous):
             question = _question(reader, number, row, lists, scales)
