@@ -16,6 +16,7 @@ from survey.services.respond import responses as svc
 from survey.web import limits
 from survey.web.respond import bp
 from survey.web.respond.forms import ScreenForm, read_screen
+from survey.web.respond.resume import welcome_page
 
 STATE_STATUS = {"unknown": 404, "used": 410, "expired": 410, "closed": 410}
 
@@ -68,7 +69,7 @@ def _load(token: str):
 
 @bp.route("/<token>")
 def welcome(token: str):
-    """The welcome screen: how long it takes, that it is anonymous, a start button."""
+    """The welcome screen: how long it takes, that it is anonymous, a start button (or continue/start over)."""
     _inv, state, _version = _load(token)
     if state != "open":  # answered without taking the writers' turn: nothing to store
         return _state_page(state)
@@ -81,9 +82,10 @@ def _open(token: str):
     if state != "open":
         return refused(_state_page(state))
     svc.mark_opened(inv)
-    if svc.get_draft(db.session, inv) is None:
-        svc.save_draft(db.session, inv, {}, {}, set(), str(get_locale()))
-    return render_template("respond/welcome.html", token=token, content=version.content)
+    draft = svc.get_draft(db.session, inv)
+    if draft is None:
+        draft = svc.save_draft(db.session, inv, {}, {}, set(), str(get_locale()))
+    return welcome_page(token, version, draft)  # offers to continue where the citizen left off
 
 
 @bp.route("/<token>/<int:step>", methods=["GET", "POST"])
