@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from survey.models import Invitation, Job, JobState
+from survey.models import Invitation, Job, JobState, Wave
 from survey.services.common import jobs
 from survey.services.intake import batch as intake
 from survey.services.sampling import bundle, waves
@@ -112,3 +112,35 @@ def test_a_wave_that_is_not_running_gets_no_bundle_job(db_session, reg, version)
     with pytest.raises(jobs.JobError, match="Chỉ phát thư mời được khi đợt đang chạy"):
         bundle.submit_bundle(db_session, None, draft, "a6")
     assert db_session.scalar(select(Job).where(Job.state == JobState.QUEUED)) is None
+
+
+def test_the_bundle_runs_in_a_real_background_thread_on_a_committed_database(tmp_path):
+    """The request's thread queues it and returns; the job's own thread and session write the ZIP and re-key."""
+    from survey.extensions import db
+    from survey.services.common.txn import run_write
+    from tests.conftest import make_test_app
+    from tests.sampling import factories
+
+    app = make_test_app("sqlite:///" + str(tmp_path / "bundle.sqlite"), JOBS_DIR=str(tmp_path / "files"))
+    with app.app_context():
+        factories.make_registry(db.session)
+        version, source = factories.make_version(db.session), factories.make_source(db.session)
+        intake.ingest(db.session, source, [record(f"T{i}") for i in range(3)])
+        launched = make_wave(db.session, version, fixed_pi=1.0)
+        waves.launch(db.session, launched)
+        admin = make_admin(db.session)
+        db.session.commit()
+        job_id = run_write(lambda: bundle.submit_bundle(db.session, admin, db.session.get(Wave, launched.id),
+                                                        "80mm").id)
+        thread = jobs.launch(app, job_id)
+        assert thread is not None
+        thread.join(30)
+        db.session.rollback()  # a new snapshot: the thread committed on its own connection
+        job = db.session.get(Job, job_id)
+        assert job.state == JobState.DONE and job.result["invitations"] == 3 and job.done == job.total == 3
+        with open(job.file_path, "rb") as fh:
+            tokens = _tokens(fh.read())
+        assert len(tokens) == 3 and all(inv_service.find_by_token(db.session, t) for t in tokens)
+        assert db.session.scalar(select(Invitation.id).where(Invitation.delivered_at.is_(None))) is None
+        db.session.remove()
+        db.engine.dispose()
