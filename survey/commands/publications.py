@@ -1,4 +1,4 @@
-"""`hailong wave publish | restate | publications | diff`: the published record of a wave."""
+"""`hailong wave publish | restate | publications | diff | pack`: the published record of a wave."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from survey.commands import write
 from survey.commands.waves import _wave, wave_cli
 from survey.extensions import db
 from survey.services import publications
-from survey.services.publications import PublicationError
+from survey.services.publications import PublicationError, pack_views
 from survey.services.workspace import publishing
 
 commands: list = []  # these attach to `hailong wave` (survey.commands.waves)
@@ -95,3 +95,23 @@ def wave_diff(code: str, version: int, as_json: bool) -> None:
                                                        _pct(c["delta"])))
     for s in view.diff["statuses"]:
         click.echo("  trạng thái %-15s %-40s %s → %s" % (s["scope"], s["label"][:40], s["before"], s["after"]))
+
+
+@wave_cli.command("pack")
+@click.argument("code")
+@click.option("--version", "version", type=int, default=None,
+              help="Phiên bản công bố chính thức (mặc định: phiên bản mới nhất).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Tệp ZIP sẽ ghi, ví dụ pack.zip.")
+def wave_pack(code: str, version: int | None, out: str) -> None:
+    """Gói tái lập của một phiên bản công bố: dữ liệu vi mô (CSV, .sav, .dta), sổ mã, cú pháp R/Stata/SPSS."""
+    def run():
+        view = pack_views.find(db.session, _wave(code), version)
+        if view is None:
+            raise PublicationError("Đợt %s không có phiên bản công bố %s." % (code, version or "chính thức nào"))
+        body, name = pack_views.download(db.session, "cli", view)
+        return body, name, view.version
+    body, _name, got = _publish(run)
+    with open(out, "wb") as fh:
+        fh.write(body)
+    click.echo("Đã ghi gói tái lập của đợt %s, phiên bản %d: %s (%d byte)." % (code, got, out, len(body)))

@@ -1,7 +1,11 @@
-"""Admin page: a wave's published versions, publishing and restating (with a reason), and each diff."""
+"""Admin page: a wave's published versions, publishing and restating (with a reason), each diff, and each
+version's reproducibility pack (admins and province-wide analysts only: the pack holds the whole province's
+microdata, so agency viewers, who see one agency subtree, never get it)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +17,7 @@ from survey.extensions import db
 from survey.models import Wave
 from survey.services import publications
 from survey.services.common.txn import refused, run_write
-from survey.services.publications import PublicationError
+from survey.services.publications import PublicationError, pack_views
 from survey.services.workspace import publishing
 from survey.web.admin import bp
 from survey.web.auth.access import role_required
@@ -76,4 +80,24 @@ def publications_publish(wave_id: int):
             return refused(back)
         flash(_("Đã công bố phiên bản %(version)d.", version=pub.version), "success")
         return back
+    return run_write(unit)
+
+
+@bp.route("/waves/<int:wave_id>/publications/<int:version>/pack")
+@role_required("admin", "analyst")
+def publications_pack(wave_id: int, version: int):
+    """The version's reproducibility pack (ZIP), built from its frozen frame; the download is audit-logged."""
+    wave = _wave(wave_id)
+    view = pack_views.find(db.session, wave, version)
+    if view is None:
+        abort(404)
+    back = redirect(url_for("admin.publications_show", wave_id=wave_id, version=version))
+
+    def unit():
+        try:
+            body, name = pack_views.download(db.session, current_user, view)
+        except PublicationError as exc:
+            flash(str(exc), "error")
+            return refused(back)
+        return send_file(io.BytesIO(body), as_attachment=True, download_name=name, mimetype="application/zip")
     return run_write(unit)
