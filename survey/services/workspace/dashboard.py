@@ -204,8 +204,24 @@ class Overview:
     agencies: list
     sectors: list
     points: list
-    respondents: int
+    respondents: int              # probability-sample respondents in the domain
     min_n: int
+    walkups_excluded: int = 0     # walk-up (non-probability) answers of the wave, never counted
+
+
+def index_respondents(frame, mask, est: Estimate | None) -> int:
+    """Respondents in `mask` with at least one valid answer on an index item: the headline's "người trả lời"
+    on the dashboard and in the PDF alike (an estimate's own n is its most-answered component's count, so
+    it is lower whenever nobody's "không áp dụng" answers line up). Falls back to est.n without raw answers."""
+    import numpy as np
+
+    answers = frame.data.answers
+    if answers is None or not frame.data.items:
+        return est.n if est is not None else 0
+    valid = np.zeros(answers.shape[0], dtype=bool)
+    for j, codes in enumerate(frame.data.valid):
+        valid |= np.isin(answers[:, j], list(codes))
+    return int((valid & mask & frame.mask()).sum())
 
 
 def domain_mask(frame, filters: Filters, agencies: dict) -> Any:
@@ -289,7 +305,8 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
         targets = [main] + [t for t in targets if t is not main and t.scope == TargetScope.PROVINCE]
     result = frame.index(mask=mask)
     est = result.overall if result is not None else None
-    headline = Cell("all", "", est, est.n if est else 0, main, status_of(est, main.value if main else None, min_n))
+    n_index = index_respondents(frame, mask, est) if est else 0
+    headline = Cell("all", "", est, n_index, main, status_of(est, main.value if main else None, min_n))
     parts, elements, items = _tree_cells(result, frame, main, min_n)
     agency = nm["agency"]
     agencies = rank_cells(min_n=min_n, cells=_cells(
@@ -308,4 +325,4 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
         if k in point else {}, english_name(point)))
     return Overview(wave, filters, headline, targets,
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
-                    agencies, sectors, points, int(mask.sum()), min_n)
+                    agencies, sectors, points, int(mask.sum()), min_n, int(frame.data.walkup_excluded or 0))

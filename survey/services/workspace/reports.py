@@ -142,7 +142,8 @@ def _summary(data: ReportData, st: dict) -> list:
                           st["body"])]
     out.append(L.p(_("Chỉ số hài lòng chung của đợt khảo sát là %(value)s %% (khoảng tin cậy 95 %%: %(ci)s), "
                      "tính trên %(n)s người trả lời.", value=L.num(h.value, lang=lang), ci=_ci(data, h.est),
-                     n=L.integer(ov.respondents, lang)), st["body"]))
+                     n=L.integer(h.n, lang)), st["body"]))
+    out += [L.p(text, st["small"]) for text in count_notes(ov, lang)]
     for t, status in ov.target_status:
         out.append(L.p("• " + _("%(label)s — %(value)s %%: %(status)s.", label=_target_label(t, lang),
                                 value=L.num(t.value, lang=lang), status=_status_word(status).lower()),
@@ -160,6 +161,20 @@ def _summary(data: ReportData, st: dict) -> list:
     if improve:
         out.append(L.p(_("Ưu tiên cải thiện: %(list)s.", list="; ".join(
             data.names["tree"].get(r.key, r.label) for r in improve)), st["body"]))
+    return out
+
+
+def count_notes(ov: dash.Overview, lang: str) -> list[str]:
+    """Why the report's respondent count may differ from other counts of the wave (same numbers as the
+    dashboard: its headline counts the same respondents, its note the probability-sample answers)."""
+    out = []
+    if ov.respondents > ov.headline.n:
+        out.append(_("%(all)s câu trả lời thuộc mẫu xác suất; %(other)s trong số đó không trả lời tiêu chí nào "
+                     "tính vào chỉ số (chỉ chọn “không áp dụng” hoặc dừng trước các tiêu chí).",
+                     all=L.integer(ov.respondents, lang), other=L.integer(ov.respondents - ov.headline.n, lang)))
+    if ov.walkups_excluded:
+        out.append(_("%(n)s câu trả lời của người tự đến máy khảo sát (không thuộc mẫu xác suất) không được tính "
+                     "vào chỉ số, trên bảng điều khiển cũng vậy.", n=L.integer(ov.walkups_excluded, lang)))
     return out
 
 
