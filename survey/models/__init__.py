@@ -1,5 +1,18 @@
 """All models, imported here so metadata and migrations see every table."""
 from survey.models.audit import AuditLog
+from survey.models.feedback import (
+    CaseEvent,
+    CaseRule,
+    CaseRuleKind,
+    CaseStatus,
+    Comment,
+    CommentRaw,
+    CommentTag,
+    ContactRequest,
+    FeedbackCase,
+    FeedbackCursor,
+    Theme,
+)
 from survey.models.fieldwork import (
     ApiKey,
     ApiKeyScope,
@@ -19,9 +32,9 @@ from survey.models.response import Answer, Response, ResponseDraft
 from survey.models.user import User, UserSession
 
 __all__ = [
-    "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "Device", "Dossier", "DossierContact",
-    "IntakeRequest", "Invitation", "Job", "JobState", "KioskHandoff", "Procedure", "Publication", "PublicationKind",
-    "Questionnaire", "QuestionnaireVersion", "Response",
-    "ResponseDraft",
-    "Sector", "ServicePoint", "SourceSystem", "Target", "User", "UserSession", "Wave", "WaveStratum",
+    "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "CaseEvent", "CaseRule", "CaseRuleKind", "CaseStatus",
+    "Comment", "CommentRaw", "CommentTag", "ContactRequest", "Device", "Dossier", "DossierContact", "FeedbackCase",
+    "FeedbackCursor", "IntakeRequest", "Invitation", "Job", "JobState", "KioskHandoff", "Procedure", "Publication",
+    "PublicationKind", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft", "Sector",
+    "ServicePoint", "SourceSystem", "Target", "Theme", "User", "UserSession", "Wave", "WaveStratum",
 ]

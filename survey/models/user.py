@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Where feedback-case mail goes (new and overdue cases, and the daily digest when asked for).
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    case_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agency: Mapped[Agency | None] = relationship()
     service_point: Mapped[ServicePoint | None] = relationship()

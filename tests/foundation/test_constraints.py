@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
 import pytest
 from alembic import command
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from survey import MIGRATIONS_DIR, create_app
 from survey.extensions import db
 from survey.models import Agency, Invitation, Job, KioskHandoff, Response, Target, User, Wave, WaveStratum
+from survey.models.feedback import CaseRule, CaseRuleKind, FeedbackCase
 from survey.models.fieldwork import WaveStatus
 from survey.models.registry import TargetScope
 from survey.models.response import Language, ResponseMode
@@ -46,7 +48,8 @@ def test_every_state_and_option_column_is_typed_with_its_enum():
                      ("dossier", "outcome"), ("wave", "status"), ("invitation", "outcome"),
                      ("invitation", "channel"), ("invitation", "status"), ("response", "mode"),
                      ("response", "language"), ("user_account", "role"), ("publication", "kind"),
-                     ("job", "state"), ("kiosk_handoff", "state")}
+                     ("job", "state"), ("kiosk_handoff", "state"), ("case_rule", "kind"),
+                     ("feedback_case", "rule_kind"), ("feedback_case", "status")}
 
 
 @pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
@@ -69,7 +72,13 @@ def rows(db_session) -> dict[str, int]:
     handoff = KioskHandoff(service_point_id=reg["point"].id, invitation_id=invitation.id)
     db_session.add_all([target, response, user, job, handoff])
     db_session.flush()
-    return {"job": job.id, "kiosk_handoff": handoff.id,
+    rule = CaseRule(questionnaire_id=version.questionnaire_id, kind=CaseRuleKind.OVERALL_LOW, threshold=2,
+                    case_type="low", sla_days=5)
+    case = FeedbackCase(response_id=response.id, agency_id=reg["agency"].id, rule_kind=CaseRuleKind.OVERALL_LOW,
+                        case_type="low", due_at=datetime(2026, 1, 5))
+    db_session.add_all([rule, case])
+    db_session.flush()
+    return {"case_rule": rule.id, "feedback_case": case.id, "job": job.id, "kiosk_handoff": handoff.id,
             "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
             "dossier": invitation.dossier_id, "wave": wave.id, "wave_stratum": wave.strata[0].id,
             "invitation": invitation.id, "response": response.id, "user_account": user.id}
