@@ -1,0 +1,1 @@
+"""Citizen feedback: redacted comments, themes, the inbox, and feedback cases routed to units."""
