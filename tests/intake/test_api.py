@@ -222,8 +222,10 @@ def test_token_pages_refuse_unknown_and_used_tokens(client, db_session, key, ver
     assert client.get(f"/api/v1/invitations/{token}/slip?format=a4").status_code == 400
     db_session.scalar(select(Invitation)).status = "completed"
     db_session.flush()
-    gone = client.get(f"/api/v1/invitations/{token}/slip")
+    gone = client.get(f"/api/v1/invitations/{token}/qr.svg")
     assert gone.status_code == 410 and gone.get_json()["code"] == 410
+    slip = client.get(f"/api/v1/invitations/{token}/slip")  # a person reads it: a page in words, not JSON
+    assert slip.status_code == 410 and slip.mimetype == "text/html"
 
 
 def test_a_lost_token_can_be_reissued_and_the_old_one_stops_working(client, db_session, key, version):

@@ -49,3 +49,14 @@ def test_a_used_expired_or_closed_invitation_says_so_in_words(app, db_session, i
 def test_an_unknown_or_re_keyed_token_says_where_to_get_a_new_slip(app, db_session, issued):
     html, code = _page(app, db_session, new_token())
     assert code == 404 and "Không tìm thấy thư mời để in phiếu" in html and "phần mềm một cửa" in html
+
+
+def test_the_slip_url_of_a_used_invitation_answers_a_page_not_json(client, db_session, issued):
+    _wave, invitation, token = issued
+    assert client.get(f"/api/v1/invitations/{token}/slip?format=80mm").status_code == 200
+    invitation.status = "completed"
+    db_session.flush()
+    resp = client.get(f"/api/v1/invitations/{token}/slip?format=80mm")
+    assert resp.status_code == 410 and resp.mimetype == "text/html"
+    assert "<h1>Thư mời này đã được trả lời</h1>" in resp.get_data(as_text=True)
+    assert resp.headers["Cache-Control"] == "no-store"

@@ -246,7 +246,15 @@ def invitation_qr_png(token: str):
 
 @bp.get("/invitations/<token>/slip")
 def invitation_slip(token: str):
-    """The printable slip of one invitation (?format=a5|a6|80mm, A6 by default)."""
+    """The printable slip of one invitation (?format=a5|a6|80mm, A6 by default).
+
+    A person opens this URL in a browser (the officer's print button redirects here), so a slip that
+    cannot be printed gets a page in words, not the API's JSON error.
+    """
+    unavailable = slips.unavailable_page(db.session, token)
+    if unavailable is not None:
+        html, status = unavailable
+        return _private(Response(html, status=status, mimetype="text/html"))
     inv, denied = _open_invitation(token)
     if denied:
         return denied
