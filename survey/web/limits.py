@@ -54,6 +54,8 @@ DEFAULTS: dict[str, tuple[float, float]] = {
     "login_address": (20, 1 / 30),
     "login_global": (600, 5.0),
     "login_device": (5, 1 / 300),
+    "code_address": (20, 1 / 30),  # short codes typed on the home page: like sign-in, per address and overall
+    "code_global": (600, 1.0),
 }
 SLOTS = 1 << 16
 SLOT = struct.Struct("<Qdd")  # key hash, tokens left, when last updated (CLOCK_MONOTONIC, system-wide)

@@ -19,9 +19,7 @@ from survey.web.main import bp
 
 # Guessing short codes (about 8.5e11 of them): failures per client address first, then for the whole site,
 # as enrolment codes are limited; a right code gives its tokens back. At 1 guess a second site-wide, with
-# 100 000 codes open, a hit takes about 100 days. (These belong in limits.DEFAULTS: asked of its owner.)
-limits.DEFAULTS.setdefault("code_address", (20, 1 / 30))
-limits.DEFAULTS.setdefault("code_global", (600, 1.0))
+# 100 000 codes open, a hit takes about 100 days. The two limits are limits.DEFAULTS' code_address, code_global.
 
 
 class CodeForm(FlaskForm):
