@@ -26,6 +26,7 @@ from survey.models.fieldwork import (
     WaveStratum,
 )
 from survey.models.publication import Job, JobState, Publication, PublicationKind
+from survey.models.qd766 import DossierEvent, DossierEventKind, DossierRating, RatingLevel
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target
 from survey.models.response import Answer, Response, ResponseDraft
@@ -33,8 +34,9 @@ from survey.models.user import User, UserSession
 
 __all__ = [
     "Agency", "Answer", "ApiKey", "ApiKeyScope", "AuditLog", "CaseEvent", "CaseRule", "CaseRuleKind", "CaseStatus",
-    "Comment", "CommentRaw", "CommentTag", "ContactRequest", "Device", "Dossier", "DossierContact", "FeedbackCase",
+    "Comment", "CommentRaw", "CommentTag", "ContactRequest", "Device", "Dossier", "DossierContact", "DossierEvent",
+    "DossierEventKind", "DossierRating", "FeedbackCase",
     "FeedbackCursor", "IntakeRequest", "Invitation", "Job", "JobState", "KioskHandoff", "Procedure", "Publication",
-    "PublicationKind", "Questionnaire", "QuestionnaireVersion", "Response", "ResponseDraft", "Sector",
+    "PublicationKind", "Questionnaire", "QuestionnaireVersion", "RatingLevel", "Response", "ResponseDraft", "Sector",
     "ServicePoint", "SourceSystem", "Target", "Theme", "User", "UserSession", "Wave", "WaveStratum",
 ]
