@@ -156,3 +156,20 @@ def test_pages_are_not_cached_and_send_no_referrer(client, survey_data):
     resp = client.get(f"/s/{survey_data['token']}")
     assert resp.headers["Cache-Control"] == "no-store"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_welcome_gives_the_computed_duration_when_the_author_promised_less(client, db_session):
+    from pathlib import Path
+
+    from survey.services.respond.answers import duration
+    from tests.respond import factories as f
+
+    text = (Path(__file__).resolve().parents[2] / "questionnaires" / "sipas2023-service.yaml").read_text()
+    version = f.add_version(db_session, text.replace("estimated_minutes:", "estimated_minutes: 1 #", 1))
+    reg = f.add_registry(db_session)
+    _inv, token = f.add_invitation(db_session, f.add_wave(db_session, version, reg), reg)
+    db_session.commit()
+    minutes, parts = duration(version.content)
+    assert version.content["estimated_minutes"] == 1 and minutes > 1
+    body = client.get(f"/s/{token}").get_data(as_text=True)
+    assert f"Gồm {parts} phần, khoảng {minutes} phút." in body

@@ -13,6 +13,7 @@ from flask_babel import get_locale
 
 from survey.extensions import db
 from survey.services.common.txn import refused, run_write
+from survey.services.respond import answers
 from survey.services.respond import responses as svc
 from survey.web.respond import bp
 
@@ -54,5 +55,9 @@ def welcome_page(token: str, version, draft) -> str:
     """The welcome screen, with "continue from part n" and "start over" when the draft holds answers."""
     step = resume_step(version.content, draft.data) if draft is not None else None
     total = len(svc.visible_sections(version.content, draft.data.get("answers") or {})) if step else 0
+    # The same count of minutes and parts as the kiosk's screen (computed from the questions); an author's
+    # longer estimate (measured in a pilot, say) wins, so the welcome never promises less time than it takes.
+    minutes, parts = answers.duration(version.content)
+    minutes = max(minutes, int(round(version.content.get("estimated_minutes") or 0)))
     return render_template("respond/welcome.html", token=token, content=version.content,
-                           resume=step, total=total)
+                           resume=step, total=total, minutes=minutes, parts=parts)
