@@ -7,8 +7,11 @@ against its schemas.
 from __future__ import annotations
 
 from survey.models.fieldwork import CHANNELS, OUTCOMES
+from survey.models.qd766 import EVENT_KINDS, RATING_LEVELS, SCORE_MAX
 from survey.services.intake.batch import REASON_CODES, STATUSES, WARNING_CODES
 from survey.services.intake.replay import MAX_KEY_LENGTH
+from survey.services.qd766.records import NOTE_MAX
+from survey.services.qd766.records import REASON_CODES as FEEDBACK_REASONS
 from survey.services.sampling.slips import FORMATS
 
 _TS = "ISO 8601 date-time; with an offset (e.g. +07:00 or Z) or local time of the province when no offset is given; "
@@ -101,6 +104,52 @@ SCHEMAS = {
         "properties": {"external_id": {"type": "string"},
                        "invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}}},
     },
+    # QĐ 766 inputs (survey/web/api/ratings.py): ratings and events of dossiers already sent to /dossiers.
+    "Rating": {
+        "type": "object", "additionalProperties": True, "required": ["external_id", "dossier", "rated_at"],
+        "description": "A citizen's rating of one dossier: `level`, `score` or both (at least one). When both are "
+                       "given the level is the verdict the QĐ 766 score uses; a score alone counts as not "
+                       "satisfied below 6 (the dossier-eval \"weak\" band). See docs/methodology.md §17.",
+        "properties": {
+            "external_id": {"type": ["string", "integer"], "maxLength": 128,
+                            "description": "The rating's id in the source system (unique per source system)."},
+            "dossier": {"type": ["string", "integer"], "maxLength": 128,
+                        "description": "external_id of the rated dossier, sent earlier by the same source system."},
+            "rated_at": {"type": "string", "description": _TS + "not in the future."},
+            "level": {"type": ["string", "null"], "enum": [*RATING_LEVELS, None],
+                      "description": "hài lòng / bình thường / không hài lòng."},
+            "score": {"type": ["integer", "null"], "minimum": 0, "maximum": SCORE_MAX,
+                      "description": "Sum of the nine dossier-eval criteria (2 / 1 / 0 points each)."},
+        },
+    },
+    "DossierEvent": {
+        "type": "object", "additionalProperties": True, "required": ["external_id", "dossier", "kind", "at"],
+        "description": "Something that happened to a dossier: settled on time or overdue (the latest of the two "
+                       "wins over the dossier's own due date), an apology letter, a petition (phản ánh, kiến nghị).",
+        "properties": {
+            "external_id": {"type": ["string", "integer"], "maxLength": 128,
+                            "description": "The event's id in the source system (unique per source system)."},
+            "dossier": {"type": ["string", "integer"], "maxLength": 128,
+                        "description": "external_id of the dossier, sent earlier by the same source system."},
+            "kind": {"type": "string", "enum": list(EVENT_KINDS)},
+            "at": {"type": "string", "description": _TS + "not in the future."},
+            "note": {"type": ["string", "null"], "maxLength": NOTE_MAX},
+        },
+    },
+    "FeedbackReason": _issue(FEEDBACK_REASONS, "Why a rating or event was rejected."),
+    "FeedbackResult": {
+        "type": "object", "required": ["source", "received", "stored", "unchanged", "rejected", "results"],
+        "properties": {
+            "source": {"type": "string"},
+            **{k: {"type": "integer"} for k in ("received", "stored", "unchanged", "rejected")},
+            "results": {"type": "array", "items": {
+                "type": "object", "required": ["index", "external_id", "status", "errors"],
+                "properties": {"index": {"type": "integer"}, "external_id": {"type": ["string", "null"]},
+                               "status": {"type": "string", "enum": list(STATUSES)},
+                               "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FeedbackReason"}}},
+            }},
+        },
+    },
     "Error": {
         "type": "object", "required": ["error", "code", "message"],
         "properties": {"error": {"type": "string"}, "code": {"type": "integer"}, "message": {"type": "string"}},
@@ -128,6 +177,28 @@ def _token_get(summary: str, media: str, extra_params: list | None = None) -> di
                       "404": _err("Unknown token."), "410": _err("Already answered or expired."),
                       "503": UNAVAILABLE},
     }}
+
+
+def _feedback_post(summary: str, operation: str, name: str, ref: str) -> dict:
+    """A POST of a batch of QĐ 766 records (ratings or dossier events)."""
+    return {"post": {
+        "summary": summary, "operationId": operation,
+        "description": "Each record is stored, recognised as a resend of the same external_id with the same "
+                       "content (`unchanged`, nothing changes), or rejected with reasons (the same external_id "
+                       "with other content: `conflict`, the stored record stays). Good records are stored even "
+                       "when others are rejected. Only dossiers of the key's source system and scope.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": [name],
+            "properties": {name: {"type": "array", "items": {"$ref": ref},
+                                  "description": "At most INTAKE_MAX_BATCH (default 1000) records."}}}}}},
+        "responses": {
+            "200": {"description": "The batch was processed (look at each record's status).",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FeedbackResult"}}}},
+            "400": _err(f"The body is not JSON of the form {{\"{name}\": [...]}}."),
+            "401": _err("Missing, wrong or revoked API key."),
+            "413": _err("Too many records in one batch."),
+            "503": UNAVAILABLE,
+        }}}
 
 
 def openapi_spec(server_url: str = "/api/v1") -> dict:
@@ -197,6 +268,10 @@ def openapi_spec(server_url: str = "/api/v1") -> dict:
                     "404": _err("No open, unopened invitation for this dossier (within the key's scope)."),
                     "503": UNAVAILABLE,
                 }}},
+            "/ratings": _feedback_post("Submit per-dossier ratings (QĐ 766 score)", "postRatings", "ratings",
+                                       "#/components/schemas/Rating"),
+            "/dossier-events": _feedback_post("Submit dossier events: on time, overdue, apology letter, petition",
+                                              "postDossierEvents", "events", "#/components/schemas/DossierEvent"),
             "/openapi.json": {"get": {"summary": "This description", "security": [],
                                       "responses": {"200": {"description": "OpenAPI document",
                                                             "content": {"application/json": {}}}}}},

@@ -1,0 +1,211 @@
+"""The QĐ 766-style satisfaction score of an agency and period, from dossiers, their ratings and events.
+
+The formula and what in it is official or assumed: docs/methodology.md §17. In short, over the dossiers D
+of the agency settled in the period (completed_at inside it; withdrawn dossiers left out), a dossier is
+unfavourable when it was overdue, drew a petition (phản ánh, kiến nghị), or its latest rating is "not
+satisfied"; each dossier counts once, whatever the number of reasons:
+
+    score (%) = 100 × (|D| − |unfavourable|) / |D|        points (of 18) = score × 18 / 100
+
+No dossiers: the score is undefined (None, shown as "—"). Ratings come from the intake (API, CSV) and
+from answers to the shipped dossier-eval questionnaire (its 0–18 sum, via an invitation's dossier).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import Agency, Answer, Dossier, Invitation, Questionnaire, QuestionnaireVersion, Response
+from survey.models.fieldwork import Outcome
+from survey.models.qd766 import DossierEvent, DossierEventKind, DossierRating, RatingLevel
+from survey.services.common.i18n import tr as _
+from survey.services.common.periods import period_bounds
+from survey.services.questionnaires.bank import score as questionnaire_score
+
+POINTS = 18  # the satisfaction group's weight in the 100-point QĐ 766 index
+NOT_SATISFIED_BELOW = 6  # a 0–18 score in the dossier-eval "weak" band (0–5) counts as not satisfied
+EVAL_INSTRUMENT = "dossier-eval"
+
+
+@dataclass(frozen=True)
+class Score:
+    """The counts behind one agency's (or group's) 766-style score and the score itself."""
+
+    dossiers: int = 0
+    overdue: int = 0
+    apologised: int = 0  # overdue dossiers with an apology letter (reported; the score does not use it)
+    petitions: int = 0  # dossiers with at least one petition
+    rated: int = 0  # dossiers with at least one rating
+    not_satisfied: int = 0  # dossiers whose latest rating is "not satisfied"
+    unfavourable: int = 0  # dossiers with any of overdue, petition, not satisfied (each counted once)
+
+    @property
+    def value(self) -> float | None:
+        """The score in percent (§17), None when the agency settled no dossier in the period."""
+        return 100.0 * (self.dossiers - self.unfavourable) / self.dossiers if self.dossiers else None
+
+    @property
+    def points(self) -> float | None:
+        """The score as points of the group's 18."""
+        return None if self.value is None else self.value * POINTS / 100
+
+    def __add__(self, other: Score) -> Score:
+        return Score(*(a + b for a, b in zip(self._counts(), other._counts(), strict=True)))
+
+    def _counts(self) -> tuple[int, ...]:
+        return (
+            self.dossiers,
+            self.overdue,
+            self.apologised,
+            self.petitions,
+            self.rated,
+            self.not_satisfied,
+            self.unfavourable,
+        )
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """A period as `2025-Q3`, `2025-07`, `2025` or `2025-07-01:2025-09-30` → (first day, last day)."""
+    text = (text or "").strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE):
+            year, q = int(m[1]), int(m[2])
+            return date(year, 3 * q - 2, 1), _month_end(year, 3 * q)
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            return date(int(m[1]), int(m[2]), 1), _month_end(int(m[1]), int(m[2]))
+        if re.fullmatch(r"\d{4}", text):
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*(?::|\.\.)\s*(\d{4}-\d{2}-\d{2})", text):
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if end >= start:
+                return start, end
+    except ValueError:
+        pass
+    raise ValueError(
+        _("Kỳ không hợp lệ: %(value)s (ví dụ 2025-Q3, 2025-07, 2025 hoặc 2025-07-01:2025-09-30).", value=text[:40])
+    )
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def _settled(start: date, end: date, agencies: set[int] | None):
+    """The WHERE of the dossiers a period's score counts."""
+    low, high = period_bounds(start, end)
+    where = [Dossier.completed_at >= low, Dossier.completed_at < high, Dossier.outcome != Outcome.WITHDRAWN]
+    if agencies is not None:
+        where.append(Dossier.agency_id.in_(sorted(agencies)))
+    return where
+
+
+def _unsatisfied(level: str | None, score: int | None) -> bool:
+    """A rating's verdict: its level when given (the citizen's own word), else its 0–18 score's band."""
+    if level is not None:
+        return level == RatingLevel.NOT_SATISFIED
+    return score is not None and score < NOT_SATISFIED_BELOW
+
+
+def _latest_ratings(session: Session, where: list) -> dict[int, tuple]:
+    """dossier id → (when, verdict) of its latest rating, intake ratings and dossier-eval answers together."""
+    latest: dict[int, tuple] = {}
+
+    def offer(dossier_id: int, when, order: tuple, bad: bool) -> None:
+        key = (when, order)
+        if dossier_id not in latest or key > latest[dossier_id][0]:
+            latest[dossier_id] = (key, bad)
+
+    for dossier_id, rated_at, rid, level, score in session.execute(
+        select(
+            DossierRating.dossier_id, DossierRating.rated_at, DossierRating.id, DossierRating.level, DossierRating.score
+        )
+        .join(Dossier, Dossier.id == DossierRating.dossier_id)
+        .where(*where)
+    ):
+        offer(dossier_id, rated_at, (1, rid), _unsatisfied(level, score))
+    answered = session.execute(
+        select(Response.id, Response.submitted_at, Invitation.dossier_id, QuestionnaireVersion.content)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .join(Dossier, Dossier.id == Invitation.dossier_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.instrument == EVAL_INSTRUMENT, *where)
+    ).all()
+    if answered:
+        answers: dict[int, dict] = defaultdict(dict)
+        ids = [row[0] for row in answered]
+        for i in range(0, len(ids), 900):
+            for rid, code, value in session.execute(
+                select(Answer.response_id, Answer.item_code, Answer.value_int).where(
+                    Answer.response_id.in_(ids[i : i + 900])
+                )
+            ):
+                answers[rid][code] = value
+        for rid, submitted_at, dossier_id, content in answered:
+            result = questionnaire_score(content, answers.get(rid, {}))
+            if result is not None:  # an unanswered criterion: no score, no rating (bank.score)
+                offer(dossier_id, submitted_at, (0, rid), _unsatisfied(None, result["total"]))
+    return {k: v[1] for k, v in latest.items()}
+
+
+def by_agency(session: Session, start: date, end: date, visible: set[int] | None = None) -> dict[int, Score]:
+    """Each agency's own score (the dossiers it decides) for the period; agencies without dossiers are absent."""
+    where = _settled(start, end, visible)
+    dossiers = session.execute(select(Dossier.id, Dossier.agency_id, Dossier.on_time).where(*where)).all()
+    if not dossiers:
+        return {}
+    timing: dict[int, tuple] = {}
+    petition, apology = set(), set()
+    for dossier_id, kind, at, eid in session.execute(
+        select(DossierEvent.dossier_id, DossierEvent.kind, DossierEvent.at, DossierEvent.id)
+        .join(Dossier, Dossier.id == DossierEvent.dossier_id)
+        .where(*where)
+    ):
+        if kind == DossierEventKind.PETITION:
+            petition.add(dossier_id)
+        elif kind == DossierEventKind.APOLOGY_LETTER:
+            apology.add(dossier_id)
+        elif dossier_id not in timing or (at, eid) > timing[dossier_id][0]:
+            timing[dossier_id] = ((at, eid), kind == DossierEventKind.OVERDUE)  # the latest word on timing wins
+    verdicts = _latest_ratings(session, where)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0] * 7)
+    for dossier_id, agency_id, on_time in dossiers:
+        late = timing[dossier_id][1] if dossier_id in timing else on_time is False
+        bad = verdicts.get(dossier_id, False)
+        flags = (
+            1,
+            late,
+            late and dossier_id in apology,
+            dossier_id in petition,
+            dossier_id in verdicts,
+            bad,
+            late or bad or dossier_id in petition,
+        )
+        row = counts[agency_id]
+        for k, flag in enumerate(flags):
+            row[k] += int(flag)
+    return {agency_id: Score(*row) for agency_id, row in counts.items()}
+
+
+def rolled_up(session: Session, own: dict[int, Score]) -> dict[int, Score]:
+    """Each agency's score over its subtree (itself and every unit below it) from the agencies' own scores."""
+    parent = dict(session.execute(select(Agency.id, Agency.parent_id)).all())
+    totals: dict[int, Score] = defaultdict(Score)
+    for agency_id, score in own.items():
+        seen, node = set(), agency_id
+        while node is not None and node not in seen:  # a cycle in a hand-edited registry must not loop forever
+            seen.add(node)
+            totals[node] = totals[node] + score
+            node = parent.get(node)
+    return dict(totals)
+
+
+def overall(own: dict[int, Score]) -> Score:
+    """The score of every dossier counted in `own` together (the province, or a viewer's agencies)."""
+    return sum(own.values(), Score())
