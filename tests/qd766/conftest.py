@@ -15,9 +15,9 @@ def key(db_session, reg, source):  # noqa: F811  (the fixtures above)
     return make_key(db_session, source)
 
 
-def add_dossiers(session, source, records: list[dict]) -> None:
+def add_dossiers(session, src, records: list[dict]) -> None:
     """Store dossiers through the dossier intake (no wave is launched, so nobody is invited)."""
-    result = intake.ingest(session, source, records)
+    result = intake.ingest(session, src, records)
     assert result.count("stored") + result.count("unchanged") == len(records), [r.errors for r in result.results]
 
 
