@@ -4,7 +4,10 @@
   (hiding cascades: a question whose controlling question is hidden is hidden too).
 - A required, visible question without an answer is an error unless the response is `partial`.
 - Anything else that does not fit the version (unknown item, out-of-scale code, wrong type, text
-  too long, an exclusive choice combined with others) is an error with a machine code and a message.
+  too long, an exclusive choice combined with others, a phone that is no Vietnamese number) is an
+  error with a machine code and a message.
+- A `phone` answer (the call-back number) is cleaned to its national digits and never becomes an
+  answer row: comments.py sends it to `contact_request`.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from survey.services.common.redact import normalise_phone
 from survey.services.common.texts import storable_text
 from survey.services.questionnaires.bank import answer_codes, iter_questions
 from survey.services.questionnaires.bank import visible as is_visible  # one show_if rule for pages and validation
@@ -35,6 +39,8 @@ MESSAGES = {
     "too_large": _l("Số phải nhỏ hơn hoặc bằng %(n)s."),
     "no_other_box": _l("Câu hỏi này không có ô ghi ý kiến khác."),
     "exclusive": _l("Lựa chọn này không thể chọn cùng các lựa chọn khác."),
+    "invalid_phone": _l("Số điện thoại không hợp lệ. Xin nhập số di động (10 chữ số, ví dụ 0912 345 678) "
+                        "hoặc số cố định (11 chữ số, ví dụ 024 3825 3456)."),
 }
 
 
@@ -91,7 +97,7 @@ def visible_sections(content: dict, answers: dict[str, Any]) -> list[dict]:
 # Seconds a first-time respondent takes, measured by reading the question aloud and answering it on a
 # tablet: a rating or one choice is read and tapped; several choices take longer; text is optional
 # almost everywhere, so a short remark is counted. Plus a moment per screen (reading its title, "next").
-SECONDS_PER_QUESTION = {"scale": 7, "single": 8, "multiple": 12, "number": 10, "text": 20}
+SECONDS_PER_QUESTION = {"scale": 7, "single": 8, "multiple": 12, "number": 10, "text": 20, "phone": 15}
 SECONDS_PER_SCREEN = 3
 
 
@@ -167,7 +173,20 @@ class _Question:
             if value > self.high:
                 return None, AnswerError(self.code, "too_large", {"n": self.high})
             return value, None
+        if kind == "phone":
+            return self._phone(value)
         return None, AnswerError(self.code, "wrong_type")
+
+    def _phone(self, value: Any) -> tuple[str | None, AnswerError | None]:
+        # A form field may have read "0912345678" as the number 912345678: normalise_phone takes it back.
+        if _is_int(value):
+            value = str(value)
+        if not storable_text(value):
+            return None, AnswerError(self.code, "wrong_type")
+        if not value.strip():
+            return None, None
+        digits = normalise_phone(value)
+        return (digits, None) if digits else (None, AnswerError(self.code, "invalid_phone"))
 
     def other_text(self, value: Any, text: Any) -> tuple[str | None, AnswerError | None]:
         """The free text of an "other" option: only kept when that option is chosen."""
@@ -192,6 +211,7 @@ class Checks:
         self.content = content
         self.questions = [_Question(content, q) for q in iter_questions(content)]
         self.by_code = {q.code: q for q in self.questions}
+        self.kinds = {q.code: q.kind for q in self.questions}
 
 
 _checks: dict[int, Checks] = {}
@@ -254,11 +274,14 @@ def clean_answers(content: dict, answers: dict[str, Any], other: dict[str, Any] 
 
 
 def answer_rows(content: dict, answers: dict[str, Any], other: dict[str, str]) -> list[dict]:
-    """Answer rows (dicts) per item, per chosen code for multiple choice; "other" text rides on its code's row."""
+    """Answer rows (dicts) per item, per chosen code for multiple choice; "other" text rides on its code's row.
+
+    A phone answer has no row (it is contact data, see comments.py).
+    """
     rows = []
     for q in checks_for(content).questions:
         code = q.code
-        if code not in answers:
+        if code not in answers or q.kind == "phone":
             continue
         value = answers[code]
         if q.kind == "text":

@@ -10,7 +10,8 @@ queue the ready rows; the one that finds no batch being written writes everythin
 MAX_BATCH; see Committer) with writer.py in ONE transaction with a handful of statements:
 re-check every device's credential (a revoked tablet stores nothing) and record it as seen, find
 UUIDs already stored (a resend is answered "duplicate", a stranger's UUID 409), insert the new
-responses, then all their answers. If another process stores one of the UUIDs in between (a
+responses, then all their answers (and the comment rows, raw texts and call-back contacts that
+prepare_response attached to them, comments.py). If another process stores one of the UUIDs in between (a
 unique-key clash), the batch is redone with one savepoint per submission. After the commit, each
 resend's content is compared with what is stored under its UUID (only then, so the hot path pays
 nothing); one with other answers is "changed", answered 409 and logged. Every request is
@@ -40,6 +41,7 @@ from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
 from survey.services.common.txn import ATTEMPTS, transient, writer_lock
+from survey.services.respond.comments import store_extras
 from survey.services.respond.responses import changed_resend, content_of, repeat_of, stored_content
 from survey.services.respond.writer import BatchWriter, encode_postgresql
 
@@ -52,12 +54,13 @@ class Job:
     changed (a stored UUID resent with other content), not_enrolled or refused (the database would
     not take it), `error` the database's failure."""
 
-    __slots__ = ("values", "rows", "secret_hash", "encoded", "gate", "woken", "finished", "abandoned", "result",
-                 "error")
+    __slots__ = ("values", "rows", "secret_hash", "encoded", "encoded_extras", "gate", "woken", "finished",
+                 "abandoned", "result", "error")
 
     def __init__(self, values: dict, rows: list[dict], secret_hash: str):
         self.values, self.rows, self.secret_hash = values, rows, secret_hash
         self.encoded: tuple[str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
+        self.encoded_extras: str | None = None  # its comments and contact, when there are any
         # A lock held from the start and released once, when the job is finished or its thread
         # must lead: the cheapest wake-up Python has (an Event builds a Condition and a waiter
         # lock per wait, a measurable share of a submission's CPU under load).
@@ -192,6 +195,7 @@ class Committer:
                 insert(Response.__table__).returning(Response.__table__.c.id), job.values).scalar_one()
             if job.rows:
                 conn.execute(insert(Answer.__table__), [{**row, "response_id": response_id} for row in job.rows])
+            store_extras(conn, response_id, job.rows)
             savepoint.commit()
             job.result = "stored"
         except (IntegrityError, DataError):  # _resolve tells a stranger's UUID from a refused row

@@ -13,7 +13,9 @@ Semantics every channel (link, kiosk, offline queue) shares:
 
 Two write paths take their rows from `prepare_response`: `store_response` here (the ORM, in the
 request's transaction: link answers and kiosk hand-offs, which complete an invitation) and the
-group commit of kiosk walk-ups (batch.py, writer.py), which stores the same rows in bulk.
+group commit of kiosk walk-ups (batch.py, writer.py), which stores the same rows in bulk. Those rows
+hold free text already redacted, and carry the response's comment rows and call-back phone
+(comments.py), which both paths store in the response's own transaction.
 """
 from __future__ import annotations
 
@@ -31,9 +33,11 @@ from sqlalchemy.orm import Session
 from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseDraft
 from survey.models._base import utcnow
 from survey.services.common.tokens import hash_token
+from survey.services.respond import comments
 from survey.services.respond.answers import (  # noqa: F401  (re-exported: views and tests use them from here)
     AnswerError,
     answer_rows,
+    checks_for,
     clean_answers,
     is_visible,
     option_codes,
@@ -132,9 +136,11 @@ def parse_uuid(value: Any) -> str:
 def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers: dict, other: dict, *,
                      mode: str, invitation: Invitation | None = None, device_id: int | None = None,
                      service_point_id: int | None = None, language: str = "vi",
-                     started_at: datetime | None = None, partial: bool = False) -> tuple[dict, list[dict]]:
+                     started_at: datetime | None = None, partial: bool = False
+                     ) -> tuple[dict, comments.AnswerRows]:
     """Validate a submission; the response's column values and its answer rows (no database access).
 
+    Free text in the rows is redacted; the rows also carry the comment rows and the call-back phone.
     Raises SubmissionError (bad uuid, wrong version for the invitation, invalid answers, empty partial).
     """
     if invitation is not None and invitation.wave.questionnaire_version_id != version.id:
@@ -155,7 +161,10 @@ def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers:
         values.update(invitation_id=invitation.id, wave_id=invitation.wave_id, agency_id=invitation.agency_id,
                       sector_id=invitation.sector_id,
                       service_point_id=invitation.service_point_id or service_point_id)
-    return values, answer_rows(version.content, cleaned, texts)
+    content = version.content
+    cleaned, texts, free, phone = comments.redact_free_text(checks_for(content).kinds, cleaned, texts)
+    overall = cleaned.get(content["overall_item"]) if content.get("overall_item") else None
+    return values, comments.attach(answer_rows(content, cleaned, texts), values, free, overall, phone)
 
 
 def store_response(session: Session, version: QuestionnaireVersion, response_uuid: str,
@@ -173,7 +182,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
     """
     response_uuid = parse_uuid(response_uuid)
 
-    def prepare() -> tuple[dict, list[dict]]:
+    def prepare() -> tuple[dict, comments.AnswerRows]:
         return prepare_response(version, response_uuid, answers, other, mode=mode, invitation=invitation,
                                 device_id=device_id, service_point_id=service_point_id, language=language,
                                 started_at=started_at, partial=partial)
@@ -191,6 +200,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
             # One multi-row INSERT for the answers (the ORM would add ~35 objects one by one).
             if rows:  # a form whose questions are all optional may be sent with none answered
                 session.execute(insert(Answer.__table__), [{**row, "response_id": response.id} for row in rows])
+            comments.store_extras(session, response.id, rows)
     except IntegrityError:
         # Another request (second tab, double tap, retry) stored first: the unique keys decided.
         existing = _existing(session, response_uuid, invitation, device_id)

@@ -16,10 +16,12 @@ SQLite, in order, under the writers' lock and SQLite's write lock (BEGIN IMMEDIA
 devices' credentials and record them as seen (UPDATE … RETURNING), so a tablet revoked a moment
 ago stores nothing; look up the UUIDs already stored (a resend from the same device is a
 duplicate, another device's a conflict); take ids after MAX(id) (safe: nobody else can write);
-insert the responses and their answers (executemany, in-process the cheapest); commit.
+insert the responses and their answers (executemany, in-process the cheapest), then the comment rows
+(ids after MAX(id) too), the raw texts and call-back contacts of the few that have any; commit.
 
 PostgreSQL: the same as ONE statement (data-modifying CTEs; the batch's responses and answers
-travel as two JSON texts that the server unpacks with json_to_recordset), run in autocommit, so
+travel as two JSON texts that the server unpacks with json_to_recordset; the second also carries
+each one's comment rows, raw texts and contact), run in autocommit, so
 that statement is the whole transaction: each statement is a round trip to a server that shares
 the application's cores, and executemany made it parse and run one INSERT per answer. ON CONFLICT
 (uuid) DO NOTHING skips a UUID stored before, or by a concurrent transaction (it waits for that
@@ -39,24 +41,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from survey.extensions import db
-from survey.models import Answer, Device, Response
+from survey.models import Answer, Comment, CommentRaw, ContactRequest, Device, Response
 from survey.models._base import utcnow
+from survey.services.respond.comments import COMMENT_COLUMNS, extras
 from survey.services.respond.responses import repeat_of
 
 ANSWER_COLUMNS = ("item_code", "value_int", "value_text")
+CONTACT_COLUMNS = ("phone", "created_at")
 SAVEPOINT = "respond_batch"
 
 
 def _json_default(value: Any) -> str:
-    """Timestamps as ISO 8601 text, which PostgreSQL's timestamp input reads back exactly."""
-    if isinstance(value, datetime):
+    """Timestamps and days as ISO 8601 text, which PostgreSQL's timestamp and date input read back exactly."""
+    if isinstance(value, date):  # datetime too
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
@@ -74,6 +78,10 @@ def encode_postgresql(job: Any) -> None:
         json.dumps({**values, "secret": job.secret_hash}, default=_json_default, ensure_ascii=False),
         '{"uuid": %s, "rows": %s}' % (json.dumps(values["uuid"]), json.dumps(job.rows, ensure_ascii=False)),
     )
+    comments, raw, contact = extras(job.rows)
+    job.encoded_extras = None if not (comments or contact) else json.dumps(
+        {"uuid": values["uuid"], "comments": comments, "raw": [{"item_code": k, "text": v} for k, v in raw.items()],
+         "contact": [contact] if contact else []}, default=_json_default, ensure_ascii=False)
 
 
 class BatchWriter:
@@ -103,14 +111,23 @@ class BatchWriter:
                 Response.__tablename__, ", ".join(self.columns), ", ".join(["?"] * (len(self.columns) + 1)))
             self.insert_answer = "INSERT INTO %s (response_id, %s) VALUES (?, ?, ?, ?)" % (
                 Answer.__tablename__, ", ".join(ANSWER_COLUMNS))
+            comment = Comment.__table__
+            self.comment_processors = {name: self._processor(comment.c[name]) for name in COMMENT_COLUMNS}
+            self.contact_processors = {name: self._processor(ContactRequest.__table__.c[name])
+                                       for name in CONTACT_COLUMNS}
+            self.insert_comment = "INSERT INTO %s (id, response_id, %s) VALUES (%s)" % (
+                comment.name, ", ".join(COMMENT_COLUMNS), ", ".join(["?"] * (len(COMMENT_COLUMNS) + 2)))
+            self.insert_raw = f"INSERT INTO {CommentRaw.__tablename__} (comment_id, text) VALUES (?, ?)"
+            self.insert_contact = "INSERT INTO %s (response_id, %s) VALUES (?, ?, ?)" % (
+                ContactRequest.__tablename__, ", ".join(CONTACT_COLUMNS))
         else:
             self.batch_sql = self._postgresql_batch()
 
     def _processor(self, column):
         return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
 
-    def _bind(self, name: str, value: Any) -> Any:
-        processor = self.processors[name]
+    def _bind(self, name: str, value: Any, processors: dict | None = None) -> Any:
+        processor = (self.processors if processors is None else processors)[name]
         return value if processor is None or value is None else processor(value)
 
     def _connect(self):
@@ -255,8 +272,30 @@ class BatchWriter:
             (rid, *[self._bind(name, job.values[name]) for name in self.columns]) for job, rid in stored])
         cur.executemany(self.insert_answer, [(rid, row["item_code"], row["value_int"], row["value_text"])
                                              for job, rid in stored for row in job.rows])
+        self._extras_sqlite(cur, stored)
         for job, _rid in stored:
             job.result = "stored"
+
+    def _extras_sqlite(self, cur, stored: list[tuple[Any, int]]) -> None:
+        """Comment rows, raw texts and contacts of the stored responses (most have none: no statement)."""
+        comments, raws, contacts = [], [], []
+        for job, rid in stored:
+            found, raw, contact = extras(job.rows)
+            comments += [(rid, comment, raw.get(comment["item_code"])) for comment in found]
+            if contact:
+                contacts.append((rid, *[self._bind(n, contact[n], self.contact_processors) for n in CONTACT_COLUMNS]))
+        if comments:
+            cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Comment.__tablename__}")
+            top = cur.fetchone()[0]
+            numbered = [(top + 1 + i, rid, comment, raw) for i, (rid, comment, raw) in enumerate(comments)]
+            cur.executemany(self.insert_comment, [
+                (cid, rid, *[self._bind(n, comment[n], self.comment_processors) for n in COMMENT_COLUMNS])
+                for cid, rid, comment, _raw in numbered])
+            raws = [(cid, raw) for cid, _rid, _comment, raw in numbered if raw is not None]
+            if raws:
+                cur.executemany(self.insert_raw, raws)
+        if contacts:
+            cur.executemany(self.insert_contact, contacts)
 
     # --- PostgreSQL -----------------------------------------------------------------------------
 
@@ -264,9 +303,10 @@ class BatchWriter:
         def typed(table, names):
             return ", ".join(f"{name} {table.c[name].type.compile(self.dialect)}" for name in names)
 
-        response, answer = Response.__table__, Answer.__table__
+        response, answer, comment = Response.__table__, Answer.__table__, Comment.__table__
         columns = ", ".join(self.columns)
         picked = ", ".join("u." + name for name in self.columns)
+        contact = ContactRequest.__table__
         return (
             f"WITH dev AS (UPDATE {Device.__tablename__} SET last_seen_at = %s "
             f"WHERE active AND id = ANY(CAST(%s AS INTEGER[])) RETURNING id, secret_hash), "
@@ -278,7 +318,20 @@ class BatchWriter:
             f"SELECT new.id, {', '.join('a.' + c for c in ANSWER_COLUMNS)} "
             f"FROM json_to_recordset(CAST(%s AS JSON)) AS j(uuid TEXT, rows JSON) "
             f"JOIN new ON new.uuid = j.uuid, "
-            f"json_to_recordset(j.rows) AS a({typed(answer, ANSWER_COLUMNS)})) "
+            f"json_to_recordset(j.rows) AS a({typed(answer, ANSWER_COLUMNS)})), "
+            # The responses with free text or a call-back phone: comments, raw texts (by item), contacts.
+            f"sub AS (SELECT new.id, e.comments, e.raw, e.contact FROM json_to_recordset(CAST(%s AS JSON)) "
+            f"AS e(uuid TEXT, comments JSON, raw JSON, contact JSON) JOIN new ON new.uuid = e.uuid), "
+            f"com AS (INSERT INTO {comment.name} (response_id, {', '.join(COMMENT_COLUMNS)}) "
+            f"SELECT sub.id, {', '.join('c.' + c for c in COMMENT_COLUMNS)} "
+            f"FROM sub, json_to_recordset(sub.comments) AS c({typed(comment, COMMENT_COLUMNS)}) "
+            f"RETURNING id, response_id, item_code), "
+            f"raw AS (INSERT INTO {CommentRaw.__tablename__} (comment_id, text) SELECT com.id, r.text "
+            f"FROM sub JOIN com ON com.response_id = sub.id, "
+            f"json_to_recordset(sub.raw) AS r(item_code TEXT, text TEXT) WHERE r.item_code = com.item_code), "
+            f"con AS (INSERT INTO {contact.name} (response_id, {', '.join(CONTACT_COLUMNS)}) "
+            f"SELECT sub.id, {', '.join('k.' + c for c in CONTACT_COLUMNS)} "
+            f"FROM sub, json_to_recordset(sub.contact) AS k({typed(contact, CONTACT_COLUMNS)})) "
             f"SELECT id, uuid FROM new")
 
     def _write_postgresql(self, cur, fresh: dict[str, Any]) -> None:
@@ -288,7 +341,8 @@ class BatchWriter:
                 encode_postgresql(job)
         params = [utcnow(), sorted({job.values["device_id"] for job in jobs}),
                   "[" + ",".join(job.encoded[0] for job in jobs) + "]",
-                  "[" + ",".join(job.encoded[1] for job in jobs) + "]"]
+                  "[" + ",".join(job.encoded[1] for job in jobs) + "]",
+                  "[" + ",".join(job.encoded_extras for job in jobs if job.encoded_extras is not None) + "]"]
         cur.execute(self.batch_sql, params)
         stored = {key for _rid, key in cur.fetchall()}
         for job in jobs:
