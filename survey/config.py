@@ -69,6 +69,13 @@ class Config:
         # a hand-off answered on the kiosk this soon after it was made is flagged for review.
         self.KIOSK_HANDOFF_RETURN_MINUTES = int(env.get("HAILONG_KIOSK_HANDOFF_RETURN_MINUTES", "30"))
         self.KIOSK_HANDOFF_REVIEW_SECONDS = int(env.get("HAILONG_KIOSK_HANDOFF_REVIEW_SECONDS", "20"))
+        # Feedback-case mail (survey/services/feedback/notify.py): off until a server is named.
+        self.MAIL_SERVER = (env.get("HAILONG_MAIL_SERVER") or "").strip()
+        self.MAIL_PORT = int(env.get("HAILONG_MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = _bool(env.get("HAILONG_MAIL_USE_TLS"), False)  # STARTTLS before signing in
+        self.MAIL_USERNAME = env.get("HAILONG_MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("HAILONG_MAIL_PASSWORD", "")
+        self.MAIL_FROM = env.get("HAILONG_MAIL_FROM", "hailong@localhost")
 
 
 def _instance_secret(instance_path: str) -> str:

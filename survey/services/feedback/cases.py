@@ -1,0 +1,233 @@
+"""Opening feedback cases: a pass over new responses that routes low ratings and complaints to the responsible unit.
+
+`scan` reads the responses after the "cases" cursor by id, in batches, and opens at most one case per
+(response, case type) for the unit that decides the dossier (the dossier's competent agency; a walk-up
+answer without a dossier goes to its service point's agency). Walk-up answers open cases too: they are
+feedback, not the index. Running it twice opens nothing new: the cursor moves on, and the unique
+(response, case type) key holds if two passes race. When the themes module is there, comments are tagged
+first, and the cursor stops before a response whose comments are still untagged, so a complaint is never
+skipped for being tagged late. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import (
+    Answer,
+    CaseEvent,
+    CaseRule,
+    CaseRuleKind,
+    Comment,
+    CommentTag,
+    Dossier,
+    FeedbackCase,
+    FeedbackCursor,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ServicePoint,
+    Theme,
+)
+from survey.models._base import utcnow
+from survey.services.feedback import case_rules
+from survey.services.questionnaires.bank import index_structure
+
+CURSOR = "cases"
+BATCH = 500
+THEMES_MODULE = "survey.services.feedback.themes"
+SYSTEM = "hệ thống"  # the actor of events no person made
+
+
+@dataclass
+class ScanResult:
+    """What one pass did: responses read, cases opened, and where the cursor now stands."""
+
+    read: int = 0
+    opened: list[FeedbackCase] = field(default_factory=list)
+    cursor: int = 0
+    held_back: bool = False  # stopped before a response whose comments await tagging
+
+
+def _tag_comments(session: Session, limit: int) -> bool:
+    """Suggest themes for untagged comments when the themes module exists; whether it does."""
+    if importlib.util.find_spec(THEMES_MODULE) is None:
+        return False
+    importlib.import_module(THEMES_MODULE).tag_untagged(session, limit=limit)
+    return True
+
+
+def _cursor(session: Session) -> FeedbackCursor:
+    # FOR UPDATE: two passes on PostgreSQL queue here instead of reading the same batch.
+    row = session.get(FeedbackCursor, CURSOR, with_for_update=True)
+    if row is None:
+        row = FeedbackCursor(name=CURSOR, last_response_id=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+class _Shapes:
+    """Per version: its questionnaire, index items and overall item (read once per pass)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.cache = session, {}
+
+    def get(self, version_id: int) -> tuple[int, list[str], str | None]:
+        if version_id not in self.cache:
+            version = self.session.get(QuestionnaireVersion, version_id)
+            tree = index_structure(version.content or {})
+            self.cache[version_id] = (version.questionnaire_id, tree["items"], tree["overall_item"])
+        return self.cache[version_id]
+
+
+def _fires(
+    rule: CaseRule, ratings: dict[str, int], items: list[str], overall: str | None, complaint: int | None
+) -> tuple[bool, int | None]:
+    """Whether a rule opens a case for this response, and the comment it is about (complaints)."""
+    if rule.kind == CaseRuleKind.OVERALL_LOW:
+        value = ratings.get(overall) if overall else None
+        return value is not None and value <= (rule.threshold or 0), None
+    if rule.kind == CaseRuleKind.ITEM_LOW:
+        return any(ratings.get(code) is not None and ratings[code] <= (rule.threshold or 0) for code in items), None
+    return complaint is not None, complaint
+
+
+def responsible_agency(session: Session, response: Response) -> int | None:
+    """The unit that answers for a response: the dossier's competent agency, else the service point's."""
+    if response.invitation_id is not None:
+        invitation = session.get(Invitation, response.invitation_id)
+        if invitation is not None:
+            dossier = session.get(Dossier, invitation.dossier_id) if invitation.dossier_id else None
+            return dossier.agency_id if dossier is not None else invitation.agency_id
+    if response.service_point_id is not None:
+        point = session.get(ServicePoint, response.service_point_id)
+        if point is not None:
+            return point.agency_id
+    return response.agency_id
+
+
+def _ratings(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {i: {} for i in ids}
+    rows = session.execute(
+        select(Answer.response_id, Answer.item_code, Answer.value_int).where(
+            Answer.response_id.in_(ids), Answer.value_int.is_not(None)
+        )
+    )
+    for response_id, code, value in rows:
+        out[response_id].setdefault(code, value)
+    return out
+
+
+def _complaints(session: Session, ids: list[int]) -> dict[int, int]:
+    """The first complaint-tagged comment of each response that has one."""
+    rows = session.execute(
+        select(Comment.response_id, Comment.id)
+        .join(CommentTag, CommentTag.comment_id == Comment.id)
+        .join(Theme, Theme.id == CommentTag.theme_id)
+        .where(Comment.response_id.in_(ids), Theme.complaint.is_(True), Theme.active.is_(True))
+        .order_by(Comment.id)
+    )
+    out: dict[int, int] = {}
+    for response_id, comment_id in rows:
+        out.setdefault(response_id, comment_id)
+    return out
+
+
+def _untagged_from(session: Session, ids: list[int]) -> int | None:
+    """The first response (by id) among `ids` with a comment not yet tagged."""
+    return session.scalar(
+        select(Comment.response_id)
+        .where(Comment.response_id.in_(ids), Comment.tagged_at.is_(None))
+        .order_by(Comment.response_id)
+        .limit(1)
+    )
+
+
+def open_case(
+    session: Session, response: Response, rule: CaseRule, agency_id: int, comment_id: int | None, now: datetime
+) -> FeedbackCase:
+    """A new case from a rule, due sla_days after it opens, with its "opened" event. Flushes."""
+    case = FeedbackCase(
+        response_id=response.id,
+        comment_id=comment_id,
+        agency_id=agency_id,
+        rule_kind=rule.kind,
+        case_type=rule.case_type,
+        opened_at=now,
+        due_at=now + timedelta(days=rule.sla_days),
+    )
+    session.add(case)
+    session.flush()
+    session.add(
+        CaseEvent(case_id=case.id, at=now, actor=SYSTEM, action="opened", to_agency_id=agency_id, note=str(rule.kind))
+    )
+    return case
+
+
+def _open_for(
+    session: Session, responses: Iterable[Response], rules: dict[int, list[CaseRule]], now: datetime, shapes: _Shapes
+) -> list[FeedbackCase]:
+    responses = list(responses)
+    ids = [r.id for r in responses]
+    ratings, complaints = _ratings(session, ids), _complaints(session, ids)
+    existing = set(
+        session.execute(
+            select(FeedbackCase.response_id, FeedbackCase.case_type).where(FeedbackCase.response_id.in_(ids))
+        )
+    )
+    opened = []
+    for response in responses:
+        questionnaire_id, items, overall = shapes.get(response.questionnaire_version_id)
+        agency_id = None
+        for rule in rules.get(questionnaire_id, []):
+            if (response.id, rule.case_type) in existing:
+                continue
+            fires, comment_id = _fires(rule, ratings[response.id], items, overall, complaints.get(response.id))
+            if not fires:
+                continue
+            agency_id = agency_id or responsible_agency(session, response)
+            if agency_id is None:
+                break  # no unit to route it to (a response without agency or service point)
+            opened.append(open_case(session, response, rule, agency_id, comment_id, now))
+            existing.add((response.id, rule.case_type))
+    return opened
+
+
+def scan(session: Session, batch: int = BATCH, now: datetime | None = None) -> ScanResult:
+    """Open the cases new responses call for, moving the "cases" cursor; idempotent. Flushes."""
+    now = now or utcnow()
+    tagging = _tag_comments(session, limit=batch * 4)
+    cursor = _cursor(session)
+    rules = case_rules.active_rules(session)
+    shapes = _Shapes(session)
+    result = ScanResult(cursor=cursor.last_response_id)
+    while True:
+        responses = list(
+            session.scalars(
+                select(Response).where(Response.id > cursor.last_response_id).order_by(Response.id).limit(batch)
+            )
+        )
+        if not responses:
+            break
+        if tagging:
+            stop = _untagged_from(session, [r.id for r in responses])
+            if stop is not None:
+                responses = [r for r in responses if r.id < stop]
+                result.held_back = True
+        result.opened += _open_for(session, responses, rules, now, shapes)
+        result.read += len(responses)
+        if responses:
+            cursor.last_response_id = responses[-1].id
+        session.flush()
+        if result.held_back or len(responses) < batch:
+            break
+    result.cursor = cursor.last_response_id
+    return result
