@@ -29,4 +29,4 @@ def int_fmt(value) -> str:
     return "—" if value is None else format_decimal(int(value), format="#,##0")
 
 
-from survey.web.analyst import charts, counter, downloads, inbox, indicators, views  # noqa: E402,F401  (views attach to bp)
+from survey.web.analyst import cases, charts, counter, downloads, inbox, indicators, views  # noqa: E402,F401  (views attach to bp)
