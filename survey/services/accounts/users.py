@@ -5,6 +5,8 @@ server-side sessions in sessions.py. Services add/flush, never commit.
 """
 from __future__ import annotations
 
+import re
+
 from flask import has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.models import User
 from survey.models.user import ROLES, Role
+from survey.services.common import audit
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -127,6 +130,25 @@ def set_password(session: Session, user: User, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
+    return user
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a shape check: the mail server has the last word
+
+
+def set_mail(session: Session, actor, user: User, email: str, case_digest: bool) -> User:
+    """Set where feedback-case mail goes and whether the daily digest is wanted (UserError on a bad address);
+    logs `user.set_mail`. Flushes."""
+    address = (email or "").strip()
+    if address and (len(address) > 255 or not EMAIL.match(address)):
+        raise UserError(_("Địa chỉ e-mail không hợp lệ."))
+    if case_digest and not address:
+        raise UserError(_("Cần có địa chỉ e-mail để nhận thư tổng hợp hằng ngày."))
+    before = [user.email, user.case_digest]
+    user.email, user.case_digest = address, bool(case_digest)
+    session.flush()
+    audit.record(session, actor, "user.set_mail", "user", user.id, username=user.username,
+                 changes={"email": [before[0], address], "case_digest": [before[1], bool(case_digest)]})
     return user
 
 

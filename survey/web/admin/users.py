@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from survey.extensions import db
@@ -61,6 +61,14 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("Nhập lại mật khẩu"),
                             validators=[DataRequired(), EqualTo("password", _l("Hai mật khẩu không khớp."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class MailForm(FlaskForm):
+    """Where feedback-case mail goes, and whether the daily digest is wanted."""
+
+    email = StringField(_l("Thư điện tử (nhận thư báo phản ánh)"), validators=[Optional(), Length(max=255)],
+                        render_kw={"autocomplete": "off", "type": "email"})
+    case_digest = BooleanField(_l("Nhận thư tổng hợp phản ánh hằng ngày"))
 
 
 class ActionForm(FlaskForm):
@@ -155,6 +163,7 @@ def users_edit(user_id: int):
 
 def _edit_page(user: User, form: RoleForm):
     return render_template("admin/users_edit.html", user=user, form=form, password_form=PasswordForm(),
+                           mail_form=MailForm(obj=user),
                            action_form=ActionForm(), role_labels=users_service.ROLE_LABELS,
                            min_length=users_service.MIN_PASSWORD_LENGTH,
                            sessions=sessions.active_sessions(db.session, user.id, browser.lifetime()))
@@ -216,6 +225,30 @@ def users_password(user_id: int):
         return _stay_signed_in(changed)
 
     _rotate(run_write(unit))
+    return redirect(url_for("admin.users_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/mail", methods=["POST"])
+@role_required("admin")
+def users_mail(user_id: int):
+    """Set an account's e-mail address and daily-digest choice."""
+    _get_user(user_id)
+    form = MailForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("admin.users_edit", user_id=user_id))
+
+    def unit():
+        try:
+            users_service.set_mail(db.session, _me(), _get_user(user_id), form.email.data, form.case_digest.data)
+        except users_service.UserError as exc:
+            flash(str(exc), "error")
+            return refused(None)
+        flash(_("Đã lưu thư điện tử."), "success")
+
+    run_write(unit)
     return redirect(url_for("admin.users_edit", user_id=user_id))
 
 
