@@ -1,0 +1,1 @@
+"""Tests of citizen feedback: comments, themes, the inbox and feedback cases."""
