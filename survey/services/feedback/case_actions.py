@@ -38,9 +38,8 @@ def _event(
     to_agency_id: int | None = None,
     at: datetime | None = None,
 ) -> None:
-    session.add(
+    case.events.append(
         CaseEvent(
-            case_id=case.id,
             at=at or utcnow(),
             user_id=getattr(user, "id", None),
             actor=getattr(user, "username", None) or str(user),

@@ -166,9 +166,7 @@ def open_case(
     )
     session.add(case)
     session.flush()
-    session.add(
-        CaseEvent(case_id=case.id, at=now, actor=SYSTEM, action="opened", to_agency_id=agency_id, note=str(rule.kind))
-    )
+    case.events.append(CaseEvent(at=now, actor=SYSTEM, action="opened", to_agency_id=agency_id, note=str(rule.kind)))
     return case
 
 

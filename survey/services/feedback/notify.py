@@ -150,9 +150,8 @@ def _send_cases(session: Session, cases: list[FeedbackCase], kind: str, now: dat
                     body = _body(f"mail/case_{kind}.txt", case, agency, now)
                     smtp.send_message(message(to, subjects[kind] % case.id, body))
                     sent.messages += 1
-                session.add(
+                case.events.append(
                     CaseEvent(
-                        case_id=case.id,
                         at=now,
                         actor="hệ thống",
                         action=f"notified_{kind}",
