@@ -149,3 +149,8 @@ def install(app) -> None:
         "period": period,
         "named": named,
     })
+
+
+def local_day(moment: datetime | None) -> date | None:
+    """The day a stored (naive = UTC) moment falls on in the province's time zone; None stays None."""
+    return None if moment is None else _local(moment).date()

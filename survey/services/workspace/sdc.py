@@ -8,6 +8,8 @@ and nothing depends on the order of the input rows, so one wave and scope always
 
 1. Strata: the scheme's stratification variables are never withheld (the stratum would give them
    away); strata below k are collapsed instead (sector → "khác", agency → parent, → "khác", pool).
+   The days an answer was given and received are quasi-identifiers too (a counter officer knows who came
+   on which day): they are never recoded, only withheld, before anything else on a tie.
 2. Global recoding: an agency below k → its parent; two or more categories below k → "khác"; a
    profile category below k → merged with its smaller neighbour in code order (age bands merge).
 3. Local suppression, greedy (survey.services.workspace.suppression); then the last small class of a
@@ -15,6 +17,7 @@ and nothing depends on the order of the input rows, so one wave and scope always
 A withheld value is released as missing and named in the row's flag whether or not it was answered,
 so the flag does not tell who skipped a question.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -36,7 +39,7 @@ class Unit:
     name: str
     columns: tuple[str, ...]
     kind: Literal["agency", "category", "ordered", "binary"] = "category"
-    labels: Mapping[int, str] = field(default_factory=dict)   # ordered: code → label
+    labels: Mapping[int, str] = field(default_factory=dict)  # ordered: code → label
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,12 @@ class Report:
 
     k: int
     rows: int = 0
-    withheld_rows: int = 0                 # the whole file was below k rows: nothing released
-    strata: int = 0                        # released strata
-    strata_collapsed: int = 0              # sampling strata merged into a coarser released stratum
+    withheld_rows: int = 0  # the whole file was below k rows: nothing released
+    strata: int = 0  # released strata
+    strata_collapsed: int = 0  # sampling strata merged into a coarser released stratum
     recodes: list[Recode] = field(default_factory=list)
-    suppressed: dict[str, int] = field(default_factory=dict)   # variable → answered values withheld
-    filled: int = 0                        # rows fully withheld only to complete a class of k
+    suppressed: dict[str, int] = field(default_factory=dict)  # variable → answered values withheld
+    filled: int = 0  # rows fully withheld only to complete a class of k
 
     @property
     def total_suppressed(self) -> int:
@@ -72,8 +75,8 @@ class Protected:
     """The released records (stratum recoded, flag added), the new value labels and the report."""
 
     records: list[dict]
-    labels: dict[str, dict[int, str]]      # column → value labels after merging categories
-    fpc: dict[str, int]                    # released stratum → dossiers of the sampling strata in it
+    labels: dict[str, dict[int, str]]  # column → value labels after merging categories
+    fpc: dict[str, int]  # released stratum → dossiers of the sampling strata in it
     report: Report
 
 
@@ -83,17 +86,27 @@ def _label(svars: tuple, cell: tuple) -> str:
     return "%s|%s" % (values.get("agency", "*"), values.get("sector", "*"))
 
 
-def protect(records: Sequence[Mapping[str, Any]], *, k: int, scheme: str, agencies: Mapping[str, str | None],
-            population: Mapping[str, int], profile: Sequence[Unit] = ()) -> Protected:
+def protect(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    k: int,
+    scheme: str,
+    agencies: Mapping[str, str | None],
+    population: Mapping[str, int],
+    profile: Sequence[Unit] = (),
+    first: Sequence[Unit] = (),
+) -> Protected:
     """Apply the disclosure control above to microdata records (dicts with the original "stratum" key,
     agency, sector, service_point, outcome, mode and the profile columns); `agencies` maps an agency
-    code to its parent's code, `population` a sampling stratum key to its dossier count."""
+    code to its parent's code, `population` a sampling stratum key to its dossier count; `first` are
+    further quasi-identifiers (the days of an answer) that are withheld before any other on a tie and
+    never recoded."""
     report = Report(k=max(int(k), 1), rows=len(records))
     k = report.k
     rows = [dict(r) for r in records]
     svars = SCHEME_VARS.get(scheme, SCHEME_VARS["agency_sector"])
     scheme = scheme if scheme in SCHEME_VARS else "agency_sector"
-    units = _units(svars, profile)
+    units = [*first, *_units(svars, profile)]
     labels = {u.columns[0]: dict(u.labels) for u in profile if u.kind == "ordered"}
     if len(rows) < k:  # no recoding can make a file of fewer than k rows k-anonymous
         report.withheld_rows, report.rows = len(rows), 0
@@ -147,7 +160,7 @@ def _depth(code: str, agencies: Mapping[str, str | None]) -> int:
 def _collapse_strata(rows: list[dict], svars: tuple, agencies: Mapping, k: int, report: Report) -> None:
     """Merge released strata below k rows into coarser ones until none is left (see the module docstring)."""
     counts = Counter(tuple(r[v] for v in svars) for r in rows)
-    current = {c: c for c in counts}         # original stratum cell → released cell
+    current = {c: c for c in counts}  # original stratum cell → released cell
     pool = tuple(KHAC for _ in svars)
     while True:
         size: Counter = Counter()
@@ -215,8 +228,7 @@ def _recode(rows: list[dict], unit: Unit, agencies: Mapping, k: int, report: Rep
             size: Counter = Counter()
             for v, cur in current.items():
                 size[cur] += counts[v]
-            rare = sorted((-_depth(c, agencies), c) for c, n in size.items()
-                          if n < k and agencies.get(c) is not None)
+            rare = sorted((-_depth(c, agencies), c) for c, n in size.items() if n < k and agencies.get(c) is not None)
             if not rare:
                 break
             code = rare[0][1]
@@ -247,8 +259,8 @@ def _merge_ordered(counts: Counter, k: int, unit: Unit, labels: dict, report: Re
         right = size[i + 1] if i + 1 < len(groups) else None
         j = i - 1 if right is None or (left is not None and left <= right) else i + 1
         lo, hi = min(i, j), max(i, j)
-        groups[lo:hi + 1] = [groups[lo] + groups[hi]]
-        size[lo:hi + 1] = [size[lo] + size[hi]]
+        groups[lo : hi + 1] = [groups[lo] + groups[hi]]
+        size[lo : hi + 1] = [size[lo] + size[hi]]
     mapping = {}
     for g in groups:
         if len(g) > 1:
