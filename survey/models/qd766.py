@@ -4,6 +4,7 @@ Both come from a source system with the source's own id (external_id, unique per
 of the same rating or event is recognised and changes nothing (survey.services.qd766.ingest). The
 766-style satisfaction score is computed from them and the dossiers (survey.services.qd766.score).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,18 +23,18 @@ SCORE_MAX = 18  # the dossier-eval questionnaire: nine criteria of 0, 1 or 2 poi
 class RatingLevel(StrEnum):
     """The citizen's verdict on one dossier, as the public service portals ask it (three levels)."""
 
-    SATISFIED = "satisfied"          # hài lòng (also "rất hài lòng" where a portal asks four levels)
-    NORMAL = "normal"                # bình thường
+    SATISFIED = "satisfied"  # hài lòng (also "rất hài lòng" where a portal asks four levels)
+    NORMAL = "normal"  # bình thường
     NOT_SATISFIED = "not_satisfied"  # không hài lòng
 
 
 class DossierEventKind(StrEnum):
     """What happened to a dossier that the 766 score counts."""
 
-    ON_TIME = "on_time"                 # settled on or before the due date
-    OVERDUE = "overdue"                 # settled (or still open) after the due date
-    APOLOGY_LETTER = "apology_letter"   # thư xin lỗi for an overdue dossier
-    PETITION = "petition"               # phản ánh, kiến nghị about the dossier
+    ON_TIME = "on_time"  # settled on or before the due date
+    OVERDUE = "overdue"  # settled (or still open) after the due date
+    APOLOGY_LETTER = "apology_letter"  # thư xin lỗi for an overdue dossier
+    PETITION = "petition"  # phản ánh, kiến nghị about the dossier
 
 
 RATING_LEVELS = tuple(level.value for level in RatingLevel)

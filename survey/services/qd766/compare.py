@@ -58,8 +58,9 @@ class GapRow:
 
     @property
     def position(self) -> str:
-        """Where the 766 score lies against the index's CI: above, inside, below; "" when not comparable."""
-        if self.gap is None or not getattr(self.est, "has_interval", False):
+        """Where the 766 score lies against the index's CI: above, inside, below; "" when not comparable
+        (either side undefined, no interval, or too few answers to judge by the interval)."""
+        if self.gap is None or self.small or not getattr(self.est, "has_interval", False):
             return ""
         if self.score.value > self.est.ci_high:
             return ABOVE
@@ -87,13 +88,20 @@ class Comparison:
 
 
 def compare(
-    session: Session, start: date, end: date, visible: set[int] | None, headline: Any, agencies: list[Sampled]
+    session: Session,
+    start: date,
+    end: date,
+    visible: set[int] | None,
+    headline: Any,
+    agencies: list[Sampled],
+    **filters: Any,
 ) -> Comparison:
     """The gap table of a period: the whole domain against `headline`, then every agency with a sampled
-    index or a 766 score (agencies' own dossiers against their own respondents)."""
+    index or a 766 score (agencies' own dossiers against their own respondents). `filters`: sector_id and
+    channel, as the sampled side was filtered (score.by_agency)."""
     from survey.models import Agency
 
-    own = qd.by_agency(session, start, end, visible)
+    own = qd.by_agency(session, start, end, visible, **filters)
     shown = {s.key: s for s in agencies}
     rows = [GapRow(s.key, s.label, s.label_en, own.get(s.key, qd.Score()), s.est, s.small) for s in agencies]
     for agency_id in sorted(set(own) - set(shown)):

@@ -96,12 +96,16 @@ def _month_end(year: int, month: int) -> date:
     return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
 
 
-def _settled(start: date, end: date, agencies: set[int] | None):
-    """The WHERE of the dossiers a period's score counts."""
+def _settled(start: date, end: date, agencies: set[int] | None, sector_id: int | None, channel: str | None):
+    """The WHERE of the dossiers a period's score counts (and the dashboard's sector and channel filters)."""
     low, high = period_bounds(start, end)
     where = [Dossier.completed_at >= low, Dossier.completed_at < high, Dossier.outcome != Outcome.WITHDRAWN]
     if agencies is not None:
         where.append(Dossier.agency_id.in_(sorted(agencies)))
+    if sector_id is not None:
+        where.append(Dossier.sector_id == sector_id)
+    if channel:
+        where.append(Dossier.channel == channel)
     return where
 
 
@@ -154,9 +158,18 @@ def _latest_ratings(session: Session, where: list) -> dict[int, tuple]:
     return {k: v[1] for k, v in latest.items()}
 
 
-def by_agency(session: Session, start: date, end: date, visible: set[int] | None = None) -> dict[int, Score]:
-    """Each agency's own score (the dossiers it decides) for the period; agencies without dossiers are absent."""
-    where = _settled(start, end, visible)
+def by_agency(
+    session: Session,
+    start: date,
+    end: date,
+    visible: set[int] | None = None,
+    *,
+    sector_id: int | None = None,
+    channel: str | None = None,
+) -> dict[int, Score]:
+    """Each agency's own score (the dossiers it decides) for the period, optionally of one sector or channel;
+    agencies without dossiers are absent."""
+    where = _settled(start, end, visible, sector_id, channel)
     dossiers = session.execute(select(Dossier.id, Dossier.agency_id, Dossier.on_time).where(*where)).all()
     if not dossiers:
         return {}

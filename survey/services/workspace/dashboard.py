@@ -207,6 +207,7 @@ class Overview:
     respondents: int              # probability-sample respondents in the domain
     min_n: int
     walkups_excluded: int = 0     # walk-up (non-probability) answers of the wave, never counted
+    qd766: Any = None             # the QĐ 766 score beside the index (survey.services.qd766.compare.Comparison)
 
 
 def index_respondents(frame, mask, est: Estimate | None) -> int:
@@ -325,4 +326,20 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
         if k in point else {}, english_name(point)))
     return Overview(wave, filters, headline, targets,
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
-                    agencies, sectors, points, int(mask.sum()), min_n, int(frame.data.walkup_excluded or 0))
+                    agencies, sectors, points, int(mask.sum()), min_n, int(frame.data.walkup_excluded or 0),
+                    qd766_gap(session, wave, filters, visible, est, agencies, agency))
+
+
+def qd766_gap(session: Session, wave: Wave, filters: Filters, visible: set[int] | None, est: Estimate | None,
+              agencies: list[Cell], agency: dict):
+    """The QĐ 766 score of the wave's period beside the index, for the same domain (viewer, level, sector,
+    channel): whole domain and per agency, sorted by gap (survey.services.qd766.compare)."""
+    from survey.services.qd766 import compare
+
+    if filters.level:
+        visible = {k for k, a in agency.items() if a.level == filters.level and (visible is None or k in visible)}
+    sector_id = session.scalar(select(Sector.id).where(Sector.code == filters.sector)) or -1 if filters.sector else None
+    sampled = [compare.Sampled(c.key, c.label, c.meta.get("label_en", ""), c.est, c.status == "small")
+               for c in agencies]
+    return compare.compare(session, wave.period_start, wave.period_end, visible, est, sampled, sector_id=sector_id,
+                           channel=filters.channel or None)

@@ -122,3 +122,53 @@ def keep(*flowables) -> KeepTogether:
 def gap(height: float = 0.3) -> Spacer:
     """Vertical space in cm."""
     return Spacer(1, height * cm)
+
+
+def qd766_section(cmp, lang: str, st: dict, title: str) -> list:
+    """The QĐ 766 score beside the sampled index (survey.services.qd766.compare.Comparison): the whole domain,
+    then a table per agency sorted by gap, with where each 766 score lies against the index's CI."""
+    from flask_babel import gettext as _
+
+    out = [p(title, st["h1"])]
+    if cmp is None or cmp.empty:
+        return out + [p(_("Chưa có hồ sơ nào được giải quyết trong kỳ của đợt này nên chưa tính được điểm QĐ 766."),
+                        st["body"])]
+    out.append(p(qd766_headline(cmp, lang), st["body"]))
+    words = {"above": _("Cao hơn KTC"), "inside": _("Trong KTC"), "below": _("Thấp hơn KTC")}
+    rows = [[r.label_in(lang), num(r.score.value, lang=lang), integer(r.score.dossiers, lang), num(r.index, lang=lang),
+             "—" if r.est is None or not r.est.has_interval else "%s – %s" % (num(r.est.ci_low, lang=lang),
+                                                                              num(r.est.ci_high, lang=lang)),
+             signed(r.gap, lang), words.get(r.position, "—")] for r in cmp.rows]
+    colours = {"above": "below", "inside": "meets", "below": "nd"}  # far above the CI is the warning sign
+    out.append(table([_("Cơ quan"), _("Điểm QĐ 766 (%)"), _("Hồ sơ"), _("Chỉ số khảo sát (%)"), _("KTC 95 %"),
+                      _("Khoảng cách (điểm)"), _("So với KTC")], rows, [0.3, 0.11, 0.08, 0.12, 0.14, 0.11, 0.14], st,
+                     [colours.get(r.position, "") for r in cmp.rows], {1, 2, 3, 4, 5}))
+    out.append(p(_("Điểm QĐ 766 (kiểu Bộ chỉ số phục vụ người dân, doanh nghiệp, nhóm “Mức độ hài lòng”, 18/100 "
+                   "điểm): tỷ lệ hồ sơ giải quyết trong kỳ không quá hạn, không có phản ánh kiến nghị và không bị đánh "
+                   "giá “không hài lòng”. Tính từ toàn bộ hồ sơ, không có sai số chọn mẫu; chỉ số khảo sát tính từ "
+                   "mẫu ngẫu nhiên. Khoảng cách = điểm QĐ 766 − chỉ số khảo sát. Cách tính và các giả định: "
+                   "docs/methodology.md §17."), st["small"]))
+    return out
+
+
+def qd766_headline(cmp, lang: str) -> str:
+    """One sentence: the domain's 766 score, the sampled index with its CI, the gap and how many agencies
+    have a 766 score above their index's CI."""
+    from flask_babel import gettext as _
+
+    o = cmp.overall
+    ci = "—" if o.est is None or not o.est.has_interval else "%s – %s" % (num(o.est.ci_low, lang=lang),
+                                                                           num(o.est.ci_high, lang=lang))
+    text = _("Điểm QĐ 766 là %(score)s %% (%(n)s hồ sơ), chỉ số khảo sát %(index)s %% (KTC 95 %%: %(ci)s): "
+             "khoảng cách %(gap)s điểm phần trăm.", score=num(o.score.value, lang=lang),
+             n=integer(o.score.dossiers, lang), index=num(o.index, lang=lang), ci=ci, gap=signed(o.gap, lang))
+    if cmp.rows:
+        text += " " + _("%(above)d trên %(n)d cơ quan có điểm QĐ 766 cao hơn khoảng tin cậy của chỉ số khảo sát.",
+                        above=cmp.above, n=len(cmp.rows))
+    return text
+
+
+def signed(value, lang: str = "vi") -> str:
+    """A difference with its sign (+14,6 / −2,0); — when undefined."""
+    return "—" if value is None else ("+" if value > 0 and num(value, lang=lang) != num(0.0, lang=lang) else "") + \
+        num(value, lang=lang)

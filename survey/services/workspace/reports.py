@@ -161,6 +161,8 @@ def _summary(data: ReportData, st: dict) -> list:
     if improve:
         out.append(L.p(_("Ưu tiên cải thiện: %(list)s.", list="; ".join(
             data.names["tree"].get(r.key, r.label) for r in improve)), st["body"]))
+    if ov.qd766 is not None and not ov.qd766.empty:  # the gap to the QĐ 766 score is a headline (section 10)
+        out.append(L.p(L.qd766_headline(ov.qd766, lang) + " " + _("Chi tiết ở mục 10."), st["body"]))
     return out
 
 
@@ -319,6 +321,7 @@ def _priorities_and_trends(data: ReportData, st: dict) -> list:
     out.append(L.keep(L.p(_("9. Tỷ lệ trả lời theo kết quả hồ sơ"), st["h1"]),
                       L.table([_("Kết quả hồ sơ"), _("Phiếu mời"), _("Đã trả lời"), _("Tỷ lệ (%)")], rows,
                               [0.4, 0.2, 0.2, 0.2], st, numeric={1, 2, 3})))
+    out += L.qd766_section(data.ov.qd766, lang, st, _("10. Điểm QĐ 766 và chỉ số khảo sát"))
     return out
 
 
