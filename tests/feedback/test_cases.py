@@ -175,3 +175,11 @@ def test_purge_contacts_removes_phones_of_long_closed_cases_only(db_session, wor
     assert case_actions.purge_contacts(db_session, 30) == 0  # closed today: not yet 30 days
     assert case_actions.purge_contacts(db_session, 30, now=case.closed_at + timedelta(days=31)) == 1
     assert db_session.scalars(select(ContactRequest.response_id)).all() == [other.id]
+
+
+def test_one_scan_tags_as_many_comments_as_its_batches_need(db_session, world):
+    h.complaint_theme(db_session, keyword="boi duong")
+    for _ in range(7):  # more than one tagging round of batch × 4 comments
+        h.dossier_response(db_session, world, overall=5, comment="phai boi duong moi duoc")
+    result = cases.scan(db_session, batch=1)
+    assert len(result.opened) == 7 and not result.held_back

@@ -5,8 +5,8 @@
 answer without a dossier goes to its service point's agency). Walk-up answers open cases too: they are
 feedback, not the index. Running it twice opens nothing new: the cursor moves on, and the unique
 (response, case type) key holds if two passes race. When the themes module is there, comments are tagged
-first, and the cursor stops before a response whose comments are still untagged, so a complaint is never
-skipped for being tagged late. Services flush, never commit.
+first (the batch's own until none is left), and the cursor never passes a response whose comments are
+still untagged, so a complaint is never skipped for being tagged late. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -53,15 +53,14 @@ class ScanResult:
     read: int = 0
     opened: list[FeedbackCase] = field(default_factory=list)
     cursor: int = 0
-    held_back: bool = False  # stopped before a response whose comments await tagging
+    held_back: bool = False  # stopped before a response whose comments could not be tagged
 
 
-def _tag_comments(session: Session, limit: int) -> bool:
-    """Suggest themes for untagged comments when the themes module exists; whether it does."""
+def _tag_comments(session: Session, limit: int) -> int | None:
+    """Suggest themes for up to `limit` untagged comments; how many it stamped (None: no themes module)."""
     if importlib.util.find_spec(THEMES_MODULE) is None:
-        return False
-    importlib.import_module(THEMES_MODULE).tag_untagged(session, limit=limit)
-    return True
+        return None
+    return importlib.import_module(THEMES_MODULE).tag_untagged(session, limit=limit).comments
 
 
 def _cursor(session: Session) -> FeedbackCursor:
@@ -202,7 +201,7 @@ def _open_for(
 def scan(session: Session, batch: int = BATCH, now: datetime | None = None) -> ScanResult:
     """Open the cases new responses call for, moving the "cases" cursor; idempotent. Flushes."""
     now = now or utcnow()
-    tagging = _tag_comments(session, limit=batch * 4)
+    tagging = _tag_comments(session, limit=batch * 4) is not None
     cursor = _cursor(session)
     rules = case_rules.active_rules(session)
     shapes = _Shapes(session)
@@ -216,7 +215,10 @@ def scan(session: Session, batch: int = BATCH, now: datetime | None = None) -> S
         if not responses:
             break
         if tagging:
-            stop = _untagged_from(session, [r.id for r in responses])
+            ids = [r.id for r in responses]
+            # Tag until this batch's comments are all stamped; each round stamps some, so it ends.
+            while (stop := _untagged_from(session, ids)) is not None and _tag_comments(session, limit=batch * 4):
+                pass
             if stop is not None:
                 responses = [r for r in responses if r.id < stop]
                 result.held_back = True
