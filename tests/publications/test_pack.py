@@ -1,10 +1,13 @@
 """The reproducibility pack of a publication version: members, microdata, design, no personal data, syntax,
 and (when Rscript is installed) R's survey package recomputing every published number."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -13,16 +16,30 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, select
 
-from survey.models import Answer, Invitation, Response, WaveStratum
+from survey import QUESTIONNAIRE_DIR
+from survey.models import Answer, Invitation, QuestionnaireVersion, Response, WaveStratum
 from survey.services import publications
 from survey.services.publications import pack
+from survey.services.questionnaires.bank import load_file
 from survey.services.workspace import publishing
 from tests.workspace.conftest import build_world
 
 SINGLETONS = ("T-XCB|civil_status", "T-SXD|construction")
-MEMBERS = {"README.md", "microdata.csv", "microdata.sav", "microdata.dta", "calibration_cells.csv", "strata.csv",
-           "codebook.csv", "index_tree.csv", "published.csv", "reproduce.R", "reproduce.do", "reproduce.sps",
-           "manifest.json"}
+MEMBERS = {
+    "README.md",
+    "microdata.csv",
+    "microdata.sav",
+    "microdata.dta",
+    "calibration_cells.csv",
+    "strata.csv",
+    "codebook.csv",
+    "index_tree.csv",
+    "published.csv",
+    "reproduce.R",
+    "reproduce.do",
+    "reproduce.sps",
+    "manifest.json",
+}
 
 
 def singleton_world(session, code="W-SING"):
@@ -31,13 +48,55 @@ def singleton_world(session, code="W-SING"):
     wave = world["wave"]
     for key in SINGLETONS:
         stratum = session.scalar(select(WaveStratum).where(WaveStratum.wave_id == wave.id, WaveStratum.key == key))
-        ids = session.scalars(select(Response.id).join(Invitation, Invitation.id == Response.invitation_id)
-                              .where(Invitation.stratum_id == stratum.id).order_by(Response.id)).all()
+        ids = session.scalars(
+            select(Response.id)
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(Invitation.stratum_id == stratum.id)
+            .order_by(Response.id)
+        ).all()
         session.execute(delete(Answer).where(Answer.response_id.in_(ids[1:])))
         session.execute(delete(Response).where(Response.id.in_(ids[1:])))
     session.flush()
     publishing.publish(session, "test", wave)
     return world
+
+
+INFO_CH = ([1], [2, 6], [10], [1, 4, 5], [9], [7], [3, 6])  # 7 is no option: answered, 0 in every column
+
+
+def household_world(session, code="W-HH"):
+    """The test province on the household instrument, with the multiple-choice INFO_CH answered by most
+    respondents (a few chose nothing, one in seven an unlisted code), then published."""
+    loaded = load_file(session, os.path.join(QUESTIONNAIRE_DIR, "sipas2023-household.yaml"))
+    session.info["hl_version"] = session.get(QuestionnaireVersion, loaded.version_id)
+    world = build_world(session, code=code, publish=False)
+    ids = session.scalars(select(Response.id).where(Response.wave_id == world["wave"].id).order_by(Response.id)).all()
+    session.execute(
+        Answer.__table__.insert(),
+        [
+            {"response_id": rid, "item_code": "INFO_CH", "value_int": v, "value_text": None}
+            for k, rid in enumerate(ids)
+            if k % 11
+            for v in INFO_CH[k % len(INFO_CH)]
+        ],
+    )
+    session.flush()
+    publishing.publish(session, "test", world["wave"])
+    return world
+
+
+def run_r(zf, folder):
+    """(numbers, agreeing) of the pack's reproduce.R run in `folder` (asserts that R says all agree)."""
+    zf.extractall(folder)
+    out = subprocess.run(["Rscript", "reproduce.R"], cwd=folder, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+    total, agree = (int(x) for x in re.findall(r"numbers: (\d+); agree within [^:]+: (\d+)", out.stdout)[0])
+    return total, agree
+
+
+needs_r = pytest.mark.skipif(
+    shutil.which("Rscript") is None, reason="Rscript is not installed (apt-get install r-cran-survey)"
+)
 
 
 @pytest.fixture
@@ -133,8 +192,8 @@ def test_published_csv_holds_every_number_of_the_version(packed):
     assert float(overall["value"]) == e.value and float(overall["se"]) == e.se and int(overall["n"]) == e.n
     assert {r["grouping"] for r in pub} == {"overall", "agency", "sector", "agency_sector", "service_point"}
     assert sum(1 for r in pub if r["level"] == "overall") == 1 + sum(
-        len(getattr(view.table, g)) for g in ("agencies", "sectors", "agency_sectors")) + len(
-        [k for k in view.table.service_points if k is not None])
+        len(getattr(view.table, g)) for g in ("agencies", "sectors", "agency_sectors")
+    ) + len([k for k in view.table.service_points if k is not None])
 
 
 def test_the_syntax_names_the_design_variables_and_options(packed):
@@ -161,12 +220,78 @@ def test_the_pack_is_the_same_bytes_each_time(packed, db_session):
         assert again[name] == body, name
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed (apt-get install r-cran-survey)")
+def test_published_csv_holds_every_indicator_share_of_every_grouping(packed):
+    _world, view, _data, zf = packed
+    got = {(r["grouping"], r["key"], r["component"]): r for r in rows(zf, "published.csv") if r["level"] == "indicator"}
+    table, want = view.table, 0
+    assert table.indicator_questions and set(table.indicators) == {"overall", "agencies", "sectors"}
+    for grouping, name in (("overall", "overall"), ("agencies", "agency"), ("sectors", "sector")):
+        for cell in table.indicators[grouping].values():
+            for q, spec in table.indicator_questions.items():
+                for option in spec.options:
+                    e = cell.shares[q][option]
+                    r = got[(name, cell.code if grouping != "overall" else "", "%s=%s" % (q, option))]
+                    assert [read_num(r[c]) for c in ("value", "se", "ci_low", "ci_high", "df", "n")] == [
+                        None if x != x else x for x in (e.value, e.se, e.ci_low, e.ci_high, e.df, e.n)
+                    ]
+                    assert r["flags"] == " ".join(cell.flags[q][option])
+                    want += 1
+    assert len(got) == want
+    channel = got[("overall", "", "CHANNEL=1")]
+    assert 0 < float(channel["ci_low"]) < float(channel["value"]) < float(channel["ci_high"]) < 100
+
+
+def test_the_codebook_names_the_option_of_each_multiple_choice_column(db_session):
+    world = household_world(db_session)
+    data = pack.pack_data(db_session, publications.current(db_session, world["wave"].id))
+    zf = zipfile.ZipFile(io.BytesIO(pack.build(data)))
+    book = {r["variable"]: r for r in rows(zf, "codebook.csv")}
+    assert (book["INFO_CH_6"]["question"], book["INFO_CH_6"]["type"], book["INFO_CH_6"]["option"]) == (
+        "INFO_CH",
+        "multiple",
+        "6",
+    )
+    assert book["stratum"]["option"] == "" and all(r["option"] == "" for r in book.values() if r["type"] == "single")
+    micro = rows(zf, "microdata.csv")
+    chosen = [r for r in micro if r["INFO_CH_1"] != ""]
+    assert {r["INFO_CH_1"] for r in chosen} == {"0", "1"} and len(chosen) < len(micro)  # some chose nothing
+    assert any(all(r["INFO_CH_%d" % o] == "0" for o in (1, 2, 3, 4, 5, 6, 9, 10)) for r in chosen)  # code 7
+
+
+@needs_r
 def test_r_reproduces_every_number_of_a_publication_with_singleton_strata(packed, tmp_path):
     _world, _view, _data, zf = packed
-    zf.extractall(tmp_path)
-    out = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stdout + out.stderr
-    total, agree = (int(x) for x in __import__("re").findall(r"numbers: (\d+); agree within [^:]+: (\d+)",
-                                                             out.stdout)[0])
+    total, agree = run_r(zf, tmp_path)
+    published = rows(zf, "published.csv")
+    assert total == agree == 6 * len(published)
+    assert {r["grouping"] for r in published if r["level"] == "indicator"} == {"overall", "agency", "sector"}
+    results = {(r["grouping"], r["key"], r["level"], r["component"]) for r in rows_of(tmp_path / "r_results.csv")}
+    assert {(r["grouping"], r["key"], r["level"], r["component"]) for r in published} <= results
+
+
+@needs_r
+def test_r_reproduces_the_shares_of_a_multiple_choice_question(db_session, tmp_path):
+    world = household_world(db_session)
+    view = publications.current(db_session, world["wave"].id)
+    zf = zipfile.ZipFile(io.BytesIO(pack.build(pack.pack_data(db_session, view))))
+    total, agree = run_r(zf, tmp_path)
     assert total == agree == 6 * len(rows(zf, "published.csv"))
+    shares = {
+        r["component"]: r
+        for r in rows_of(tmp_path / "r_results.csv")
+        if r["grouping"] == "overall" and r["component"].startswith("INFO_CH=")
+    }
+    assert len(shares) == 8 and float(shares["INFO_CH=10"]["value"]) > 0
+    assert sum(float(r["value"]) for r in shares.values()) > 100  # several channels per respondent
+    answered = view.table.indicators["overall"][""].shares["INFO_CH"][1].n
+    assert int(shares["INFO_CH=1"]["n"]) == answered < view.table.respondents
+
+
+def read_num(text):
+    """A published.csv number ('' = missing, compared as None since NaN != NaN)."""
+    return None if text == "" else float(text)
+
+
+def rows_of(path):
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

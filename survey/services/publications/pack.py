@@ -13,6 +13,7 @@ an order that depends on their content only, so the anonymous id links to no res
     build(data) -> bytes                     the ZIP (pack_files writes each member)
     filename(data) -> str                    hailong-pack-<wave>-v<version>.zip
 """
+
 from __future__ import annotations
 
 import io
@@ -29,9 +30,15 @@ from survey.services import publications
 from survey.services.publications import pack_answers, pack_files
 
 GROUPINGS = ("overall", "agencies", "sectors", "agency_sectors", "service_points")
-GROUPING_NAMES = {"overall": "overall", "agencies": "agency", "sectors": "sector", "agency_sectors": "agency_sector",
-                  "service_points": "service_point"}
-LEVELS = ("item", "element", "part", "overall")
+GROUPING_NAMES = {
+    "overall": "overall",
+    "agencies": "agency",
+    "sectors": "sector",
+    "agency_sectors": "agency_sector",
+    "service_points": "service_point",
+}
+LEVELS = ("item", "element", "part", "overall", "indicator")
+INDICATOR_GROUPINGS = ("overall", "agencies", "sectors")  # the groupings WaveTable.indicators has
 
 
 class PackError(ValueError):
@@ -42,17 +49,17 @@ class PackError(ValueError):
 class PackData:
     """Everything a pack is written from: one row per respondent, the cells, the tree and the published table."""
 
-    meta: dict                        # wave, publication, questionnaire, method: written into the manifest
-    settings: dict                    # method, level, lonely_psu, min_n, max_rse
-    design: dict                      # stratum, fpc, w_base, w_nonresponse, w_final, cell: arrays (n,)
-    domains: dict                     # agency, sector, service_point codes (n,) ("" = unknown)
-    answers: dict                     # variable name → float array (n,), NaN = not answered / withheld
-    variables: list                   # pack_answers.Variable for the answer columns, in questionnaire order
-    cells: list                       # [(cell, population total)] as frozen
-    tree: dict                        # items, satisfied, valid, elements {name: items}, parts {name: elements}
-    labels: dict                      # code → (vi, en) of items, elements, parts
-    published: list                   # rows of published.csv (pack_files.PUBLISHED_COLUMNS)
-    content: dict = field(default_factory=dict)   # the questionnaire version
+    meta: dict  # wave, publication, questionnaire, method: written into the manifest
+    settings: dict  # method, level, lonely_psu, min_n, max_rse
+    design: dict  # stratum, fpc, w_base, w_nonresponse, w_final, cell: arrays (n,)
+    domains: dict  # agency, sector, service_point codes (n,) ("" = unknown)
+    answers: dict  # variable name → float array (n,), NaN = not answered / withheld
+    variables: list  # pack_answers.Variable for the answer columns, in questionnaire order
+    cells: list  # [(cell, population total)] as frozen
+    tree: dict  # items, satisfied, valid, elements {name: items}, parts {name: elements}
+    labels: dict  # code → (vi, en) of items, elements, parts
+    published: list  # rows of published.csv (pack_files.PUBLISHED_COLUMNS)
+    content: dict = field(default_factory=dict)  # the questionnaire version
     suppressed: dict = field(default_factory=dict)  # variable → answered values withheld (pack_answers)
 
     @property
@@ -67,7 +74,8 @@ class PackData:
 
 
 def published_rows(table: Any) -> list:
-    """Every number of a WaveTable as flat rows: grouping, key, level, component, estimate, status."""
+    """Every number of a WaveTable as flat rows: grouping, key, level, component, estimate, status (the
+    index of every grouping, then the indicators)."""
     rows = []
     for grouping in GROUPINGS:
         cells = {None: table.overall} if grouping == "overall" else getattr(table, grouping)
@@ -75,21 +83,78 @@ def published_rows(table: Any) -> list:
             if key is None and grouping != "overall":
                 continue  # respondents without a service point form no published cell
             code = "" if grouping == "overall" else str(cell.code)
-            parts = [("item", table.items, cell.index.items), ("element", list(table.elements), cell.index.elements),
-                     ("part", list(table.parts), cell.index.parts),
-                     ("overall", ["SIPAS"], {"SIPAS": cell.index.overall})]
+            parts = [
+                ("item", table.items, cell.index.items),
+                ("element", list(table.elements), cell.index.elements),
+                ("part", list(table.parts), cell.index.parts),
+                ("overall", ["SIPAS"], {"SIPAS": cell.index.overall}),
+            ]
             for level, names, values in parts:
                 for name in names:
                     e = values.get(name)
                     if e is None:
                         continue
-                    row = {"grouping": GROUPING_NAMES[grouping], "key": code, "level": level, "component": name,
-                           "value": e.value, "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high, "df": e.df,
-                           "n": e.n, "status": "", "flags": "", "rank": None, "target": None}
+                    row = {
+                        "grouping": GROUPING_NAMES[grouping],
+                        "key": code,
+                        "level": level,
+                        "component": name,
+                        "value": e.value,
+                        "se": e.se,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "df": e.df,
+                        "n": e.n,
+                        "status": "",
+                        "flags": "",
+                        "rank": None,
+                        "target": None,
+                    }
                     if level == "overall":
-                        row.update(status=cell.status or "", flags=" ".join(cell.flags), rank=cell.rank,
-                                   target=cell.target.value if cell.target else None)
+                        row.update(
+                            status=cell.status or "",
+                            flags=" ".join(cell.flags),
+                            rank=cell.rank,
+                            target=cell.target.value if cell.target else None,
+                        )
                     rows.append(row)
+    return rows + indicator_rows(table)
+
+
+def indicator_rows(table: Any) -> list:
+    """The judgement indicators and needs of a WaveTable as published.csv rows: one per domain × question
+    × option, level "indicator", component "<question>=<option>" (docs/indicators.md §3)."""
+    rows = []
+    questions = getattr(table, "indicator_questions", None) or {}
+    for grouping in INDICATOR_GROUPINGS:
+        for key, cell in (getattr(table, "indicators", None) or {}).get(grouping, {}).items():
+            if key is None and grouping != "overall":
+                continue  # as for the index: no published cell of unknown units
+            code = "" if grouping == "overall" else str(cell.code)
+            for q, spec in questions.items():
+                shares, flags = cell.shares.get(q) or {}, cell.flags.get(q) or {}
+                for option in spec.options:
+                    e = shares.get(option)
+                    if e is None:
+                        continue
+                    rows.append(
+                        {
+                            "grouping": GROUPING_NAMES[grouping],
+                            "key": code,
+                            "level": "indicator",
+                            "component": "%s=%s" % (q, option),
+                            "value": e.value,
+                            "se": e.se,
+                            "ci_low": e.ci_low,
+                            "ci_high": e.ci_high,
+                            "df": e.df,
+                            "n": e.n,
+                            "status": "",
+                            "flags": " ".join(flags.get(option, ())),
+                            "rank": None,
+                            "target": None,
+                        }
+                    )
     return rows
 
 
@@ -105,8 +170,10 @@ def design_columns(data: Any, inputs: dict, agency_code: dict) -> dict:
     strata_map, cells_map, fpc_of = collapse.get("strata") or {}, collapse.get("cells") or {}, collapse.get("fpc") or {}
     keys = [str(k) for k in data.stratum.tolist()]
     stratum = np.array([strata_map.get(k, k) for k in keys], dtype=object)
-    cell_keys = ["%s|%s" % (agency_code.get(int(a), str(a)), s) for a, s in zip(data.agency_id.tolist(),
-                                                                                 data.sector_code.tolist())]
+    cell_keys = [
+        "%s|%s" % (agency_code.get(int(a), str(a)), s)
+        for a, s in zip(data.agency_id.tolist(), data.sector_code.tolist())
+    ]
     cell = np.array([cells_map.get(k, k) for k in cell_keys], dtype=object)
     h = np.asarray(d.frame.strata)
     pop = np.asarray(d._pop, dtype=float)[h]  # the frozen design's population per variance stratum
@@ -118,8 +185,14 @@ def design_columns(data: Any, inputs: dict, agency_code: dict) -> dict:
     factor = {s.key: s.nonresponse_factor for s in data.strata}
     w_nr = np.asarray(d.base_weights, dtype=float)
     f = np.array([factor.get(k) or 1.0 for k in keys], dtype=float)
-    return {"stratum": stratum, "fpc": fpc, "w_base": w_nr / np.where(np.isfinite(f), f, 1.0),
-            "w_nonresponse": w_nr, "w_final": np.asarray(d.weights, dtype=float), "cell": cell}
+    return {
+        "stratum": stratum,
+        "fpc": fpc,
+        "w_base": w_nr / np.where(np.isfinite(f), f, 1.0),
+        "w_nonresponse": w_nr,
+        "w_final": np.asarray(d.weights, dtype=float),
+        "cell": cell,
+    }
 
 
 def _same_partition(labels: np.ndarray, codes: np.ndarray) -> bool:
@@ -147,36 +220,66 @@ def pack_data(session: Session, view: Any, k: int = 5) -> PackData:
     agency_code = {int(r[0]): str(r[1]) for r in registry.get("agencies") or []}
     point_code = {int(r[0]): str(r[1]) for r in registry.get("service_points") or []}
     design = design_columns(data, view.inputs, agency_code)
-    domains = {"agency": np.array([agency_code.get(int(a), str(a)) for a in data.agency_id.tolist()], dtype=object),
-               "sector": np.array([str(s) for s in data.sector_code.tolist()], dtype=object),
-               "service_point": np.array(["" if p is None else point_code.get(int(p), str(p))
-                                          for p in data.service_point_id.tolist()], dtype=object)}
+    domains = {
+        "agency": np.array([agency_code.get(int(a), str(a)) for a in data.agency_id.tolist()], dtype=object),
+        "sector": np.array([str(s) for s in data.sector_code.tolist()], dtype=object),
+        "service_point": np.array(
+            ["" if p is None else point_code.get(int(p), str(p)) for p in data.service_point_id.tolist()], dtype=object
+        ),
+    }
     variables = pack_answers.variables(content)
     answers = pack_answers.read(session, content, variables, np.asarray(data.response_ids, dtype=np.int64))
     for j, item in enumerate(data.items):  # the index answers exactly as frozen
         answers[pack_answers.safe_name(item)] = np.asarray(data.answers[:, j], dtype=float)
     answers, suppressed = pack_answers.protect_profile(content, variables, answers, domains, k)
     table = view.table
-    tree = {"items": list(table.items), "elements": {e: list(v) for e, v in table.elements.items()},
-            "parts": {p: list(v) for p, v in table.parts.items()},
-            "satisfied": {i: [int(c) for c in s] for i, s in zip(data.items, data.satisfied)},
-            "valid": {i: [int(c) for c in s] for i, s in zip(data.items, data.valid)}}
+    tree = {
+        "items": list(table.items),
+        "elements": {e: list(v) for e, v in table.elements.items()},
+        "parts": {p: list(v) for p, v in table.parts.items()},
+        "satisfied": {i: [int(c) for c in s] for i, s in zip(data.items, data.satisfied)},
+        "valid": {i: [int(c) for c in s] for i, s in zip(data.items, data.valid)},
+    }
     settings = {k_: v for k_, v in dict(table.settings).items() if isinstance(v, (str, int, float, bool))}
     settings.setdefault("method", "logit")
     settings.setdefault("level", 0.95)
     settings["lonely_psu"] = data.design._lonely
-    meta = {"wave": wave.code, "wave_name": wave.name, "period_start": wave.period_start.isoformat(),
-            "period_end": wave.period_end.isoformat(), "kind": str(view.kind), "version": view.version,
-            "published_at": view.published_at.isoformat(timespec="seconds"), "method_version": view.method_version,
-            "code_version": view.code_version, "content_hash": view.content_hash,
-            "instrument": content.get("instrument", ""), "questionnaire_version": content.get("version", ""),
-            "respondents": data.n, "collapsed_strata": view.collapsed_strata,
-            "merged_strata": list(((view.inputs.get("weighting") or {}).get("collapse") or {}).get("merged") or []),
-            "k": k}
-    labels = {c: tuple(table.labels.get(c, (c, c))) for c in list(tree["items"]) + list(tree["elements"])
-              + list(tree["parts"])}
-    return PackData(meta, settings, design, domains, answers, variables, cell_totals(design, view.inputs), tree,
-                    labels, published_rows(table), content, suppressed)
+    meta = {
+        "wave": wave.code,
+        "wave_name": wave.name,
+        "period_start": wave.period_start.isoformat(),
+        "period_end": wave.period_end.isoformat(),
+        "kind": str(view.kind),
+        "version": view.version,
+        "published_at": view.published_at.isoformat(timespec="seconds"),
+        "method_version": view.method_version,
+        "code_version": view.code_version,
+        "content_hash": view.content_hash,
+        "instrument": content.get("instrument", ""),
+        "questionnaire_version": content.get("version", ""),
+        "respondents": data.n,
+        "collapsed_strata": view.collapsed_strata,
+        "merged_strata": list(((view.inputs.get("weighting") or {}).get("collapse") or {}).get("merged") or []),
+        "k": k,
+    }
+    labels = {
+        c: tuple(table.labels.get(c, (c, c)))
+        for c in list(tree["items"]) + list(tree["elements"]) + list(tree["parts"])
+    }
+    return PackData(
+        meta,
+        settings,
+        design,
+        domains,
+        answers,
+        variables,
+        cell_totals(design, view.inputs),
+        tree,
+        labels,
+        published_rows(table),
+        content,
+        suppressed,
+    )
 
 
 def filename(data: PackData) -> str:

@@ -1,5 +1,6 @@
 """The members of a reproducibility pack: microdata (CSV, .sav, .dta), cells, strata, codebook, tree,
 published numbers, the manifest, the README and the syntax (docs/reproducibility.md lists them)."""
+
 from __future__ import annotations
 
 import csv
@@ -19,29 +20,67 @@ from survey.services.publications.pack_answers import WITHHELD_FLAG
 if TYPE_CHECKING:
     from survey.services.publications.pack import PackData
 
-DESIGN_COLUMNS = ("row_id", "stratum", "fpc", "w_base", "w_nonresponse", "w_final", "cell", "agency", "sector",
-                  "service_point")
-PUBLISHED_COLUMNS = ("grouping", "key", "level", "component", "value", "se", "ci_low", "ci_high", "df", "n",
-                     "status", "flags", "rank", "target")
+DESIGN_COLUMNS = (
+    "row_id",
+    "stratum",
+    "fpc",
+    "w_base",
+    "w_nonresponse",
+    "w_final",
+    "cell",
+    "agency",
+    "sector",
+    "service_point",
+)
+PUBLISHED_COLUMNS = (
+    "grouping",
+    "key",
+    "level",
+    "component",
+    "value",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "n",
+    "status",
+    "flags",
+    "rank",
+    "target",
+)
 DESIGN_LABELS = {
-    "row_id": ("Số thứ tự ẩn danh (theo nội dung dòng, không liên kết với hồ sơ, phiếu hay thời điểm)",
-               "Anonymous row number (ordered by the row's content; links to no dossier, response or time)"),
-    "stratum": ("Tầng dùng cho phương sai (sau khi gộp tầng chỉ có một người trả lời)",
-                "Variance stratum (after collapsing strata with a single respondent)"),
-    "fpc": ("Số hồ sơ của tầng (hiệu chỉnh quần thể hữu hạn; Inf/trống = không hiệu chỉnh)",
-            "Dossiers in the stratum (finite population correction; Inf/missing = none)"),
+    "row_id": (
+        "Số thứ tự ẩn danh (theo nội dung dòng, không liên kết với hồ sơ, phiếu hay thời điểm)",
+        "Anonymous row number (ordered by the row's content; links to no dossier, response or time)",
+    ),
+    "stratum": (
+        "Tầng dùng cho phương sai (sau khi gộp tầng chỉ có một người trả lời)",
+        "Variance stratum (after collapsing strata with a single respondent)",
+    ),
+    "fpc": (
+        "Số hồ sơ của tầng (hiệu chỉnh quần thể hữu hạn; Inf/trống = không hiệu chỉnh)",
+        "Dossiers in the stratum (finite population correction; Inf/missing = none)",
+    ),
     "w_base": ("Trọng số cơ sở 1/π", "Base weight 1/π"),
-    "w_nonresponse": ("Trọng số sau điều chỉnh không trả lời (trước hiệu chỉnh)",
-                      "Nonresponse-adjusted weight (before calibration)"),
-    "w_final": ("Trọng số cuối cùng (sau hậu phân tầng theo số hồ sơ)",
-                "Final weight (after post-stratification to the dossier counts)"),
-    "cell": ("Ô hiệu chỉnh (hậu phân tầng); tổng trong calibration_cells.csv",
-             "Calibration (post-stratification) cell; totals in calibration_cells.csv"),
+    "w_nonresponse": (
+        "Trọng số sau điều chỉnh không trả lời (trước hiệu chỉnh)",
+        "Nonresponse-adjusted weight (before calibration)",
+    ),
+    "w_final": (
+        "Trọng số cuối cùng (sau hậu phân tầng theo số hồ sơ)",
+        "Final weight (after post-stratification to the dossier counts)",
+    ),
+    "cell": (
+        "Ô hiệu chỉnh (hậu phân tầng); tổng trong calibration_cells.csv",
+        "Calibration (post-stratification) cell; totals in calibration_cells.csv",
+    ),
     "agency": ("Mã cơ quan giải quyết", "Competent agency code"),
     "sector": ("Mã lĩnh vực", "Sector code"),
     "service_point": ("Mã điểm phục vụ (trống = không rõ)", "Service point code (empty = unknown)"),
-    WITHHELD_FLAG: ("1 = các câu hỏi về người trả lời bị để trống (kiểm soát công bố)",
-                    "1 = the profile answers are withheld (disclosure control)"),
+    WITHHELD_FLAG: (
+        "1 = các câu hỏi về người trả lời bị để trống (kiểm soát công bố)",
+        "1 = the profile answers are withheld (disclosure control)",
+    ),
 }
 
 
@@ -71,9 +110,12 @@ def order(data: PackData) -> np.ndarray:
     """Row order by content (design cell, domain, answers, weights): no trace of ids or arrival times."""
     d, dom = data.design, data.domains
     cols = [d["stratum"], d["cell"], dom["agency"], dom["sector"], dom["service_point"]]
-    keys = [tuple(str(c[i]) for c in cols) + tuple(-1.0 if np.isnan(a[i]) else float(a[i])
-                                                  for a in data.answers.values()) + (float(d["w_final"][i]),)
-            for i in range(data.n)]
+    keys = [
+        tuple(str(c[i]) for c in cols)
+        + tuple(-1.0 if np.isnan(a[i]) else float(a[i]) for a in data.answers.values())
+        + (float(d["w_final"][i]),)
+        for i in range(data.n)
+    ]
     return np.array(sorted(range(data.n), key=lambda i: keys[i]), dtype=np.int64)
 
 
@@ -87,10 +129,22 @@ def table(data: PackData) -> list[list]:
     d, dom = data.design, data.domains
     rows = []
     for rank, i in enumerate(order(data).tolist(), 1):
-        rows.append([rank, d["stratum"][i], float(d["fpc"][i]), float(d["w_base"][i]), float(d["w_nonresponse"][i]),
-                     float(d["w_final"][i]), d["cell"][i], dom["agency"][i], dom["sector"][i], dom["service_point"][i]]
-                    + [float(data.answers[v.name][i]) for v in data.variables]
-                    + [float(data.answers[WITHHELD_FLAG][i])])
+        rows.append(
+            [
+                rank,
+                d["stratum"][i],
+                float(d["fpc"][i]),
+                float(d["w_base"][i]),
+                float(d["w_nonresponse"][i]),
+                float(d["w_final"][i]),
+                d["cell"][i],
+                dom["agency"][i],
+                dom["sector"][i],
+                dom["service_point"][i],
+            ]
+            + [float(data.answers[v.name][i]) for v in data.variables]
+            + [float(data.answers[WITHHELD_FLAG][i])]
+        )
     return rows
 
 
@@ -136,8 +190,14 @@ def microdata_sav(data: PackData) -> bytes:
     import pyreadstat
 
     labels, values = _labels(data)
-    return _write(pyreadstat.write_sav, ".sav", df=_frame(data), file_label=str(data.meta.get("wave", ""))[:64],
-                  column_labels={k: v[:256] for k, v in labels.items()}, variable_value_labels=values)
+    return _write(
+        pyreadstat.write_sav,
+        ".sav",
+        df=_frame(data),
+        file_label=str(data.meta.get("wave", ""))[:64],
+        column_labels={k: v[:256] for k, v in labels.items()},
+        variable_value_labels=values,
+    )
 
 
 def microdata_dta(data: PackData) -> bytes:
@@ -145,9 +205,14 @@ def microdata_dta(data: PackData) -> bytes:
     import pyreadstat
 
     labels, values = _labels(data)
-    return _write(pyreadstat.write_dta, ".dta", df=_frame(data), file_label=str(data.meta.get("wave", ""))[:80],
-                  column_labels={k: v[:80] for k, v in labels.items()},
-                  variable_value_labels={k: {int(c): t[:32000] for c, t in v.items()} for k, v in values.items()})
+    return _write(
+        pyreadstat.write_dta,
+        ".dta",
+        df=_frame(data),
+        file_label=str(data.meta.get("wave", ""))[:80],
+        column_labels={k: v[:80] for k, v in labels.items()},
+        variable_value_labels={k: {int(c): t[:32000] for c, t in v.items()} for k, v in values.items()},
+    )
 
 
 def cells_csv(data: PackData) -> bytes:
@@ -169,13 +234,24 @@ def strata_csv(data: PackData) -> bytes:
 
 def codebook_csv(data: PackData) -> bytes:
     """codebook.csv: every variable with its labels and value labels in Vietnamese and English."""
-    rows = [[c, "design", DESIGN_LABELS[c][0], DESIGN_LABELS[c][1], "", "", ""] for c in DESIGN_COLUMNS]
+    rows = [[c, "design", DESIGN_LABELS[c][0], DESIGN_LABELS[c][1], "", "", "", ""] for c in DESIGN_COLUMNS]
     for v in data.variables:
-        rows.append([v.name, v.qtype, v.label_vi, v.label_en,
-                     "; ".join("%s = %s" % (k, t[0]) for k, t in v.values.items()),
-                     "; ".join("%s = %s" % (k, t[1]) for k, t in v.values.items()), v.question])
-    rows.append([WITHHELD_FLAG, "flag", *DESIGN_LABELS[WITHHELD_FLAG], "0 = Không; 1 = Có", "0 = No; 1 = Yes", ""])
-    return _csv(["variable", "type", "label_vi", "label_en", "values_vi", "values_en", "question"], rows)
+        rows.append(
+            [
+                v.name,
+                v.qtype,
+                v.label_vi,
+                v.label_en,
+                "; ".join("%s = %s" % (k, t[0]) for k, t in v.values.items()),
+                "; ".join("%s = %s" % (k, t[1]) for k, t in v.values.items()),
+                v.question,
+                "" if v.option is None else str(v.option),
+            ]
+        )
+    rows.append([WITHHELD_FLAG, "flag", *DESIGN_LABELS[WITHHELD_FLAG], "0 = Không; 1 = Có", "0 = No; 1 = Yes", "", ""])
+    # `option`: the option a multiple-choice question's 0/1 column stands for (the syntax finds the
+    # column of each published indicator "<question>=<option>" here).
+    return _csv(["variable", "type", "label_vi", "label_en", "values_vi", "values_en", "question", "option"], rows)
 
 
 def tree_csv(data: PackData) -> bytes:
@@ -183,33 +259,54 @@ def tree_csv(data: PackData) -> bytes:
     t, lab, var = data.tree, data.labels, data.item_vars
     parent = {i: e for e, items in t["elements"].items() for i in items}
     eparent = {e: p for p, els in t["parts"].items() for e in els}
-    rows = [["item", i, var[i], *lab.get(i, (i, i)), parent.get(i, ""), " ".join(map(str, t["satisfied"][i])),
-             " ".join(map(str, t["valid"][i]))] for i in t["items"]]
+    rows = [
+        [
+            "item",
+            i,
+            var[i],
+            *lab.get(i, (i, i)),
+            parent.get(i, ""),
+            " ".join(map(str, t["satisfied"][i])),
+            " ".join(map(str, t["valid"][i])),
+        ]
+        for i in t["items"]
+    ]
     rows += [["element", e, "", *lab.get(e, (e, e)), eparent.get(e, "SIPAS"), "", ""] for e in t["elements"]]
     rows += [["part", p, "", *lab.get(p, (p, p)), "SIPAS", "", ""] for p in t["parts"]]
     rows.append(["overall", "SIPAS", "", "Chỉ số hài lòng (SIPAS)", "Satisfaction index (SIPAS)", "", "", ""])
-    return _csv(["level", "code", "variable", "label_vi", "label_en", "parent", "satisfied_codes", "valid_codes"],
-                rows)
+    return _csv(["level", "code", "variable", "label_vi", "label_en", "parent", "satisfied_codes", "valid_codes"], rows)
 
 
 def published_csv(data: PackData) -> bytes:
     """published.csv: every number of the publication version, full precision (percent)."""
-    return _csv(PUBLISHED_COLUMNS, [[r[c] if isinstance(r[c], str) else _num(r[c]) for c in PUBLISHED_COLUMNS]
-                                    for r in data.published])
+    return _csv(
+        PUBLISHED_COLUMNS,
+        [[r[c] if isinstance(r[c], str) else _num(r[c]) for c in PUBLISHED_COLUMNS] for r in data.published],
+    )
 
 
 def members(data: PackData) -> list[tuple[str, bytes]]:
     """(name, bytes) of every file in the pack, the manifest (with each file's SHA-256) last but one."""
-    files = [("microdata.csv", microdata_csv(data)), ("microdata.sav", microdata_sav(data)),
-             ("microdata.dta", microdata_dta(data)), ("calibration_cells.csv", cells_csv(data)),
-             ("strata.csv", strata_csv(data)), ("codebook.csv", codebook_csv(data)),
-             ("index_tree.csv", tree_csv(data)), ("published.csv", published_csv(data)),
-             ("reproduce.R", pack_r.render(data).encode("utf-8")),
-             ("reproduce.do", pack_stata.render(data).encode("utf-8")),
-             ("reproduce.sps", pack_spss.render(data).encode("utf-8"))]
-    manifest = {**{k: v for k, v in data.meta.items() if k != "k"}, "settings": data.settings,
-                "disclosure_k": data.meta.get("k"), "profile_values_withheld": data.suppressed,
-                "files": {name: hashlib.sha256(body).hexdigest() for name, body in files}}
+    files = [
+        ("microdata.csv", microdata_csv(data)),
+        ("microdata.sav", microdata_sav(data)),
+        ("microdata.dta", microdata_dta(data)),
+        ("calibration_cells.csv", cells_csv(data)),
+        ("strata.csv", strata_csv(data)),
+        ("codebook.csv", codebook_csv(data)),
+        ("index_tree.csv", tree_csv(data)),
+        ("published.csv", published_csv(data)),
+        ("reproduce.R", pack_r.render(data).encode("utf-8")),
+        ("reproduce.do", pack_stata.render(data).encode("utf-8")),
+        ("reproduce.sps", pack_spss.render(data).encode("utf-8")),
+    ]
+    manifest = {
+        **{k: v for k, v in data.meta.items() if k != "k"},
+        "settings": data.settings,
+        "disclosure_k": data.meta.get("k"),
+        "profile_values_withheld": data.suppressed,
+        "files": {name: hashlib.sha256(body).hexdigest() for name, body in files},
+    }
     files.append(("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")))
     files.insert(0, ("README.md", pack_readme.render(data).encode("utf-8")))
     return files

@@ -1,13 +1,16 @@
-"""reproduce.R: the R (`survey`) syntax of a pack, which recomputes every published index number.
+"""reproduce.R: the R (`survey`) syntax of a pack, which recomputes every published number.
 
 The script is the same for every pack except its header (wave, version, method, level, lonely-PSU
 option): it reads the pack's CSV files, rebuilds the design exactly as published (svydesign on the
 nonresponse-adjusted weights with the collapsed strata and their fpc, postStratify to the frozen cell
 totals), estimates each grouping's item totals with svytotal on domain-zeroed indicators (domains keep
 the full design), derives items, elements, parts and the overall index with svycontrast, takes df from
-degf() of the domain's subset, builds the interval as analysis.ci does, and compares every number with
+degf() of the domain's subset, builds the interval as analysis.ci does; each judgement indicator and need
+(overall, agencies, sectors) as svyciprop's estimator on the subset of the domain's respondents to the
+question (svymean, degf of that subset, the same interval); and compares every number with
 published.csv (r_results.csv, r_comparison.csv; exit status 1 when a number disagrees).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 
 TOLERANCE = 1e-6  # percentage points (published.csv is at full precision; pages show 1-2 decimals)
 
-TEMPLATE = r'''# Reproduces every index number of publication %(wave)s, version %(version)s (Hài Lòng).
+TEMPLATE = r"""# Reproduces every number (index and indicators) of publication %(wave)s, version %(version)s (Hài Lòng).
 # Run in the unpacked folder:  Rscript reproduce.R        (needs the R package survey >= 4.1)
 # Method (docs/methodology.md sections 3-7; docs/reproducibility.md in the platform):
 #   design : svydesign(ids = ~1, strata = ~stratum, fpc = ~fpc, weights = ~w_nonresponse)
@@ -128,6 +131,59 @@ for (g in names(groupings)) {
   keys <- unique(pub$key[pub$grouping == g])
   for (k in keys) out[[length(out) + 1]] <- domain(g, k, groupings[[g]] == k)
 }
+
+# Judgement indicators and needs (level "indicator", component "<question>=<option>"): the share of the
+# domain's respondents to the question who chose the option, as analysis/indicators.py and
+# svyciprop(~I(q == k), subset(des, !is.na(q) & domain), method = "logit"): the value and SE are svymean's
+# on that subset (svyciprop's own), df = degf() of that subset, and the interval is built as above (for
+# "logit" that is svyciprop's plogis(qlogis(p) +/- t * se / (p * (1 - p))); 0 %%/100 %%: Clopper-Pearson).
+# codebook.csv says how each question is in the microdata: one column of codes, or (multiple choice)
+# one 0/1 column per option (its `option`); a question nobody answered is empty in all of them.
+cb <- read.csv("codebook.csv", colClasses = "character", na.strings = NULL, encoding = "UTF-8")
+ind <- unique(pub[pub$level == "indicator", c("grouping", "key", "component")])
+if (nrow(ind)) {
+  spec <- data.frame(component = unique(ind$component), stringsAsFactors = FALSE)
+  spec$question <- sub("=[^=]*$", "", spec$component)
+  spec$option <- sub("^.*=", "", spec$component)
+  spec$y <- paste0("hl_y", seq_len(nrow(spec)))
+  for (i in seq_len(nrow(spec))) {
+    multi <- cb$variable[cb$question == spec$question[i] & cb$type == "multiple" & cb$option == spec$option[i]]
+    one <- cb$variable[cb$question == spec$question[i] & cb$type != "multiple"]
+    spec$var[i] <- if (length(multi)) multi[1] else one[1]
+    x <- resp[[spec$var[i]]]
+    chosen <- if (length(multi)) 1 else as.numeric(spec$option[i])
+    des$variables[[spec$y[i]]] <- as.numeric(!is.na(x) & x == chosen)
+  }
+}
+shares <- function(grouping, key, hl_m) {
+  hl_m[is.na(hl_m)] <- FALSE
+  got <- list()
+  for (q in unique(spec$question)) {
+    sq <- spec[spec$question == q, ]
+    hl_in <- hl_m & !is.na(resp[[sq$var[1]]])
+    n <- sum(hl_in & w > 0)
+    est <- se <- rep(NA_real_, nrow(sq))
+    df <- 0
+    if (n > 0) {
+      sub_ <- subset(des, hl_in)
+      df <- degf(sub_)
+      m_ <- svymean(reformulate(sq$y), sub_)
+      est <- unname(coef(m_))
+      se <- unname(sqrt(pmax(diag(as.matrix(vcov(m_))), 0)))
+    }
+    ci <- matrix(t(mapply(interval, est, se, MoreArgs = list(df = df, n = n))), ncol = 2)
+    got[[q]] <- data.frame(grouping = grouping, key = key, level = "indicator", component = sq$component,
+                           value = 100 * est, se = 100 * se, ci_low = 100 * ci[, 1], ci_high = 100 * ci[, 2],
+                           df = df, n = n, stringsAsFactors = FALSE)
+  }
+  do.call(rbind, got)
+}
+domains_of <- list(overall = function(k) rep(TRUE, nrow(resp)), agency = function(k) resp$agency == k,
+                   sector = function(k) resp$sector == k)
+for (g in unique(ind$grouping)) {
+  for (k in unique(ind$key[ind$grouping == g])) out[[length(out) + 1]] <- shares(g, k, domains_of[[g]](k))
+}
+
 res <- do.call(rbind, out)
 write.csv(res, "r_results.csv", row.names = FALSE, na = "")
 
@@ -145,13 +201,18 @@ cat(sprintf("numbers: %%d; agree within %%g: %%d; worst difference: %%.3g (%%s, 
             max(diffs), num[worst[2]], both$grouping[worst[1]], both$key[worst[1]], both$level[worst[1]],
             both$component[worst[1]]))
 quit(status = if (agree == total) 0 else 1)
-'''
+"""
 
 
 def render(data: PackData) -> str:
     """The R script of this pack (its header states the wave, version and method options)."""
     s = data.settings
-    return TEMPLATE % {"wave": data.meta.get("wave"), "version": data.meta.get("version"),
-                       "collapsed": data.meta.get("collapsed_strata", 0), "lonely": s.get("lonely_psu", "adjust"),
-                       "method": s.get("method", "logit"), "level": repr(float(s.get("level", 0.95))),
-                       "tol": repr(TOLERANCE)}
+    return TEMPLATE % {
+        "wave": data.meta.get("wave"),
+        "version": data.meta.get("version"),
+        "collapsed": data.meta.get("collapsed_strata", 0),
+        "lonely": s.get("lonely_psu", "adjust"),
+        "method": s.get("method", "logit"),
+        "level": repr(float(s.get("level", 0.95))),
+        "tol": repr(TOLERANCE),
+    }
