@@ -166,3 +166,13 @@ def test_english_page(client, viewer, land_case):
     with client.session_transaction() as s:
         s["lang"] = "en"
     assert client.get(f"/analyst/cases/{land_case.id}").status_code == 200
+
+
+def test_the_list_is_paged(client, db_session, world, viewer):
+    for _ in range(27):
+        h.dossier_response(db_session, world, overall=1)
+    cases.scan(db_session)
+    first = client.get("/analyst/cases/").get_data(as_text=True)
+    second = client.get("/analyst/cases/?page=2").get_data(as_text=True)
+    assert len(re.findall(r'href="/analyst/cases/\d+"', first)) == 25
+    assert "Trang 2 / 2" in second and len(re.findall(r'href="/analyst/cases/\d+"', second)) == 2

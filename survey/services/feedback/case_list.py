@@ -66,19 +66,23 @@ def _filtered(stmt: Select, f: Filters, now: datetime) -> Select:
     return stmt
 
 
+def count_cases(session: Session, f: Filters) -> int:
+    """How many cases match the filters."""
+    return session.scalar(_filtered(select(func.count(FeedbackCase.id)), f, utcnow())) or 0
+
+
 def find_cases(
     session: Session, f: Filters, sort: str = "due", desc: bool = False, page: int = 1, per_page: int = 25
-) -> tuple[list[tuple[FeedbackCase, Agency]], int]:
-    """(case, its unit) rows of one page and the total that match."""
+) -> list[tuple[FeedbackCase, Agency]]:
+    """(case, its unit) rows of one page, sorted by `sort` (then newest first)."""
     now = utcnow()
-    total = session.scalar(_filtered(select(func.count(FeedbackCase.id)), f, now)) or 0
     column = SORTS.get(sort, FeedbackCase.due_at)
     order = column.desc() if desc else column.asc()
     stmt = _filtered(select(FeedbackCase, Agency).join(Agency, Agency.id == FeedbackCase.agency_id), f, now)
     rows = session.execute(
         stmt.order_by(order, FeedbackCase.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
     ).all()
-    return list(rows), total
+    return list(rows)
 
 
 def case_types(session: Session, visible: frozenset[int] | None) -> list[str]:

@@ -102,9 +102,9 @@ def cases():
     )
     sort = request.args.get("sort", "due") if request.args.get("sort") in case_list.SORTS else "due"
     desc = request.args.get("desc") == "1"
-    total = case_list.find_cases(db.session, f, per_page=1)[1]
+    total = case_list.count_cases(db.session, f)
     page = page_number(total, PER_PAGE)
-    rows, total = case_list.find_cases(db.session, f, sort, desc, page, PER_PAGE)
+    rows = case_list.find_cases(db.session, f, sort, desc, page, PER_PAGE)
     args = {"status": f.status, "type": f.case_type, "agency": f.agency_id or "", "overdue": "1" if f.overdue else ""}
     return render_template(
         "analyst/cases.html",
