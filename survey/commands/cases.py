@@ -52,7 +52,7 @@ def notify_command():
 
 @cases_cli.command("digest")
 def digest_command():
-    """Gửi thư tổng hợp phản ánh đang mở cho cán bộ đã đăng ký (chạy mỗi ngày một lần)."""
+    """Gửi thư tổng hợp phản ánh đang mở cho cán bộ đã đăng ký (mỗi người tối đa một thư mỗi ngày)."""
     if not notify.configured():
         raise click.ClickException("Chưa cấu hình máy chủ thư (HAILONG_MAIL_SERVER): không gửi thư nào.")
     sent = write(lambda: notify.digest(db.session))

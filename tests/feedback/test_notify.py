@@ -163,3 +163,13 @@ def test_cli_help_is_vietnamese(runner):
     assert "Phản ánh của người dân" in out.output
     for sub in ("scan", "notify", "digest", "purge-contacts"):
         assert runner.invoke(args=["cases", sub, "--help"]).exit_code == 0
+
+
+def test_the_digest_goes_once_a_day(db_session, world, smtp):
+    h.dossier_response(db_session, world, overall=1)
+    cases.scan(db_session)
+    now = utcnow()
+    assert notify.digest(db_session, now=now).messages == 1
+    assert notify.digest(db_session, now=now).messages == 0  # the same day: not again
+    assert notify.digest(db_session, now=now + timedelta(days=1)).messages == 1
+    assert len(smtp.messages) == 2

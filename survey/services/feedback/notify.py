@@ -21,10 +21,11 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Agency, CaseEvent, CaseStatus, FeedbackCase, User
+from survey.models import Agency, AuditLog, CaseEvent, CaseStatus, FeedbackCase, User
 from survey.models._base import utcnow
 from survey.models.user import Role
-from survey.services.common import formats
+from survey.services.common import audit, formats
+from survey.services.common.periods import period_bounds
 from survey.services.feedback.case_actions import OPEN
 from survey.services.registry.hierarchy import visible_agency_ids
 
@@ -186,8 +187,22 @@ def notify_overdue(session: Session, now: datetime | None = None) -> Sent:
     return _send_cases(session, cases, "overdue", now)
 
 
+def _had_digest_today(session: Session, user: User, now: datetime) -> bool:
+    midnight, _end = period_bounds(formats.local_day(now), formats.local_day(now))
+    return (
+        session.scalar(
+            select(AuditLog.id)
+            .where(AuditLog.action == "case.digest", AuditLog.target_id == str(user.id), AuditLog.at >= midnight)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def digest(session: Session, now: datetime | None = None) -> Sent:
-    """Each user who asked for it gets the day's digest of open cases in their scope (none: no mail)."""
+    """Each user who asked for it gets the day's digest of open cases in their scope, at most once a (local)
+    day: each one sent is logged as `case.digest`, so a second run, or a run after a failure, sends only the
+    rest. No open case: no mail."""
     now = now or utcnow()
     sent = Sent()
     users = list(
@@ -203,6 +218,8 @@ def digest(session: Session, now: datetime | None = None) -> Sent:
     try:
         with connection() as smtp:
             for user in users:
+                if _had_digest_today(session, user, now):
+                    continue
                 visible = visible_agency_ids(session, user)
                 stmt = select(FeedbackCase).where(FeedbackCase.status.in_(OPEN)).order_by(FeedbackCase.due_at)
                 if visible is not None:
@@ -228,6 +245,7 @@ def digest(session: Session, now: datetime | None = None) -> Sent:
                 smtp.send_message(
                     message([user.email], f"[Hài Lòng] Phản ánh đang mở ngày {formats.day(now, 'vi')}", body)
                 )
+                audit.record(session, "hệ thống", "case.digest", "user", user.id, count=len(cases))
                 sent.messages += 1
                 sent.cases += [c.id for c in cases]
     except MailError as exc:
