@@ -370,6 +370,12 @@
         session.answers[q.code] = isNaN(n) ? null : n;
       });
       box.appendChild(input);
+    } else if (q.type === "phone") {
+      // The call-back number: a phone keypad; the server checks and normalises it (a tablet keeps no contacts).
+      var tel = el("input", {type: "tel", inputmode: "tel", autocomplete: "off", maxlength: "20", class: "number phone",
+        "aria-label": tr(q.text), value: value === undefined || value === null ? "" : value});
+      tel.addEventListener("input", function () { session.answers[q.code] = tel.value; });
+      box.appendChild(tel);
     }
     return box;
   }
