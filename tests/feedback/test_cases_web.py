@@ -176,3 +176,13 @@ def test_the_list_is_paged(client, db_session, world, viewer):
     second = client.get("/analyst/cases/?page=2").get_data(as_text=True)
     assert len(re.findall(r'href="/analyst/cases/\d+"', first)) == 25
     assert "Trang 2 / 2" in second and len(re.findall(r'href="/analyst/cases/\d+"', second)) == 2
+
+
+def test_a_walk_up_case_shows_the_faces_in_words_to_the_service_points_unit(client, db_session, world):
+    h.version(db_session, "kiosk-quick")
+    case_rules.seed_defaults(db_session)
+    h.walkup_response(db_session, world, {"Q1": 1, "Q2": 3})
+    case = cases.scan(db_session).opened[0]
+    h.login(client, h.staff(db_session, "centre-viewer", agency=world["province"]))
+    html = client.get(f"/analyst/cases/{case.id}").get_data(as_text=True)
+    assert "Chưa hài lòng" in html and "Rất hài lòng" in html and "đánh giá tự do tại kiosk" in html
