@@ -4,6 +4,7 @@ The raw text may hold what redaction replaced (a phone number, an ID number, a n
 audit entry naming the comment, and it is purged (one comment, or all older than N days) once nobody needs
 it; the redacted text stays and every page and export keeps reading that.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -49,8 +50,12 @@ def purge_older(session: Session, actor, days: int) -> int:
         raise ValueError(problem)
     cutoff = utcnow() - timedelta(days=days)
     old = select(Comment.id).where(Comment.created_at < cutoff)
-    deleted = session.execute(delete(CommentRaw).where(CommentRaw.comment_id.in_(old))
-                              .execution_options(synchronize_session=False)).rowcount or 0
+    deleted = (
+        session.execute(
+            delete(CommentRaw).where(CommentRaw.comment_id.in_(old)).execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     session.expire_all()
     audit.record(session, actor, "comment.raw_purge_older", "comments", "", days=days, deleted=deleted)
     return deleted
@@ -58,6 +63,9 @@ def purge_older(session: Session, actor, days: int) -> int:
 
 def stored(session: Session) -> tuple[int, object]:
     """How many raw texts are kept, and when the oldest of their comments was stored (None when none)."""
-    n, oldest = session.execute(select(func.count(CommentRaw.comment_id), func.min(Comment.created_at))
-                                .join(Comment, Comment.id == CommentRaw.comment_id)).one()
+    n, oldest = session.execute(
+        select(func.count(CommentRaw.comment_id), func.min(Comment.created_at)).join(
+            Comment, Comment.id == CommentRaw.comment_id
+        )
+    ).one()
     return int(n or 0), oldest

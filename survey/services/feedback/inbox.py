@@ -7,6 +7,7 @@ holds none of them except the response link, which is never selected here). Sear
 the query is folded like the stored `folded` column and every word must occur in it ("dat dai" finds
 "đất đai").
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -20,11 +21,11 @@ from sqlalchemy.orm import Session, aliased
 from survey.models import Agency, Comment, CommentTag, ServicePoint, Theme, Wave
 from survey.services.common.redact import fold
 
-RATINGS = {"low": (1, 2), "mid": (3, 3), "high": (4, 5)}   # bands of the 1–5 overall rating; "none": not given
+RATINGS = {"low": (1, 2), "mid": (3, 3), "high": (4, 5)}  # bands of the 1–5 overall rating; "none": not given
 SAMPLES = ("probability", "walkup")
 SORTS = ("day", "agency", "point", "rating")
-MAX_QUERY = 200          # characters of a search
-MAX_ID = 2**31 - 1       # an id beyond any integer column is unknown, not a database error
+MAX_QUERY = 200  # characters of a search
+MAX_ID = 2**31 - 1  # an id beyond any integer column is unknown, not a database error
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,13 @@ class Filters:
     """What narrows the inbox (all optional); `args()` gives them back as query arguments."""
 
     wave_id: int | None = None
-    agency_id: int | None = None          # this agency only (as the counts table counts it)
+    agency_id: int | None = None  # this agency only (as the counts table counts it)
     service_point_id: int | None = None
-    theme: str = ""                       # a theme's code
-    rating: str = ""                      # low | mid | high | none
+    theme: str = ""  # a theme's code
+    rating: str = ""  # low | mid | high | none
     date_from: date | None = None
     date_to: date | None = None
-    sample: str = ""                      # probability | walkup
+    sample: str = ""  # probability | walkup
     q: str = ""
 
     def args(self) -> dict[str, str]:
@@ -76,8 +77,15 @@ def _day(args: Mapping[str, str], key: str, label, errors: list[str]) -> date | 
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(str(_l("%(what)s “%(value)s” không phải là một ngày (định dạng năm-tháng-ngày, "
-                             "ví dụ 2025-07-31).", what=label, value=raw[:20])))
+        errors.append(
+            str(
+                _l(
+                    "%(what)s “%(value)s” không phải là một ngày (định dạng năm-tháng-ngày, ví dụ 2025-07-31).",
+                    what=label,
+                    value=raw[:20],
+                )
+            )
+        )
         return None
 
 
@@ -90,8 +98,9 @@ def parse_filters(session: Session, args: Mapping[str, str], visible: set[int] |
         errors.append(str(_l("Không có đợt khảo sát này.")))
         wave_id = None
     agency_id = _int(args, "agency", _l("Cơ quan"), errors)
-    if agency_id is not None and (session.get(Agency, agency_id) is None
-                                  or (visible is not None and agency_id not in visible)):
+    if agency_id is not None and (
+        session.get(Agency, agency_id) is None or (visible is not None and agency_id not in visible)
+    ):
         errors.append(str(_l("Không có cơ quan này trong phạm vi bạn được xem.")))
         agency_id = None
     point_id = _int(args, "point", _l("Điểm phục vụ"), errors)
@@ -141,8 +150,9 @@ def where(session: Session, filters: Filters, visible: set[int] | None) -> list:
     if filters.theme:
         # aliases: the counts query joins comment_tag itself, which a plain exists() would correlate to
         tag, theme = aliased(CommentTag), aliased(Theme)
-        conds.append(exists().where(tag.comment_id == Comment.id, tag.theme_id == theme.id,
-                                    theme.code == filters.theme))
+        conds.append(
+            exists().where(tag.comment_id == Comment.id, tag.theme_id == theme.id, theme.code == filters.theme)
+        )
     if filters.rating == "none":
         conds.append(Comment.overall.is_(None))
     elif filters.rating in RATINGS:
@@ -171,7 +181,7 @@ class Row:
     agency: Agency | None
     point: ServicePoint | None
     wave: Wave | None
-    themes: list[tuple[Theme, bool]]      # (theme, suggested automatically)
+    themes: list[tuple[Theme, bool]]  # (theme, suggested automatically)
 
 
 @dataclass(frozen=True)
@@ -187,32 +197,39 @@ class Page:
 
 
 def _order(query: Select, sort: str, desc: bool) -> Select:
-    key = {"day": Comment.day, "agency": Agency.name_vi, "point": ServicePoint.name_vi,
-           "rating": Comment.overall}[sort]
+    key = {"day": Comment.day, "agency": Agency.name_vi, "point": ServicePoint.name_vi, "rating": Comment.overall}[sort]
     # missing values last in both directions; the id keeps pages stable between requests
-    return query.order_by(key.is_(None), key.desc() if desc else key.asc(),
-                          Comment.id.desc() if desc else Comment.id.asc())
+    return query.order_by(
+        key.is_(None), key.desc() if desc else key.asc(), Comment.id.desc() if desc else Comment.id.asc()
+    )
 
 
 def _themes_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Theme, bool]]]:
     out: dict[int, list[tuple[Theme, bool]]] = {i: [] for i in ids}
     if ids:
-        query = (select(CommentTag.comment_id, Theme, CommentTag.auto).join(Theme, CommentTag.theme_id == Theme.id)
-                 .where(CommentTag.comment_id.in_(ids)).order_by(Theme.name_vi))
+        query = (
+            select(CommentTag.comment_id, Theme, CommentTag.auto)
+            .join(Theme, CommentTag.theme_id == Theme.id)
+            .where(CommentTag.comment_id.in_(ids))
+            .order_by(Theme.name_vi)
+        )
         for comment_id, theme, auto in session.execute(query):
             out[comment_id].append((theme, auto))
     return out
 
 
-def select_rows(session: Session, filters: Filters, visible: set[int] | None, sort: str = "day",
-                desc: bool = True) -> Select:
+def select_rows(
+    session: Session, filters: Filters, visible: set[int] | None, sort: str = "day", desc: bool = True
+) -> Select:
     """The filtered comments with their agency, service point and wave, in the order asked for."""
     sort = sort if sort in SORTS else "day"
-    query = (select(Comment, Agency, ServicePoint, Wave)
-             .outerjoin(Agency, Comment.agency_id == Agency.id)
-             .outerjoin(ServicePoint, Comment.service_point_id == ServicePoint.id)
-             .outerjoin(Wave, Comment.wave_id == Wave.id)
-             .where(*where(session, filters, visible)))
+    query = (
+        select(Comment, Agency, ServicePoint, Wave)
+        .outerjoin(Agency, Comment.agency_id == Agency.id)
+        .outerjoin(ServicePoint, Comment.service_point_id == ServicePoint.id)
+        .outerjoin(Wave, Comment.wave_id == Wave.id)
+        .where(*where(session, filters, visible))
+    )
     return _order(query, sort, desc)
 
 
@@ -220,8 +237,7 @@ def rows_of(session: Session, result) -> list[Row]:
     """Rows from (Comment, Agency, ServicePoint, Wave) tuples, with their themes."""
     found = list(result)
     themes = _themes_of(session, [c.id for c, *_ in found])
-    return [Row(c.id, c.text, c.day, c.overall, c.probability_sample, a, p, w, themes[c.id])
-            for c, a, p, w in found]
+    return [Row(c.id, c.text, c.day, c.overall, c.probability_sample, a, p, w, themes[c.id]) for c, a, p, w in found]
 
 
 def count(session: Session, filters: Filters, visible: set[int] | None) -> int:
@@ -229,14 +245,21 @@ def count(session: Session, filters: Filters, visible: set[int] | None) -> int:
     return session.scalar(select(func.count(Comment.id)).where(*where(session, filters, visible))) or 0
 
 
-def list_page(session: Session, filters: Filters, visible: set[int] | None, *, sort: str = "day", desc: bool = True,
-              page: int = 1, per_page: int = 25) -> Page:
+def list_page(
+    session: Session,
+    filters: Filters,
+    visible: set[int] | None,
+    *,
+    sort: str = "day",
+    desc: bool = True,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
     """One page of the filtered comments, sorted (day, agency, point, rating), newest first by default."""
     page = max(int(page), 1)
     total = count(session, filters, visible)
     query = select_rows(session, filters, visible, sort, desc).limit(per_page).offset((page - 1) * per_page)
-    return Page(rows_of(session, session.execute(query)), total, page, per_page, sort if sort in SORTS else "day",
-                desc)
+    return Page(rows_of(session, session.execute(query)), total, page, per_page, sort if sort in SORTS else "day", desc)
 
 
 def get(session: Session, comment_id: int, visible: set[int] | None) -> Row | None:
@@ -264,15 +287,29 @@ class Counts:
 def counts_by_theme(session: Session, filters: Filters, visible: set[int] | None) -> Counts:
     """How many of the filtered comments carry each theme, per agency (a comment may carry several)."""
     conds = where(session, filters, visible)
-    totals = dict(session.execute(select(Comment.agency_id, func.count(Comment.id)).where(*conds)
-                                  .group_by(Comment.agency_id)).tuples())
-    cells = {(a, t): n for a, t, n in session.execute(
-        select(Comment.agency_id, CommentTag.theme_id, func.count(Comment.id))
-        .join(CommentTag, CommentTag.comment_id == Comment.id).where(*conds)
-        .group_by(Comment.agency_id, CommentTag.theme_id))}
-    untagged = dict(session.execute(
-        select(Comment.agency_id, func.count(Comment.id))
-        .where(*conds, ~exists().where(CommentTag.comment_id == Comment.id)).group_by(Comment.agency_id)).tuples())
+    totals = {
+        a: n
+        for a, n in session.execute(
+            select(Comment.agency_id, func.count(Comment.id)).where(*conds).group_by(Comment.agency_id)
+        )
+    }
+    cells = {
+        (a, t): n
+        for a, t, n in session.execute(
+            select(Comment.agency_id, CommentTag.theme_id, func.count(Comment.id))
+            .join(CommentTag, CommentTag.comment_id == Comment.id)
+            .where(*conds)
+            .group_by(Comment.agency_id, CommentTag.theme_id)
+        )
+    }
+    untagged = {
+        a: n
+        for a, n in session.execute(
+            select(Comment.agency_id, func.count(Comment.id))
+            .where(*conds, ~exists().where(CommentTag.comment_id == Comment.id))
+            .group_by(Comment.agency_id)
+        )
+    }
     used = {t for _a, t in cells}
     themes = [t for t in session.scalars(select(Theme).order_by(Theme.name_vi)) if t.active or t.id in used]
     by_id = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_([a for a in totals if a])))}
@@ -292,10 +329,14 @@ def choices(session: Session, visible: set[int] | None) -> dict[str, list]:
     point_ids = select(Comment.service_point_id).where(Comment.service_point_id.is_not(None), *scope).distinct()
     wave_ids = select(Comment.wave_id).where(Comment.wave_id.is_not(None), *scope).distinct()
     return {
-        "waves": list(session.scalars(select(Wave).where(Wave.id.in_(wave_ids))
-                                      .order_by(Wave.period_start.desc(), Wave.id.desc()))),
+        "waves": list(
+            session.scalars(
+                select(Wave).where(Wave.id.in_(wave_ids)).order_by(Wave.period_start.desc(), Wave.id.desc())
+            )
+        ),
         "agencies": list(session.scalars(agencies)),
-        "points": list(session.scalars(select(ServicePoint).where(ServicePoint.id.in_(point_ids))
-                                       .order_by(ServicePoint.name_vi))),
+        "points": list(
+            session.scalars(select(ServicePoint).where(ServicePoint.id.in_(point_ids)).order_by(ServicePoint.name_vi))
+        ),
         "themes": list(session.scalars(select(Theme).order_by(Theme.active.desc(), Theme.name_vi))),
     }

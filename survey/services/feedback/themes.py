@@ -6,6 +6,7 @@ whole words or phrases on a comment's folded text: "may lay so" suggests "Cơ s�
 "tien"), so the default keywords are phrases chosen not to collide. Suggested tags are `auto`; a person's
 tag is not, and a person removing a suggestion is final (the comment is already stamped `tagged_at`).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,9 @@ from survey.services.common import audit
 from survey.services.common.redact import fold
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-MAX_KEYWORDS = 100          # lines in one theme
-MAX_KEYWORD_CHARS = 80      # characters in one keyword
-MAX_NAME_CHARS = 120        # the name columns' width
+MAX_KEYWORDS = 100  # lines in one theme
+MAX_KEYWORD_CHARS = 80  # characters in one keyword
+MAX_NAME_CHARS = 120  # the name columns' width
 
 
 class ThemeError(ValueError):
@@ -63,8 +64,14 @@ def validate(session: Session, data: ThemeInput, theme: Theme | None = None) -> 
     """Every problem with `data` for a new theme (or for editing `theme`), in words; empty when it is fine."""
     errors = []
     if not CODE.match(data.code or ""):
-        errors.append(str(_l("Mã chủ đề gồm 1–40 chữ thường không dấu, chữ số, “-” hoặc “_”, "
-                             "bắt đầu bằng chữ hoặc số (ví dụ: thai_do).")))
+        errors.append(
+            str(
+                _l(
+                    "Mã chủ đề gồm 1–40 chữ thường không dấu, chữ số, “-” hoặc “_”, "
+                    "bắt đầu bằng chữ hoặc số (ví dụ: thai_do)."
+                )
+            )
+        )
     else:
         other = session.scalar(select(Theme).where(Theme.code == data.code))
         if other is not None and other is not theme:
@@ -75,13 +82,15 @@ def validate(session: Session, data: ThemeInput, theme: Theme | None = None) -> 
         errors.append(str(_l("Tên chủ đề dài tối đa %(n)d ký tự.", n=MAX_NAME_CHARS)))
     words = keyword_lines(data.keywords)
     if len(words) > MAX_KEYWORDS:
-        errors.append(str(_l("Danh sách từ khoá quá dài: tối đa %(n)d dòng (đang có %(m)d).",
-                             n=MAX_KEYWORDS, m=len(words))))
+        errors.append(
+            str(_l("Danh sách từ khoá quá dài: tối đa %(n)d dòng (đang có %(m)d).", n=MAX_KEYWORDS, m=len(words)))
+        )
     long = [w for w in words if len(w) > MAX_KEYWORD_CHARS]
     if long:
-        errors.append(str(_l("Mỗi từ khoá dài tối đa %(n)d ký tự: “%(word)s…” quá dài.", n=MAX_KEYWORD_CHARS,
-                             word=long[0][:30])))
-    if any(not fold(w).strip() for w in words):
+        errors.append(
+            str(_l("Mỗi từ khoá dài tối đa %(n)d ký tự: “%(word)s…” quá dài.", n=MAX_KEYWORD_CHARS, word=long[0][:30]))
+        )
+    if any(not re.search(r"\w", fold(w)) for w in words):  # "!!!" would match any punctuation
         errors.append(str(_l("Từ khoá phải có ít nhất một chữ hoặc chữ số.")))
     return errors
 
@@ -103,8 +112,13 @@ def by_code(session: Session, code: str) -> Theme:
 
 
 def _changes(theme: Theme, data: ThemeInput) -> dict:
-    fields = {"code": data.code, "name_vi": data.name_vi.strip(), "name_en": (data.name_en or "").strip(),
-              "keywords": "\n".join(keyword_lines(data.keywords)), "complaint": bool(data.complaint)}
+    fields = {
+        "code": data.code,
+        "name_vi": data.name_vi.strip(),
+        "name_en": (data.name_en or "").strip(),
+        "keywords": "\n".join(keyword_lines(data.keywords)),
+        "complaint": bool(data.complaint),
+    }
     return {k: [getattr(theme, k), v] for k, v in fields.items() if getattr(theme, k) != v}
 
 
@@ -113,8 +127,14 @@ def create_theme(session: Session, actor, data: ThemeInput) -> Theme:
     errors = validate(session, data)
     if errors:
         raise ThemeError(" ".join(errors))
-    theme = Theme(code=data.code, name_vi=data.name_vi.strip(), name_en=(data.name_en or "").strip(),
-                  keywords="\n".join(keyword_lines(data.keywords)), complaint=bool(data.complaint), active=True)
+    theme = Theme(
+        code=data.code,
+        name_vi=data.name_vi.strip(),
+        name_en=(data.name_en or "").strip(),
+        keywords="\n".join(keyword_lines(data.keywords)),
+        complaint=bool(data.complaint),
+        active=True,
+    )
     session.add(theme)
     session.flush()
     audit.record(session, actor, "theme.create", "theme", theme.code, name=theme.name_vi, complaint=theme.complaint)
@@ -149,8 +169,9 @@ def tag(session: Session, actor, comment: Comment, code: str) -> CommentTag:
     theme = by_code(session, code)
     if not theme.active:
         raise ThemeError(str(_l("Chủ đề “%(name)s” đã ngừng sử dụng.", name=theme.name_vi)))
-    existing = session.scalar(select(CommentTag).where(CommentTag.comment_id == comment.id,
-                                                       CommentTag.theme_id == theme.id))
+    existing = session.scalar(
+        select(CommentTag).where(CommentTag.comment_id == comment.id, CommentTag.theme_id == theme.id)
+    )
     if existing is None:
         existing = CommentTag(comment_id=comment.id, theme_id=theme.id, auto=False)
         session.add(existing)
@@ -163,8 +184,9 @@ def tag(session: Session, actor, comment: Comment, code: str) -> CommentTag:
 def untag(session: Session, actor, comment: Comment, code: str) -> bool:
     """Take a theme off a comment; False when it was not on it. Audited when removed."""
     theme = by_code(session, code)
-    existing = session.scalar(select(CommentTag).where(CommentTag.comment_id == comment.id,
-                                                       CommentTag.theme_id == theme.id))
+    existing = session.scalar(
+        select(CommentTag).where(CommentTag.comment_id == comment.id, CommentTag.theme_id == theme.id)
+    )
     if existing is None:
         return False
     session.delete(existing)
@@ -182,8 +204,7 @@ def _patterns(themes: list[Theme]) -> list[tuple[int, re.Pattern]]:
     """One regular expression per theme: any of its folded keywords as a whole word or phrase."""
     out = []
     for theme in themes:
-        words = sorted({" ".join(fold(w).split()) for w in keyword_lines(theme.keywords)} - {""}, key=len,
-                       reverse=True)
+        words = sorted({" ".join(fold(w).split()) for w in keyword_lines(theme.keywords)} - {""}, key=len, reverse=True)
         if words:
             out.append((theme.id, re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(re.escape(w) for w in words))))
     return out
@@ -198,13 +219,22 @@ def suggest(folded: str, patterns: list[tuple[int, re.Pattern]]) -> list[int]:
 def tag_untagged(session: Session, limit: int = 500) -> TagRun:
     """Suggest active themes for up to `limit` comments not yet looked at (tagged_at NULL), oldest first,
     and stamp them; run again until it returns 0 comments. Flushes, never commits."""
-    comments = list(session.scalars(select(Comment).where(Comment.tagged_at.is_(None)).order_by(Comment.id)
-                                    .limit(max(int(limit), 0))))
+    comments = list(
+        session.scalars(
+            select(Comment).where(Comment.tagged_at.is_(None)).order_by(Comment.id).limit(max(int(limit), 0))
+        )
+    )
     if not comments:
         return TagRun(0, 0)
     patterns = _patterns(list_themes(session, active_only=True))
-    have = set(session.execute(select(CommentTag.comment_id, CommentTag.theme_id)
-                               .where(CommentTag.comment_id.in_([c.id for c in comments]))).tuples())
+    have = {
+        (c, t)
+        for c, t in session.execute(
+            select(CommentTag.comment_id, CommentTag.theme_id).where(
+                CommentTag.comment_id.in_([c.id for c in comments])
+            )
+        )
+    }
     now, added = utcnow(), 0
     for comment in comments:
         for theme_id in suggest(comment.folded, patterns):
@@ -220,28 +250,68 @@ def tag_untagged(session: Session, limit: int = 500) -> TagRun:
 # once folded: "quát mắng", not "quát" (which folds like "quạt", a fan); "chờ lâu", not "chậm" ("chăm");
 # no "đắt" (dear), which folds like "đất" (land).
 DEFAULT_THEMES = (
-    ("thai_do", "Thái độ cán bộ", "Staff attitude", False,
-     "thái độ\ncáu gắt\nkhó chịu\nthiếu nhiệt tình\nnhiệt tình\nhách dịch\nquát mắng\nquát tháo\nthân thiện\n"
-     "niềm nở\nlịch sự\ncoi thường\ntận tình\nchu đáo"),
-    ("thoi_gian_cho", "Thời gian chờ", "Waiting time", False,
-     "chờ lâu\nđợi lâu\nthời gian chờ\nphải chờ\nxếp hàng\ntrễ hẹn\nquá hạn\nhẹn lại\nchậm trễ\ngiải quyết chậm\n"
-     "mất cả buổi\nnhanh chóng"),
-    ("co_so_vat_chat", "Cơ sở vật chất, máy lấy số", "Facilities and the queue ticket machine", False,
-     "cơ sở vật chất\nmáy lấy số\nlấy số\nsố thứ tự\nghế ngồi\nthiếu ghế\nchỗ ngồi\nđiều hòa\nđiều hoà\n"
-     "nóng bức\noi bức\nchật chội\nchỗ để xe\nbãi đỗ xe\nnhà vệ sinh\nwifi\nmáy in"),
-    ("thu_tuc", "Thủ tục, giấy tờ", "Procedures and paperwork", False,
-     "thủ tục\ngiấy tờ\nrườm rà\nphức tạp\nbổ sung hồ sơ\nbổ sung giấy tờ\nbiểu mẫu\nmẫu đơn\ntờ khai\n"
-     "công chứng\nbản sao\nđi lại nhiều lần"),
-    ("phi_le_phi", "Phí, lệ phí", "Fees and charges", False,
-     "lệ phí\nphí\nchi phí\nthu thêm\nthu phí\nmức thu\nbiên lai"),
-    ("truc_tuyen", "Trực tuyến, cổng dịch vụ công", "Online services and the public service portal", False,
-     "trực tuyến\nonline\ncổng dịch vụ công\ndịch vụ công\nqua mạng\nnộp qua mạng\ntrang web\nwebsite\n"
-     "đăng nhập\ntài khoản\nvneid\nlỗi hệ thống\nthanh toán trực tuyến"),
-    ("nhung_nhieu", "Nhũng nhiễu, tiêu cực", "Harassment and petty corruption", True,
-     "nhũng nhiễu\ngây khó dễ\ngây khó khăn\nlàm khó\nvòi vĩnh\nbồi dưỡng\nphong bì\ntiêu cực\nhối lộ\n"
-     "chạy hồ sơ\nbắt bẻ\ntiền cà phê"),
-    ("huong_dan", "Hướng dẫn, giải thích", "Guidance and explanations", False,
-     "hướng dẫn\ngiải thích\nchỉ dẫn\nkhông hiểu\nkhông biết phải\nkhó hiểu\nbảng chỉ dẫn"),
+    (
+        "thai_do",
+        "Thái độ cán bộ",
+        "Staff attitude",
+        False,
+        "thái độ\ncáu gắt\nkhó chịu\nthiếu nhiệt tình\nnhiệt tình\nhách dịch\nquát mắng\nquát tháo\nthân thiện\n"
+        "niềm nở\nlịch sự\ncoi thường\ntận tình\nchu đáo",
+    ),
+    (
+        "thoi_gian_cho",
+        "Thời gian chờ",
+        "Waiting time",
+        False,
+        "chờ lâu\nđợi lâu\nthời gian chờ\nphải chờ\nxếp hàng\ntrễ hẹn\nquá hạn\nhẹn lại\nchậm trễ\ngiải quyết chậm\n"
+        "mất cả buổi\nnhanh chóng",
+    ),
+    (
+        "co_so_vat_chat",
+        "Cơ sở vật chất, máy lấy số",
+        "Facilities and the queue ticket machine",
+        False,
+        "cơ sở vật chất\nmáy lấy số\nlấy số\nsố thứ tự\nghế ngồi\nthiếu ghế\nchỗ ngồi\nđiều hòa\nđiều hoà\n"
+        "nóng bức\noi bức\nchật chội\nchỗ để xe\nbãi đỗ xe\nnhà vệ sinh\nwifi\nmáy in",
+    ),
+    (
+        "thu_tuc",
+        "Thủ tục, giấy tờ",
+        "Procedures and paperwork",
+        False,
+        "thủ tục\ngiấy tờ\nrườm rà\nphức tạp\nbổ sung hồ sơ\nbổ sung giấy tờ\nbiểu mẫu\nmẫu đơn\ntờ khai\n"
+        "công chứng\nbản sao\nđi lại nhiều lần",
+    ),
+    (
+        "phi_le_phi",
+        "Phí, lệ phí",
+        "Fees and charges",
+        False,
+        "lệ phí\nphí\nchi phí\nthu thêm\nthu phí\nmức thu\nbiên lai",
+    ),
+    (
+        "truc_tuyen",
+        "Trực tuyến, cổng dịch vụ công",
+        "Online services and the public service portal",
+        False,
+        "trực tuyến\nonline\ncổng dịch vụ công\ndịch vụ công\nqua mạng\nnộp qua mạng\ntrang web\nwebsite\n"
+        "đăng nhập\ntài khoản\nvneid\nlỗi hệ thống\nthanh toán trực tuyến",
+    ),
+    (
+        "nhung_nhieu",
+        "Nhũng nhiễu, tiêu cực",
+        "Harassment and petty corruption",
+        True,
+        "nhũng nhiễu\ngây khó dễ\ngây khó khăn\nlàm khó\nvòi vĩnh\nbồi dưỡng\nphong bì\ntiêu cực\nhối lộ\n"
+        "chạy hồ sơ\nbắt bẻ\ntiền cà phê",
+    ),
+    (
+        "huong_dan",
+        "Hướng dẫn, giải thích",
+        "Guidance and explanations",
+        False,
+        "hướng dẫn\ngiải thích\nchỉ dẫn\nkhông hiểu\nkhông biết phải\nkhó hiểu\nbảng chỉ dẫn",
+    ),
 )
 
 
@@ -251,8 +321,9 @@ def seed_default_themes(session: Session) -> int:
     added = 0
     for code, name_vi, name_en, complaint, keywords in DEFAULT_THEMES:
         if code not in have:
-            session.add(Theme(code=code, name_vi=name_vi, name_en=name_en, keywords=keywords,
-                              complaint=complaint, active=True))
+            session.add(
+                Theme(code=code, name_vi=name_vi, name_en=name_en, keywords=keywords, complaint=complaint, active=True)
+            )
             added += 1
     session.flush()
     return added

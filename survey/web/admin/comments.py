@@ -1,5 +1,6 @@
 """Admin pages: a comment's raw text (each read audited) and purging raw text, one comment or all older
 than N days. Only administrators; everyone else reads the redacted text in the analyst inbox."""
+
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -25,8 +26,12 @@ DAYS_ERROR = _l("Số ngày phải là số nguyên từ 1 đến 3650.")
 class PurgeOldForm(FlaskForm):
     """Purge the raw text of comments older than this many days."""
 
-    days = IntegerField(_l("Xoá nguyên văn của góp ý cũ hơn (ngày)"), default=90, validators=[
-        InputRequired(message=DAYS_ERROR), NumberRange(min=1, max=raw_texts.MAX_DAYS, message=DAYS_ERROR)])
+    days = IntegerField(
+        _l("Xoá nguyên văn của góp ý cũ hơn (ngày)"),
+        default=90,
+        validators=[InputRequired(message=DAYS_ERROR), NumberRange(min=1, max=raw_texts.MAX_DAYS, message=DAYS_ERROR)],
+    )
+
 
 class ActionForm(FlaskForm):
     """CSRF-only form for the purge-one button."""

@@ -5,6 +5,7 @@ province analysts edit the theme list and tag comments by hand, since a theme is
 vocabulary and a tag changes every agency's counts; agency viewers read. Every route answers GET (a form
 posts to the page it is on), so the page that shows a form is the one that shows its errors.
 """
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from wtforms.validators import Length
 from survey.extensions import db
 from survey.models import Comment, Theme
 from survey.services.common import audit, formats
+from survey.services.common.spreadsheet import csv_style
 from survey.services.common.txn import refused, run_write
 from survey.services.feedback import comment_export, inbox, themes
 from survey.web.analyst import bp
@@ -25,8 +27,8 @@ from survey.web.analyst.common import PER_PAGE, analyst_required, visible
 from survey.web.analyst.downloads import _attachment
 
 EDITORS = ("admin", "analyst")
-SUGGEST_LIMIT = 5000      # comments per press of "suggest now" (the rest on the next)
-MAX_KEYWORD_BOX = 10_000   # characters of the keyword box (MAX_KEYWORDS lines of MAX_KEYWORD_CHARS, and slack)
+SUGGEST_LIMIT = 5000  # comments per press of "suggest now" (the rest on the next)
+MAX_KEYWORD_BOX = 10_000  # characters of the keyword box (MAX_KEYWORDS lines of MAX_KEYWORD_CHARS, and slack)
 
 
 class ThemeForm(FlaskForm):
@@ -34,19 +36,30 @@ class ThemeForm(FlaskForm):
 
     action = HiddenField(default="save")
     code = StringField(_l("Mã chủ đề"), validators=[Length(max=40, message=_l("Mã chủ đề dài tối đa 40 ký tự."))])
-    name_vi = StringField(_l("Tên tiếng Việt"), validators=[
-        Length(max=themes.MAX_NAME_CHARS, message=_l("Tên chủ đề dài tối đa 120 ký tự."))])
-    name_en = StringField(_l("Tên tiếng Anh"), validators=[
-        Length(max=themes.MAX_NAME_CHARS, message=_l("Tên chủ đề dài tối đa 120 ký tự."))])
-    keywords = TextAreaField(_l("Từ khoá (mỗi dòng một từ hoặc cụm từ)"), validators=[
-        Length(max=MAX_KEYWORD_BOX, message=_l("Danh sách từ khoá quá dài: tối đa 10.000 ký tự."))],
-        render_kw={"rows": 6})
+    name_vi = StringField(
+        _l("Tên tiếng Việt"),
+        validators=[Length(max=themes.MAX_NAME_CHARS, message=_l("Tên chủ đề dài tối đa 120 ký tự."))],
+    )
+    name_en = StringField(
+        _l("Tên tiếng Anh"),
+        validators=[Length(max=themes.MAX_NAME_CHARS, message=_l("Tên chủ đề dài tối đa 120 ký tự."))],
+    )
+    keywords = TextAreaField(
+        _l("Từ khoá (mỗi dòng một từ hoặc cụm từ)"),
+        validators=[Length(max=MAX_KEYWORD_BOX, message=_l("Danh sách từ khoá quá dài: tối đa 10.000 ký tự."))],
+        render_kw={"rows": 6},
+    )
     complaint = BooleanField(_l("Là khiếu nại (có thể mở phiếu xử lý)"))
 
     def data_in(self) -> themes.ThemeInput:
         """The form's values for the themes service."""
-        return themes.ThemeInput((self.code.data or "").strip(), self.name_vi.data or "", self.name_en.data or "",
-                                 self.keywords.data or "", bool(self.complaint.data))
+        return themes.ThemeInput(
+            (self.code.data or "").strip(),
+            self.name_vi.data or "",
+            self.name_en.data or "",
+            self.keywords.data or "",
+            bool(self.complaint.data),
+        )
 
 
 class ActionForm(FlaskForm):
@@ -62,6 +75,7 @@ def _may_edit() -> bool:
 
 def _write(unit):
     """Run a change in one unit of work; a ThemeError rolls it back and comes back as its message."""
+
     def wrapped():
         try:
             return unit()
@@ -77,9 +91,20 @@ def _listing(page_name: str):
     parsed = inbox.parse_filters(db.session, request.args, scope)
     sort = request.args.get("sort", "day")
     desc = request.args.get("desc", "1") != "0"
-    return scope, parsed, {"parsed": parsed, "f": parsed.filters, "menus": inbox.choices(db.session, scope),
-                           "page": page_name, "sort": sort, "desc": desc, "may_edit": _may_edit(),
-                           "scoped": scope is not None}
+    return (
+        scope,
+        parsed,
+        {
+            "parsed": parsed,
+            "f": parsed.filters,
+            "menus": inbox.choices(db.session, scope),
+            "page": page_name,
+            "sort": sort,
+            "desc": desc,
+            "may_edit": _may_edit(),
+            "scoped": scope is not None,
+        },
+    )
 
 
 @bp.route("/inbox")
@@ -89,8 +114,15 @@ def inbox_list():
     scope, parsed, ctx = _listing("inbox")
     if parsed.errors:
         return render_template("analyst/inbox.html", result=None, **ctx), 400
-    result = inbox.list_page(db.session, parsed.filters, scope, sort=ctx["sort"], desc=ctx["desc"],
-                             page=max(request.args.get("page", 1, type=int), 1), per_page=PER_PAGE)
+    result = inbox.list_page(
+        db.session,
+        parsed.filters,
+        scope,
+        sort=ctx["sort"],
+        desc=ctx["desc"],
+        page=max(request.args.get("page", 1, type=int), 1),
+        per_page=PER_PAGE,
+    )
     return render_template("analyst/inbox.html", result=result, **ctx)
 
 
@@ -101,8 +133,9 @@ def inbox_counts():
     scope, parsed, ctx = _listing("counts")
     if parsed.errors:
         return render_template("analyst/inbox_counts.html", counts=None, **ctx), 400
-    return render_template("analyst/inbox_counts.html", counts=inbox.counts_by_theme(db.session, parsed.filters,
-                                                                                      scope), **ctx)
+    return render_template(
+        "analyst/inbox_counts.html", counts=inbox.counts_by_theme(db.session, parsed.filters, scope), **ctx
+    )
 
 
 @bp.route("/inbox.<fmt>")
@@ -111,16 +144,25 @@ def inbox_export(fmt: str):
     """The filtered, redacted comments as CSV or XLSX (no ids, no raw text); audited."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    scope = visible()
+    style, scope = csv_style(request.args.get("csv")), visible()
     parsed = inbox.parse_filters(db.session, request.args, scope)
-    if parsed.errors:
-        return Response(" ".join(parsed.errors), status=400, mimetype="text/plain")
-    lang = formats.locale_code()
-    make = comment_export.csv_bytes if fmt == "csv" else comment_export.xlsx_bytes
-    body = make(db.session, parsed.filters, scope, lang)
+    errors = parsed.errors + (
+        [] if style else [_("Tuỳ chọn csv không hợp lệ: dùng csv=vi (Excel tiếng Việt) hoặc csv=intl.")]
+    )
+    if errors:
+        return Response(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+    lang = request.args.get("lang") if request.args.get("lang") in ("vi", "en") else formats.locale_code()
+    if fmt == "csv":
+        body = comment_export.csv_bytes(db.session, parsed.filters, scope, lang, style)
+    else:
+        body = comment_export.xlsx_bytes(db.session, parsed.filters, scope, lang)
     user = current_user._get_current_object()
-    run_write(lambda: audit.record(db.session, user, "export.comments", "comments", "", format=fmt,
-                                   filters=parsed.filters.args()))
+    extra = {"csv": style} if fmt == "csv" else {}
+    run_write(
+        lambda: audit.record(
+            db.session, user, "export.comments", "comments", "", format=fmt, filters=parsed.filters.args(), **extra
+        )
+    )
     return _attachment(body, fmt, "gop-y.%s" % fmt)
 
 
@@ -142,8 +184,14 @@ def inbox_comment(comment_id: int):
             flash(_("Đã cập nhật chủ đề của góp ý."), "success")
             return redirect(url_for(".inbox_comment", comment_id=comment_id))
         error, row = str(result), inbox.get(db.session, comment_id, visible())
-    return render_template("analyst/inbox_comment.html", row=row, form=form, error=error, may_edit=_may_edit(),
-                           active=themes.list_themes(db.session, active_only=True)), 422 if error else 200
+    return render_template(
+        "analyst/inbox_comment.html",
+        row=row,
+        form=form,
+        error=error,
+        may_edit=_may_edit(),
+        active=themes.list_themes(db.session, active_only=True),
+    ), 422 if error else 200
 
 
 @bp.route("/themes", methods=["GET", "POST"])
@@ -159,8 +207,14 @@ def themes_list():
         if not action.validate_on_submit():
             abort(400)
         run = run_write(lambda: themes.tag_untagged(db.session, limit=SUGGEST_LIMIT))
-        flash(_("Đã gợi ý chủ đề cho %(n)s góp ý (%(t)s lượt gắn).", n=formats.num(run.comments),
-                t=formats.num(run.tags)), "success")
+        flash(
+            _(
+                "Đã gợi ý chủ đề cho %(n)s góp ý (%(t)s lượt gắn).",
+                n=formats.num(run.comments),
+                t=formats.num(run.tags),
+            ),
+            "success",
+        )
         return redirect(url_for(".themes_list"))
     error = None
     if form.validate_on_submit():
@@ -174,9 +228,16 @@ def themes_list():
 
 
 def _themes_page(form: ThemeForm, action: ActionForm, error: str | None = None) -> str:
-    return render_template("analyst/themes.html", rows=themes.list_themes(db.session), form=form, action=action,
-                           may_edit=_may_edit(), untagged=themes.untagged_count(db.session), error=error,
-                           page="themes")
+    return render_template(
+        "analyst/themes.html",
+        rows=themes.list_themes(db.session),
+        form=form,
+        action=action,
+        may_edit=_may_edit(),
+        untagged=themes.untagged_count(db.session),
+        error=error,
+        page="themes",
+    )
 
 
 @bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
@@ -193,8 +254,9 @@ def theme_edit(theme_id: int):
         if not ActionForm().validate_on_submit():
             abort(400)
         run_write(lambda: themes.set_active(db.session, user, theme, form.action.data == "activate"))
-        flash(_("Đã ngừng sử dụng chủ đề.") if form.action.data == "deactivate" else _("Đã dùng lại chủ đề."),
-              "success")
+        flash(
+            _("Đã ngừng sử dụng chủ đề.") if form.action.data == "deactivate" else _("Đã dùng lại chủ đề."), "success"
+        )
         return redirect(url_for(".theme_edit", theme_id=theme_id))
     if form.validate_on_submit():
         data = form.data_in()
@@ -207,5 +269,12 @@ def theme_edit(theme_id: int):
 
 
 def _theme_page(theme: Theme, form: ThemeForm, error: str | None = None) -> str:
-    return render_template("analyst/themes_edit.html", theme=theme, form=form, action=ActionForm(), error=error,
-                           may_edit=_may_edit(), page="themes")
+    return render_template(
+        "analyst/themes_edit.html",
+        theme=theme,
+        form=form,
+        action=ActionForm(),
+        error=error,
+        may_edit=_may_edit(),
+        page="themes",
+    )
