@@ -56,12 +56,20 @@ def _wrap(label: str, width: int = 38) -> str:
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
-def _limits(values: Sequence[float], targets: Sequence[TargetLine]) -> tuple[float, float]:
+def axis_range(values: Sequence[float], targets: Sequence[TargetLine] = ()) -> tuple[float, float]:
+    """The percent axis that shows every value and target: from 5 below the lowest (rounded down to a
+    multiple of 5, never below 0) to 100. Pass it as forest_plot(xlim=...) to put several charts (e.g.
+    the top and the bottom of a ranking) on one axis, so their intervals can be compared by eye."""
     finite = [v for v in values if _finite(v)] + [t.value for t in targets]
     if not finite:
         return 0.0, 100.0
     lo = max(0.0, math.floor(min(finite) / 5.0) * 5.0 - 5.0)
     return lo, 100.0
+
+
+def row_values(rows: Sequence[Row]) -> list[float]:
+    """Every number a row draws (point and interval ends), for axis_range()."""
+    return [v for r in rows for v in (r.ci_low, r.value, r.ci_high)]
 
 
 def _num(value: float, digits: int | None, decimal: str) -> str:
@@ -108,8 +116,9 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
                 xlabel: str = "Chỉ số hài lòng (%) và khoảng tin cậy 95 %",
                 small_note: str = "○ quá ít câu trả lời: không xếp hạng",
                 empty: str = "Chưa có dữ liệu", status_labels: dict | None = None,
-                decimal: str = ",") -> Figure:
-    """Agencies' indices with their CIs as horizontal intervals, coloured by status, with target lines."""
+                decimal: str = ",", xlim: tuple[float, float] | None = None) -> Figure:
+    """Agencies' indices with their CIs as horizontal intervals, coloured by status, with target lines;
+    `xlim` fixes the axis (a shared axis_range()), else it fits these rows."""
     with matplotlib.rc_context(STYLE):
         height = max(2.4, 0.32 * len(rows) + 1.6)
         fig = Figure(figsize=(8.0, height), layout="constrained")
@@ -125,7 +134,7 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
                 ax.plot([row.value], [y], marker="o", markersize=6, color=colour,
                         markerfacecolor="white" if row.small else colour, zorder=3)
         ax.set_yticks(ys, [_wrap(r.label) for r in rows])
-        ax.set_xlim(*_limits([r.ci_low for r in rows] + [r.value for r in rows], targets))
+        ax.set_xlim(*(xlim or axis_range(row_values(rows), targets)))
         ax.set_ylim(-0.7, len(rows) - 0.3)
         _targets(ax, targets, vertical=True, decimal=decimal)
         ax.set_xlabel(xlabel)
@@ -226,7 +235,7 @@ def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), ti
         _targets(ax, targets, vertical=False, decimal=decimal)
         ax.set_xticks(range(len(periods)), periods)
         ax.set_xlim(-0.3, len(periods) - 0.7)
-        lo, _hi = _limits(values, targets)
+        lo, _hi = axis_range(values, targets)
         ax.set_ylim(lo, 100)
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)

@@ -36,14 +36,26 @@ def _status_labels() -> dict:
     return {"meets": _("Đạt mục tiêu"), "below": _("Dưới mục tiêu"), "nd": _("Chưa phân định được")}
 
 
-def forest(cells: list, targets, title: str = "", include_small: bool = True):
-    """Forest plot of ranked cells (then small ones, flagged) with the target lines."""
-    rows = [_row(c) for c in cells if c.rank] + ([_row(c) for c in cells if not c.rank and c.est is not None]
+def _forest_rows(cells: list, include_small: bool) -> list[charts.Row]:
+    """The rows a forest plot draws: ranked cells, then (when asked) the small ones that have an estimate."""
+    return [_row(c) for c in cells if c.rank] + ([_row(c) for c in cells if not c.rank and c.est is not None]
                                                  if include_small else [])
-    return charts.forest_plot(rows, _lines(targets[:2]), title=title,
+
+
+def forest_range(groups: list[tuple[list, bool]], targets) -> tuple[float, float]:
+    """One x axis for several forest plots: groups are (cells, include_small) as passed to forest()."""
+    values = [v for cells, small in groups for v in charts.row_values(_forest_rows(cells, small))]
+    return charts.axis_range(values, _lines(targets[:2]))
+
+
+def forest(cells: list, targets, title: str = "", include_small: bool = True,
+           xlim: tuple[float, float] | None = None):
+    """Forest plot of ranked cells (then small ones, flagged) with the target lines; `xlim` (forest_range())
+    puts it on the same axis as the report's other forest plots."""
+    return charts.forest_plot(_forest_rows(cells, include_small), _lines(targets[:2]), title=title,
                               xlabel=_("Chỉ số hài lòng (%) và khoảng tin cậy 95 %"),
                               small_note=_("quá ít câu trả lời: không xếp hạng"), empty=_("Chưa có dữ liệu"),
-                              status_labels=_status_labels(), decimal=_decimal())
+                              status_labels=_status_labels(), decimal=_decimal(), xlim=xlim)
 
 
 def bars(cells: list, targets, title: str = "", code_labels: bool = False):
