@@ -287,11 +287,12 @@ def filename(data: PackData) -> str:
     return "hailong-pack-%s-v%s.zip" % (pack_answers.safe_name(str(data.meta["wave"])), data.meta["version"])
 
 
-def build(data: PackData) -> bytes:
-    """The pack as ZIP bytes (deterministic for the same data: fixed member order and dates)."""
+def build(data: PackData, progress: Any = None) -> bytes:
+    """The pack as ZIP bytes (deterministic for the same data: fixed member order and dates); progress(name)
+    after each member file is made."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, body in pack_files.members(data):
+        for name, body in pack_files.members(data, progress):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

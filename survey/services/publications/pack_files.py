@@ -10,6 +10,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -285,21 +286,29 @@ def published_csv(data: PackData) -> bytes:
     )
 
 
-def members(data: PackData) -> list[tuple[str, bytes]]:
-    """(name, bytes) of every file in the pack, the manifest (with each file's SHA-256) last but one."""
-    files = [
-        ("microdata.csv", microdata_csv(data)),
-        ("microdata.sav", microdata_sav(data)),
-        ("microdata.dta", microdata_dta(data)),
-        ("calibration_cells.csv", cells_csv(data)),
-        ("strata.csv", strata_csv(data)),
-        ("codebook.csv", codebook_csv(data)),
-        ("index_tree.csv", tree_csv(data)),
-        ("published.csv", published_csv(data)),
-        ("reproduce.R", pack_r.render(data).encode("utf-8")),
-        ("reproduce.do", pack_stata.render(data).encode("utf-8")),
-        ("reproduce.sps", pack_spss.render(data).encode("utf-8")),
-    ]
+BUILDERS = (
+    ("microdata.csv", microdata_csv),
+    ("microdata.sav", microdata_sav),
+    ("microdata.dta", microdata_dta),
+    ("calibration_cells.csv", cells_csv),
+    ("strata.csv", strata_csv),
+    ("codebook.csv", codebook_csv),
+    ("index_tree.csv", tree_csv),
+    ("published.csv", published_csv),
+    ("reproduce.R", lambda data: pack_r.render(data).encode("utf-8")),
+    ("reproduce.do", lambda data: pack_stata.render(data).encode("utf-8")),
+    ("reproduce.sps", lambda data: pack_spss.render(data).encode("utf-8")),
+)
+
+
+def members(data: PackData, progress: Callable[[str], None] | None = None) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every file in the pack, the manifest (with each file's SHA-256) last but one;
+    progress(name) after each file of BUILDERS is written (the background job's progress bar)."""
+    files = []
+    for name, build in BUILDERS:
+        files.append((name, build(data)))
+        if progress is not None:
+            progress(name)
     manifest = {
         **{k: v for k, v in data.meta.items() if k != "k"},
         "settings": data.settings,

@@ -1,11 +1,11 @@
 """Admin page: a wave's published versions, publishing and restating (with a reason), each diff, and each
 version's reproducibility pack (admins and province-wide analysts only: the pack holds the whole province's
-microdata, so agency viewers, who see one agency subtree, never get it)."""
+microdata, so agency viewers, who see one agency subtree, never get it). The pack is built as a background
+job with a progress page (/jobs/<id>), from which a lost download is fetched again."""
+
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,8 +14,9 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from survey.extensions import db
-from survey.models import Wave
+from survey.models import Job, JobState, Wave
 from survey.services import publications
+from survey.services.common import jobs
 from survey.services.common.txn import refused, run_write
 from survey.services.publications import PublicationError, pack_views
 from survey.services.workspace import publishing
@@ -27,6 +28,10 @@ class PublishForm(FlaskForm):
     """Publish (first version) or restate (a reason is then required)."""
 
     reason = TextAreaField(_l("Lý do công bố lại"), validators=[Optional(), Length(max=2000)])
+
+
+class PackForm(FlaskForm):
+    """Build the version's reproducibility pack (a background job; CSRF only)."""
 
 
 def _wave(wave_id: int) -> Wave:
@@ -42,8 +47,13 @@ def publications_list(wave_id: int):
     """The wave's versions (final and provisional), newest first, and the publish/restate form."""
     wave = _wave(wave_id)
     views = sorted(publications.versions(db.session, wave.id), key=lambda v: (v.provisional, -v.version))
-    return render_template("admin/publications.html", wave=wave, views=views, form=PublishForm(),
-                           published=any(not v.provisional for v in views))
+    return render_template(
+        "admin/publications.html",
+        wave=wave,
+        views=views,
+        form=PublishForm(),
+        published=any(not v.provisional for v in views),
+    )
 
 
 @bp.route("/waves/<int:wave_id>/publications/<int:version>")
@@ -51,11 +61,13 @@ def publications_list(wave_id: int):
 def publications_show(wave_id: int, version: int):
     """One final version: who, when, why, its method and inputs, and what moved against the one before."""
     wave = _wave(wave_id)
-    view = next((v for v in publications.versions(db.session, wave.id)
-                 if v.version == version and not v.provisional), None)
+    view = next(
+        (v for v in publications.versions(db.session, wave.id) if v.version == version and not v.provisional), None
+    )
     if view is None:
         abort(404)
-    return render_template("admin/publication.html", wave=wave, view=view)
+    packs = pack_views.recent_packs(db.session, wave, version, None if current_user.role == "admin" else current_user)
+    return render_template("admin/publication.html", wave=wave, view=view, pack_form=PackForm(), packs=packs)
 
 
 @bp.route("/waves/<int:wave_id>/publications", methods=["POST"])
@@ -80,24 +92,36 @@ def publications_publish(wave_id: int):
             return refused(back)
         flash(_("Đã công bố phiên bản %(version)d.", version=pub.version), "success")
         return back
+
     return run_write(unit)
 
 
-@bp.route("/waves/<int:wave_id>/publications/<int:version>/pack")
+@bp.route("/waves/<int:wave_id>/publications/<int:version>/pack", methods=["POST"])
 @role_required("admin", "analyst")
 def publications_pack(wave_id: int, version: int):
-    """The version's reproducibility pack (ZIP), built from its frozen frame; the download is audit-logged."""
+    """Start the background job that builds the version's reproducibility pack; go to its progress page.
+
+    The ZIP stays on the job's page (a lost download is fetched again there); the job records who took it.
+    """
     wave = _wave(wave_id)
     view = pack_views.find(db.session, wave, version)
     if view is None:
         abort(404)
     back = redirect(url_for("admin.publications_show", wave_id=wave_id, version=version))
+    if not PackForm().validate_on_submit():
+        flash(_("Yêu cầu không hợp lệ."), "error")
+        return back
 
     def unit():
         try:
-            body, name = pack_views.download(db.session, current_user, view)
-        except PublicationError as exc:
+            return pack_views.submit_pack(db.session, current_user, _wave(wave_id), view).id
+        except jobs.JobError as exc:
             flash(str(exc), "error")
-            return refused(back)
-        return send_file(io.BytesIO(body), as_attachment=True, download_name=name, mimetype="application/zip")
-    return run_write(unit)
+            return refused(None)
+
+    job_id = run_write(unit)
+    if job_id is None:
+        return back
+    if db.session.get(Job, job_id).state == JobState.QUEUED:  # a build still running is not started twice
+        jobs.launch(current_app._get_current_object(), job_id)
+    return redirect(url_for("jobs.show", job_id=job_id), 303)
