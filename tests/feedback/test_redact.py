@@ -68,6 +68,8 @@ KEPT = [
     "Phi 1.500.000 d, hen 15 ngay, den ngay 12/03/2025 moi co ket qua.",
     "Tôi nộp 500000000 đồng tiền sử dụng đất",
     "Nộp ngày 2025-01-15 lúc 08:30, hẹn 20-01-2025, trả ngày 01-02-2025",
+    "Tôi nộp hồ sơ ngày 08-03-2025 10 giờ sáng, hẹn 09.03.2025 15 giờ",
+    "nop ngay 2025-03-05 09 gio",
     "Tổng tiền 1.091.234.567 đồng là quá cao",
     "Năm 2024 và 2025 tôi đều đến, tầng 2 phòng 204",
     "Thủ tục 1.004227 cấp giấy chứng nhận quyền sử dụng đất",

@@ -57,6 +57,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_START}{_digits(9, _ID_SEP)}{_END}(?![ \t\-]\d){_MONEY}"), ID_NUMBER),
 ]
 _SPACES = re.compile(r"\s+")
+# A date inside a run of digits ("ngày 08-03-2025 10 giờ" reads like 0 + 9 digits): such a run is kept.
+_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2})(?!\d)")
 
 
 class Redacted(NamedTuple):
@@ -70,9 +72,27 @@ def redact(text: str) -> Redacted:
     """`text` with phones, ID numbers, e-mails, plates and dossier codes replaced by labelled placeholders."""
     count = 0
     for pattern, label in _PATTERNS:
-        text, n = pattern.subn(label, text)
+        text, n = _replace(pattern, label, text)
         count += n
     return Redacted(text, count)
+
+
+def _replace(pattern: re.Pattern[str], label: str, text: str) -> tuple[str, int]:
+    """`text` with the pattern's matches replaced by `label`, and how many were; a run of digits holding a
+    date is no phone or ID number."""
+    if label not in (PHONE, ID_NUMBER):
+        return pattern.subn(label, text)
+    kept = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal kept
+        if _DATE.search(match.group()):
+            kept += 1
+            return match.group()
+        return label
+
+    text, n = pattern.subn(one, text)
+    return text, n - kept
 
 
 def _landline_digits(digits: str) -> bool:
