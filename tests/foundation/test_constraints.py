@@ -23,6 +23,7 @@ from survey.extensions import db
 from survey.models import Agency, Invitation, Job, KioskHandoff, Response, Target, User, Wave, WaveStratum
 from survey.models.feedback import CaseRule, CaseRuleKind, FeedbackCase
 from survey.models.fieldwork import WaveStatus
+from survey.models.qd766 import DossierEvent, DossierEventKind, DossierRating, RatingLevel
 from survey.models.registry import TargetScope
 from survey.models.response import Language, ResponseMode
 from survey.models.user import Role
@@ -49,7 +50,8 @@ def test_every_state_and_option_column_is_typed_with_its_enum():
                      ("invitation", "channel"), ("invitation", "status"), ("response", "mode"),
                      ("response", "language"), ("user_account", "role"), ("publication", "kind"),
                      ("job", "state"), ("kiosk_handoff", "state"), ("case_rule", "kind"),
-                     ("feedback_case", "rule_kind"), ("feedback_case", "status")}
+                     ("feedback_case", "rule_kind"), ("feedback_case", "status"), ("dossier_rating", "level"),
+                     ("dossier_event", "kind")}
 
 
 @pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
@@ -76,9 +78,14 @@ def rows(db_session) -> dict[str, int]:
                     case_type="low", sla_days=5)
     case = FeedbackCase(response_id=response.id, agency_id=reg["agency"].id, rule_kind=CaseRuleKind.OVERALL_LOW,
                         case_type="low", due_at=datetime(2026, 1, 5))
-    db_session.add_all([rule, case])
+    rated = DossierRating(source_system_id=reg["source"].id, external_id="R-1", dossier_id=invitation.dossier_id,
+                          rated_at=datetime(2026, 1, 2), level=RatingLevel.SATISFIED, content_hash="h")
+    happened = DossierEvent(source_system_id=reg["source"].id, external_id="E-1", dossier_id=invitation.dossier_id,
+                            kind=DossierEventKind.PETITION, at=datetime(2026, 1, 2), content_hash="h")
+    db_session.add_all([rule, case, rated, happened])
     db_session.flush()
-    return {"case_rule": rule.id, "feedback_case": case.id, "job": job.id, "kiosk_handoff": handoff.id,
+    return {"case_rule": rule.id, "feedback_case": case.id, "dossier_rating": rated.id, "dossier_event": happened.id,
+            "job": job.id, "kiosk_handoff": handoff.id,
             "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
             "dossier": invitation.dossier_id, "wave": wave.id, "wave_stratum": wave.strata[0].id,
             "invitation": invitation.id, "response": response.id, "user_account": user.id}
