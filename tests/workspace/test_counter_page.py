@@ -166,3 +166,10 @@ def test_staff_outside_the_analyst_roles_are_refused(client, rated, db_session):
     assert client.get("/analyst/counter/%d" % rated["centre"].id).status_code == 403
     client.post("/auth/logout")
     assert client.get("/analyst/counter").status_code in (302, 401)
+
+
+def test_in_english_the_questionnaires_labels_are_english(client, rated):
+    sign_in(client, "phan.tich")
+    client.get("/lang/en")
+    page = _text(client.get("/analyst/counter/%d" % rated["centre"].id, query_string=PERIOD))
+    assert "Long waiting time" in page and "Attitude of the official" in page and "Phải chờ đợi lâu" not in page

@@ -207,11 +207,15 @@ class _Form:
     order: dict  # question → position in the questionnaire
 
 
-def _form(content: dict) -> _Form:
+def _form(content: dict, lang: str) -> _Form:
     """The rating questions (the index items, else every scale question) and reasons of a version."""
+
+    def text(node: dict | None, fallback: Any) -> str:
+        return (node or {}).get(lang) or (node or {}).get("vi") or str(fallback)
+
     questions = list(iter_questions(content))
     items = index_structure(content)["items"] or [q["code"] for q in questions if q.get("type") == "scale"]
-    titles = {s["id"]: (s.get("title") or {}).get("vi", s["id"]) for s in content["sections"]}
+    titles = {s["id"]: text(s.get("title"), s["id"]) for s in content["sections"]}
     group = {q["code"]: titles.get(q["section"]) or q["code"] for q in questions}
     group.update({q["code"]: group[q["show_if"]["item"]] for q in questions if q.get("show_if")})
     ratings, reasons = {}, {}
@@ -219,10 +223,10 @@ def _form(content: dict) -> _Form:
         if q["code"] in items and q.get("type") == "scale":
             scale = scale_for(content, q)
             satisfied = set(scale.get("satisfied") or ())
-            codes = {c["code"]: (c.get("label") or {}).get("vi", str(c["code"])) for c in scale["codes"]}
+            codes = {c["code"]: text(c.get("label"), c["code"]) for c in scale["codes"]}
             ratings[q["code"]] = (satisfied, set(codes), [t for c, t in codes.items() if c not in satisfied])
         elif q.get("type") == "multiple":
-            options = {o["code"]: (o.get("label") or {}).get("vi", str(o["code"])) for o in q.get("options") or ()}
+            options = {o["code"]: text(o.get("label"), o["code"]) for o in q.get("options") or ()}
             reasons[q["code"]] = (q.get("show_if"), options)
     return _Form(ratings, reasons, group, {q["code"]: k for k, q in enumerate(questions)})
 
@@ -250,9 +254,16 @@ def _walkups(session: Session, point: ServicePoint, period: Period, device: Devi
 
 
 def counter_report(
-    session: Session, point: ServicePoint, period: Period, device_id: int | None = None, visible=None, min_n: int = 30
+    session: Session,
+    point: ServicePoint,
+    period: Period,
+    device_id: int | None = None,
+    visible: set[int] | None = None,
+    min_n: int = 30,
+    lang: str = "vi",
 ) -> CounterReport:
-    """The walk-up ratings of `point` (of one counter when `device_id`) over `period`, and the sampled index."""
+    """The walk-up ratings of `point` (of one counter when `device_id`) over `period`, and the sampled index;
+    the questionnaire's labels in `lang` (vi or en)."""
     devices = counters(session, point)
     device = next((d for d in devices if d.id == device_id), None)
     if device_id is not None and device is None:
@@ -263,7 +274,7 @@ def counter_report(
             QuestionnaireVersion.id.in_(sorted({r.questionnaire_version_id for r in rows}) or [-1])
         )
     )
-    forms = {v.id: _form(v.content) for v in versions}
+    forms = {v.id: _form(v.content, lang) for v in versions}
     zone = ZoneInfo(local_tz())
     # ratings and not satisfied, keyed ("day", date), ("hour", h), ("counter", device), ("question", code), ...
     n, bad, chosen = Counter(), Counter(), Counter()

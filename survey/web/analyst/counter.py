@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from survey.extensions import db
@@ -60,7 +61,8 @@ def _report() -> cr.CounterReport:
     point = cr.check_point(db.session, request.view_args["point_id"], scope)
     period = cr.parse_period(request.args.get("start"), request.args.get("end"))
     device_id = _id_arg("counter", cr.NO_COUNTER)
-    return cr.counter_report(db.session, point, period, device_id, scope, current_app.config["MIN_CELL_ANSWERS"])
+    lang = "en" if str(get_locale()) == "en" else "vi"
+    return cr.counter_report(db.session, point, period, device_id, scope, current_app.config["MIN_CELL_ANSWERS"], lang)
 
 
 @bp.route("/counter/<int:point_id>")
