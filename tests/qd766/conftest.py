@@ -1,5 +1,6 @@
 """QĐ 766 tests: the sampling tests' registry (AG1, AG2; SP1, SP2) and source 'motcua', dossiers stored
 through the real intake, and helpers to send ratings and events."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from survey.services.intake import batch as intake
 from tests.sampling.conftest import reg, source, version  # noqa: F401  (fixtures, re-exported)
 from tests.sampling.factories import make_key, record
+from tests.workspace.conftest import analyst, viewer, world  # noqa: F401  (fixtures, re-exported)
 
 
 @pytest.fixture
@@ -24,9 +26,17 @@ def add_dossiers(session, src, records: list[dict]) -> None:
 @pytest.fixture
 def dossiers(db_session, reg, source):  # noqa: F811
     """HS-1 … HS-4 of AG1 and HS-5 of AG2, settled in May 2025 (HS-4 after its due date)."""
-    add_dossiers(db_session, source, [record("HS-1"), record("HS-2"), record("HS-3"),
-                                      record("HS-4", due_at="2025-05-10T09:00:00+07:00"),
-                                      record("HS-5", agency="AG2", service_point="SP2")])
+    add_dossiers(
+        db_session,
+        source,
+        [
+            record("HS-1"),
+            record("HS-2"),
+            record("HS-3"),
+            record("HS-4", due_at="2025-05-10T09:00:00+07:00"),
+            record("HS-5", agency="AG2", service_point="SP2"),
+        ],
+    )
 
 
 def rating(ext: str, dossier: str = "HS-1", **over) -> dict:

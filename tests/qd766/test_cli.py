@@ -1,4 +1,5 @@
 """`hailong qd766 import FILE.csv` (all or nothing, an error per bad line) and `hailong qd766 score --period`."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -16,18 +17,23 @@ def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-RATINGS = ("external_id,dossier,rated_at,level,score\n"
-           "R-1,HS-1,2025-05-11T09:00:00+07:00,satisfied,\n"
-           "R-2,HS-2,2025-05-11T09:00:00+07:00,,3\n"
-           "R-3,HS-3,2025-05-11,not_satisfied,12\n")
+RATINGS = (
+    "external_id,dossier,rated_at,level,score\n"
+    "R-1,HS-1,2025-05-11T09:00:00+07:00,satisfied,\n"
+    "R-2,HS-2,2025-05-11T09:00:00+07:00,,3\n"
+    "R-3,HS-3,2025-05-11,not_satisfied,12\n"
+)
 
 
 def test_a_good_ratings_file_is_stored_and_audited(runner, db_session, dossiers, tmp_path):
     result = runner.invoke(args=["qd766", "import", write_csv(tmp_path, RATINGS), "--source", "motcua"])
     assert result.exit_code == 0, result.output
     assert "Đã lưu 3 đánh giá, trùng không đổi 0." in result.output
-    assert sorted(db_session.execute(select(DossierRating.external_id, DossierRating.level, DossierRating.score))) \
-        == [("R-1", "satisfied", None), ("R-2", None, 3), ("R-3", "not_satisfied", 12)]
+    assert sorted(db_session.execute(select(DossierRating.external_id, DossierRating.level, DossierRating.score))) == [
+        ("R-1", "satisfied", None),
+        ("R-2", None, 3),
+        ("R-3", "not_satisfied", 12),
+    ]
     entry = db_session.scalar(select(AuditLog).where(AuditLog.action == "qd766.import"))
     assert entry.details["stored"] == 3 and entry.details["kind"] == "rating"
 
@@ -53,9 +59,11 @@ def test_one_bad_line_writes_nothing_and_every_bad_line_is_named(runner, db_sess
 
 
 def test_an_events_file_is_recognised_by_its_header_semicolons_too(runner, db_session, dossiers, tmp_path):
-    text = ("external_id;dossier;kind;at;note\n"
-            "E-1;HS-4;overdue;2025-05-10T18:00:00+07:00;\n"
-            "E-2;HS-4;apology_letter;2025-05-11;Thư xin lỗi\n")
+    text = (
+        "external_id;dossier;kind;at;note\n"
+        "E-1;HS-4;overdue;2025-05-10T18:00:00+07:00;\n"
+        "E-2;HS-4;apology_letter;2025-05-11;Thư xin lỗi\n"
+    )
     result = runner.invoke(args=["qd766", "import", write_csv(tmp_path, text), "--source", "motcua"])
     assert result.exit_code == 0, result.output
     assert "Đã lưu 2 sự kiện" in result.output

@@ -1,5 +1,6 @@
 """The gap between the QĐ 766 score and the sampled index: on the dashboard (headline and table per agency,
 sorted by gap, with the position against the CI, empty state, viewer scope) and in the PDF."""
+
 from __future__ import annotations
 
 import io
@@ -14,17 +15,24 @@ from survey.services.qd766 import ingest
 from survey.services.qd766.records import Kind
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import reports
-from tests.workspace.conftest import analyst, sign_in, viewer, world  # noqa: F401  (fixtures)
+from tests.workspace.conftest import sign_in
 
 
 def _dossier(ext: str, agency: str, sector: str, on_time: bool = True) -> dict:
-    return {"external_id": ext, "agency": agency, "sector": sector, "channel": "in_person",
-            "received_at": "2025-08-01T08:00:00+07:00", "completed_at": "2025-08-05T10:00:00+07:00",
-            "due_at": "2025-08-10" if on_time else "2025-08-04", "outcome": "approved"}
+    return {
+        "external_id": ext,
+        "agency": agency,
+        "sector": sector,
+        "channel": "in_person",
+        "received_at": "2025-08-01T08:00:00+07:00",
+        "completed_at": "2025-08-05T10:00:00+07:00",
+        "due_at": "2025-08-10" if on_time else "2025-08-04",
+        "outcome": "approved",
+    }
 
 
 @pytest.fixture
-def dossiers(db_session, world):  # noqa: F811
+def dossiers(db_session, world):
     """Settled in the wave's quarter: land 20 dossiers (one overdue, one petitioned: 90 %), construction 10 (all
     fine: 100 %), the district 10 (one rated not satisfied: 90 %)."""
     source = SourceSystem(code="motcua-t", name="Một cửa")
@@ -34,10 +42,18 @@ def dossiers(db_session, world):  # noqa: F811
     records += [_dossier(f"B-{i}", "T-SXD", "construction") for i in range(10)]
     records += [_dossier(f"D-{i}", "T-HCX", "civil_status") for i in range(10)]
     assert intake.ingest(db_session, source, records).count("stored") == 40
-    ingest.ingest(db_session, source, Kind.EVENT, [{"external_id": "E-1", "dossier": "L-1", "kind": "petition",
-                                                    "at": "2025-08-06"}])
-    ingest.ingest(db_session, source, Kind.RATING, [{"external_id": "R-1", "dossier": "D-1", "rated_at": "2025-08-06",
-                                                     "level": "not_satisfied"}])
+    ingest.ingest(
+        db_session,
+        source,
+        Kind.EVENT,
+        [{"external_id": "E-1", "dossier": "L-1", "kind": "petition", "at": "2025-08-06"}],
+    )
+    ingest.ingest(
+        db_session,
+        source,
+        Kind.RATING,
+        [{"external_id": "R-1", "dossier": "D-1", "rated_at": "2025-08-06", "level": "not_satisfied"}],
+    )
     return source
 
 
@@ -67,7 +83,7 @@ def test_each_agency_row_has_its_766_score_its_index_and_the_gap_sorted_by_gap(d
     assert cmp.overall.gap == pytest.approx(92.5 - ov.headline.value)
 
 
-def test_the_dashboard_shows_the_gap_headline_and_table(client, world, analyst, dossiers):  # noqa: F811
+def test_the_dashboard_shows_the_gap_headline_and_table(client, world, analyst, dossiers):
     sign_in(client, "phan.tich")
     resp = client.get("/analyst/?wave=%d" % world["wave"].id)
     html = resp.get_data(as_text=True)
@@ -84,7 +100,7 @@ def test_the_dashboard_shows_the_gap_headline_and_table(client, world, analyst, 
     assert re.match(r"\s*>?\s*\+\d+,\d điểm", gap), gap
 
 
-def test_an_agency_viewer_sees_only_the_766_score_of_its_agencies(client, db_session, world, viewer, dossiers):  # noqa: F811
+def test_an_agency_viewer_sees_only_the_766_score_of_its_agencies(client, db_session, world, viewer, dossiers):
     ov = dash.overview(db_session, world["wave"], dash.Filters(world["wave"].id), {world["land"].id}, 30)
     assert [r.key for r in ov.qd766.rows] == [world["land"].id]
     assert ov.qd766.overall.score.dossiers == 20
@@ -101,7 +117,7 @@ def test_the_sector_filter_applies_to_the_766_side_too(db_session, world, dossie
     assert level.qd766.overall.score.dossiers == 10
 
 
-def test_without_dossiers_in_the_period_the_dashboard_says_so(client, world, analyst):  # noqa: F811
+def test_without_dossiers_in_the_period_the_dashboard_says_so(client, world, analyst):
     sign_in(client, "phan.tich")
     html = client.get("/analyst/?wave=%d" % world["wave"].id).get_data(as_text=True)
     section = html.split('data-testid="qd766-gap"')[1].split("</section>")[0]

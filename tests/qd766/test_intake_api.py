@@ -1,4 +1,5 @@
 """POST /api/v1/ratings and /api/v1/dossier-events: key auth, per-record results, resends, bad input, scope."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,14 +20,31 @@ def count(session, model):
 
 
 def test_ratings_are_stored_with_a_result_per_record(client, db_session, key, dossiers):
-    resp = post(client, key, "ratings", "ratings", [rating("R-1"), rating("R-2", "HS-2", level=None, score=17),
-                                                    rating("R-3", "HS-3", level="not_satisfied", score=4)])
+    resp = post(
+        client,
+        key,
+        "ratings",
+        "ratings",
+        [
+            rating("R-1"),
+            rating("R-2", "HS-2", level=None, score=17),
+            rating("R-3", "HS-3", level="not_satisfied", score=4),
+        ],
+    )
     assert resp.status_code == 200
     body = resp.get_json()
-    assert (body["source"], body["received"], body["stored"], body["unchanged"], body["rejected"]) == \
-        ("motcua", 3, 3, 0, 0)
-    assert [(r["index"], r["external_id"], r["status"]) for r in body["results"]] == \
-        [(0, "R-1", "stored"), (1, "R-2", "stored"), (2, "R-3", "stored")]
+    assert (body["source"], body["received"], body["stored"], body["unchanged"], body["rejected"]) == (
+        "motcua",
+        3,
+        3,
+        0,
+        0,
+    )
+    assert [(r["index"], r["external_id"], r["status"]) for r in body["results"]] == [
+        (0, "R-1", "stored"),
+        (1, "R-2", "stored"),
+        (2, "R-3", "stored"),
+    ]
     rows = {r.external_id: r for r in db_session.scalars(select(DossierRating))}
     assert (rows["R-1"].level, rows["R-1"].score, rows["R-1"].dossier.external_id) == ("satisfied", None, "HS-1")
     assert (rows["R-2"].level, rows["R-2"].score) == (None, 17)
@@ -35,13 +53,24 @@ def test_ratings_are_stored_with_a_result_per_record(client, db_session, key, do
 
 
 def test_events_are_stored_with_kind_time_and_note(client, db_session, key, dossiers):
-    body = post(client, key, "dossier-events", "events",
-                [event("E-1", "HS-4", "overdue"), event("E-2", "HS-4", "apology_letter", note="Thư xin lỗi số 12"),
-                 event("E-3", "HS-2", "petition", note="Phản ánh về thái độ")]).get_json()
+    body = post(
+        client,
+        key,
+        "dossier-events",
+        "events",
+        [
+            event("E-1", "HS-4", "overdue"),
+            event("E-2", "HS-4", "apology_letter", note="Thư xin lỗi số 12"),
+            event("E-3", "HS-2", "petition", note="Phản ánh về thái độ"),
+        ],
+    ).get_json()
     assert (body["stored"], body["rejected"]) == (3, 0)
     rows = {e.external_id: e for e in db_session.scalars(select(DossierEvent))}
-    assert (rows["E-2"].kind, rows["E-2"].note, rows["E-2"].dossier.external_id) == \
-        ("apology_letter", "Thư xin lỗi số 12", "HS-4")
+    assert (rows["E-2"].kind, rows["E-2"].note, rows["E-2"].dossier.external_id) == (
+        "apology_letter",
+        "Thư xin lỗi số 12",
+        "HS-4",
+    )
     assert rows["E-1"].note == ""
 
 
@@ -53,8 +82,7 @@ def test_a_resend_of_the_same_external_id_changes_nothing(client, db_session, ke
     assert count(db_session, DossierRating) == 2
 
 
-def test_the_same_external_id_with_other_content_is_rejected_and_the_stored_row_kept(client, db_session, key,
-                                                                                     dossiers):
+def test_the_same_external_id_with_other_content_is_rejected_and_the_stored_row_kept(client, db_session, key, dossiers):
     post(client, key, "ratings", "ratings", [rating("R-1")])
     body = post(client, key, "ratings", "ratings", [rating("R-1", level="not_satisfied")]).get_json()
     assert body["results"][0]["status"] == "rejected"
@@ -83,8 +111,7 @@ BAD_RATINGS = [
 
 
 @pytest.mark.parametrize("raw, code, field", BAD_RATINGS)
-def test_each_bad_rating_is_rejected_with_its_reason_in_vietnamese(client, db_session, key, dossiers, raw, code,
-                                                                   field):
+def test_each_bad_rating_is_rejected_with_its_reason_in_vietnamese(client, db_session, key, dossiers, raw, code, field):
     body = post(client, key, "ratings", "ratings", [raw, rating("OK-1")]).get_json()
     bad, good = body["results"]
     assert bad["status"] == "rejected" and good["status"] == "stored"  # the good record is kept
@@ -122,8 +149,11 @@ def test_a_key_without_access_to_the_dossier_is_refused_per_record(client, db_se
     row, scoped = apikeys.create_key(db_session, source, [Scope(agency_id=reg["agencies"]["AG1"].id)])
     body = post(client, scoped, "ratings", "ratings", [rating("R-1", "HS-1"), rating("R-5", "HS-5")]).get_json()
     assert [r["status"] for r in body["results"]] == ["stored", "rejected"]
-    assert body["results"][1]["errors"][0] == {**body["results"][1]["errors"][0], "code": "out_of_scope",
-                                               "field": "agency"}
+    assert body["results"][1]["errors"][0] == {
+        **body["results"][1]["errors"][0],
+        "code": "out_of_scope",
+        "field": "agency",
+    }
     assert db_session.scalars(select(DossierRating.external_id)).all() == ["R-1"]
 
 
@@ -165,5 +195,9 @@ def test_the_api_description_lists_both_paths_and_every_reason(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"/ratings", "/dossier-events"} <= set(spec["paths"])
     assert spec["components"]["schemas"]["FeedbackReason"]["properties"]["code"]["enum"] == list(REASON_CODES)
-    assert spec["components"]["schemas"]["Rating"]["properties"]["level"]["enum"] == \
-        ["satisfied", "normal", "not_satisfied", None]
+    assert spec["components"]["schemas"]["Rating"]["properties"]["level"]["enum"] == [
+        "satisfied",
+        "normal",
+        "not_satisfied",
+        None,
+    ]
