@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from survey.models import CommentTag, Response, Theme
-from survey.services.feedback import inbox
+from survey.services.feedback import inbox, theme_counts
 from tests.feedback.inbox_helpers import add_comment, make_world, sign_in, users
 
 
@@ -193,15 +193,15 @@ def test_counts_by_theme_per_agency_within_the_filters(client, db_session, world
     _tag(db_session, c1, waiting)
     _tag(db_session, c2, attitude)
     _tag(db_session, c3, waiting)
-    counts = inbox.counts_by_theme(db_session, inbox.Filters(), None)
+    counts = theme_counts.counts_by_theme(db_session, inbox.Filters(), None)
     land, build = world["land"].id, world["build"].id
     assert counts.totals == {land: 2, build: 2} and counts.total == 4
     assert counts.cells == {(land, attitude.id): 2, (land, waiting.id): 1, (build, waiting.id): 1}
     assert counts.untagged == {build: 1}
-    low = inbox.counts_by_theme(db_session, inbox.Filters(rating="low"), None)
+    low = theme_counts.counts_by_theme(db_session, inbox.Filters(rating="low"), None)
     assert low.cells == {(land, attitude.id): 1, (land, waiting.id): 1, (build, waiting.id): 1}
     # the theme filter is an exists() on comment_tag: the counts' own join must not swallow it
-    only = inbox.counts_by_theme(db_session, inbox.Filters(theme="thai_do"), None)
+    only = theme_counts.counts_by_theme(db_session, inbox.Filters(theme="thai_do"), None)
     assert only.totals == {land: 2}
     assert only.cells == {(land, attitude.id): 2, (land, waiting.id): 1}
     sign_in(client, "i.viewer")

@@ -104,7 +104,7 @@ def test_purging_raw_text_older_than_n_days(client, db_session, world):
     assert "Đã xoá nguyên văn của 1 góp ý." in resp.get_data(as_text=True)
     assert db_session.get(CommentRaw, old.id) is None and db_session.get(CommentRaw, recent.id) is not None
     entry = _entries(db_session, "comment.raw_purge_older")[0]
-    assert entry.actor == "i.admin" and entry.details == {"days": 90, "deleted": 1}
+    assert entry.actor == "i.admin" and entry.details == {"days": 90, "purged": 1}
 
 
 @pytest.mark.parametrize("days", ["0", "-5", "abc", "", "3651", "1.5"])

@@ -9,7 +9,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from survey.models import AuditLog, CommentTag, Theme
-from survey.services.feedback import inbox, themes
+from survey.services.feedback import inbox, theme_counts, theme_defaults, themes
 from tests.feedback.inbox_helpers import PASSWORD, add_comment, make_world, sign_in, users
 
 
@@ -123,7 +123,7 @@ def test_editing_and_deactivating_a_theme(client, db_session, world):
     new = add_comment(db_session, world, "Lệ phí cao quá")
     assert themes.tag_untagged(db_session).tags == 0 and _tags(db_session, new) == {}
     assert "le_phi" not in client.get("/analyst/inbox/%d" % new.id).get_data(as_text=True).split("add-theme")[-1]
-    counts = inbox.counts_by_theme(db_session, inbox.Filters(), None)
+    counts = theme_counts.counts_by_theme(db_session, inbox.Filters(), None)
     assert counts.cells == {(world["land"].id, theme.id): 1}
     assert client.post("/analyst/themes/%d" % theme.id, data={"action": "activate"}).status_code == 302
     db_session.refresh(theme)
@@ -164,7 +164,7 @@ def test_setting_and_removing_a_theme_by_hand(client, db_session, world):
 
 
 def test_suggestions_match_folded_keywords_as_whole_words(db_session, world):
-    themes.seed_default_themes(db_session)
+    theme_defaults.seed_default_themes(db_session)
     waiting = add_comment(db_session, world, "Phải CHỜ LÂU quá, máy lấy số bị hỏng")
     fan = add_comment(db_session, world, "Quạt mát, cán bộ không quát tháo")  # "quát tháo" yes, not "quạt"
     bribe = add_comment(db_session, world, "Bị vòi vĩnh tiền cà phê")
@@ -202,7 +202,7 @@ def test_the_suggest_button_tags_comments(client, db_session, world):
 
 
 def test_default_themes_are_seeded_once_and_edits_survive(db_session):
-    assert themes.seed_default_themes(db_session) == len(themes.DEFAULT_THEMES)
+    assert theme_defaults.seed_default_themes(db_session) == len(theme_defaults.DEFAULT_THEMES)
     codes = {t.code: t for t in themes.list_themes(db_session)}
     assert {"thai_do", "thoi_gian_cho", "co_so_vat_chat", "thu_tuc", "phi_le_phi", "truc_tuyen", "nhung_nhieu"} <= set(
         codes
@@ -210,7 +210,7 @@ def test_default_themes_are_seeded_once_and_edits_survive(db_session):
     assert codes["nhung_nhieu"].complaint and not codes["thai_do"].complaint
     assert all(t.name_en for t in codes.values())
     codes["thai_do"].name_vi = "Thái độ phục vụ"
-    assert themes.seed_default_themes(db_session) == 0
+    assert theme_defaults.seed_default_themes(db_session) == 0
     assert db_session.get(Theme, codes["thai_do"].id).name_vi == "Thái độ phục vụ"
     for theme in codes.values():  # every default passes the page's own checks
         data = themes.ThemeInput(theme.code, theme.name_vi, theme.name_en, theme.keywords, theme.complaint)

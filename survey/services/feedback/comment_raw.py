@@ -57,7 +57,7 @@ def purge_older(session: Session, actor, days: int) -> int:
         or 0
     )
     session.expire_all()
-    audit.record(session, actor, "comment.raw_purge_older", "comments", "", days=days, deleted=deleted)
+    audit.record(session, actor, "comment.raw_purge_older", "comments", "", days=days, purged=deleted)
     return deleted
 
 

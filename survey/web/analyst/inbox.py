@@ -21,7 +21,7 @@ from survey.models import Comment, Theme
 from survey.services.common import audit, formats
 from survey.services.common.spreadsheet import csv_style
 from survey.services.common.txn import refused, run_write
-from survey.services.feedback import comment_export, inbox, themes
+from survey.services.feedback import comment_export, inbox, theme_counts, themes
 from survey.web.analyst import bp
 from survey.web.analyst.common import PER_PAGE, analyst_required, visible
 from survey.web.analyst.downloads import _attachment
@@ -134,7 +134,7 @@ def inbox_counts():
     if parsed.errors:
         return render_template("analyst/inbox_counts.html", counts=None, **ctx), 400
     return render_template(
-        "analyst/inbox_counts.html", counts=inbox.counts_by_theme(db.session, parsed.filters, scope), **ctx
+        "analyst/inbox_counts.html", counts=theme_counts.counts_by_theme(db.session, parsed.filters, scope), **ctx
     )
 
 
