@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from survey.models import (
@@ -44,6 +44,13 @@ CURSOR = "cases"
 BATCH = 500
 THEMES_MODULE = "survey.services.feedback.themes"
 SYSTEM = "hệ thống"  # the actor of events no person made
+WHERE_FROM = (
+    Response.id,
+    Response.questionnaire_version_id,
+    Response.invitation_id,
+    Response.service_point_id,
+    Response.agency_id,
+)
 
 
 @dataclass
@@ -99,30 +106,56 @@ def _fires(
     return complaint is not None, complaint
 
 
-def responsible_agency(session: Session, response: Response) -> int | None:
-    """The unit that answers for a response: the dossier's competent agency, else the service point's."""
-    if response.invitation_id is not None:
-        invitation = session.get(Invitation, response.invitation_id)
-        if invitation is not None:
-            dossier = session.get(Dossier, invitation.dossier_id) if invitation.dossier_id else None
-            return dossier.agency_id if dossier is not None else invitation.agency_id
-    if response.service_point_id is not None:
-        point = session.get(ServicePoint, response.service_point_id)
-        if point is not None:
-            return point.agency_id
-    return response.agency_id
+def responsible_agencies(session: Session, responses: list[Row]) -> dict[int, int | None]:
+    """The unit that answers for each response: the dossier's competent agency (the invitation's copy of it
+    once the dossier is unlinked), else the service point's agency, else the response's own."""
+    invited = {r.invitation_id for r in responses if r.invitation_id is not None}
+    by_invitation = {
+        invitation_id: dossier_agency or invitation_agency
+        for invitation_id, invitation_agency, dossier_agency in session.execute(
+            select(Invitation.id, Invitation.agency_id, Dossier.agency_id)
+            .outerjoin(Dossier, Dossier.id == Invitation.dossier_id)
+            .where(Invitation.id.in_(invited))
+        )
+    }
+    points = {r.service_point_id for r in responses if r.service_point_id is not None}
+    by_point = {
+        point_id: agency_id
+        for point_id, agency_id in session.execute(
+            select(ServicePoint.id, ServicePoint.agency_id).where(ServicePoint.id.in_(points))
+        )
+    }
+    return {
+        r.id: by_invitation.get(r.invitation_id) or by_point.get(r.service_point_id) or r.agency_id for r in responses
+    }
 
 
-def _ratings(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+def _ratings(session: Session, ids: list[int], codes: set[str]) -> dict[int, dict[str, int]]:
+    """The integer answers to `codes` (the items some rule reads) of each response."""
     out: dict[int, dict[str, int]] = {i: {} for i in ids}
+    if not codes:
+        return out
     rows = session.execute(
         select(Answer.response_id, Answer.item_code, Answer.value_int).where(
-            Answer.response_id.in_(ids), Answer.value_int.is_not(None)
+            Answer.response_id.in_(ids), Answer.item_code.in_(codes), Answer.value_int.is_not(None)
         )
     )
     for response_id, code, value in rows:
         out[response_id].setdefault(code, value)
     return out
+
+
+def _codes_read(responses: list[Row], rules: dict[int, list[CaseRule]], shapes: _Shapes) -> set[str]:
+    """The item codes the batch's rules compare with a threshold (only those answers are loaded)."""
+    codes: set[str] = set()
+    for version_id in {r.questionnaire_version_id for r in responses}:
+        questionnaire_id, items, overall = shapes.get(version_id)
+        kinds = {rule.kind for rule in rules.get(questionnaire_id, [])}
+        if CaseRuleKind.OVERALL_LOW in kinds and overall:
+            codes.add(overall)
+        if CaseRuleKind.ITEM_LOW in kinds:
+            codes.update(items)
+    return codes
 
 
 def _complaints(session: Session, ids: list[int]) -> dict[int, int]:
@@ -151,9 +184,9 @@ def _untagged_from(session: Session, ids: list[int]) -> int | None:
 
 
 def open_case(
-    session: Session, response: Response, rule: CaseRule, agency_id: int, comment_id: int | None, now: datetime
+    session: Session, response: Row, rule: CaseRule, agency_id: int, comment_id: int | None, now: datetime
 ) -> FeedbackCase:
-    """A new case from a rule, due sla_days after it opens, with its "opened" event. Flushes."""
+    """A new case from a rule, due sla_days after it opens, with its "opened" event (added; the pass flushes)."""
     case = FeedbackCase(
         response_id=response.id,
         comment_id=comment_id,
@@ -164,17 +197,17 @@ def open_case(
         due_at=now + timedelta(days=rule.sla_days),
     )
     session.add(case)
-    session.flush()
     case.events.append(CaseEvent(at=now, actor=SYSTEM, action="opened", to_agency_id=agency_id, note=str(rule.kind)))
     return case
 
 
 def _open_for(
-    session: Session, responses: Iterable[Response], rules: dict[int, list[CaseRule]], now: datetime, shapes: _Shapes
+    session: Session, responses: Iterable[Row], rules: dict[int, list[CaseRule]], now: datetime, shapes: _Shapes
 ) -> list[FeedbackCase]:
     responses = list(responses)
     ids = [r.id for r in responses]
-    ratings, complaints = _ratings(session, ids), _complaints(session, ids)
+    ratings, complaints = _ratings(session, ids, _codes_read(responses, rules, shapes)), _complaints(session, ids)
+    units = responsible_agencies(session, responses)
     existing = set(
         session.execute(
             select(FeedbackCase.response_id, FeedbackCase.case_type).where(FeedbackCase.response_id.in_(ids))
@@ -183,14 +216,13 @@ def _open_for(
     opened = []
     for response in responses:
         questionnaire_id, items, overall = shapes.get(response.questionnaire_version_id)
-        agency_id = None
+        agency_id = units[response.id]
         for rule in rules.get(questionnaire_id, []):
             if (response.id, rule.case_type) in existing:
                 continue
             fires, comment_id = _fires(rule, ratings[response.id], items, overall, complaints.get(response.id))
             if not fires:
                 continue
-            agency_id = agency_id or responsible_agency(session, response)
             if agency_id is None:
                 break  # no unit to route it to (a response without agency or service point)
             opened.append(open_case(session, response, rule, agency_id, comment_id, now))
@@ -207,9 +239,10 @@ def scan(session: Session, batch: int = BATCH, now: datetime | None = None) -> S
     shapes = _Shapes(session)
     result = ScanResult(cursor=cursor.last_response_id)
     while True:
+        # Columns, not Response objects: the pass reads where each response came from, nothing else.
         responses = list(
-            session.scalars(
-                select(Response).where(Response.id > cursor.last_response_id).order_by(Response.id).limit(batch)
+            session.execute(
+                select(*WHERE_FROM).where(Response.id > cursor.last_response_id).order_by(Response.id).limit(batch)
             )
         )
         if not responses:
