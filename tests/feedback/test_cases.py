@@ -183,3 +183,12 @@ def test_one_scan_tags_as_many_comments_as_its_batches_need(db_session, world):
         h.dossier_response(db_session, world, overall=5, comment="phai boi duong moi duoc")
     result = cases.scan(db_session, batch=1)
     assert len(result.opened) == 7 and not result.held_back
+
+
+def test_an_anonymised_invitation_still_routes_to_the_dossiers_unit(db_session, world):
+    from survey.models import Invitation
+
+    response = h.dossier_response(db_session, world, overall=1, agency=world["build"])
+    db_session.get(Invitation, response.invitation_id).dossier_id = None  # `wave anonymise` unlinks the dossier
+    db_session.flush()
+    assert cases.scan(db_session).opened[0].agency_id == world["build"].id
