@@ -143,3 +143,10 @@ def test_the_pdf_without_dossiers_says_there_is_no_766_score(db_session, world):
     section = text.split("10. Điểm QĐ 766 và chỉ số khảo sát")[1]
     assert "chưa tính được điểm QĐ 766" in section
     assert "Điểm QĐ 766 là" not in text.split("2. Phương pháp")[0]
+
+
+def test_the_english_pdf_has_the_table_with_english_numbers_and_names(db_session, world, dossiers):
+    text = _pdf_text(reports.report(db_session, world["wave"], "en", min_n=30))
+    section = re.split(r"10\. (?:Điểm QĐ 766 và chỉ số khảo sát|QĐ 766 score and survey index)", text)[1]
+    assert "Sở Tài nguyên và Môi trường (en)" in section  # the registry's English name
+    assert "90.0" in section and "100.0" in section and "90,0" not in section
