@@ -59,6 +59,7 @@ def test_the_page_shows_labelled_walkups_beside_the_sampled_index(client, rated)
     assert "09:00–10:00" in page and "02/08/2025" in page  # 02:00 UTC is 09:00 in Hà Nội
     assert "&lt;script&gt;alert(1)&lt;/script&gt; chờ lâu quá" in page and "<script>alert" not in page
     assert 'role="img"' in page and "<title" in page  # the chart says what it shows
+    assert '/ratings.csv?start=2025-08-01&amp;end=2025-08-07"' in page  # the CSV of the same period
 
 
 def test_the_default_period_is_the_last_30_local_days(client, rated):
