@@ -60,6 +60,7 @@ def test_the_page_shows_labelled_walkups_beside_the_sampled_index(client, rated)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; chờ lâu quá" in page and "<script>alert" not in page
     assert 'role="img"' in page and "<title" in page  # the chart says what it shows
     assert '/ratings.csv?start=2025-08-01&amp;end=2025-08-07"' in page  # the CSV of the same period
+    assert 'data-testid="other-period"' not in page  # the wave of July–September 2025 covers the period
 
 
 def test_the_default_period_is_the_last_30_local_days(client, rated):
@@ -69,6 +70,7 @@ def test_the_default_period_is_the_last_30_local_days(client, rated):
     start = cr.parse_period(None, None, today).start
     assert 'name="start" value="%s"' % start.isoformat() in page and 'name="end" value="%s"' % today in page
     assert (today - start).days == 29 and 'data-testid="empty-state"' in page  # August 2025 is long gone
+    assert 'data-testid="other-period"' in page  # the sampled index shown is of an earlier wave, and says so
 
 
 def test_a_counter_narrows_the_page(client, rated):

@@ -286,3 +286,14 @@ def test_csv_rows_are_labelled_and_hold_no_comment(app, db_session, world, kiosk
     assert ["reason", "Q1_REASON:9", "Thái độ phục vụ — Lý do khác", None, None, None, 1, 1, 100.0] in rows
     assert "bí mật riêng" not in repr(rows)
     assert [r[1] for r in rows if r[0] == "counter"] == ["Quầy 1"]  # the counter's label, never its device id
+
+
+def test_the_sampled_index_comes_from_a_wave_of_the_chosen_period_first(db_session, world):
+    from tests.workspace.conftest import build_world
+
+    later = build_world(db_session, period=(date(2026, 1, 1), date(2026, 3, 31)), code="W-2026Q1", seed=11)["wave"]
+    centre = world["centre"]
+    august = cr.sampled_index(db_session, centre, None, 30, PERIOD)
+    assert august.wave.id == world["wave"].id and august.overlaps(PERIOD)
+    newest = cr.sampled_index(db_session, centre, None, 30, cr.Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert newest.wave.id == later.id and not newest.overlaps(cr.Period(date(2026, 11, 1), date(2026, 11, 30)))

@@ -177,6 +177,10 @@ class Sampled:
     n: int
     small: bool
 
+    def overlaps(self, period: Period) -> bool:
+        """Whether the wave's period shares a day with `period`."""
+        return self.wave.period_start <= period.end and self.wave.period_end >= period.start
+
 
 @dataclass(frozen=True)
 class CounterReport:
@@ -326,7 +330,7 @@ def counter_report(
         buckets("question", sorted((k for kind, k in n if kind == "question"), key=order.get),
                 lambda k: labels["question", k]),
         sorted(reasons, key=lambda x: (order.get(x.question, 0), -x.count, x.code)),
-        _comments(session, texts), list(unhappy), sampled_index(session, point, visible, min_n), devices,
+        _comments(session, texts), list(unhappy), sampled_index(session, point, visible, min_n, period), devices,
     )  # fmt: skip
 
 
@@ -340,9 +344,15 @@ def _comments(session: Session, texts: list) -> list[Note]:
     return [Note(day, group, stored.get((rid, code)) or redact(text).text) for rid, code, day, text, group in latest]
 
 
-def sampled_index(session: Session, point: ServicePoint, visible: set[int] | None, min_n: int) -> Sampled | None:
-    """The point's index in the newest wave whose current publication has respondents there (None if none)."""
-    for wave in dash.list_waves(session):
+def sampled_index(
+    session: Session, point: ServicePoint, visible: set[int] | None, min_n: int, period: Period | None = None
+) -> Sampled | None:
+    """The point's index in the newest wave whose current publication has respondents there, a wave whose
+    period overlaps `period` first (None if no publication has the point)."""
+    waves = dash.list_waves(session)  # newest period first
+    if period is not None:
+        waves.sort(key=lambda w: not (w.period_start <= period.end and w.period_end >= period.start))
+    for wave in waves:
         shown = wavedata.published(session, wave)
         if shown is None:
             continue
