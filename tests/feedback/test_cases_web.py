@@ -186,3 +186,10 @@ def test_a_walk_up_case_shows_the_faces_in_words_to_the_service_points_unit(clie
     h.login(client, h.staff(db_session, "centre-viewer", agency=world["province"]))
     html = client.get(f"/analyst/cases/{case.id}").get_data(as_text=True)
     assert "Chưa hài lòng" in html and "Rất hài lòng" in html and "đánh giá tự do tại kiosk" in html
+
+
+def test_reassigning_without_choosing_a_unit_is_refused(client, db_session, viewer, land_case):
+    page = client.get(f"/analyst/cases/{land_case.id}").get_data(as_text=True)
+    assert '<option selected value="">— chọn đơn vị —</option>' in page
+    answer = client.post(f"/analyst/cases/{land_case.id}/reassign", data={"agency_id": "", "text": "chuyển"})
+    assert answer.status_code == 422 and "Không tìm thấy đơn vị" in answer.get_data(as_text=True)

@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 
 from survey.extensions import db
 from survey.models import Agency, CaseStatus, FeedbackCase
+from survey.services.common import formats
 from survey.services.common.txn import refused, run_write
 from survey.services.feedback import case_actions, case_list, case_summary
 from survey.web.analyst import bp
@@ -131,7 +132,10 @@ def _page(
     status: int = 200,
 ):
     reassign_form = reassign_form or ReassignForm()
-    reassign_form.agency_id.choices = [(a.id, a.name_vi) for a in _agencies(None) if a.id != case.agency_id]
+    # No unit chosen until one is picked: a reassignment is never one click away by accident.
+    reassign_form.agency_id.choices = [("", _("— chọn đơn vị —"))] + [
+        (a.id, formats.named(a)) for a in _agencies(None) if a.id != case.agency_id
+    ]
     answer = (
         render_template(
             "analyst/case.html",
