@@ -1,14 +1,22 @@
 """Real browser: a low overall rating becomes a case for the dossier's unit, whose officer acknowledges it,
-replies and resolves it; the case's history shows every step."""
+replies and resolves it; the case's history shows every step. Screenshots go to $HAILONG_SCREENSHOTS when set."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mat-khau-don-vi-2025"
+SHOTS = os.environ.get("HAILONG_SCREENSHOTS")
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
 
 
 def _low_rating_case(live_app) -> tuple[int, str]:
@@ -46,11 +54,13 @@ def test_a_low_rating_is_acknowledged_answered_and_resolved_by_its_unit(page, li
     assert page.url.endswith("/analyst/cases/")
     rows = page.get_by_test_id("cases").locator("tbody tr")
     assert rows.count() == 1  # only this unit's case
+    _shot(page, "cases-01-list")
     page.get_by_role("link", name=f"#{case_id}").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("case-status").inner_text().startswith("Mới")
     assert "Rất không hài lòng" in page.content()
     assert "HS-E2E-" not in page.content()  # never the dossier's code
+    _shot(page, "cases-02-new")
 
     page.get_by_role("button", name="Tiếp nhận").click()
     page.wait_for_load_state()
@@ -66,6 +76,7 @@ def test_a_low_rating_is_acknowledged_answered_and_resolved_by_its_unit(page, li
     page.get_by_role("button", name="Trả lời và đóng").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("case-status").inner_text().startswith("Đã giải quyết")
+    _shot(page, "cases-03-resolved")
     history = page.get_by_test_id("case-history").inner_text()
     for step in ("Mở phản ánh", "Đơn vị tiếp nhận", "Trả lời, giải quyết", "Đơn vị đã rà soát", username):
         assert step in history
