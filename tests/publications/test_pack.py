@@ -209,15 +209,18 @@ def test_the_syntax_names_the_design_variables_and_options(packed):
     for code in data.tree["items"]:
         assert data.item_vars[code] in do
     sps = zf.read("reproduce.sps").decode()
-    assert "GET FILE = 'microdata.sav'" in sps and "/BREAK = cell" in sps and "/BREAK = stratum" in sps
-    assert "1 - nh / fpc_n" in sps
+    assert "GET FILE = 'microdata.sav'" in sps and "AUTORECODE VARIABLES = stratum cell" in sps
+    assert "(T(CM) * hlZ) &/ (Wc" in sps and "(1 - nh &/ popH)" in sps  # post-stratification residual; fpc
 
 
 def test_the_pack_is_the_same_bytes_each_time(packed, db_session):
-    _world, view, data, _zf = packed
+    _world, view, data, zf = packed
     again = dict(pack.pack_files.members(pack.pack_data(db_session, view)))
     for name, body in pack.pack_files.members(data):
         assert again[name] == body, name
+    # the .sav and .dta creation stamps are fixed (else two packs a second apart differ)
+    assert zf.read("microdata.sav")[92:109] == b"01 Jan 2000:00:00"
+    assert b"01 Jan 2020 00:00" in zf.read("microdata.dta")[:512]
 
 
 def test_published_csv_holds_every_indicator_share_of_every_grouping(packed):

@@ -7,6 +7,7 @@ row whose combination of agency, sector, service point and profile answers has f
 (k = HAILONG_SDC_K); the row's `profile_withheld` column says so. Design and domain variables stay
 exact: they are what makes the published numbers reproducible (docs/reproducibility.md).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,8 +21,19 @@ from survey.models import Answer
 from survey.services.questionnaires.bank import answer_codes, iter_questions
 
 WITHHELD_FLAG = "profile_withheld"
-RESERVED = {"row_id", "stratum", "fpc", "w_base", "w_nonresponse", "w_final", "cell", "agency", "sector",
-            "service_point", WITHHELD_FLAG}
+RESERVED = {
+    "row_id",
+    "stratum",
+    "fpc",
+    "w_base",
+    "w_nonresponse",
+    "w_final",
+    "cell",
+    "agency",
+    "sector",
+    "service_point",
+    WITHHELD_FLAG,
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +46,8 @@ class Variable:
     question: str
     qtype: str
     section: str
-    values: dict = field(default_factory=dict)     # code → (vi, en)
-    option: int | None = None                      # multiple choice: the option this 0/1 column stands for
+    values: dict = field(default_factory=dict)  # code → (vi, en)
+    option: int | None = None  # multiple choice: the option this 0/1 column stands for
 
 
 def safe_name(code: str) -> str:
@@ -68,9 +80,18 @@ def variables(content: dict) -> list[Variable]:
         codes = {int(c["code"]): _text(c.get("label"), str(c["code"])) for c in answer_codes(content, q)}
         if q.get("type") == "multiple":
             for code, (ovi, oen) in codes.items():
-                out.append(Variable(safe_name("%s_%d" % (q["code"], code)), "%s — %s" % (vi, ovi),
-                                    "%s — %s" % (en, oen), q["code"], "multiple", q["section"],
-                                    {0: ("Không chọn", "Not chosen"), 1: ("Có chọn", "Chosen")}, code))
+                out.append(
+                    Variable(
+                        safe_name("%s_%d" % (q["code"], code)),
+                        "%s — %s" % (vi, ovi),
+                        "%s — %s" % (en, oen),
+                        q["code"],
+                        "multiple",
+                        q["section"],
+                        {0: ("Không chọn", "Not chosen"), 1: ("Có chọn", "Chosen")},
+                        code,
+                    )
+                )
         else:
             out.append(Variable(safe_name(q["code"]), vi, en, q["code"], q.get("type", ""), q["section"], codes))
     names = [v.name.lower() for v in out]
@@ -92,9 +113,12 @@ def read(session: Session, content: dict, vars_: list[Variable], response_ids: n
     chosen: dict[tuple, set] = {}
     for start in range(0, len(ids), 5000):
         for rid, code, value in session.execute(
-                select(Answer.response_id, Answer.item_code, Answer.value_int).where(
-                    Answer.response_id.in_(ids[start:start + 5000]), Answer.item_code.in_(list(by_question)),
-                    Answer.value_int.is_not(None))):
+            select(Answer.response_id, Answer.item_code, Answer.value_int).where(
+                Answer.response_id.in_(ids[start : start + 5000]),
+                Answer.item_code.in_(list(by_question)),
+                Answer.value_int.is_not(None),
+            )
+        ):
             chosen.setdefault((row[rid], code), set()).add(int(value))
     for (i, code), values in chosen.items():
         for v in by_question[code]:
@@ -115,8 +139,11 @@ def protect_profile(content: dict, vars_: list[Variable], answers: dict, domains
     out = dict(answers)
     flag = np.zeros(n)
     if profile and k > 1:
-        keys = [tuple(domains[c][i] for c in ("agency", "sector", "service_point")) +
-                tuple(-1.0 if np.isnan(answers[p][i]) else float(answers[p][i]) for p in profile) for i in range(n)]
+        keys = [
+            tuple(domains[c][i] for c in ("agency", "sector", "service_point"))
+            + tuple(-1.0 if np.isnan(answers[p][i]) else float(answers[p][i]) for p in profile)
+            for i in range(n)
+        ]
         size = Counter(keys)
         flag = np.array([1.0 if size[key] < k else 0.0 for key in keys])
     suppressed = {}
@@ -129,3 +156,25 @@ def protect_profile(content: dict, vars_: list[Variable], answers: dict, domains
         out[p] = col
     out[WITHHELD_FLAG] = flag
     return out, suppressed
+
+
+def indicator_columns(vars_: list[Variable], published: list) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    """[(question, [(option, column, chosen code)])] of the published indicators ("<question>=<option>" rows),
+    in published order: a multiple-choice option is its own 0/1 column (chosen = 1), any other question one
+    column of codes (chosen = the option). The first column says who answered (empty = not answered)."""
+    multi = {(v.question, str(v.option)): v.name for v in vars_ if v.option is not None}
+    single = {v.question: v.name for v in vars_ if v.option is None}
+    out: dict[str, list] = {}
+    for row in published:
+        if row["level"] != "indicator":
+            continue
+        question, option = row["component"].rsplit("=", 1)
+        if (question, option) in multi:
+            column = (option, multi[(question, option)], 1)
+        elif question in single:
+            column = (option, single[question], int(option))
+        else:
+            continue  # no column (cannot happen for a coded question): the syntax reports it missing
+        if column not in out.setdefault(question, []):
+            out[question].append(column)
+    return list(out.items())

@@ -181,9 +181,20 @@ def _write(writer, suffix: str, **kw) -> bytes:
     try:
         writer(dst_path=path, **kw)
         with open(path, "rb") as fh:
-            return fh.read()
+            return _fixed_date(fh.read())
     finally:
         os.unlink(path)
+
+
+def _fixed_date(body: bytes) -> bytes:
+    """The file with its creation stamp set to the ZIP members' date (2020-01-01 00:00), so the same version
+    gives the same bytes (and the manifest the same hashes) whenever it is packed."""
+    if body[:4] in (b"$FL2", b"$FL3") and len(body) > 109:  # .sav header: date at 92 (9 bytes), time at 101 (8)
+        return body[:92] + b"01 Jan 2000:00:00" + body[109:]
+    stamp = body.find(b"<timestamp>", 0, 512)  # .dta 117+: <timestamp>, a length byte, "dd Mon yyyy hh:mm"
+    if stamp >= 0 and body[stamp + 11] == 17:
+        return body[: stamp + 12] + b"01 Jan 2020 00:00" + body[stamp + 29 :]
+    return body
 
 
 def microdata_sav(data: PackData) -> bytes:

@@ -4,17 +4,24 @@ Stata's `svyset ... poststrata() postweight()` is the same linearisation as R's 
 `singleunit(centered)` is R's lonely.psu = "adjust". Stata's subpop() keeps the full design as R's
 domains do, but reports the whole design's df; the script takes the domain's df as R's degf()
 (positive-weight respondents − their strata) and builds the interval itself, so every number matches.
+Every published grouping is covered: the index of the province, agencies, sectors, agency × sector and
+service points (hl_domain: svy total, nlcom), and each judgement indicator and need of the province,
+agencies and sectors (hl_shares: svy mean of the option's 0/1 in the subpopulation of the domain's
+respondents to the question). Intervals are logit only (Clopper–Pearson at 0 and 100 %).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from survey.services.publications.pack_answers import indicator_columns
 
 if TYPE_CHECKING:
     from survey.services.publications.pack import PackData
 
 SINGLEUNIT = {"adjust": "centered", "certainty": "certainty", "remove": "certainty", "fail": "missing"}
 
-HEADER = r'''* Reproduces every index number of publication %(wave)s, version %(version)s (Hài Lòng).
+HEADER = r"""* Reproduces every number (index and indicators) of publication %(wave)s, version %(version)s (Hài Lòng).
 * Run in the unpacked folder: do reproduce.do   (Stata 15 or later; writes stata_results.csv)
 * Design: the variance stratum AFTER the singleton collapse (%(collapsed)s strata merged), its fpc,
 * the nonresponse-adjusted weight, post-stratified to the frozen cell totals (calibration_cells.csv).
@@ -33,9 +40,9 @@ encode stratum, generate(stratum_id)
 encode cell, generate(cell_id)
 svyset _n [pweight = w_nonresponse], strata(stratum_id) fpc(fpc) poststrata(cell_id) ///
     postweight(cell_total) singleunit(%(singleunit)s)
-'''
+"""
 
-PROGRAM_HEAD = r'''
+PROGRAM_HEAD = r"""
 capture program drop hl_domain
 program define hl_domain
     args grouping key cond
@@ -57,9 +64,9 @@ program define hl_domain
             local avail "`avail' i`j'"
         }
     }
-'''
+"""
 
-PROGRAM_TAIL = r'''
+PROGRAM_TAIL = r"""
     quietly nlcom `ex'
     matrix b = r(b)
     matrix V = r(V)
@@ -73,6 +80,50 @@ PROGRAM_TAIL = r'''
         hl_ci `p' `se' `df' `nn'
         post hl_out ("`grouping'") ("`key'") ("${HL_LEVEL_`c'}") ("${HL_NAME_`c'}") (100*`p') (100*`se') ///
             (100*r(lo)) (100*r(hi)) (`df') (`nn')
+    }
+end
+
+capture program drop hl_shares
+program define hl_shares
+    * The share of the domain's respondents to a question who chose each option (svy mean of 0/1 in the
+    * subpopulation of respondents: R's svyciprop on subset(design, !is.na(q) & domain)); `vars': each
+    * option's column, `codes': the code that counts as chosen there, `opts': the option codes.
+    args grouping key cond question opts vars codes
+    tempvar in
+    local first : word 1 of `vars'
+    quietly generate byte `in' = (`cond') & !missing(`first')
+    quietly count if `in' & w_final > 0
+    local nn = r(N)
+    local df = 0
+    if `nn' > 0 {
+        quietly levelsof stratum_id if `in' & w_final > 0
+        local df = `nn' - r(r)
+    }
+    local ys ""
+    local k = 0
+    foreach v of local vars {
+        local ++k
+        local c : word `k' of `codes'
+        tempvar y`k'
+        quietly generate double `y`k'' = `in' & (`v' == `c')
+        local ys "`ys' `y`k''"
+    }
+    if `nn' > 0 {
+        quietly svy, subpop(`in'): mean `ys'
+    }
+    local k = 0
+    foreach o of local opts {
+        local ++k
+        if `nn' > 0 {
+            local p = _b[`y`k'']
+            local se = _se[`y`k'']
+            hl_ci `p' `se' `df' `nn'
+            post hl_out ("`grouping'") ("`key'") ("indicator") ("`question'=`o'") (100*`p') (100*`se') ///
+                (100*r(lo)) (100*r(hi)) (`df') (`nn')
+        }
+        else {
+            post hl_out ("`grouping'") ("`key'") ("indicator") ("`question'=`o'") (.) (.) (.) (.) (`df') (0)
+        }
     }
 end
 
@@ -96,9 +147,9 @@ program define hl_ci, rclass
         return scalar hi = invlogit(logit(`p') + `h')
     }
 end
-'''
+"""
 
-MEAN = r'''    * %(name)s = mean of its available components (%(comps)s)
+MEAN = r"""    * %(name)s = mean of its available components (%(comps)s)
     local t ""
     local m = 0
     local nmax = 0
@@ -115,7 +166,7 @@ MEAN = r'''    * %(name)s = mean of its available components (%(comps)s)
         local n_%(name)s = `nmax'
         local avail "`avail' %(name)s"
     }
-'''
+"""
 
 
 def _mean(name: str, comps: list[str]) -> str:
@@ -127,18 +178,24 @@ def render(data: PackData) -> str:
     s, t, var = data.settings, data.tree, data.item_vars
     items = list(t["items"])
     idx = {code: j + 1 for j, code in enumerate(items)}
-    lines = [HEADER % {"wave": data.meta.get("wave"), "version": data.meta.get("version"),
-                       "collapsed": data.meta.get("collapsed_strata", 0),
-                       "singleunit": SINGLEUNIT.get(s.get("lonely_psu", "adjust"), "centered"),
-                       }]
+    lines = [
+        HEADER
+        % {
+            "wave": data.meta.get("wave"),
+            "version": data.meta.get("version"),
+            "collapsed": data.meta.get("collapsed_strata", 0),
+            "singleunit": SINGLEUNIT.get(s.get("lonely_psu", "adjust"), "centered"),
+        }
+    ]
     if s.get("method", "logit") != "logit":
         lines.append('display as error "this do-file builds logit intervals; the version used %s"' % s.get("method"))
     for code in items:
         j = idx[code]
         lines.append("generate byte v%d = inlist(%s, %s)" % (j, var[code], ", ".join(map(str, t["valid"][code]))))
-        lines.append("generate byte s%d = v%d & inlist(%s, %s)" % (j, j, var[code],
-                                                                    ", ".join(map(str, t["satisfied"][code]))))
-    lines.append('global HL_J %d' % len(items))
+        lines.append(
+            "generate byte s%d = v%d & inlist(%s, %s)" % (j, j, var[code], ", ".join(map(str, t["satisfied"][code])))
+        )
+    lines.append("global HL_J %d" % len(items))
     lines.append('global HL_S "%s"' % " ".join("s%d" % idx[c] for c in items))
     lines.append('global HL_V "%s"' % " ".join("v%d" % idx[c] for c in items))
     body = [PROGRAM_HEAD]
@@ -150,23 +207,59 @@ def render(data: PackData) -> str:
         body.append(_mean("p%d" % k, ["e%d" % (names.index(e) + 1) for e in els]))
         lines += ['global HL_LEVEL_p%d "part"' % k, 'global HL_NAME_p%d "%s"' % (k, p)]
     top = ["p%d" % k for k in range(1, len(t["parts"]) + 1)] or ["e%d" % k for k in range(1, len(names) + 1)]
-    body.append(_mean("o", top).replace("local n_o = `nmax'", "local n_o = 0\n        foreach c of local avail {\n"
-                                        "            if substr(\"`c'\", 1, 1) == \"i\" local n_o = max(`n_o', `n_`c'')"
-                                        "\n        }"))
-    lines += ['global HL_LEVEL_o "overall"', 'global HL_NAME_o "SIPAS"', "global HL_LEVEL = %r" % float(
-        s.get("level", 0.95))]
+    body.append(
+        _mean("o", top).replace(
+            "local n_o = `nmax'",
+            "local n_o = 0\n        foreach c of local avail {\n"
+            "            if substr(\"`c'\", 1, 1) == \"i\" local n_o = max(`n_o', `n_`c'')"
+            "\n        }",
+        )
+    )
+    lines += [
+        'global HL_LEVEL_o "overall"',
+        'global HL_NAME_o "SIPAS"',
+        "global HL_LEVEL = %r" % float(s.get("level", 0.95)),
+    ]
     for code in items:
         lines += ['global HL_LEVEL_i%d "item"' % idx[code], 'global HL_NAME_i%d "%s"' % (idx[code], code)]
     lines.append("".join(body) + PROGRAM_TAIL)
-    lines.append('postfile hl_out str20 grouping str80 key str10 level str40 component double(value se ci_low '
-                 'ci_high df n) using "stata_results.dta", replace')
+    lines.append(
+        "postfile hl_out str20 grouping str80 key str10 level str80 component double(value se ci_low "
+        'ci_high df n) using "stata_results.dta", replace'
+    )
     lines.append('hl_domain "overall" "" "1"')
-    for grouping, expr in (("agency", "agency"), ("sector", "sector"), ("agency_sector", 'agency + "|" + sector'),
-                           ("service_point", "service_point")):
+    for grouping, expr in (
+        ("agency", "agency"),
+        ("sector", "sector"),
+        ("agency_sector", 'agency + "|" + sector'),
+        ("service_point", "service_point"),
+    ):
         lines.append("generate str80 g_%s = %s" % (grouping, expr))
         lines.append('levelsof g_%s if g_%s != "", local(keys)' % (grouping, grouping))
-        lines.append('foreach k of local keys {\n    hl_domain "%s" "`k\'" `"g_%s == "`k\'""\'\n}'
-                     % (grouping, grouping))
+        lines.append(
+            'foreach k of local keys {\n    hl_domain "%s" "`k\'" `"g_%s == "`k\'""\'\n}' % (grouping, grouping)
+        )
+    specs = indicator_columns(data.variables, data.published)
+    if specs:
+        lines.append("* Judgement indicators and needs: the province, each agency, each sector (as published).")
+    for grouping in ("overall", "agency", "sector") if specs else ():
+        calls = [
+            'hl_shares "%s" %s "%s" "%s" "%s" "%s"'
+            % (
+                grouping,
+                '""  "1"' if grouping == "overall" else '"`k\'" `"g_%s == "`k\'""\'' % grouping,
+                question,
+                " ".join(o for o, _c, _v in cols),
+                " ".join(c for _o, c, _v in cols),
+                " ".join(str(v) for *_x, v in cols),
+            )
+            for question, cols in specs
+        ]
+        if grouping == "overall":
+            lines += calls
+        else:
+            lines.append('levelsof g_%s if g_%s != "", local(keys)' % (grouping, grouping))
+            lines.append("foreach k of local keys {\n    " + "\n    ".join(calls) + "\n}")
     lines.append("postclose hl_out")
     lines.append('use "stata_results.dta", clear')
     lines.append('export delimited using "stata_results.csv", replace')
