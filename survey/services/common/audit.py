@@ -36,7 +36,9 @@ FAMILIES = {
     "device.": _l("Máy khảo sát (kiosk)"), "kiosk.": _l("Chuyển lượt tại quầy"), "apikey.": _l("Khoá API"),
     "dossiers.": _l("Hồ sơ"), "registry.": _l("Danh mục"), "target.": _l("Chỉ tiêu"),
     "questionnaire.": _l("Bảng hỏi"), "export.": _l("Tải dữ liệu, báo cáo"), "publication.": _l("Công bố"),
-    "job.": _l("Tác vụ nền"),
+    "job.": _l("Tác vụ nền"), "case.": _l("Phản ánh"), "case_rule.": _l("Quy tắc mở phản ánh"),
+    "comment.": _l("Góp ý của người dân"), "theme.": _l("Chủ đề góp ý"), "feedback.": _l("Góp ý của người dân"),
+    "qd766.": _l("Điểm QĐ 766"),
 }
 
 ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the wave was closed)
@@ -66,6 +68,21 @@ ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the w
     "questionnaire.load": _l("Đã nạp phiên bản bảng hỏi"),
     "export.report": _l("Đã tải báo cáo PDF"), "export.index": _l("Đã tải bảng chỉ số"),
     "export.microdata": _l("Đã tải dữ liệu vi mô"), "export.codebook": _l("Đã tải sổ mã"),
+    "export.comments": _l("Đã tải góp ý (đã che thông tin cá nhân)"),
+    "export.counter_ratings": _l("Đã tải số liệu đánh giá tại quầy"),
+    "publication.restate": _l("Đã công bố lại (phiên bản mới)"), "publication.pack": _l("Đã tải gói tái lập"),
+    "user.set_mail": _l("Đã đổi thư điện tử nhận thư báo phản ánh"),
+    "case_rule.create": _l("Đã thêm quy tắc mở phản ánh"), "case_rule.update": _l("Đã sửa quy tắc mở phản ánh"),
+    "case_rule.deactivate": _l("Đã ngừng áp dụng quy tắc mở phản ánh"),
+    "case_rule.activate": _l("Đã áp dụng lại quy tắc mở phản ánh"),
+    "case.phone_view": _l("Đã xem số điện thoại gọi lại của phản ánh"),
+    "case.digest": _l("Đã gửi thư tổng hợp phản ánh"),
+    "theme.create": _l("Đã thêm chủ đề góp ý"), "theme.update": _l("Đã sửa chủ đề góp ý"),
+    "theme.activate": _l("Đã dùng lại chủ đề góp ý"), "theme.deactivate": _l("Đã ngừng dùng chủ đề góp ý"),
+    "comment.tag": _l("Đã gắn chủ đề cho góp ý"), "comment.untag": _l("Đã bỏ chủ đề khỏi góp ý"),
+    "comment.raw_read": _l("Đã xem nguyên văn góp ý"), "comment.raw_purge": _l("Đã xoá nguyên văn góp ý"),
+    "comment.raw_purge_older": _l("Đã xoá nguyên văn các góp ý cũ"),
+    "feedback.backfill": _l("Đã che thông tin cá nhân trong góp ý cũ"),
 }
 
 TARGETS = {
@@ -73,6 +90,8 @@ TARGETS = {
     "device": _l("Máy"), "api_key": _l("Khoá API"), "invitation": _l("Thư mời"), "target": _l("Chỉ tiêu"),
     "registry": _l("Tệp danh mục"), "questionnaire_version": _l("Phiên bản bảng hỏi"),
     "source_system": _l("Hệ thống nguồn"), "publication": _l("Bản công bố"), "job": _l("Tác vụ"),
+    "case_rule": _l("Quy tắc phản ánh"), "feedback_case": _l("Phản ánh"), "comment": _l("Góp ý"),
+    "theme": _l("Chủ đề góp ý"), "service_point": _l("Điểm phục vụ"),
 }
 
 KEYS = {
@@ -93,6 +112,11 @@ KEYS = {
     "file": _l("Tệp"), "invited": _l("Số thư mời"), "lang": _l("Ngôn ngữ"), "filters": _l("Bộ lọc"),
     "code": _l("Mã đợt"), "name": _l("Tên đợt"), "name_en": _l("Tên tiếng Anh"), "period": _l("Kỳ khảo sát"),
     "questionnaire_version_id": _l("Phiên bản bảng hỏi"), "changes": _l("Thay đổi"),
+    "case_type": _l("Loại phản ánh"), "sla_days": _l("Thời hạn xử lý (ngày)"), "threshold": _l("Ngưỡng"),
+    "case_digest": _l("Nhận thư tổng hợp"), "email": _l("Thư điện tử"), "theme": _l("Chủ đề"),
+    "complaint": _l("Là khiếu nại"), "days": _l("Số ngày"), "purged": _l("Số góp ý đã xoá nguyên văn"),
+    "found": _l("Số góp ý tìm thấy"), "name_vi": _l("Tên"), "questionnaire_id": _l("Bảng hỏi"),
+    "kind": _l("Loại"),
 }
 
 VALUES = {
