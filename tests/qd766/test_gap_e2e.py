@@ -1,5 +1,6 @@
 """Real browser: the demo province's dashboard leads with the gap between its QĐ 766 score (near 99 %) and the
 sampled index, on a phone-sized screen, with the per-agency table reachable by scrolling."""
+
 from __future__ import annotations
 
 import re
