@@ -36,6 +36,7 @@ def test_headers_tables_and_statuses_are_vietnamese_by_default(client, world, an
     assert header[:5] == ["Bảng", "Mã", "Tên", "Cấp", "Chỉ số"] and "Đánh giá" in header and "status" not in header
     land = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "land")
     assert land[0].value == "Lĩnh vực" and land[12].value == "Dưới mục tiêu"  # the CSV says "below"
+    assert {c.value for c in wb["agency"]["D"][1:]} == {"Sở, ban, ngành", "Cấp huyện", "Cấp xã"}
     statuses = {r[12].value for ws in wb if ws.title != "notes" for r in ws.iter_rows(min_row=2) if r[12].value}
     assert statuses and statuses <= VI_STATUS
 
@@ -48,6 +49,7 @@ def test_english_on_request_or_when_the_page_is_in_english(client, world, analys
     assert land[0].value == "Sector" and land[12].value == "Below the target"
     agencies = [c.value for c in english["agency"]["C"][1:]]
     assert "Sở Xây dựng (en)" in agencies  # the registry's English names
+    assert {c.value for c in english["agency"]["D"][1:]} == {"Department", "District", "Commune"}
     assert english["notes"]["A1"].value == "Survey wave"
     client.get("/lang/en")
     assert _book(client)["overall"]["A1"].value == "Table"  # the page's language

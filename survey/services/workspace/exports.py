@@ -82,6 +82,13 @@ STATUS_WORDS = {
     "nd": ("Chưa phân định", "Not distinguishable"),
     "small": ("Quá ít câu trả lời", "Too few answers"),
 }
+LEVELS = {
+    "province": ("Cấp tỉnh", "Province"),
+    "department": ("Sở, ban, ngành", "Department"),
+    "district": ("Cấp huyện", "District"),
+    "commune": ("Cấp xã", "Commune"),
+    "central": ("Cơ quan ngành dọc", "Central agency"),
+}
 PERCENT = {"value", "ci_low", "ci_high", "target"}  # in percent points in the rows; a share (0.854) in the XLSX
 FORMATS = {
     "value": "pct",
@@ -144,6 +151,8 @@ def _xlsx_value(column: str, row: dict, lang: str) -> Any:
         return TABLES.get(value, (value, value))[en]
     if column == "status":
         return STATUS_WORDS[value][en] if value in STATUS_WORDS else value
+    if column == "level":
+        return LEVELS[value][en] if value in LEVELS else value
     if column in PERCENT or column == "se":
         return None if value is None else float(value) / 100
     return value
