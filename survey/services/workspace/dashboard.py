@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -207,7 +208,13 @@ class Overview:
     respondents: int              # probability-sample respondents in the domain
     min_n: int
     walkups_excluded: int = 0     # walk-up (non-probability) answers of the wave, never counted
-    qd766: Any = None             # the QĐ 766 score beside the index (survey.services.qd766.compare.Comparison)
+    gap_inputs: tuple = field(default=(), repr=False, compare=False)  # qd766_gap's arguments
+
+    @cached_property
+    def qd766(self):
+        """The QĐ 766 score beside the index (survey.services.qd766.compare.Comparison), computed on first use:
+        the dashboard and the PDF show it, the charts and exports that share this object never ask."""
+        return qd766_gap(*self.gap_inputs) if self.gap_inputs else None
 
 
 def index_respondents(frame, mask, est: Estimate | None) -> int:
@@ -327,7 +334,7 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     return Overview(wave, filters, headline, targets,
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
                     agencies, sectors, points, int(mask.sum()), min_n, int(frame.data.walkup_excluded or 0),
-                    qd766_gap(session, wave, filters, visible, est, agencies, agency))
+                    (session, wave, filters, visible, est, agencies, agency))
 
 
 def qd766_gap(session: Session, wave: Wave, filters: Filters, visible: set[int] | None, est: Estimate | None,
