@@ -108,7 +108,7 @@ def _pct(value: float | None) -> str:
 
 
 @qd766_cli.command("score")
-@click.option("--period", required=True, help="Kỳ: 2025-Q3, 2025-07, 2025 hoặc 2025-07-01:2025-09-30.")
+@click.option("--period", required=True, help="Kỳ: 2025-Q3, tuần 2025-W27, 2025-07, 2025 hoặc 2025-07-01:2025-09-30.")
 @click.option("--rollup", is_flag=True, help="Gộp cả các đơn vị cấp dưới vào từng cơ quan.")
 def score_command(period: str, rollup: bool) -> None:
     """Điểm hài lòng kiểu QĐ 766 theo cơ quan trong một kỳ (docs/methodology.md §17).

@@ -240,6 +240,7 @@ def test_subtree_roll_up_adds_the_units_below_and_viewers_see_only_their_agencie
         ("2025-Q3", (date(2025, 7, 1), date(2025, 9, 30))),
         ("2025q4", (date(2025, 10, 1), date(2025, 12, 31))),
         ("2025-02", (date(2025, 2, 1), date(2025, 2, 28))),
+        ("2025-W27", (date(2025, 6, 30), date(2025, 7, 6))),
         ("2024", (date(2024, 1, 1), date(2024, 12, 31))),
         ("2025-07-01:2025-07-07", (date(2025, 7, 1), date(2025, 7, 7))),
         ("2025-07-01..2025-07-07", (date(2025, 7, 1), date(2025, 7, 7))),
@@ -250,7 +251,7 @@ def test_periods_are_read_in_every_documented_form(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "2025-Q5", "2025-13", "2025-07-07:2025-07-01", "tuần 27", "2025-02-30:2025-03-01"]
+    "text", ["", "2025-Q5", "2025-13", "2025-07-07:2025-07-01", "tuần 27", "2025-W54", "2025-02-30:2025-03-01"]
 )
 def test_a_bad_period_is_refused_in_vietnamese(text):
     with pytest.raises(ValueError, match="Kỳ không hợp lệ"):

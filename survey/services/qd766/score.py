@@ -71,12 +71,15 @@ class Score:
 
 
 def parse_period(text: str) -> tuple[date, date]:
-    """A period as `2025-Q3`, `2025-07`, `2025` or `2025-07-01:2025-09-30` → (first day, last day)."""
+    """A period as `2025-Q3`, `2025-W27`, `2025-07`, `2025` or `2025-07-01:2025-09-30` → (first day, last day)."""
     text = (text or "").strip()
     try:
         if m := re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE):
             year, q = int(m[1]), int(m[2])
             return date(year, 3 * q - 2, 1), _month_end(year, 3 * q)
+        if m := re.fullmatch(r"(\d{4})-W(\d{2})", text, re.IGNORECASE):  # ISO week: the portal ranks weekly
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            return monday, monday + timedelta(days=6)
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
             return date(int(m[1]), int(m[2]), 1), _month_end(int(m[1]), int(m[2]))
         if re.fullmatch(r"\d{4}", text):
@@ -88,7 +91,10 @@ def parse_period(text: str) -> tuple[date, date]:
     except ValueError:
         pass
     raise ValueError(
-        _("Kỳ không hợp lệ: %(value)s (ví dụ 2025-Q3, 2025-07, 2025 hoặc 2025-07-01:2025-09-30).", value=text[:40])
+        _(
+            "Kỳ không hợp lệ: %(value)s (ví dụ 2025-Q3, 2025-W27, 2025-07, 2025 hoặc 2025-07-01:2025-09-30).",
+            value=text[:40],
+        )
     )
 
 
