@@ -118,3 +118,12 @@ def test_an_agency_viewer_gets_only_own_rows_of_the_publication(client, world, v
     text = client.get("/analyst/export/microdata.csv").data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert {r["agency"] for r in rows} == {"T-STNMT"} and len(rows) == 90
+
+
+def test_a_codebook_written_without_its_source_makes_no_claim_about_it(db_session, world):
+    from survey.services.workspace import exports
+
+    released = exports.release(db_session, world["wave"])
+    assert "Nguồn:" not in exports.codebook(released.variables, "md", "Codebook").decode("utf-8")
+    book = exports.codebook(released.variables, "md", "Codebook", released.sdc, released.source).decode("utf-8")
+    assert "Nguồn: công bố chính thức phiên bản 1" in book

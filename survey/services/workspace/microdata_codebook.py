@@ -25,7 +25,7 @@ def sdc_k() -> int:
 
 
 def source_note(src: Source | None) -> str:
-    """Which publication version the rows come from (or that they are provisional live data)."""
+    """Which publication version the rows come from (or that they are provisional live data; None: live)."""
     if src is None or src.kind == "live":
         return (
             "Nguồn: dữ liệu hiện tại của đợt, chưa được công bố. Số liệu tạm tính: trọng số và câu trả lời "
@@ -114,7 +114,8 @@ def codebook(
     labels, then where the rows come from (`source`: the publication version, or provisional live data),
     the privacy notes and disclosure control (with `report`, the export's own k, recodes and counts of
     withheld values)."""
-    notes = [source_note(source)] + PRIVACY_NOTES + sdc_notes(report) + [CSV_NOTE]
+    origin = source_note(source) if source is not None else ""  # no source given: no claim about it
+    notes = ([origin] if origin else []) + PRIVACY_NOTES + sdc_notes(report) + [CSV_NOTE]
 
     def values(v: Any) -> str:
         return "; ".join("%s = %s" % (k, t) for k, t in v.values.items())
@@ -133,8 +134,7 @@ def codebook(
         lines = [
             "# " + (title or "Codebook"),
             "",
-            notes[0],
-            "",
+            *([origin, ""] if origin else []),
             "| Biến | Nhãn | Kiểu | Thang đo | Giá trị |",
             "|---|---|---|---|---|",
         ]
@@ -160,6 +160,6 @@ def codebook(
             "text-align:left;vertical-align:top}table{border-collapse:collapse}</style></head><body><h1>%s</h1>"
             '<p class="source">%s</p><table><thead><tr><th>Biến</th><th>Nhãn</th><th>Kiểu</th><th>Thang đo</th>'
             "<th>Giá trị</th></tr></thead><tbody>%s</tbody></table><h2>Ghi chú</h2><ul>%s</ul></body></html>"
-        ) % (escape(title), escape(title), escape(notes[0]), rows, items)
+        ) % (escape(title), escape(title), escape(origin), rows, items)
         return html.encode("utf-8")
     raise ValueError("codebook format must be csv, md or html")
