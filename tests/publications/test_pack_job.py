@@ -34,7 +34,8 @@ def _audits(session) -> int:
 def test_the_job_reports_each_step_then_leaves_the_zip_and_one_audit_entry(db_session, inline_jobs):
     world = singleton_world(db_session, code="W-JOB")
     view = publications.current(db_session, world["wave"].id)
-    job = pack_views.submit_pack(db_session, "test", world["wave"], view)
+    job, new = pack_views.submit_pack(db_session, "test", world["wave"], view)
+    assert new
     seen = []
     result = pack_views.run_pack(db_session, job, lambda done, total, message="": seen.append((done, total, message)))
     assert [d for d, _t, _m in seen] == list(range(pack_views.STEPS))  # the ZIP written: the finished job
@@ -57,11 +58,15 @@ def test_a_version_that_does_not_exist_fails_the_job_with_a_clear_message_and_no
 def test_a_second_click_while_the_pack_is_built_returns_the_same_job(db_session, inline_jobs):
     world = singleton_world(db_session, code="W-JOB")
     view = publications.current(db_session, world["wave"].id)
-    first = pack_views.submit_pack(db_session, None, world["wave"], view)
-    assert pack_views.submit_pack(db_session, None, world["wave"], view).id == first.id
+    first, new = pack_views.submit_pack(db_session, None, world["wave"], view)
+    assert new and pack_views.submit_pack(db_session, None, world["wave"], view) == (first, False)
+    first.state = JobState.RUNNING
+    db_session.flush()
+    assert pack_views.submit_pack(db_session, None, world["wave"], view) == (first, False)  # not launched again
     first.state = JobState.DONE
     db_session.flush()
-    assert pack_views.submit_pack(db_session, None, world["wave"], view).id != first.id  # a new pack once done
+    again, new = pack_views.submit_pack(db_session, None, world["wave"], view)
+    assert new and again.id != first.id  # a new pack once the last one is done
 
 
 def test_a_version_that_is_not_final_gets_no_pack_job(db_session, inline_jobs):
@@ -86,7 +91,9 @@ def test_the_pack_is_built_in_a_real_background_thread_on_a_committed_database(t
         db.session.commit()
         wave_id = world["wave"].id
         view = publications.current(db.session, wave_id)
-        job_id = run_write(lambda: pack_views.submit_pack(db.session, "test", db.session.get(Wave, wave_id), view).id)
+        job_id = run_write(
+            lambda: pack_views.submit_pack(db.session, "test", db.session.get(Wave, wave_id), view)[0].id
+        )
         thread = jobs.launch(app, job_id)
         assert thread is not None
         thread.join(120)

@@ -63,17 +63,19 @@ def recent_packs(session: Session, wave: Wave, version: int, user: Any = None, l
     ][:limit]
 
 
-def submit_pack(session: Session, user: Any, wave: Wave, view: Any) -> Job:
-    """Queue the pack of a final version (flushes; launch it after the commit), or return the user's pack job
-    of that version still queued or running (a second click starts no second build). Raises JobError."""
+def submit_pack(session: Session, user: Any, wave: Wave, view: Any) -> tuple[Job, bool]:
+    """(job, queued now) for the pack of a final version: a new job (flushes; launch it after the commit), or
+    the user's pack job of that version still queued or running (a second click starts no second build, and
+    is not launched again). Raises JobError."""
     if view is None or view.provisional:
         raise jobs.JobError(_("Chỉ phiên bản công bố chính thức mới có gói tái lập."))
     if not view.table.respondents:
         raise jobs.JobError(_("Phiên bản này không có người trả lời: không có gói tái lập."))
     for job in recent_packs(session, wave, view.version, user):
         if job.state in (JobState.QUEUED, JobState.RUNNING):
-            return job
-    return jobs.submit(session, PACK_JOB, {"wave_id": wave.id, "version": view.version}, getattr(user, "id", None))
+            return job, False
+    params = {"wave_id": wave.id, "version": view.version}
+    return jobs.submit(session, PACK_JOB, params, getattr(user, "id", None)), True
 
 
 @jobs.task(PACK_JOB)

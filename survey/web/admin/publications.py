@@ -14,7 +14,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from survey.extensions import db
-from survey.models import Job, JobState, Wave
+from survey.models import Wave
 from survey.services import publications
 from survey.services.common import jobs
 from survey.services.common.txn import refused, run_write
@@ -114,14 +114,15 @@ def publications_pack(wave_id: int, version: int):
 
     def unit():
         try:
-            return pack_views.submit_pack(db.session, current_user, _wave(wave_id), view).id
+            job, new = pack_views.submit_pack(db.session, current_user, _wave(wave_id), view)
         except jobs.JobError as exc:
             flash(str(exc), "error")
             return refused(None)
+        return job.id, new
 
-    job_id = run_write(unit)
-    if job_id is None:
+    submitted = run_write(unit)
+    if submitted is None:
         return back
-    if db.session.get(Job, job_id).state == JobState.QUEUED:  # a build still running is not started twice
-        jobs.launch(current_app._get_current_object(), job_id)
-    return redirect(url_for("jobs.show", job_id=job_id), 303)
+    if submitted[1]:  # a build already under way is not launched twice
+        jobs.launch(current_app._get_current_object(), submitted[0])
+    return redirect(url_for("jobs.show", job_id=submitted[0]), 303)
