@@ -64,3 +64,25 @@ def test_demo_without_registry_or_questionnaire_explains_itself(db_session):
     workspace.seed(ctx)
     assert db_session.query(Wave).count() == 0
     assert any("chưa" in note for note in ctx.notes)
+
+
+def test_demo_feedback_step_files_redacted_comments_opens_cases_and_reruns_idle(db_session):
+    from survey.models import Answer, Comment, DossierRating, FeedbackCase, Theme
+    from survey.services.demo import feedback as demo_feedback
+
+    _registry(db_session)
+    ctx = DemoContext(session=db_session)
+    workspace.seed(ctx)
+    phone = db_session.query(Response).filter(Response.probability_sample.is_(True)).first()
+    db_session.add(Answer(response_id=phone.id, item_code="CMT1", value_text="Gọi lại cho tôi số 0912 345 678 nhé"))
+    db_session.flush()
+    demo_feedback.seed(ctx)
+    comments = db_session.query(Comment).all()
+    assert comments and db_session.query(Theme).count() >= 5
+    assert not any("0912" in c.text for c in comments)
+    assert any("[số điện thoại]" in c.text for c in comments)
+    cases, ratings = db_session.query(FeedbackCase).count(), db_session.query(DossierRating).count()
+    assert cases > 0 and ratings > 0
+    demo_feedback.seed(DemoContext(session=db_session))
+    assert (db_session.query(Comment).count(), db_session.query(FeedbackCase).count(),
+            db_session.query(DossierRating).count()) == (len(comments), cases, ratings)
