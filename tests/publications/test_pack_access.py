@@ -64,6 +64,8 @@ def test_an_analyst_gets_the_pack_through_a_job_and_fetches_a_lost_download_agai
     assert 'href="/jobs/%d"' % state["id"] in listed and "Đã xong" in listed
     assert client.post("/admin/waves/%d/publications/9/pack" % world["wave"].id).status_code == 404
     assert client.get(url + "/pack").status_code == 405  # a GET builds nothing: the button posts
+    versions = client.get("/admin/waves/%d/publications" % world["wave"].id).get_data(as_text=True)
+    assert 'action="%s/pack"' % url in versions  # the list of versions posts to the same job
 
 
 def test_the_job_page_shows_the_finished_pack(client, db_session, world, inline_jobs):

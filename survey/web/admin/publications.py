@@ -52,6 +52,7 @@ def publications_list(wave_id: int):
         wave=wave,
         views=views,
         form=PublishForm(),
+        pack_form=PackForm(),
         published=any(not v.provisional for v in views),
     )
 
