@@ -193,3 +193,10 @@ def test_reassigning_without_choosing_a_unit_is_refused(client, db_session, view
     assert '<option selected value="">— chọn đơn vị —</option>' in page
     answer = client.post(f"/analyst/cases/{land_case.id}/reassign", data={"agency_id": "", "text": "chuyển"})
     assert answer.status_code == 422 and "Không tìm thấy đơn vị" in answer.get_data(as_text=True)
+
+
+def test_case_types_read_as_words_and_a_provinces_own_type_as_its_code_with_spaces():
+    from survey.services.feedback.case_rules import type_label
+
+    assert type_label("danh_gia_thap") == "Đánh giá thấp" and type_label("khieu_nai") == "Khiếu nại"
+    assert type_label("tre_hen_tra_ket_qua") == "tre hen tra ket qua"

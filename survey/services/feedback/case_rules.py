@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,8 @@ THRESHOLD_MIN, THRESHOLD_MAX = 1, 5
 SLA_MAX_DAYS = 365
 CASE_TYPE = re.compile(r"^[a-z0-9_]{1,40}$")  # a code (the list filter and the CSV use it), not a label
 LOW_RATING, COMPLAINT = "danh_gia_thap", "khieu_nai"
+# Words for the default case types; a province's own types show their code with spaces.
+TYPE_LABELS = {LOW_RATING: _l("Đánh giá thấp"), COMPLAINT: _l("Khiếu nại")}
 
 
 class RuleError(ValueError):
@@ -180,3 +183,9 @@ def list_rules(session: Session) -> list[tuple[Questionnaire, list[CaseRule]]]:
     for rule in session.scalars(select(CaseRule).order_by(CaseRule.active.desc(), CaseRule.id)):
         rules.setdefault(rule.questionnaire_id, []).append(rule)
     return [(q, rules.get(q.id, [])) for q in session.scalars(select(Questionnaire).order_by(Questionnaire.instrument))]
+
+
+def type_label(code: str) -> str:
+    """A case type in words: the default types' names, else the code with spaces for underscores."""
+    label = TYPE_LABELS.get(code)
+    return str(label) if label is not None else str(code).replace("_", " ")

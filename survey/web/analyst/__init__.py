@@ -4,6 +4,8 @@ import math
 from flask import Blueprint
 from flask_babel import format_decimal
 
+from survey.services.feedback.case_rules import type_label
+
 bp = Blueprint("analyst", __name__)
 
 
@@ -27,6 +29,12 @@ def num2(value) -> str:
 def int_fmt(value) -> str:
     """An integer with the locale's grouping (12.345 in Vietnamese)."""
     return "—" if value is None else format_decimal(int(value), format="#,##0")
+
+
+@bp.app_template_filter("case_type")
+def case_type(code) -> str:
+    """A feedback case's type in words (the default types named, others as their code with spaces)."""
+    return type_label(code)
 
 
 from survey.web.analyst import cases, charts, counter, downloads, inbox, indicators, views  # noqa: E402,F401  (views attach to bp)
