@@ -41,11 +41,12 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(app):
-    """Seed the demo province (bank, registry, five waves), render its reports, then roll it all back before
-    the tests read the results (an open write transaction would lock SQLite for this module's other tests)."""
+    """Seed the demo province (bank, registry, five waves, QĐ 766 records), render its reports, then roll it
+    all back before the tests read them (an open write transaction would lock SQLite for the other tests)."""
     from survey import QUESTIONNAIRE_DIR
     from survey.services.demo import seed_demo
     from survey.services.publications import records
+    from survey.services.qd766 import demo as qd766_demo
     from survey.services.questionnaires.bank import load_bank
 
     with app.app_context():
@@ -58,6 +59,7 @@ def demo(app):
         try:
             load_bank(session, QUESTIONNAIRE_DIR)
             seed_demo(session)
+            qd766_demo.seed(session)  # per-dossier ratings and events: section 10 has its gap table
             wave = dash.default_wave(session)
             gathered = {}
             for lang in ("vi", "en"):
@@ -225,6 +227,7 @@ def test_vietnamese_text_is_extractable_with_its_diacritics_and_sections_come_in
         "7. Ưu tiên cải thiện",
         "8. Xu hướng qua các kỳ",
         "9. Tỷ lệ trả lời theo kết quả hồ sơ",
+        "10. Điểm QĐ 766 và chỉ số khảo sát",
     ]
     positions = [text.find(h) for h in headings]
     assert -1 not in positions, [h for h, p in zip(headings, positions) if p < 0]
@@ -263,6 +266,15 @@ def test_numbers_in_the_pdf_are_gathers_numbers(demo):
         assert "%s %s %s" % (c.key, L.num(c.value), reports._ci(data, c.est)) in text, c.key
     total = data.rates["total"]
     assert "%s câu trả lời trên %s phiếu mời" % (L.integer(total.completed), L.integer(total.total)) in text
+    gap = data.ov.qd766
+    assert gap is not None and not gap.empty and len(gap.rows) > 30
+    with force_locale("vi"):
+        assert text.count(re.sub(r"\s+", " ", L.qd766_headline(gap, "vi"))) == 2  # summary and section 10
+    for r in gap.rows:
+        if r.index is not None:
+            name = r.label + (" †" if r.small else "")  # a small cell carries its mark
+            row = "%s %s %s %s" % (name, L.num(r.score.value), L.integer(r.score.dossiers), L.num(r.index))
+            assert row in text, row
 
 
 def test_every_table_marks_its_small_cells_with_a_footnote(demo):
@@ -275,14 +287,17 @@ def test_every_table_marks_its_small_cells_with_a_footnote(demo):
         content["agencies"]["points"],
         content["trends"]["table"],
         content["rates"],
+        content["qd766"]["table"],
     ]
     marked = 0
     for table in filter(None, tables):  # the model: a row with too few answers is always marked
-        col = next(i for i, h in enumerate(table.header) if h in ("Số trả lời", "Đã trả lời"))
+        col = next((i for i, h in enumerate(table.header) if h in ("Số trả lời", "Đã trả lời")), None)
         for row in table.rows:
-            if int(row.cells[col].replace(".", "")) < data.ov.min_n:
+            if col is not None and int(row.cells[col].replace(".", "")) < data.ov.min_n:
                 assert row.small, (table.caption, row.cells)
             marked += row.small
+    gap = data.ov.qd766  # the QĐ 766 table has no count column: its rows carry the comparison's small flag
+    assert [r.small for r in content["qd766"]["table"].rows] == [bool(r.small) for r in gap.rows]
     small = [c for c in data.ov.agencies if c.status == "small"]
     assert small and marked >= len(small)
     for c in small:  # the table rows of the PDF carry the mark

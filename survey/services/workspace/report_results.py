@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from survey.models.fieldwork import Outcome
 from survey.services.workspace import charts as figures
+from survey.services.workspace import report_gap
 from survey.services.workspace import report_layout as L
 from survey.services.workspace import report_sections as S
 from survey.services.workspace.reports import ReportData, _ci, _flag, _improve, _label, _target_label
@@ -285,9 +286,12 @@ def rates(data: ReportData) -> S.Table:
 def build(data: ReportData) -> dict:
     """Every section's content, in report order (call inside force_locale)."""
     axis = forest_axis(data)
+    summary = S.summary(data)
+    if "empty" not in summary:  # the gap to the QĐ 766 score is a headline (section 10)
+        summary["qd766"] = report_gap.summary_line(data)
     return {
         "cover": S.cover(data),
-        "summary": S.summary(data),
+        "summary": summary,
         "method": S.method(data),
         "results": results(data),
         "sectors": sectors(data, axis),
@@ -295,5 +299,6 @@ def build(data: ReportData) -> dict:
         "priorities": priorities(data),
         "trends": trends(data),
         "rates": rates(data),
+        "qd766": report_gap.section(data),
         "axis": axis,
     }
