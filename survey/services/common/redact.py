@@ -19,6 +19,7 @@ A number glued to a longer run of digits (a bigger amount, another code) is neve
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 from survey.services.common.texts import strip_accents
@@ -57,6 +58,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_START}{_digits(9, _ID_SEP)}{_END}(?![ \t\-]\d){_MONEY}"), ID_NUMBER),
 ]
 _SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 # A date inside a run of digits ("ngày 08-03-2025 10 giờ" reads like 0 + 9 digits): such a run is kept.
 _DATE = re.compile(r"(?<!\d)(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2})(?!\d)")
 
@@ -70,10 +72,14 @@ class Redacted(NamedTuple):
 
 def redact(text: str) -> Redacted:
     """`text` with phones, ID numbers, e-mails, plates and dossier codes replaced by labelled placeholders."""
+    email, digits = "@" in text, _DIGIT.search(text) is not None
+    if not (email or digits):  # most comments: nothing any pattern could match (each needs a digit or an @)
+        return Redacted(text, 0)
     count = 0
     for pattern, label in _PATTERNS:
-        text, n = _replace(pattern, label, text)
-        count += n
+        if email if label == EMAIL else digits:
+            text, n = _replace(pattern, label, text)
+            count += n
     return Redacted(text, count)
 
 
@@ -128,6 +134,20 @@ def normalise_phone(value: str) -> str | None:
     return digits if mobile or _landline_digits(digits) else None
 
 
+def _unaccented() -> dict[int, str | None]:
+    """Each accented Latin letter (Vietnamese uses U+00C0–U+024F and U+1E00–U+1EFF) to its base letter, and
+    combining marks to nothing: texts.strip_accents as one str.translate, several times faster per comment."""
+    table: dict[int, str | None] = {c: None for c in range(0x300, 0x370)}
+    for c in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        plain = strip_accents(chr(c))
+        if plain != chr(c):
+            table[c] = plain
+    return table
+
+
+_UNACCENTED = _unaccented()
+
+
 def fold(text: str) -> str:
     """Lower case, without Vietnamese diacritics (đ → d), whitespace collapsed: what search compares."""
-    return _SPACES.sub(" ", strip_accents(text).lower()).strip()
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).translate(_UNACCENTED).lower()).strip()
