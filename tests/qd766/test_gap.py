@@ -150,3 +150,24 @@ def test_the_english_pdf_has_the_table_with_english_numbers_and_names(db_session
     section = re.split(r"10\. (?:Điểm QĐ 766 và chỉ số khảo sát|QĐ 766 score and survey index)", text)[1]
     assert "Sở Tài nguyên và Môi trường (en)" in section  # the registry's English name
     assert "90.0" in section and "100.0" in section and "90,0" not in section
+
+
+def test_the_dashboard_shows_the_ten_largest_gaps_and_folds_the_rest(app):
+    from types import SimpleNamespace as NS
+
+    from flask import render_template
+
+    def row(i):
+        score = NS(value=99.0, dossiers=10 + i, points=17.8)
+        return NS(label_in=lambda _lang, i=i: f"Cơ quan {i:02d}", small=False, score=score, index=80.0 - i,
+                  est=None, gap=19.0 + i, position="above")
+
+    rows = [row(i) for i in range(12)]
+    overall = NS(gap=14.0, score=NS(value=99.0, points=17.8, dossiers=500), index=85.0, est=None, position="above")
+    cmp = NS(empty=False, overall=overall, rows=rows, above=12)
+    with app.test_request_context("/analyst/"):
+        html = render_template("analyst/dashboard_qd766.html", ov=NS(qd766=cmp))
+    first = html.split('data-testid="qd766-table"')[1].split("</table>")[0]
+    more = html.split("<details")[1].split("</details>")[0]
+    assert first.count("<tr class") == 10 and "Cơ quan 09" in first and "Cơ quan 10" not in first
+    assert "Xem thêm 2 cơ quan" in more and "Cơ quan 10" in more and "Cơ quan 11" in more
