@@ -86,15 +86,18 @@ def _answers(session: Session, ids: list[int], codes: list[str]) -> dict:
     """{(response id, question code): sorted codes} of the coded answers of these responses."""
     out: dict = {}
     for start in range(0, len(ids), 5000):
-        for rid, code, value in session.execute(
+        for rid, code, value in session.connection().execute(
             select(Answer.response_id, Answer.item_code, Answer.value_int).where(
                 Answer.response_id.in_(ids[start : start + 5000]),
                 Answer.item_code.in_(codes),
                 Answer.value_int.is_not(None),
             )
         ):
-            out.setdefault((rid, code), []).append(int(value))
-    return {k: sorted(v) for k, v in out.items()}
+            out.setdefault((rid, code), []).append(value)
+    for chosen in out.values():
+        if len(chosen) > 1:  # only multiple choice has several
+            chosen.sort()
+    return out
 
 
 def _responses(session: Session, ids: list[int]) -> dict:
@@ -126,10 +129,12 @@ def records(session: Session, src: Source, questions: list[str], visible: set[in
     keep = [i for i in range(data.n) if visible is None or int(data.agency_id[i]) in visible]
     ids = [int(r) for r in np.asarray(data.response_ids if data.response_ids is not None else [], dtype=np.int64)]
     rows_of = [ids[i] for i in keep] if ids else []
-    coded = _answers(session, rows_of, questions) if rows_of else {}
+    items = {code: j for j, code in enumerate(data.items)} if data.answers is not None else {}
+    rest = [code for code in questions if code not in items]  # the index answers come from the frame
+    coded = _answers(session, rows_of, rest) if rows_of and rest else {}
     facts = _responses(session, rows_of) if rows_of else {}
-    weights = data.design.weights if data.design is not None else np.zeros(data.n)
-    items = {code: j for j, code in enumerate(data.items)}
+    weights = (data.design.weights if data.design is not None else np.zeros(data.n)).tolist()
+    matrix = data.answers.tolist() if items else []  # plain floats: indexing numpy per cell is slow
     out = []
     for i in keep:
         rid = ids[i] if ids else None
@@ -139,9 +144,9 @@ def records(session: Session, src: Source, questions: list[str], visible: set[in
         mode = str(data.mode[i])
         answers = {}
         for code in questions:
-            if code in items and data.answers is not None:  # an index answer exactly as frozen
-                value = data.answers[i, items[code]]
-                answers[code] = [] if np.isnan(value) else [int(value)]
+            if code in items:  # an index answer exactly as frozen
+                value = matrix[i][items[code]]
+                answers[code] = [] if value != value else [int(value)]  # NaN: not answered
             else:
                 answers[code] = coded.get((rid, code), [])
         out.append(
@@ -152,7 +157,7 @@ def records(session: Session, src: Source, questions: list[str], visible: set[in
                 "service_point": "" if point is None else src.points.get(int(point), str(point)),
                 "mode": mode,
                 "outcome": data.outcome[i],
-                "weight": float(weights[i]),
+                "weight": weights[i],
                 "partial": None if partial is None else int(partial),
                 "submitted_at": answered_on(mode, stored, started),
                 "received_at": local_day(stored),
