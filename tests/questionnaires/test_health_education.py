@@ -14,6 +14,7 @@ from survey import QUESTIONNAIRE_DIR
 from survey.services.questionnaires.bank import get_version, index_structure, iter_questions, load_paths, validate_paths
 from survey.services.questionnaires.fileformat import parse_file
 from survey.services.respond.answers import clean_answers
+from tests.sampling import factories
 
 HEALTH = ["health-inpatient", "health-outpatient"]
 EDUCATION = ["education-preschool", "education-primary", "education-secondary"]
@@ -189,3 +190,11 @@ def test_the_cli_loads_and_shows_them(runner):
     shown = runner.invoke(args=["questionnaires", "show", "education-primary"])
     assert shown.exit_code == 0, shown.output
     assert "OVR1" in shown.output and "Tiếp cận dịch vụ giáo dục" in shown.output
+
+
+def test_the_bank_preview_shows_every_question_of_each_instrument(client, db_session):
+    factories.login(client, factories.make_admin(db_session))
+    for loaded in load_paths(db_session, [path(name) for name in ALL]):
+        page = client.get(f"/admin/bank/versions/{loaded.version_id}").get_data(as_text=True)
+        for code in questions(loaded.instrument):
+            assert f'id="q-{code}"' in page, (loaded.instrument, code)
