@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from survey.models import AuditLog
 from survey.services.accounts.users import create_user
 from survey.services.kiosk.devices import create_device
+from survey.services.workspace import counter_csv
 from survey.services.workspace import counter_ratings as cr
 from tests.workspace.conftest import PASSWORD, sign_in
 from tests.workspace.test_counter_ratings import walkup
@@ -152,7 +153,7 @@ def test_the_csv_holds_the_labelled_aggregates_and_no_comment(client, rated, db_
     body = resp.get_data(as_text=True).lstrip("\ufeff")
     sep = ";" if body.startswith("table;") else ","  # the Vietnamese Excel style or the international one
     rows = [[_number(cell) for cell in r] for r in csv.reader(io.StringIO(body), delimiter=sep)]
-    assert rows[0] == cr.CSV_COLUMNS and rows[1][2] == LABEL
+    assert rows[0] == counter_csv.CSV_COLUMNS and rows[1][2] == LABEL
     assert ["total", "all", "", 4, 2, 50, "", "", ""] in rows
     assert ["hour", 9, "09:00–10:00", 1, 1, 100, "", "", ""] in rows
     assert "chờ lâu quá" not in resp.get_data(as_text=True) and [r[1] for r in rows if r[0] == "counter"] == [

@@ -15,8 +15,8 @@ from survey.services import results
 from survey.services.kiosk.devices import create_device
 from survey.services.questionnaires.bank import load_file
 from survey.services.respond.responses import store_response
+from survey.services.workspace import counter_csv, counter_index, wavedata
 from survey.services.workspace import counter_ratings as cr
-from survey.services.workspace import wavedata
 
 PERIOD = cr.Period(date(2025, 8, 1), date(2025, 8, 7))
 
@@ -215,7 +215,7 @@ def test_the_sampled_index_is_the_publications_cell_of_the_point(db_session, wor
 def test_a_viewer_gets_the_domain_estimate_inside_his_agencies(db_session, world):
     centre = world["centre"]
     scope = {world["land"].id}
-    sampled = cr.sampled_index(db_session, centre, scope, 30)
+    sampled = counter_index.sampled_index(db_session, centre, scope, 30)
     frame = wavedata.scoped(wavedata.published(db_session, world["wave"]).frame, scope)
     assert sampled.est == frame.index(mask=frame.point == centre.id).overall
     assert sampled.n == 90  # the land department's respondents at the centre only (construction's left out)
@@ -224,7 +224,7 @@ def test_a_viewer_gets_the_domain_estimate_inside_his_agencies(db_session, world
 def test_walkups_never_change_the_points_index(db_session, world, kiosks):
     centre, wave = world["centre"], world["wave"]
     before = results.wave_index_table(db_session, wave.id).service_points[centre.id].est
-    shown_before = cr.sampled_index(db_session, centre, None, 30).est
+    shown_before = counter_index.sampled_index(db_session, centre, None, 30).est
     for k in range(60):  # many unhappy walk-ups during the wave, even tagged with the wave
         walkup(
             db_session,
@@ -235,7 +235,7 @@ def test_walkups_never_change_the_points_index(db_session, world, kiosks):
             wave_id=wave.id if k % 2 else None,
         )
     after = results.wave_index_table(db_session, wave.id).service_points[centre.id].est
-    assert after == before and cr.sampled_index(db_session, centre, None, 30).est == shown_before
+    assert after == before and counter_index.sampled_index(db_session, centre, None, 30).est == shown_before
     assert results.wave_index_table(db_session, wave.id).walkup_excluded == 30
     assert cr.counter_report(db_session, centre, PERIOD).total.unhappy == 60
 
@@ -246,13 +246,13 @@ def test_no_publication_means_no_sampled_index(db_session, world, kiosks):
     unpublished = build_world(
         db_session, period=(date(2026, 1, 1), date(2026, 3, 31)), code="W-2026Q1", seed=11, publish=False
     )
-    assert cr.sampled_index(db_session, unpublished["centre"], None, 30).wave.id == world["wave"].id
+    assert counter_index.sampled_index(db_session, unpublished["centre"], None, 30).wave.id == world["wave"].id
     from survey.models import ServicePoint
 
     lonely = ServicePoint(code="T-XA", name_vi="Bộ phận một cửa xã", kind="commune_desk", agency_id=world["commune"].id)
     db_session.add(lonely)
     db_session.flush()
-    assert cr.sampled_index(db_session, lonely, None, 30) is None
+    assert counter_index.sampled_index(db_session, lonely, None, 30) is None
 
 
 def test_points_in_scope_and_check_point(app, db_session, world):
@@ -279,9 +279,9 @@ def test_csv_rows_are_labelled_and_hold_no_comment(app, db_session, world, kiosk
         {"Q1_REASON": "bí mật riêng"},
     )
     with app.test_request_context():
-        rows = cr.csv_rows(cr.counter_report(db_session, centre, PERIOD))
+        rows = counter_csv.csv_rows(cr.counter_report(db_session, centre, PERIOD))
     assert rows[0][2] == "Đánh giá tại quầy — không phải mẫu xác suất, không tính vào chỉ số"
-    assert all(len(r) == len(cr.CSV_COLUMNS) for r in rows)
+    assert all(len(r) == len(counter_csv.CSV_COLUMNS) for r in rows)
     assert ["total", "all", "", 1, 1, 100.0, None, None, None] in rows
     assert ["reason", "Q1_REASON:9", "Thái độ phục vụ — Lý do khác", None, None, None, 1, 1, 100.0] in rows
     assert "bí mật riêng" not in repr(rows)
@@ -293,7 +293,7 @@ def test_the_sampled_index_comes_from_a_wave_of_the_chosen_period_first(db_sessi
 
     later = build_world(db_session, period=(date(2026, 1, 1), date(2026, 3, 31)), code="W-2026Q1", seed=11)["wave"]
     centre = world["centre"]
-    august = cr.sampled_index(db_session, centre, None, 30, PERIOD)
+    august = counter_index.sampled_index(db_session, centre, None, 30, PERIOD)
     assert august.wave.id == world["wave"].id and august.overlaps(PERIOD)
-    newest = cr.sampled_index(db_session, centre, None, 30, cr.Period(date(2026, 11, 1), date(2026, 11, 30)))
+    newest = counter_index.sampled_index(db_session, centre, None, 30, cr.Period(date(2026, 11, 1), date(2026, 11, 30)))
     assert newest.wave.id == later.id and not newest.overlaps(cr.Period(date(2026, 11, 1), date(2026, 11, 30)))

@@ -11,8 +11,8 @@ Days and hours are local (Asia/Ho_Chi_Minh). Comments come from the redacted `co
 the row, else from the answer's text redacted here (answers stored before redaction on write); they carry the
 day only: a time or a device next to a comment could tell the counter who wrote it.
 
-The sampled index of the point beside it is the latest publication's (domain-restricted to an agency
-viewer's scope, as the dashboard does): the two numbers are never combined.
+The sampled index of the point beside it (counter_index.py) is the latest publication's: the two numbers
+are never combined.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from survey.models.response import ResponseMode
 from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds
 from survey.services.common.redact import redact
 from survey.services.questionnaires.bank import index_structure, iter_questions, scale_for
-from survey.services.workspace import dashboard as dash
-from survey.services.workspace import wavedata
+from survey.services.workspace.counter_index import Sampled, sampled_index
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -165,21 +164,6 @@ class Note:
     day: date
     question: str
     text: str
-
-
-@dataclass(frozen=True)
-class Sampled:
-    """The point's sampled index from a publication (never combined with walk-up ratings)."""
-
-    wave: Any
-    view: Any
-    est: Any
-    n: int
-    small: bool
-
-    def overlaps(self, period: Period) -> bool:
-        """Whether the wave's period shares a day with `period`."""
-        return self.wave.period_start <= period.end and self.wave.period_end >= period.start
 
 
 @dataclass(frozen=True)
@@ -342,61 +326,3 @@ def _comments(session: Session, texts: list) -> list[Note]:
         for c in session.scalars(select(Comment).where(Comment.response_id.in_(sorted({t[0] for t in latest}) or [-1])))
     }
     return [Note(day, group, stored.get((rid, code)) or redact(text).text) for rid, code, day, text, group in latest]
-
-
-def sampled_index(
-    session: Session, point: ServicePoint, visible: set[int] | None, min_n: int, period: Period | None = None
-) -> Sampled | None:
-    """The point's index in the newest wave whose current publication has respondents there, a wave whose
-    period overlaps `period` first (None if no publication has the point)."""
-    waves = dash.list_waves(session)  # newest period first
-    if period is not None:
-        waves.sort(key=lambda w: not (w.period_start <= period.end and w.period_end >= period.start))
-    for wave in waves:
-        shown = wavedata.published(session, wave)
-        if shown is None:
-            continue
-        if visible is None:  # the published cell itself
-            cell = (shown.view.table.service_points or {}).get(point.id)
-            if cell is None or cell.est.n == 0:
-                continue
-            return Sampled(wave, shown.view, cell.est, cell.est.n, dash.status_of(cell.est, None, min_n) == "small")
-        frame = wavedata.scoped(shown.frame, visible)  # a viewer: a domain estimate inside his agencies
-        mask = frame.point == point.id
-        result = frame.index(mask=mask) if mask.any() else None
-        if result is None:
-            continue
-        est = result.overall
-        return Sampled(wave, shown.view, est, est.n, dash.status_of(est, None, min_n) == "small")
-    return None
-
-
-CSV_COLUMNS = "table key label ratings not_satisfied share_not_satisfied asked chosen share_chosen".split()
-
-
-def csv_rows(report: CounterReport) -> list[list]:
-    """The aggregates as CSV rows (no comments), under first lines saying what they are."""
-
-    def pct(value: float | None):
-        return None if value is None else round(value, 1)
-
-    def row(table: str, key: Any, label: Any, *counts) -> list:
-        return [table, key, label, *counts] + [None] * (len(CSV_COLUMNS) - 3 - len(counts))
-
-    def bucket(table: str, b: Bucket, key: Any) -> list:
-        return row(table, key, b.label, b.ratings, b.unhappy, pct(b.share))
-
-    p = report.point
-    rows = [row("note", "", str(LABEL)), row("note", "period", "%s/%s" % (report.period.start, report.period.end)),
-            row("note", "service_point", "%s %s" % (p.code, p.name_vi)),
-            row("note", "not_satisfied", ", ".join(report.unhappy_labels))]  # fmt: skip
-    if report.device is not None:
-        rows.append(row("note", "counter", report.device.label))
-    rows.append(bucket("total", report.total, "all"))
-    rows += [bucket("day", b, b.key.isoformat()) for b in report.by_day]
-    rows += [bucket("hour", b, b.key) for b in report.by_hour]
-    rows += [bucket("counter", b, b.label) for b in report.by_counter]
-    rows += [bucket("question", b, b.key) for b in report.by_question]
-    rows += [row("reason", "%s:%s" % (r.question, r.code), "%s — %s" % (r.group, r.label), None, None, None,
-                 r.asked, r.count, pct(r.share)) for r in report.reasons]  # fmt: skip
-    return rows

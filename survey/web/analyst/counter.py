@@ -12,6 +12,7 @@ from flask_login import current_user
 from survey.extensions import db
 from survey.services.common import audit
 from survey.services.common.txn import run_write
+from survey.services.workspace import counter_csv as csv_table
 from survey.services.workspace import counter_ratings as cr
 from survey.services.workspace.exports import to_csv
 from survey.web.analyst import bp
@@ -100,4 +101,4 @@ def counter_csv(point_id: int):
     )
     code = re.sub(r"[^A-Za-z0-9._-]", "-", report.point.code)  # a registry code is typed by people
     name = "danh-gia-tai-quay-%s-%s-%s.csv" % (code, report.period.start, report.period.end)
-    return _attachment(to_csv(cr.CSV_COLUMNS, cr.csv_rows(report)), "csv", name)
+    return _attachment(to_csv(csv_table.CSV_COLUMNS, csv_table.csv_rows(report)), "csv", name)
