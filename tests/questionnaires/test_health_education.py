@@ -14,6 +14,7 @@ from survey import QUESTIONNAIRE_DIR
 from survey.services.questionnaires.bank import get_version, index_structure, iter_questions, load_paths, validate_paths
 from survey.services.questionnaires.fileformat import parse_file
 from survey.services.respond.answers import clean_answers
+from survey.services.workspace.microdata import profile_units, variables
 from tests.sampling import factories
 
 HEALTH = ["health-inpatient", "health-outpatient"]
@@ -162,6 +163,8 @@ def test_the_overall_measure_is_the_one_part_and_indicators_leave_out_the_profil
     sector = instrument.split("-")[0]
     measures = measures_of(data)
     assert measures["overall"].code == f"part:{sector}" and measures["overall"].comparable
+    profile = [q for q in iter_questions(data) if q["section"].startswith("profile")]
+    assert profile and all(q["type"] == "single" for q in profile)  # coded bands: coarsened, never exact values
     indicators = indicator_questions(data)
     assert not {"SEX", "RESP_TYPE", "RELATION", "GRADE", "CHILD_GROUP", "INSURANCE", "RESIDENCE"} & set(indicators)
     assert set(indicators) == (
@@ -198,3 +201,13 @@ def test_the_bank_preview_shows_every_question_of_each_instrument(client, db_ses
         page = client.get(f"/admin/bank/versions/{loaded.version_id}").get_data(as_text=True)
         for code in questions(loaded.instrument):
             assert f'id="q-{code}"' in page, (loaded.instrument, code)
+
+
+@pytest.mark.parametrize("instrument", ALL)
+def test_microdata_columns_leave_out_free_text_and_protect_the_respondent_block(instrument):
+    data = content(instrument)
+    columns = variables(data)
+    sources = {v.source for v in columns if v.source}
+    assert not {code for code, q in questions(instrument).items() if q["type"] == "text"} & sources
+    protected = {unit.columns[0] for unit in profile_units(data, columns)}
+    assert protected == {q["code"] for q in iter_questions(data) if q["section"].startswith("profile")}
