@@ -69,7 +69,7 @@ def test_charts_exports_and_report_answer_without_server_error(client, dossier_w
         assert resp.status_code == 200 and resp.data.startswith(b"%PDF"), lang
         if lang == "vi":
             assert EMPTY_STATE in pdf_text(resp.data)
-    index = client.get("/analyst/export/index.csv", query_string={"wave": wave}).get_data(as_text=True)
+    index = client.get("/analyst/export/index.csv", query_string={"wave": wave, "csv": "intl"}).get_data(as_text=True)
     assert index.splitlines()[0].lstrip("\ufeff").startswith("table,key") and "item," not in index
     microdata = client.get("/analyst/export/microdata.csv", query_string={"wave": wave})
     assert microdata.status_code == 200 and b"D1" in microdata.data  # the answers themselves still export
