@@ -86,7 +86,9 @@ def report_command(wave_code, out, lang, agency_code):
 @click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv hoặc .xlsx.")
 @click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
-def export_index(wave_code, out, agency_code):
+@click.option("--csv", "csv_style", type=click.Choice(["vi", "intl"]), default="vi", show_default=True,
+              help="CSV: vi = dấu ; và dấu phẩy thập phân (Excel tiếng Việt); intl = dấu , và dấu chấm.")
+def export_index(wave_code, out, agency_code, csv_style):
     """Bảng chỉ số (tổng, yếu tố, tiêu chí, lĩnh vực, cơ quan, điểm phục vụ) với KTC 95 % và đánh giá."""
     from survey.services.workspace import dashboard as dash
     from survey.services.workspace import exports
@@ -96,7 +98,7 @@ def export_index(wave_code, out, agency_code):
     visible, _agency = _scope(agency_code)
     min_n = current_app.config["MIN_CELL_ANSWERS"]
     rows = exports.index_rows(db.session, wave, dash.Filters(wave.id), visible, min_n)
-    body = exports.to_csv(exports.INDEX_COLUMNS, rows) if fmt == "csv" else \
+    body = exports.to_csv(exports.INDEX_COLUMNS, rows, csv_style) if fmt == "csv" else \
         exports.index_xlsx(rows, exports.index_notes(wave, dash.Filters(wave.id), min_n))
     _finish(out, body, "index", wave, fmt, f"{len(rows)} dòng")
 
@@ -105,16 +107,19 @@ def export_index(wave_code, out, agency_code):
 @click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv hoặc .sav (SPSS).")
 @click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
-def export_microdata(wave_code, out, agency_code):
+@click.option("--csv", "csv_style", type=click.Choice(["vi", "intl"]), default="vi", show_default=True,
+              help="CSV: vi = dấu ; và dấu phẩy thập phân (Excel tiếng Việt); intl = dấu , và dấu chấm.")
+def export_microdata(wave_code, out, agency_code, csv_style):
     """Vi dữ liệu ẩn danh: trọng số cuối, tầng, PSU, fpc và các câu trả lời mã hoá (không có văn bản tự do)."""
     from survey.services.workspace import exports
 
     fmt = _format(out, ("csv", "sav"))
     wave = _wave(wave_code)
     visible, _agency = _scope(agency_code)
-    variables, rows = exports.microdata(db.session, wave, visible)
-    body = exports.to_csv([v.name for v in variables], rows) if fmt == "csv" else \
-        exports.microdata_sav(variables, rows, wave.code)
+    released = exports.release(db.session, wave, visible)  # a published wave: its frozen frame
+    variables, rows = released.variables, released.rows
+    body = exports.to_csv([v.name for v in variables], rows, csv_style) if fmt == "csv" else \
+        exports.microdata_sav(variables, rows, wave.code, exports.source_note(released.source))
     _finish(out, body, "microdata", wave, fmt, f"{len(rows)} người trả lời, {len(variables)} biến")
 
 
@@ -131,8 +136,8 @@ def export_codebook(wave_code, out, agency_code):
     visible, _agency = _scope(agency_code)
     released = exports.release(db.session, wave, visible)
     variables = released.variables
-    _finish(out, exports.codebook(variables, fmt, "Codebook — " + wave.name, released.sdc), "codebook", wave, fmt,
-            f"{len(variables)} biến")
+    body = exports.codebook(variables, fmt, "Codebook — " + wave.name, released.sdc, released.source)
+    _finish(out, body, "codebook", wave, fmt, f"{len(variables)} biến")
 
 
 def _format(out: str, allowed: tuple) -> str:

@@ -107,3 +107,19 @@ def test_cli_help_texts(runner):
                  ["export", "microdata", "--help"], ["export", "codebook", "--help"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_cli_microdata_csv_takes_the_vietnamese_or_international_style_and_names_its_source(runner, world, tmp_path):
+    import pyreadstat
+
+    code = world["wave"].code
+    for style, sep in (("vi", ";"), ("intl", ",")):
+        out = tmp_path / f"m-{style}.csv"
+        result = runner.invoke(args=["export", "microdata", "--wave", code, "--out", str(out), "--csv", style])
+        assert result.exit_code == 0, result.output
+        header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert sep in header and ("," not in header if sep == ";" else ";" not in header)
+    sav = tmp_path / "m.sav"
+    assert runner.invoke(args=["export", "microdata", "--wave", code, "--out", str(sav)]).exit_code == 0
+    _df, meta = pyreadstat.read_sav(str(sav), metadataonly=True)
+    assert meta.notes and any(code in n or "công bố" in n.lower() or "tạm tính" in n for n in meta.notes)
