@@ -147,7 +147,7 @@ def test_every_export_is_audited_with_its_filters(client, db_session, world):
 
 def test_rows_are_read_in_batches_without_losing_or_repeating_any(db_session, world, monkeypatch):
     monkeypatch.setattr(comment_export, "BATCH", 3)
-    for k in range(8):
-        add_comment(db_session, world, "góp ý %d" % k, day=date(2026, 1, 1 + k))
+    for k in range(8):  # two to a day, batches of three: a batch ends in the middle of a day
+        add_comment(db_session, world, "góp ý %d" % k, day=date(2026, 1, 1 + k // 2))
     rows = list(comment_export.rows(db_session, inbox.Filters(), None))
     assert [r[-1] for r in rows] == ["góp ý %d" % k for k in reversed(range(8))]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import Comment, CommentTag, Theme
@@ -219,28 +219,40 @@ def suggest(folded: str, patterns: list[tuple[int, re.Pattern]]) -> list[int]:
 def tag_untagged(session: Session, limit: int = 500) -> TagRun:
     """Suggest active themes for up to `limit` comments not yet looked at (tagged_at NULL), oldest first,
     and stamp them; run again until it returns 0 comments. Flushes, never commits."""
-    comments = list(
-        session.scalars(
-            select(Comment).where(Comment.tagged_at.is_(None)).order_by(Comment.id).limit(max(int(limit), 0))
-        )
-    )
-    if not comments:
+    # Plain rows and set-based writes: loading comments as objects and adding tags one by one took 3.7 ms
+    # a comment (74 s for 20 000 on SQLite), and a backfill or the case pass runs this over every comment.
+    found = session.execute(
+        select(Comment.id, Comment.folded)
+        .where(Comment.tagged_at.is_(None))
+        .order_by(Comment.id)
+        .limit(max(int(limit), 0))
+    ).all()
+    if not found:
         return TagRun(0, 0)
+    ids = [comment_id for comment_id, _folded in found]
     patterns = _patterns(list_themes(session, active_only=True))
     have = {
         (c, t)
         for c, t in session.execute(
-            select(CommentTag.comment_id, CommentTag.theme_id).where(
-                CommentTag.comment_id.in_([c.id for c in comments])
-            )
+            select(CommentTag.comment_id, CommentTag.theme_id).where(CommentTag.comment_id.in_(ids))
         )
     }
-    now, added = utcnow(), 0
-    for comment in comments:
-        for theme_id in suggest(comment.folded, patterns):
-            if (comment.id, theme_id) not in have:
-                session.add(CommentTag(comment_id=comment.id, theme_id=theme_id, auto=True))
-                added += 1
-        comment.tagged_at = now
+    now = utcnow()
+    rows = [
+        {"comment_id": comment_id, "theme_id": theme_id, "auto": True, "created_at": now}
+        for comment_id, folded in found
+        for theme_id in suggest(folded, patterns)
+        if (comment_id, theme_id) not in have
+    ]
+    if rows:
+        session.execute(insert(CommentTag), rows)
+    for start in range(0, len(ids), 500):  # bound the IN list (SQLite allows a few thousand parameters)
+        session.execute(update(Comment).where(Comment.id.in_(ids[start : start + 500])).values(tagged_at=now))
+    # A comment object this session already holds may never have loaded tagged_at (a row it inserted):
+    # the UPDATE's own synchronisation leaves it reading None, so it reloads on next access.
+    stamped = set(ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Comment) and obj.id in stamped:
+            session.expire(obj, ["tagged_at"])
     session.flush()
-    return TagRun(len(comments), added)
+    return TagRun(len(ids), len(rows))
