@@ -35,8 +35,9 @@ def test_the_whole_bank_validates():
 
 def test_the_bank_has_one_file_per_instrument_named_after_it():
     files = sorted(f for f in os.listdir(QUESTIONNAIRE_DIR) if f.endswith(".yaml"))
-    assert files == ["dossier-eval.yaml", "kiosk-quick.yaml", "sipas2017-service.yaml",
-                     "sipas2023-household.yaml", "sipas2023-service.yaml"]
+    assert files == ["dossier-eval.yaml", "education-preschool.yaml", "education-primary.yaml",
+                     "education-secondary.yaml", "health-inpatient.yaml", "health-outpatient.yaml", "kiosk-quick.yaml",
+                     "sipas2017-service.yaml", "sipas2023-household.yaml", "sipas2023-service.yaml"]
     for name in files:
         assert bank(name[:-5])["instrument"] == name[:-5]
 

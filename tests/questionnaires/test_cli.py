@@ -45,17 +45,17 @@ def test_validate_lists_every_error_and_exits_non_zero(runner, write):
 def test_load_then_list_then_show(runner, db_session):
     result = runner.invoke(args=["questionnaires", "load"])
     assert result.exit_code == 0, result.output
-    assert "5 phiên bản mới" in result.output
-    assert _versions(db_session) == 5
+    assert "10 phiên bản mới" in result.output
+    assert _versions(db_session) == 10
     audit = db_session.scalars(select(AuditLog).where(AuditLog.action == "questionnaire.load")).all()
-    assert len(audit) == 5 and {a.actor for a in audit} == {"cli"}
+    assert len(audit) == 10 and {a.actor for a in audit} == {"cli"}
 
     listed = runner.invoke(args=["questionnaires", "list"])
     assert listed.exit_code == 0
     version = db_session.scalars(select(QuestionnaireVersion)).first()
     assert version.content_hash[:12] in listed.output
     row = next(line for line in listed.output.splitlines() if line.startswith("sipas2023-service "))
-    assert "2023.1" in row and row.split()[-1] == "36"
+    assert "2023.2" in row and row.split()[-1] == "38"  # 2023.2: the call-back questions
 
     shown = runner.invoke(args=["questionnaires", "show", "kiosk-quick"])
     assert shown.exit_code == 0, shown.output
@@ -63,7 +63,7 @@ def test_load_then_list_then_show(runner, db_session):
     assert "civil_servants: Q1" in shown.output
 
     again = runner.invoke(args=["questionnaires", "load"])
-    assert again.exit_code == 0 and "0 phiên bản mới, 5 không đổi" in again.output
+    assert again.exit_code == 0 and "0 phiên bản mới, 10 không đổi" in again.output
 
 
 def test_show_a_specific_version_and_the_dossier_scoring(runner, db_session):

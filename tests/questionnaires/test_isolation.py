@@ -13,7 +13,7 @@ def _versions(session) -> int:
 def test_a_committing_command_inside_a_test(runner, db_session):
     assert _versions(db_session) == 0
     assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
-    assert _versions(db_session) == 5
+    assert _versions(db_session) == 10
 
 
 def test_the_next_test_does_not_see_those_rows(db_session):

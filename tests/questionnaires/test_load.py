@@ -21,7 +21,9 @@ from survey.services.questionnaires.bank import (
 )
 from tests.questionnaires.conftest import MINI, mutate
 
-INSTRUMENTS = {"dossier-eval", "kiosk-quick", "sipas2017-service", "sipas2023-household", "sipas2023-service"}
+INSTRUMENTS = {"dossier-eval", "kiosk-quick", "sipas2017-service", "sipas2023-household", "sipas2023-service",
+               "health-inpatient", "health-outpatient", "education-preschool", "education-primary",
+               "education-secondary"}
 
 
 def _count(session, model=QuestionnaireVersion) -> int:
@@ -31,11 +33,11 @@ def _count(session, model=QuestionnaireVersion) -> int:
 def test_the_whole_bank_loads_and_reloading_it_is_a_no_op(db_session):
     first = load_bank(db_session, QUESTIONNAIRE_DIR)
     assert {r.instrument for r in first} == INSTRUMENTS and {r.status for r in first} == {"loaded"}
-    assert _count(db_session) == 5 and _count(db_session, Questionnaire) == 5
+    assert _count(db_session) == 10 and _count(db_session, Questionnaire) == 10
     again = load_bank(db_session)
     assert {r.status for r in again} == {"unchanged"}
     assert [r.version_id for r in again] == [r.version_id for r in first]
-    assert _count(db_session) == 5
+    assert _count(db_session) == 10
 
 
 def test_stored_content_round_trips_and_its_hash_is_sha256_of_canonical_json(db_session):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 LANGS = {"vi": "Vietnamese (vi)", "en": "English (en)"}
+# A phone question (the call-back number) as XLSForm writes one; the import reads exactly this back as `phone`.
+PHONE_CONSTRAINT = "regex(., '^[0-9 +.()-]{8,20}$')"
 SURVEY_COLUMNS = ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "hint::Vietnamese (vi)",
                   "hint::English (en)", "required", "relevant", "constraint", "appearance"]
 CHOICE_COLUMNS = ["list_name", "name", "label::Vietnamese (vi)", "label::English (en)", "face", "exclusive"]
@@ -65,13 +67,15 @@ def _number_constraint(question: Mapping) -> str | None:
 def _question_rows(content: Mapping, question: Mapping) -> list[dict]:
     kind, code = question["type"], question["code"]
     xls_type = {"scale": f"select_one {question.get('scale')}", "single": f"select_one {code}",
-                "multiple": f"select_multiple {code}", "text": "text", "number": "integer"}[kind]
+                "multiple": f"select_multiple {code}", "text": "text", "number": "integer", "phone": "text"}[kind]
     row = {"type": xls_type, "name": code, **_labels(question["text"]), **_labels(question.get("help"), "hint"),
            "required": _yes_no(question.get("required"))}
     if question.get("show_if"):
         row["relevant"] = relevant_for(question["show_if"])
     if kind == "number":
         row["constraint"] = _number_constraint(question)
+    elif kind == "phone":  # XLSForm has no phone type: a text with a number pad and this constraint, read back
+        row.update(constraint=PHONE_CONSTRAINT, appearance="numbers")
     elif kind == "text" and "max_length" in question:
         row["constraint"] = f"string-length(.) <= {question['max_length']}"
     elif kind == "multiple":

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from survey.services.questionnaires.xlsform_export import META_KEYS, OTHER_SUFFIX
+from survey.services.questionnaires.xlsform_export import META_KEYS, OTHER_SUFFIX, PHONE_CONSTRAINT
 from survey.services.questionnaires.xlsform_sheets import Sheets, choice_code, texts
 
 Problem = tuple[str, int | None, str, str]  # (sheet, row, Vietnamese message, English message)
@@ -141,6 +141,9 @@ def _question(reader: Reader, number: int, row: dict, lists: dict, scales: set) 
     if base in ("select_one", "select_multiple") and len(words) == 2:
         kind = "scale" if base == "select_one" and listname in scales else (
             "single" if base == "select_one" else "multiple")
+    elif row["type"] == "text" and (row.get("constraint") or "").strip() == PHONE_CONSTRAINT:
+        kind = "phone"
+        row = {k: v for k, v in row.items() if k != "constraint"}  # the constraint only marks the type
     elif row["type"] in ("text", "integer"):
         kind = {"text": "text", "integer": "number"}[row["type"]]
     else:
