@@ -126,6 +126,8 @@ def target_for(measure: Measure | None, sector_code: str, targets: Mapping, year
     - "part:services" (handling of administrative procedures): the sector's own target
       (tthc_sector: land, construction, investment; public_service: health, education), else
       the all-sectors target of scope `general` (tthc);
+    - "part:health" / "part:education" (the public-service instruments): the public_service target of
+      that service (health ≥ 85 % by 2025, education likewise), never the administrative-procedure one;
     - anything else (the policy part alone, elements, items, judgement indicators, a 3-point
       kiosk scale, the 2017–2021 criteria): no target.
     """
@@ -140,6 +142,8 @@ def target_for(measure: Measure | None, sector_code: str, targets: Mapping, year
                 if (scope, sector_code) in targets:
                     return targets[(scope, sector_code)]
         return targets.get((general, ""))
+    if measure.part in ("health", "education"):  # the health (QĐ 3869/QĐ-BYT) and education (QĐ 3476) forms
+        return targets.get((PUBLIC_SERVICE, measure.part))
     return None
 
 

@@ -276,3 +276,14 @@ def _question(options):
 
     return IndicatorQuestion("Q", Measure("question:Q", "judgement", "Q", "Q"), False, options,
                              {o: (str(o), str(o)) for o in options})
+
+
+def test_a_health_or_education_instrument_is_held_to_its_own_public_service_target():
+    health = Measure("part:health", "satisfaction", "Chỉ số hài lòng người bệnh", "Patient satisfaction")
+    education = Measure("part:education", "satisfaction", "Chỉ số hài lòng cha mẹ", "Parent satisfaction")
+    t = in_force(2025)
+    assert (target_for(health, "", t, 2025).scope, target_for(health, "", t, 2025).sector_code) \
+        == ("public_service", "health")
+    assert target_for(education, "", t, 2025).sector_code == "education"
+    # never the administrative-procedure target, even when it is the only one
+    assert target_for(health, "", in_force(2025, ROWS[:3]), 2025) is None
