@@ -17,8 +17,8 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
-from survey.services.workspace import report_layout as L
 from survey.services.workspace import report_results
 from survey.services.workspace.reports import ReportData, _version_line
 
@@ -40,6 +40,17 @@ def _fonts() -> dict:
     return {k: "file://" + os.path.join(folder, v) for k, v in files.items()}
 
 
+class _Fetcher(URLFetcher):
+    """Fetches only what the report embeds (charts as data: URIs) and the DejaVu font files: names and labels
+    are escaped, but a report should never reach for the network or other files whatever its text says."""
+
+    def fetch(self, url, headers=None):
+        """The resource, or ValueError (WeasyPrint then leaves it out) for anything else."""
+        if url.startswith("data:") or url in _fonts().values():
+            return super().fetch(url, headers)
+        raise ValueError("the report fetches no %s" % url)
+
+
 def render_html(data: ReportData) -> str:
     """The report as one HTML document in data.lang (call inside force_locale)."""
     title = _("Báo cáo khảo sát sự hài lòng") + " — " + data.wave.name
@@ -51,7 +62,6 @@ def render_html(data: ReportData) -> str:
         fonts=_fonts(),
         page_word=_css_string(_("Trang")),
         s=report_results.build(data),
-        num=L.num,
         small_note=_(
             "† Dưới %(min)d câu trả lời, sai số tương đối quá lớn hoặc không có khoảng "
             "tin cậy: số liệu chỉ để tham khảo, không xếp hạng.",
@@ -64,4 +74,5 @@ def build_pdf(data: ReportData) -> bytes:
     """Render the report to tagged PDF/UA-1 bytes, in data.lang."""
     with force_locale(data.lang):
         html = render_html(data)
-    return HTML(string=html, base_url=os.path.dirname(__file__)).write_pdf(pdf_variant="pdf/ua-1")
+    page = HTML(string=html, base_url=os.path.dirname(__file__), url_fetcher=_Fetcher())
+    return page.write_pdf(pdf_variant="pdf/ua-1")

@@ -14,7 +14,7 @@ from survey.services.workspace import report_layout as L
 from survey.services.workspace import report_sections as S
 from survey.services.workspace.reports import ReportData, _ci, _flag, _improve, _label, _target_label
 
-FOREST_ROWS = 20  # agencies per chart: about half a page, so a chart fits beside text (reports.py: 40)
+FOREST_ROWS = 15  # agencies per chart: under half a page, so a chart never leaves much of a page empty (reports.py: 40)
 
 
 def _tree_rows(data: ReportData, cells: list, key_label: bool) -> list[S.Row]:
@@ -23,7 +23,7 @@ def _tree_rows(data: ReportData, cells: list, key_label: bool) -> list[S.Row]:
         S.Row(
             [
                 c.key if key_label else tree.get(c.key, c.label),
-                S._n(c.value, data),
+                S.num(c.value, data),
                 _ci(data, c.est),
                 L.integer(c.n, data.lang),
                 _flag(data, c.est, c.n),
@@ -64,8 +64,8 @@ def results(data: ReportData) -> dict:
             "Biểu đồ thanh: chỉ số hài lòng của %(n)d yếu tố trên trục 0–100 %%, với khoảng tin cậy 95 %% và đường "
             "mục tiêu (%(targets)s); %(extremes)s. Số liệu ở bảng trên.",
             n=len(ov.elements),
-            targets=S._targets_text(data, ov.targets[:1]),
-            extremes=S._extremes(data, ov.elements, "tree"),
+            targets=S.targets_text(data, ov.targets[:1]),
+            extremes=S.extremes(data, ov.elements, "tree"),
         ),
         0.9,
     )
@@ -83,10 +83,10 @@ def _forest(
         what=what,
         lo=L.num(axis[0], 0, data.lang),
         hi=L.num(axis[1], 0, data.lang),
-        extremes=S._extremes(data, drawn, kind),
+        extremes=S.extremes(data, drawn, kind),
     )
     if targets:
-        alt += " " + _("Đường mục tiêu: %(list)s.", list=S._targets_text(data, targets))
+        alt += " " + _("Đường mục tiêu: %(list)s.", list=S.targets_text(data, targets))
     return S.figure(figures.forest(cells, targets, title=title, include_small=small, xlim=axis), alt, width)
 
 
@@ -119,7 +119,7 @@ def agencies(data: ReportData, axis) -> dict:
         _(
             "%(name)s: %(value)s %% (KTC 95 %%: %(ci)s), mục tiêu %(target)s %%.",
             name=_label(data, "agency", c),
-            value=S._n(c.value, data),
+            value=S.num(c.value, data),
             ci=_ci(data, c.est),
             target=L.num(c.target.value if c.target else None, lang=lang),
         )
@@ -174,14 +174,14 @@ def priorities(data: ReportData) -> dict:
             _(
                 "%(name)s: chỉ số %(value)s %%, mức độ quan trọng (tương quan) %(imp)s.",
                 name=tree.get(r.key, r.label),
-                value=S._n(r.performance.value, data),
+                value=S.num(r.performance.value, data),
                 imp=L.num(r.importance.value, 2, data.lang),
             )
             for r in improve
         ],
         "weakest": _(
             "Các tiêu chí thấp nhất: %(list)s.",
-            list="; ".join("%s (%s %%)" % (c.key, S._n(c.value, data)) for c in weakest),
+            list="; ".join("%s (%s %%)" % (c.key, S.num(c.value, data)) for c in weakest),
         )
         if weakest
         else "",
@@ -195,7 +195,7 @@ def trends(data: ReportData) -> dict:
     alt = _(
         "Biểu đồ đường: chỉ số hài lòng qua %(n)d kỳ, với dải khoảng tin cậy 95 %%; %(list)s.",
         n=len(shown),
-        list="; ".join("%s: %s %%" % (p.wave.period_start.strftime("%m/%Y"), S._n(p.cell.value, data)) for p in shown)
+        list="; ".join("%s: %s %%" % (p.wave.period_start.strftime("%m/%Y"), S.num(p.cell.value, data)) for p in shown)
         or "—",
     )
     left = [
@@ -217,11 +217,11 @@ def trends(data: ReportData) -> dict:
             S.Row(
                 [
                     p.wave.name,
-                    S._n(p.cell.value, data),
+                    S.num(p.cell.value, data),
                     _ci(data, p.cell.est),
                     L.integer(p.cell.n, data.lang),
                     _flag(data, p.cell.est, p.cell.n),
-                    ((("+" if ch.value > 0 else "") + S._n(ch.value, data) + mark) if ch else "—"),
+                    ((("+" if ch.value > 0 else "") + S.num(ch.value, data) + mark) if ch else "—"),
                     _ci(data, ch) if ch else "—",
                 ],
                 "",
@@ -267,7 +267,7 @@ def rates(data: ReportData) -> S.Table:
                 words.get(r.key, r.key),
                 L.integer(r.total, data.lang),
                 L.integer(r.completed, data.lang),
-                S._n(r.rate, data),
+                S.num(r.rate, data),
             ],
             "",
             r.completed < data.ov.min_n,

@@ -96,12 +96,13 @@ def figure(fig, alt: str, width: float = 1.0) -> Figure:
     return Figure("data:image/png;base64," + base64.b64encode(png).decode("ascii"), alt, round(width_cm, 2))
 
 
-def _n(value, data: ReportData) -> str:
+def num(value, data: ReportData) -> str:
+    """A percent or index in the report's language (L.num with data.lang)."""
     return L.num(value, lang=data.lang)
 
 
-def _extremes(data: ReportData, cells: list, kind: str) -> str:
-    """ "highest X (v %), lowest Y (w %)" for a chart's alternative text."""
+def extremes(data: ReportData, cells: list, kind: str) -> str:
+    """The highest and the lowest of `cells` with their values, for a chart's alternative text."""
     shown = [c for c in cells if c.value is not None]
     if not shown:
         return ""
@@ -110,15 +111,16 @@ def _extremes(data: ReportData, cells: list, kind: str) -> str:
     return _(
         "cao nhất %(top)s (%(top_value)s %%), thấp nhất %(low)s (%(low_value)s %%)",
         top=name(top),
-        top_value=_n(top.value, data),
+        top_value=num(top.value, data),
         low=name(low),
-        low_value=_n(low.value, data),
+        low_value=num(low.value, data),
     )
 
 
-def _targets_text(data: ReportData, targets) -> str:
+def targets_text(data: ReportData, targets) -> str:
+    """The first two targets as "Mục tiêu 2025 90,0 %; …" ("—" when there is none)."""
     shown = [t for t in targets if t is not None][:2]
-    return "; ".join("%s %s %%" % (_("Mục tiêu %(year)d", year=t.year), _n(t.value, data)) for t in shown) or "—"
+    return "; ".join("%s %s %%" % (_("Mục tiêu %(year)d", year=t.year), num(t.value, data)) for t in shown) or "—"
 
 
 def cell_table(data: ReportData, cells: list, kind: str, header: str, caption: str) -> Table:
@@ -128,7 +130,7 @@ def cell_table(data: ReportData, cells: list, kind: str, header: str, caption: s
             [
                 str(c.rank or "—"),
                 _label(data, kind, c),
-                _n(c.value, data),
+                num(c.value, data),
                 _ci(data, c.est),
                 L.integer(c.n, data.lang),
                 _flag(data, c.est, c.n),
@@ -188,7 +190,7 @@ def summary(data: ReportData) -> dict:
         "headline": _(
             "Chỉ số hài lòng chung của đợt khảo sát là %(value)s %% (khoảng tin cậy 95 %%: %(ci)s), "
             "tính trên %(n)s người trả lời.",
-            value=_n(h.value, data),
+            value=num(h.value, data),
             ci=_ci(data, h.est),
             n=L.integer(h.n, lang),
         ),
@@ -197,14 +199,14 @@ def summary(data: ReportData) -> dict:
             _(
                 "%(label)s — %(value)s %%: %(status)s.",
                 label=_target_label(t, lang),
-                value=_n(t.value, data),
+                value=num(t.value, data),
                 status=_status_word(status).lower(),
             )
             for t, status in ov.target_status
         ],
         "weak": _(
             "Lĩnh vực dưới mục tiêu riêng: %(list)s.",
-            list="; ".join("%s %s %%" % (_label(data, "sector", c), _n(c.value, data)) for c in weak),
+            list="; ".join("%s %s %%" % (_label(data, "sector", c), num(c.value, data)) for c in weak),
         )
         if weak
         else "",
@@ -242,7 +244,7 @@ def method(data: ReportData) -> list[str]:
             "Tỷ lệ trả lời: %(done)s câu trả lời trên %(total)s phiếu mời (%(rate)s %%).",
             done=L.integer(total.completed, lang),
             total=L.integer(total.total, lang),
-            rate=_n(total.rate, data),
+            rate=num(total.rate, data),
         ),
         _(
             "Trọng số: trọng số gốc bằng nghịch đảo xác suất chọn, điều chỉnh không trả lời trong từng tầng "
@@ -254,8 +256,8 @@ def method(data: ReportData) -> list[str]:
             "Sai số: khoảng tin cậy 95 %% tính theo phương pháp tuyến tính hoá Taylor có tính đến tương quan "
             "giữa các tiêu chí. Sai số tối đa của chỉ số chung: ±%(half)s điểm phần trăm; của chỉ số "
             "một cơ quan (trung vị): ±%(agency)s điểm phần trăm.",
-            half=_n(half, data),
-            agency=_n(statistics.median(agency_half) if agency_half else None, data),
+            half=num(half, data),
+            agency=num(statistics.median(agency_half) if agency_half else None, data),
         ),
         _(
             "Chỉ số của một tiêu chí là tỷ lệ có trọng số của câu trả lời “Hài lòng” hoặc “Rất hài lòng”; chỉ "
