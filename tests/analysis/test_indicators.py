@@ -28,6 +28,11 @@ OVERALL = {
     "sipas2017-service": ("part:services", False, "2017–2021"),
     "kiosk-quick": ("part:services", False, "3 mức"),
     "dossier-eval": (None, None, None),
+    "health-inpatient": ("part:health", True, "nội trú"),
+    "health-outpatient": ("part:health", True, "ngoại trú"),
+    "education-preschool": ("part:education", True, "mầm non"),
+    "education-primary": ("part:education", True, "tiểu học"),
+    "education-secondary": ("part:education", True, "trung học"),
 }
 
 
