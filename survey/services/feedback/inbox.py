@@ -198,10 +198,10 @@ class Page:
 
 def _order(query: Select, sort: str, desc: bool) -> Select:
     key = {"day": Comment.day, "agency": Agency.name_vi, "point": ServicePoint.name_vi, "rating": Comment.overall}[sort]
-    # missing values last in both directions; the id keeps pages stable between requests
-    return query.order_by(
-        key.is_(None), key.desc() if desc else key.asc(), Comment.id.desc() if desc else Comment.id.asc()
-    )
+    last = Comment.id.desc() if desc else Comment.id.asc()  # the id keeps pages stable between requests
+    if sort == "day":  # never missing
+        return query.order_by(Comment.day.desc() if desc else Comment.day.asc(), last)
+    return query.order_by(key.is_(None), key.desc() if desc else key.asc(), last)  # missing values last
 
 
 def _themes_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Theme, bool]]]:
@@ -218,26 +218,39 @@ def _themes_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Theme, 
     return out
 
 
-def select_rows(
-    session: Session, filters: Filters, visible: set[int] | None, sort: str = "day", desc: bool = True
-) -> Select:
-    """The filtered comments with their agency, service point and wave, in the order asked for."""
+def page_ids(
+    session: Session, filters: Filters, visible: set[int] | None, sort: str, desc: bool, limit: int, offset: int = 0
+) -> list[int]:
+    """The ids of one page of the filtered comments, in order."""
+    # Only ids (and the sort key) are sorted: sorting whole rows with their text took 240 ms for 20 000
+    # comments on SQLite; the page's 25 rows are read afterwards by id.
     sort = sort if sort in SORTS else "day"
+    query = select(Comment.id)
+    if sort == "agency":
+        query = query.outerjoin(Agency, Comment.agency_id == Agency.id)
+    elif sort == "point":
+        query = query.outerjoin(ServicePoint, Comment.service_point_id == ServicePoint.id)
+    query = _order(query.where(*where(session, filters, visible)), sort, desc)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def rows_by_id(session: Session, ids: list[int]) -> list[Row]:
+    """The comments with these ids as the inbox shows them (with agency, point, wave, themes), in that order."""
+    if not ids:
+        return []
     query = (
         select(Comment, Agency, ServicePoint, Wave)
         .outerjoin(Agency, Comment.agency_id == Agency.id)
         .outerjoin(ServicePoint, Comment.service_point_id == ServicePoint.id)
         .outerjoin(Wave, Comment.wave_id == Wave.id)
-        .where(*where(session, filters, visible))
+        .where(Comment.id.in_(ids))
     )
-    return _order(query, sort, desc)
-
-
-def rows_of(session: Session, result) -> list[Row]:
-    """Rows from (Comment, Agency, ServicePoint, Wave) tuples, with their themes."""
-    found = list(result)
+    found = list(session.execute(query))
     themes = _themes_of(session, [c.id for c, *_ in found])
-    return [Row(c.id, c.text, c.day, c.overall, c.probability_sample, a, p, w, themes[c.id]) for c, a, p, w in found]
+    rows = {
+        c.id: Row(c.id, c.text, c.day, c.overall, c.probability_sample, a, p, w, themes[c.id]) for c, a, p, w in found
+    }
+    return [rows[i] for i in ids if i in rows]
 
 
 def count(session: Session, filters: Filters, visible: set[int] | None) -> int:
@@ -256,18 +269,18 @@ def list_page(
     per_page: int = 25,
 ) -> Page:
     """One page of the filtered comments, sorted (day, agency, point, rating), newest first by default."""
-    page = max(int(page), 1)
+    page, sort = max(int(page), 1), sort if sort in SORTS else "day"
     total = count(session, filters, visible)
-    query = select_rows(session, filters, visible, sort, desc).limit(per_page).offset((page - 1) * per_page)
-    return Page(rows_of(session, session.execute(query)), total, page, per_page, sort if sort in SORTS else "day", desc)
+    ids = page_ids(session, filters, visible, sort, desc, per_page, (page - 1) * per_page)
+    return Page(rows_by_id(session, ids), total, page, per_page, sort, desc)
 
 
 def get(session: Session, comment_id: int, visible: set[int] | None) -> Row | None:
     """One comment as the inbox shows it, or None when it does not exist or lies outside `visible`."""
     if not 0 < comment_id <= MAX_ID:
         return None
-    query = select_rows(session, Filters(), visible).where(Comment.id == comment_id)
-    rows = rows_of(session, session.execute(query))
+    inside = session.scalar(select(Comment.id).where(Comment.id == comment_id, *where(session, Filters(), visible)))
+    rows = rows_by_id(session, [inside]) if inside else []
     return rows[0] if rows else None
 
 
