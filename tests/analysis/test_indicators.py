@@ -63,7 +63,8 @@ def test_each_instrument_says_what_its_overall_index_measures(instrument):
                 *("item:" + i for e in index["elements"].values() for i in e["items"])}
     assert set(m) == expected
     assert {x.comparable for x in m.values()} == {comparable}
-    assert m["element:civil_servants"].code == "element:civil_servants"
+    first = next(iter(index["elements"]))  # an element's measure is named by its code
+    assert m["element:" + first].code == "element:" + first
 
 
 def test_the_household_index_has_both_parts_and_the_service_point_index_only_the_services_part():
