@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 export FLASK_APP := survey:create_app
 
-.PHONY: run test lint install setup-db demo-urls translations chromium bench clean help
+.PHONY: run test lint install setup-db demo-urls translations chromium testdeps bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -53,16 +53,23 @@ run: setup-db ## install, set up the database and demo, serve under gunicorn on 
 	HAILONG_PUBLIC_URL="$$public" exec $(BIN)/gunicorn -c python:survey.gunicorn_conf --workers $(WORKERS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-chromium: ## install Debian's Chromium for the real-browser tests (needs root; skipped otherwise)
-	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
-	elif [ "$$(id -u)" = "0" ]; then (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null && echo "chromium installed"; \
-	else echo "chromium missing and not root: browser tests will be skipped"; fi
+# Debian packages some tests need: Chromium (real-browser tests), R's survey (the pack's R syntax recomputes
+# a publication), GNU PSPP (the pack's SPSS syntax). Installed when root; without them those tests skip.
+testdeps: ## install Chromium, r-cran-survey and pspp for the tests that use them (needs root; else they skip)
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	Rscript -e 'library(survey)' >/dev/null 2>&1 || missing="$$missing r-cran-survey"; \
+	command -v pspp >/dev/null || missing="$$missing pspp"; \
+	if [ -z "$$missing" ]; then echo "test packages present: chromium, r-cran-survey, pspp"; \
+	elif [ "$$(id -u)" = "0" ]; then (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null && echo "installed:$$missing"; \
+	else echo "missing and not root:$$missing (the tests that need them will be skipped)"; fi
+
+chromium: testdeps
 
 lint: $(STAMP) ## ruff (pyproject.toml [tool.ruff]) and the layering contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: install lint chromium ## lint, layering check, then the whole suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+test: install lint testdeps ## lint, layering check, then the whole suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install ## run the benchmarks (prints figures)

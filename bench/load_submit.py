@@ -111,6 +111,8 @@ def complete_answers(content: dict) -> dict:
             answers[q["code"]] = max(q.get("min") or 0, min(q.get("max") or 45, 45))
         elif kind == "text":
             answers[q["code"]] = "Thử tải: cán bộ nhiệt tình."
+        elif kind == "phone":  # the call-back phone, asked when CALLBACK is yes
+            answers[q["code"]] = "0912 345 678"
     return answers
 
 

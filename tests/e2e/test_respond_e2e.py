@@ -26,6 +26,9 @@ def _answer_screen(page) -> int:
         elif box.locator("input[type=number]").count():
             box.locator("input[type=number]").fill("45")
             answered += 1
+    for phone in page.locator("fieldset.q:visible input[type=tel]").all():  # shown by a "yes" above it
+        phone.fill("0912 345 678")
+        answered += 1
     return answered
 
 

@@ -133,3 +133,19 @@ def test_a_phone_question_never_gets_an_answer_row_in_the_prepared_rows(db_sessi
     )
     assert "CALLBACK_PHONE" not in {r["item_code"] for r in rows}
     assert rows.contact["phone"] == "0912345678"
+
+
+def test_no_export_or_pack_has_a_column_for_the_call_back_questions_phone():
+    import pathlib
+
+    import yaml
+
+    from survey.services.publications import pack_answers
+    from survey.services.workspace import microdata
+
+    bank = pathlib.Path(__file__).resolve().parents[2] / "questionnaires"
+    content = yaml.safe_load((bank / "sipas2023-service.yaml").read_text(encoding="utf-8"))
+    phones = [q["code"] for s in content["sections"] for q in s.get("questions") or [] if q["type"] == "phone"]
+    assert phones  # the form asks for one
+    for columns in ([v.name for v in microdata.variables(content)], [v.name for v in pack_answers.variables(content)]):
+        assert not any(code.upper() in name.upper() for code in phones for name in columns), columns

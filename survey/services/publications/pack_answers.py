@@ -74,8 +74,8 @@ def variables(content: dict) -> list[Variable]:
     """The answer columns of a questionnaire version, in questionnaire order."""
     out: list[Variable] = []
     for q in iter_questions(content):
-        if q.get("type") == "text":
-            continue  # free text is never exported
+        if q.get("type") in ("text", "phone"):
+            continue  # free text and call-back phones are never exported
         vi, en = _text(q.get("text"), q["code"])
         codes = {int(c["code"]): _text(c.get("label"), str(c["code"])) for c in answer_codes(content, q)}
         if q.get("type") == "multiple":

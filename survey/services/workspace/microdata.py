@@ -119,8 +119,8 @@ def variables(content: dict) -> list[Variable]:
         ),
     ]
     for q in iter_questions(content):
-        if q.get("type") == "text":
-            continue  # free text is never exported (it may identify the respondent)
+        if q.get("type") in ("text", "phone"):
+            continue  # free text and call-back phones are never exported (they may identify the respondent)
         label = (q.get("text") or {}).get("vi", q["code"]) if isinstance(q.get("text"), dict) else q["code"]
         codes = {int(c["code"]): (c.get("label") or {}).get("vi", str(c["code"])) for c in answer_codes(content, q)}
         if q.get("type") == "multiple":
@@ -239,7 +239,7 @@ def profile_units(content: dict, vars_: list[Variable]) -> list[sdc.Unit]:
 
     units = []
     for q in iter_questions(content):
-        if not is_profile(q) or q.get("type") == "text":
+        if not is_profile(q) or q.get("type") in ("text", "phone"):
             continue
         cols = [v for v in vars_ if v.source == q["code"]]
         if q.get("type") == "multiple":

@@ -25,7 +25,7 @@ def read_screen(section: dict, form: MultiDict) -> tuple[dict[str, Any], dict[st
         code, kind, name = q["code"], q.get("type"), "q_" + q["code"]
         if kind == "multiple":
             answers[code] = [_int_or_str(v) for v in form.getlist(name) if v.strip()]
-        elif kind == "text":
+        elif kind in ("text", "phone"):  # a phone keeps its leading 0 in the draft
             answers[code] = form.get(name, "")
         else:
             answers[code] = _int_or_str(form.get(name, ""))
