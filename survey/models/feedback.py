@@ -1,7 +1,8 @@
 """What citizens say and what is done about it: comments (redacted on write), themes, feedback cases.
 
 The answer table keeps the redacted text too (every page and export reads that); the raw text lives
-apart in `comment_raw`, read only by an administrator (each read audited) and purgeable. A contact
+apart in `comment_raw` (only where redaction changed it: no row means the text is as typed), read only
+by an administrator (each read audited) and purgeable. A contact
 phone given for a call-back ("Tôi muốn được liên hệ lại") lives in `contact_request`, like
 invitation contacts, and is purged when its case closes.
 """
