@@ -47,7 +47,9 @@ class Response(db.Model):
     partial: Mapped[bool] = mapped_column(default=False)
     language: Mapped[Language] = mapped_column(enum_type(Language, 8), default=Language.VI)
     started_at: Mapped[datetime | None]
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the server received it
+    # When the tablet says it was submitted (an offline answer arrives later); never after submitted_at.
+    client_submitted_at: Mapped[datetime | None]
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
 

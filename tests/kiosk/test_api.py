@@ -281,3 +281,18 @@ def test_answer_for_a_closed_wave_is_refused(client, kiosk, db_session):
     resp = client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"])
     assert resp.status_code == 409 and resp.json["error"] == "wave_closed"
     assert _count(db_session, kiosk["version"]) == 0
+
+
+def test_an_offline_answer_keeps_the_tablets_submit_time_beside_the_receipt_time(client, kiosk, db_session):
+    from datetime import timedelta
+
+    from survey.models._base import utcnow
+
+    sent = (utcnow() - timedelta(days=2)).replace(microsecond=0)  # queued offline two days ago
+    body = submission(kiosk["quick"], {"QK1": 3}, client_submitted_at=sent.isoformat() + "Z")
+    assert client.post("/kiosk/api/responses", json=body, headers=kiosk["headers"]).status_code == 201
+    r = db_session.scalar(select(Response).where(Response.uuid == body["uuid"]))
+    assert r.client_submitted_at == sent and r.submitted_at - r.client_submitted_at > timedelta(days=1)
+    later = submission(kiosk["quick"], {"QK1": 3}, client_submitted_at="not a time")
+    assert client.post("/kiosk/api/responses", json=later, headers=kiosk["headers"]).status_code == 201
+    assert db_session.scalar(select(Response.client_submitted_at).where(Response.uuid == later["uuid"])) is None

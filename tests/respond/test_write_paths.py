@@ -21,11 +21,12 @@ from tests.respond import factories as f
 
 SUBMITTED = datetime(2026, 12, 3, 7, 9, 1, 654321)
 STARTED = datetime(2026, 12, 3, 7, 5, 9, 123456)
+SENT = datetime(2026, 12, 3, 7, 8, 0, 5)  # the tablet's submit time, before the server received it
 TRICKY = 'Ý kiến: "tốt", back\\slash {a,b} NULL 😀\nxuống dòng, gọi 0912 345 678'
 SUBMISSIONS = {  # answers, "other" texts, the rest of the submission
     "full": ({"ACC1": 4, "ACC2": 5, "KQ1": 1, "AGE": 40, "CH": [1, 9], "CMT": TRICKY, "CALLBACK": 1,
               "CALLBACK_PHONE": "+84 912.345.678"}, {"CH": 'khác "x" \\ {} a@b.vn'},
-             dict(language="en", started_at=STARTED, partial=False)),
+             dict(language="en", started_at=STARTED, partial=False, client_submitted_at=SENT)),
     "partial": ({"ACC1": 2, "CMT": "Chưa xong"}, {}, dict(language="vi", started_at=None, partial=True)),
     "no text": ({"ACC1": 3, "KQ1": 1, "CALLBACK": 2}, {}, dict(language="vi", started_at=None, partial=False)),
 }
@@ -83,6 +84,7 @@ def test_orm_and_group_commit_store_identical_rows(app, db_session, survey_data,
     assert set(orm_response) == {c.name for c in Response.__table__.columns} - {"id", "uuid"}
     assert set(orm_answers[0]) == {c.name for c in Answer.__table__.columns} - {"id", "response_id"}
     assert batch_response == orm_response
+    assert (orm_response["client_submitted_at"] is not None) == (case == "full")  # the tablet's time, kept
     assert batch_answers == orm_answers
     assert batch_comments == orm_comments
     assert batch_contacts == orm_contacts

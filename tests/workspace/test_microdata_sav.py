@@ -121,3 +121,15 @@ def test_the_days_are_quasi_identifiers_under_disclosure_control(db_session, off
     withheld = [r for r in protected.rows if "dates" in r[names.index(sdc.FLAG)].split()]
     assert withheld and protected.sdc.suppressed["dates"] > 0
     assert all(r[names.index("submitted_at")] is None and r[names.index("received_at")] is None for r in withheld)
+
+
+def test_the_tablets_own_submit_time_dates_the_answer_when_it_sent_one(db_session, offline):
+    # A session started late on 3 August (local) but submitted after midnight: the submit time decides.
+    kiosk = db_session.scalars(select(Response.id).where(Response.mode == "kiosk").order_by(Response.id)).all()
+    db_session.execute(update(Response).where(Response.id.in_(kiosk[:3]))
+                       .values(client_submitted_at=datetime(2025, 8, 4, 1, 30)))  # 08:30 on 4 August local
+    db_session.flush()
+    released = exports.release(db_session, offline["wave"], k=1)
+    names = [v.name for v in released.variables]
+    days = sorted(r[names.index("submitted_at")] for r in released.rows if r[names.index("mode")] == "kiosk")
+    assert days == [date(2025, 8, 3)] * 5 + [date(2025, 8, 4)] * 3

@@ -136,7 +136,8 @@ def parse_uuid(value: Any) -> str:
 def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers: dict, other: dict, *,
                      mode: str, invitation: Invitation | None = None, device_id: int | None = None,
                      service_point_id: int | None = None, language: str = "vi",
-                     started_at: datetime | None = None, partial: bool = False
+                     started_at: datetime | None = None, partial: bool = False,
+                     client_submitted_at: datetime | None = None
                      ) -> tuple[dict, comments.AnswerRows]:
     """Validate a submission; the response's column values and its answer rows (no database access).
 
@@ -150,11 +151,14 @@ def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers:
         raise SubmissionError("invalid_answers", str(_l("Một số câu trả lời chưa hợp lệ.")), 422, errors)
     if partial and not cleaned:
         raise SubmissionError("empty", str(_l("Không có câu trả lời nào để lưu.")), 422)
+    received = utcnow()
     values = {
         "uuid": parse_uuid(response_uuid), "questionnaire_version_id": version.id, "mode": mode,
         "partial": partial, "language": language if language in ("vi", "en") else "vi",
         "started_at": started_at, "device_id": device_id, "service_point_id": service_point_id,
-        "probability_sample": invitation is not None, "submitted_at": utcnow(),
+        "probability_sample": invitation is not None, "submitted_at": received,
+        # a tablet clock ahead of the server's would date the answer after its arrival
+        "client_submitted_at": None if client_submitted_at is None else min(client_submitted_at, received),
         "invitation_id": None, "wave_id": None, "agency_id": None, "sector_id": None,
     }
     if invitation is not None:
@@ -171,7 +175,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
                    answers: dict, other: dict, *, mode: str, invitation: Invitation | None = None,
                    device_id: int | None = None, service_point_id: int | None = None,
                    language: str = "vi", started_at: datetime | None = None,
-                   partial: bool = False) -> tuple[Response, bool]:
+                   partial: bool = False, client_submitted_at: datetime | None = None) -> tuple[Response, bool]:
     """Validate and add a response with its answers in one savepoint; (response, created).
 
     The ORM path; a walk-up stored here gets the rows the group commit (batch.py) would store.
@@ -185,7 +189,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
     def prepare() -> tuple[dict, comments.AnswerRows]:
         return prepare_response(version, response_uuid, answers, other, mode=mode, invitation=invitation,
                                 device_id=device_id, service_point_id=service_point_id, language=language,
-                                started_at=started_at, partial=partial)
+                                started_at=started_at, partial=partial, client_submitted_at=client_submitted_at)
 
     if invitation is not None:  # walk-ups skip this look-up: the unique UUID catches their repeats
         existing = _existing(session, response_uuid, invitation, device_id)

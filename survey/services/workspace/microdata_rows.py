@@ -101,22 +101,24 @@ def _answers(session: Session, ids: list[int], codes: list[str]) -> dict:
 
 
 def _responses(session: Session, ids: list[int]) -> dict:
-    """{response id: (partial, moment the server stored it, moment the client says it started)}."""
+    """{response id: (partial, moment the server stored it, moment the client says it started or, better,
+    was submitted)}."""
     out = {}
     for start in range(0, len(ids), 5000):
-        for rid, partial, stored, started in session.execute(
-            select(Response.id, Response.partial, Response.submitted_at, Response.started_at).where(
-                Response.id.in_(ids[start : start + 5000])
-            )
+        for rid, partial, stored, started, sent in session.execute(
+            select(
+                Response.id, Response.partial, Response.submitted_at, Response.started_at, Response.client_submitted_at
+            ).where(Response.id.in_(ids[start : start + 5000]))
         ):
-            out[rid] = (bool(partial), stored, started)
+            out[rid] = (bool(partial), stored, sent or started)
     return out
 
 
 def answered_on(mode: str, stored: datetime | None, started: datetime | None) -> date | None:
-    """The day the respondent answered: on a kiosk, by the tablet's own clock when it started (a session
-    lasts minutes, so even an answer the offline queue sent days later keeps its day); else, and when
-    the tablet sent no usable time, the day the server received it (a phone sends at once)."""
+    """The day the respondent answered: on a kiosk, by the tablet's own clock when it submitted (or, for
+    answers stored before that was kept, when it started: a session lasts minutes), so an answer the offline
+    queue sent days later keeps its day; else, and when the tablet sent no usable time, the day the server
+    received it (a phone sends at once)."""
     if mode != "link" and started is not None:
         return local_day(started)
     return local_day(stored)

@@ -216,7 +216,7 @@ def api_submit():
                 db.session, version, response_uuid, data.get("answers") or {}, data.get("other") or {},
                 mode="kiosk", invitation=invitation, device_id=device_id, service_point_id=point_id,
                 language=str(data.get("language") or "vi"), started_at=_client_time(data.get("started_at")),
-                partial=data.get("partial") is True)
+                partial=data.get("partial") is True, client_submitted_at=_client_time(data.get("client_submitted_at")))
         except responses.SubmissionError as exc:
             return refused((jsonify(exc.as_dict()), exc.status))
         claims.mark_answered(db.session, handoff, response.submitted_at)
@@ -234,7 +234,8 @@ def _submit_grouped(version, response_uuid, data, device_id, point_id, secret_ha
         values, rows = responses.prepare_response(
             version, response_uuid, data.get("answers") or {}, data.get("other") or {}, mode="kiosk_walkup",
             device_id=device_id, service_point_id=point_id, language=str(data.get("language") or "vi"),
-            started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True)
+            started_at=_client_time(data.get("started_at")), partial=data.get("partial") is True,
+            client_submitted_at=_client_time(data.get("client_submitted_at")))
     except responses.SubmissionError as exc:
         return jsonify(exc.as_dict()), exc.status
     if db.session.registry.has():  # hold no connection while waiting (usually none was opened)
