@@ -149,6 +149,8 @@ def test_pages_of_25_sorted_newest_first_and_by_rating(client, db_session, world
     page = client.get("/analyst/inbox?page=2").get_data(as_text=True)
     assert page.count('data-testid="comment-row"') == 5
     assert "Trang 2 / 2" in page
+    beyond = client.get("/analyst/inbox?page=99999999999999999999")
+    assert beyond.status_code == 200 and 'data-testid="comment-row"' not in beyond.get_data(as_text=True)
 
 
 def test_empty_inbox_and_empty_filter_say_so(client, db_session, world):

@@ -26,6 +26,7 @@ SAMPLES = ("probability", "walkup")
 SORTS = ("day", "agency", "point", "rating")
 MAX_QUERY = 200  # characters of a search
 MAX_ID = 2**31 - 1  # an id beyond any integer column is unknown, not a database error
+MAX_PAGE = 1_000_000  # ?page=10**20 would be an OFFSET the database driver cannot bind
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def list_page(
     per_page: int = 25,
 ) -> Page:
     """One page of the filtered comments, sorted (day, agency, point, rating), newest first by default."""
-    page, sort = max(int(page), 1), sort if sort in SORTS else "day"
+    page, sort = min(max(int(page), 1), MAX_PAGE), sort if sort in SORTS else "day"
     total = count(session, filters, visible)
     ids = page_ids(session, filters, visible, sort, desc, per_page, (page - 1) * per_page)
     return Page(rows_by_id(session, ids), total, page, per_page, sort, desc)
