@@ -106,16 +106,3 @@ class WaveTable:
     # with IndicatorCell.shares {question code: {option code: Estimate (percent)}}.
     indicator_questions: dict = field(default_factory=dict)
     indicators: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Microdata:
-    """Anonymised respondent rows: a random pseudo-id (a new shuffle per export, so it links to no
-    response, dossier or time), design variables, the final weight and every non-text answer."""
-
-    columns: tuple
-    rows: tuple
-
-    def as_dicts(self) -> list[dict]:
-        """One dict per respondent."""
-        return [dict(zip(self.columns, row)) for row in self.rows]

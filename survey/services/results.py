@@ -29,7 +29,6 @@ responses count with the items they answered.
       (judgement indicators and needs as weighted shares in percent, analysis.indicators).
     The result classes live in analysis.wave / analysis.table and are re-exported here.
     wave_data(session, wave_id, source="memory") -> WaveData   design + arrays for ad-hoc domains
-    microdata(session, wave_id) -> Microdata   anonymised rows: no ids, phones, free text or times
 
 source="db" lets the database compute the per-PSU (= per-response) item indicators with GROUP BY;
 source="memory" loads the answers and lets analysis do it; both give the same table (tested).
@@ -37,7 +36,6 @@ source="memory" loads the answers and lets analysis do it; both give the same ta
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Mapping
 from itertools import chain
 
@@ -48,7 +46,7 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis.indicators import indicator_cells, indicator_questions, measures_of, option_matrix
 from analysis.table import Cell, TargetRef, empty_result, judge, target_for, targets_in_force
-from analysis.wave import Microdata, StratumWeighting, WaveData, WaveTable, by_code
+from analysis.wave import StratumWeighting, WaveData, WaveTable, by_code
 from survey.models import (
     Agency,
     Answer,
@@ -67,8 +65,8 @@ from survey.services.questionnaires.bank import iter_questions, scale_for
 from survey.services.weights import wave_design
 
 OWN_TARGET_SCOPE = TargetScope.TTHC_SECTOR
-__all__ = ["Cell", "Microdata", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",
-           "index_structure", "microdata", "wave_data", "wave_index_table"]
+__all__ = ["Cell", "ResultsError", "StratumWeighting", "TargetRef", "WaveData", "WaveTable",
+           "index_structure", "wave_data", "wave_index_table"]
 
 
 class ResultsError(ValueError):
@@ -301,32 +299,3 @@ def _labels(content: Mapping) -> dict:
             label = node.get("label") or {}
             out[name] = (label.get("vi", name), label.get("en") or label.get("vi", name))
     return out
-
-
-def microdata(session: Session, wave_id: int) -> Microdata:
-    """The wave's weighted probability-sample respondents for export (see Microdata)."""
-    wave = _wave(session, wave_id)
-    data = wave_data(session, wave_id, source="db")
-    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
-    codes = [q["code"] for q in iter_questions(content) if q.get("type") != "text"]  # free text can name people
-    ids = session.scalars(select(Response.id).join(Invitation, Invitation.id == Response.invitation_id).where(
-        Invitation.wave_id == wave.id, Response.probability_sample.is_(True)).order_by(Response.id)).all()
-    values: dict = {}
-    for start in range(0, len(ids), 5000):
-        for rid, code, value in session.execute(
-                select(Answer.response_id, Answer.item_code, Answer.value_int).where(
-                    Answer.response_id.in_(ids[start:start + 5000]), Answer.item_code.in_(codes),
-                    Answer.value_int.is_not(None))):
-            values.setdefault((rid, code), []).append(value)
-    names = _names(session)
-    rows = []
-    for rank, i in enumerate(np.random.default_rng(secrets.randbits(64)).permutation(len(ids)).tolist(), 1):
-        pid = "R%06d" % rank
-        got = [sorted(values.get((ids[i], code), [])) for code in codes]
-        point = data.service_point_id[i]
-        rows.append((pid, data.stratum[i], pid, float(data.design.weights[i]),
-                     names["agency"].get(int(data.agency_id[i]), ("",))[0], data.sector_code[i],
-                     names["point"].get(point, ("",))[0] if point is not None else "", data.outcome[i], data.mode[i],
-                     *[None if not g else g[0] if len(g) == 1 else "|".join(map(str, g)) for g in got]))
-    return Microdata(("respondent", "stratum", "psu", "weight", "agency", "sector", "service_point", "outcome",
-                      "mode", *codes), tuple(rows))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import uuid
 from datetime import date, datetime
 
@@ -250,23 +249,6 @@ def test_a_wave_without_responses_gives_an_empty_table(db_session):
 def test_an_unknown_wave_is_a_clear_error(db_session):
     with pytest.raises(results.ResultsError, match="Không tìm thấy đợt khảo sát"):
         results.wave_index_table(db_session, 999_999)
-
-
-def test_microdata_carries_weights_and_answers_but_nothing_identifying(db_session, world):
-    micro = results.microdata(db_session, world["wave"].id)
-    rows = micro.as_dicts()
-    assert len(rows) == sum(c[5] for c in CELLS)
-    assert micro.columns[:7] == ("respondent", "stratum", "psu", "weight", "agency", "sector", "service_point")
-    assert "CMT" not in micro.columns and "SEX" in micro.columns and "OVR1" in micro.columns
-    assert sum(r["weight"] for r in rows) == pytest.approx(sum(c[2] for c in CELLS))
-    assert len({r["respondent"] for r in rows}) == len(rows)
-    ids = {str(v) for v in db_session.scalars(Response.__table__.select().with_only_columns(Response.id))}
-    uuids = set(db_session.scalars(Response.__table__.select().with_only_columns(Response.uuid)))
-    text = repr(micro.rows)
-    assert "0987654321" not in text and "Trần" not in text and "2025" not in text
-    assert not any(u in text for u in uuids)
-    assert not ids & {r["respondent"] for r in rows}
-    assert all(re.fullmatch(r"R\d{6}", r["respondent"]) for r in rows)  # a pseudo-id, never a database id
 
 
 def test_answers_of_a_response_committed_after_the_respondent_query_are_left_out():
