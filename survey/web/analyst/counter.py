@@ -17,7 +17,7 @@ from survey.services.workspace import counter_ratings as cr
 from survey.services.workspace.exports import to_csv
 from survey.web.analyst import bp
 from survey.web.analyst.common import analyst_required, visible
-from survey.web.analyst.downloads import _attachment
+from survey.web.analyst.downloads import attachment
 from survey.web.inputs import row_id
 
 
@@ -101,4 +101,4 @@ def counter_csv(point_id: int):
     )
     code = re.sub(r"[^A-Za-z0-9._-]", "-", report.point.code)  # a registry code is typed by people
     name = "danh-gia-tai-quay-%s-%s-%s.csv" % (code, report.period.start, report.period.end)
-    return _attachment(to_csv(csv_table.CSV_COLUMNS, csv_table.csv_rows(report)), "csv", name)
+    return attachment(to_csv(csv_table.CSV_COLUMNS, csv_table.csv_rows(report)), "csv", name)

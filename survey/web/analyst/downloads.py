@@ -32,7 +32,7 @@ MIMETYPES = {
 }
 
 
-def _attachment(body: bytes, fmt: str, filename: str, inline: bool = False) -> Response:
+def attachment(body: bytes, fmt: str, filename: str, inline: bool = False) -> Response:
     resp = Response(body, content_type=MIMETYPES[fmt])
     resp.headers["Content-Disposition"] = '%s; filename="%s"' % ("inline" if inline else "attachment", filename)
     resp.headers["Cache-Control"] = "private, no-store"
@@ -75,7 +75,7 @@ def report():
         scope_agency=_scope_agency(),
     )
     _audit("export.report", ctx.wave.code, lang=lang, filters=ctx.filters.args())
-    return _attachment(pdf, "pdf", "bao-cao-%s%s.pdf" % (ctx.wave.code, "-en" if lang == "en" else ""))
+    return attachment(pdf, "pdf", "bao-cao-%s%s.pdf" % (ctx.wave.code, "-en" if lang == "en" else ""))
 
 
 @bp.route("/export/<kind>.<fmt>")
@@ -128,7 +128,7 @@ def export(kind: str, fmt: str):
             )
     extra = {"csv": style} if fmt == "csv" else {}
     _audit("export." + kind, wave.code, format=fmt, filters=ctx.filters.args(), **extra)
-    return _attachment(body, fmt, "%s-%s.%s" % (kind, wave.code, fmt), inline=(kind == "codebook" and fmt == "html"))
+    return attachment(body, fmt, "%s-%s.%s" % (kind, wave.code, fmt), inline=(kind == "codebook" and fmt == "html"))
 
 
 def _sav_label(wave, source) -> str:

@@ -24,7 +24,7 @@ from survey.services.common.txn import refused, run_write
 from survey.services.feedback import comment_export, inbox, theme_counts, themes
 from survey.web.analyst import bp
 from survey.web.analyst.common import PER_PAGE, analyst_required, visible
-from survey.web.analyst.downloads import _attachment
+from survey.web.analyst.downloads import attachment
 
 EDITORS = ("admin", "analyst")
 SUGGEST_LIMIT = 5000  # comments per press of "suggest now" (the rest on the next)
@@ -163,7 +163,7 @@ def inbox_export(fmt: str):
             db.session, user, "export.comments", "comments", "", format=fmt, filters=parsed.filters.args(), **extra
         )
     )
-    return _attachment(body, fmt, "gop-y.%s" % fmt)
+    return attachment(body, fmt, "gop-y.%s" % fmt)
 
 
 @bp.route("/inbox/<int:comment_id>", methods=["GET", "POST"])
