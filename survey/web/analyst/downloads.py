@@ -33,6 +33,7 @@ MIMETYPES = {
 
 
 def attachment(body: bytes, fmt: str, filename: str, inline: bool = False) -> Response:
+    """A download of `body` with its format's one Content-Type and the file name (inline for an HTML codebook)."""
     resp = Response(body, content_type=MIMETYPES[fmt])
     resp.headers["Content-Disposition"] = '%s; filename="%s"' % ("inline" if inline else "attachment", filename)
     resp.headers["Cache-Control"] = "private, no-store"
