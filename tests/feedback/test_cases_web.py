@@ -200,3 +200,10 @@ def test_case_types_read_as_words_and_a_provinces_own_type_as_its_code_with_spac
 
     assert type_label("danh_gia_thap") == "Đánh giá thấp" and type_label("khieu_nai") == "Khiếu nại"
     assert type_label("tre_hen_tra_ket_qua") == "tre hen tra ket qua"
+
+
+def test_the_scheduled_pass_reads_as_system_in_english():
+    from survey.services.common import audit
+    from survey.services.feedback.cases import SYSTEM
+
+    assert audit.actor_label(SYSTEM) == "hệ thống" and audit.actor_label("demo") == "dữ liệu mẫu"

@@ -131,7 +131,8 @@ SHARES = {"pi", "fixed_pi", "margin", "response_rate", "new_stratum_pi"}  # frac
 DESIGN_KEYS = {"scheme": _l("Phân tầng"), "rule": _l("Cách tính cỡ mẫu"), "fixed_pi": _l("Tỷ lệ chọn cố định"),
                "margin": _l("Sai số e"), "response_rate": _l("Tỷ lệ phản hồi dự kiến"),
                "min_responses": _l("Số phiếu tối thiểu mỗi tầng"), "new_stratum_pi": _l("π của tầng mới")}
-ACTORS = {"cli": _l("dòng lệnh"), "anonymous": _l("(chưa đăng nhập)")}
+ACTORS = {"cli": _l("dòng lệnh"), "anonymous": _l("(chưa đăng nhập)"), "hệ thống": _l("hệ thống"),
+          "demo": _l("dữ liệu mẫu")}
 
 
 @dataclass

@@ -4,6 +4,7 @@ import math
 from flask import Blueprint
 from flask_babel import format_decimal
 
+from survey.services.common import audit
 from survey.services.feedback.case_rules import type_label
 
 bp = Blueprint("analyst", __name__)
@@ -29,6 +30,12 @@ def num2(value) -> str:
 def int_fmt(value) -> str:
     """An integer with the locale's grouping (12.345 in Vietnamese)."""
     return "—" if value is None else format_decimal(int(value), format="#,##0")
+
+
+@bp.app_template_filter("actor")
+def actor(name) -> str:
+    """Who did a step, in words ("hệ thống" for the scheduled pass, a username otherwise)."""
+    return audit.actor_label(str(name or ""))
 
 
 @bp.app_template_filter("case_type")

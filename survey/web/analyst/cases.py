@@ -57,7 +57,7 @@ class StepForm(FlaskForm):
 class TextForm(FlaskForm):
     """A reply, or a reason (required; the service says so in Vietnamese)."""
 
-    text = TextAreaField(_l("Nội dung"), validators=[Optional()])
+    text = TextAreaField(_l("Nội dung trả lời"), validators=[Optional()])
 
 
 class ReassignForm(FlaskForm):
