@@ -5,6 +5,7 @@ values) and returns a ``matplotlib.figure.Figure``; ``render(fig, "png"|"svg")``
 bytes. Labels are passed in by the caller (already translated); the defaults are Vietnamese.
 Text uses DejaVu Sans, which ships with matplotlib and covers every Vietnamese diacritic.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,15 @@ COLOURS = {"meets": "#1e6b2e", "below": "#a11d1d", "nd": "#8a5300", "small": "#8
 STATUS_LABELS = {"meets": "Đạt mục tiêu", "below": "Dưới mục tiêu", "nd": "Chưa phân định được"}
 TARGET_STYLES = ["--", ":", "-.", (0, (5, 1, 1, 1))]
 TARGET_COLOURS = ["#4a4a4a", "#6a3d9a", "#b15928", "#1f78b4"]
-STYLE = {"font.family": FONT, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-         "svg.fonttype": "path", "axes.titlesize": 11, "axes.titleweight": "bold"}
+STYLE = {
+    "font.family": FONT,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.fonttype": "path",
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+}
 
 
 @dataclass(frozen=True)
@@ -90,8 +98,12 @@ def _decimal_ticks(ax, decimal: str) -> None:
 
 def _targets(ax, targets: Sequence[TargetLine], vertical: bool, decimal: str = ",") -> None:
     for k, target in enumerate(targets):
-        style = dict(color=TARGET_COLOURS[k % 4], linestyle=TARGET_STYLES[k % 4], linewidth=1.2,
-                     label="%s: %s %%" % (target.label, _num(target.value, None, decimal)))
+        style = dict(
+            color=TARGET_COLOURS[k % 4],
+            linestyle=TARGET_STYLES[k % 4],
+            linewidth=1.2,
+            label="%s: %s %%" % (target.label, _num(target.value, None, decimal)),
+        )
         (ax.axvline if vertical else ax.axhline)(target.value, **style)
 
 
@@ -101,8 +113,7 @@ def _legend(fig: Figure, ax) -> None:
     unique = dict(zip(labels, handles))  # one entry per label (e.g. the flagged-point note of every series)
     handles, labels = list(unique.values()), list(unique)
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)), fontsize=8,
-                   frameon=False)
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)), fontsize=8, frameon=False)
 
 
 def _empty(fig: Figure, message: str) -> Figure:
@@ -112,11 +123,17 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
-def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: str = "",
-                xlabel: str = "Chỉ số hài lòng (%) và khoảng tin cậy 95 %",
-                small_note: str = "○ quá ít câu trả lời: không xếp hạng",
-                empty: str = "Chưa có dữ liệu", status_labels: dict | None = None,
-                decimal: str = ",", xlim: tuple[float, float] | None = None) -> Figure:
+def forest_plot(
+    rows: Sequence[Row],
+    targets: Sequence[TargetLine] = (),
+    title: str = "",
+    xlabel: str = "Chỉ số hài lòng (%) và khoảng tin cậy 95 %",
+    small_note: str = "○ quá ít câu trả lời: không xếp hạng",
+    empty: str = "Chưa có dữ liệu",
+    status_labels: dict | None = None,
+    decimal: str = ",",
+    xlim: tuple[float, float] | None = None,
+) -> Figure:
     """Agencies' indices with their CIs as horizontal intervals, coloured by status, with target lines;
     `xlim` fixes the axis (a shared axis_range()), else it fits these rows."""
     with matplotlib.rc_context(STYLE):
@@ -131,8 +148,15 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
             if _finite(row.ci_low, row.ci_high):
                 ax.plot([row.ci_low, row.ci_high], [y, y], color=colour, linewidth=2.2, solid_capstyle="butt")
             if _finite(row.value):
-                ax.plot([row.value], [y], marker="o", markersize=6, color=colour,
-                        markerfacecolor="white" if row.small else colour, zorder=3)
+                ax.plot(
+                    [row.value],
+                    [y],
+                    marker="o",
+                    markersize=6,
+                    color=colour,
+                    markerfacecolor="white" if row.small else colour,
+                    zorder=3,
+                )
         ax.set_yticks(ys, [_wrap(r.label) for r in rows])
         ax.set_xlim(*(xlim or axis_range(row_values(rows), targets)))
         ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -146,14 +170,27 @@ def forest_plot(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: 
             if any(r.status == status and not r.small for r in rows):
                 ax.plot([], [], marker="o", color=COLOURS[status], linewidth=2.2, label=labels[status])
         if any(r.small for r in rows):
-            ax.plot([], [], marker="o", linestyle="none", color=COLOURS["small"], markerfacecolor="white",
-                    label=small_note.lstrip("○ "))
+            ax.plot(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color=COLOURS["small"],
+                markerfacecolor="white",
+                label=small_note.lstrip("○ "),
+            )
         _legend(fig, ax)
         return fig
 
 
-def element_bars(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title: str = "",
-                 xlabel: str = "Tỷ lệ hài lòng (%)", empty: str = "Chưa có dữ liệu", decimal: str = ",") -> Figure:
+def element_bars(
+    rows: Sequence[Row],
+    targets: Sequence[TargetLine] = (),
+    title: str = "",
+    xlabel: str = "Tỷ lệ hài lòng (%)",
+    empty: str = "Chưa có dữ liệu",
+    decimal: str = ",",
+) -> Figure:
     """Horizontal bars (elements or items) with CI whiskers and the value written at the bar's end."""
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, max(2.4, 0.42 * len(rows) + 1.4)), layout="constrained")
@@ -168,10 +205,25 @@ def element_bars(rows: Sequence[Row], targets: Sequence[TargetLine] = (), title:
             colour = COLOURS["small"] if row.small else COLOURS.get(row.status, COLOURS[None])
             ax.barh(y, row.value, height=0.6, color=colour, alpha=0.85)
             if _finite(row.ci_low, row.ci_high):
-                ax.errorbar(row.value, y, xerr=[[row.value - row.ci_low], [row.ci_high - row.value]],
-                            fmt="none", ecolor="#1a1a1a", elinewidth=1, capsize=3)
-            ax.text(min(row.value, 100) - 1.0, y, _num(row.value, 1, decimal), va="center", ha="right",
-                    color="white", fontsize=8, fontweight="bold")
+                ax.errorbar(
+                    row.value,
+                    y,
+                    xerr=[[row.value - row.ci_low], [row.ci_high - row.value]],
+                    fmt="none",
+                    ecolor="#1a1a1a",
+                    elinewidth=1,
+                    capsize=3,
+                )
+            ax.text(
+                min(row.value, 100) - 1.0,
+                y,
+                _num(row.value, 1, decimal),
+                va="center",
+                ha="right",
+                color="white",
+                fontsize=8,
+                fontweight="bold",
+            )
         ax.set_yticks(ys, [_wrap(r.label, 44) for r in rows])
         ax.set_xlim(0, 100)
         _targets(ax, targets, vertical=True, decimal=decimal)
@@ -190,9 +242,15 @@ class Series:
     points: Sequence[Row]
 
 
-def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), title: str = "",
-                ylabel: str = "Chỉ số hài lòng (%)", empty: str = "Chưa có dữ liệu của các kỳ trước",
-                decimal: str = ",", small_note: str = "") -> Figure:
+def trend_chart(
+    series: Sequence[Series],
+    targets: Sequence[TargetLine] = (),
+    title: str = "",
+    ylabel: str = "Chỉ số hài lòng (%)",
+    empty: str = "Chưa có dữ liệu của các kỳ trước",
+    decimal: str = ",",
+    small_note: str = "",
+) -> Figure:
     """Indices across periods: a line per series with its 95 % CI as a shaded band, and target lines.
 
     Flagged points (Row.small: too few answers or too uncertain) are drawn hollow and joined by a dotted
@@ -217,20 +275,33 @@ def trend_chart(series: Sequence[Series], targets: Sequence[TargetLine] = (), ti
             ax.plot(xs, [p.value for p in pts], color=colour, linewidth=2, label=s.label)
             for j in range(1, len(pts)):  # a segment touching a flagged point is dotted
                 if pts[j].small or pts[j - 1].small:
-                    ax.plot(xs[j - 1:j + 1], [pts[j - 1].value, pts[j].value], color="white", linewidth=2.4)
-                    ax.plot(xs[j - 1:j + 1], [pts[j - 1].value, pts[j].value], color=colour, linewidth=1.4,
-                            linestyle=":")
+                    ax.plot(xs[j - 1 : j + 1], [pts[j - 1].value, pts[j].value], color="white", linewidth=2.4)
+                    ax.plot(
+                        xs[j - 1 : j + 1], [pts[j - 1].value, pts[j].value], color=colour, linewidth=1.4, linestyle=":"
+                    )
             solid = [(x, p.value) for x, p in zip(xs, pts) if not p.small]
             hollow = [(x, p.value) for x, p in zip(xs, pts) if p.small]
             if solid:
                 ax.plot(*zip(*solid), linestyle="none", marker="o", color=colour)
             if hollow:
-                ax.plot(*zip(*hollow), linestyle="none", marker="o", markerfacecolor="white", color=colour,
-                        label=small_note or None)
+                ax.plot(
+                    *zip(*hollow),
+                    linestyle="none",
+                    marker="o",
+                    markerfacecolor="white",
+                    color=colour,
+                    label=small_note or None,
+                )
             band = [(x, p) for x, p in zip(xs, pts) if _finite(p.ci_low, p.ci_high)]
             if band:
-                ax.fill_between([x for x, _p in band], [p.ci_low for _x, p in band], [p.ci_high for _x, p in band],
-                                color=colour, alpha=0.15, linewidth=0)
+                ax.fill_between(
+                    [x for x, _p in band],
+                    [p.ci_low for _x, p in band],
+                    [p.ci_high for _x, p in band],
+                    color=colour,
+                    alpha=0.15,
+                    linewidth=0,
+                )
             values += [p.ci_low for p in pts] + [p.value for p in pts]
         _targets(ax, targets, vertical=False, decimal=decimal)
         ax.set_xticks(range(len(periods)), periods)
@@ -254,13 +325,15 @@ class Priority:
     performance: float
 
 
-def priority_matrix(points: Sequence[Priority], title: str = "",
-                    xlabel: str = "Mức độ quan trọng (tác động đến hài lòng chung)",
-                    ylabel: str = "Tỷ lệ hài lòng (%)",
-                    quadrants: Sequence[str] = ("Ưu tiên cải thiện", "Duy trì thế mạnh",
-                                                "Ưu tiên thấp", "Có thể giảm bớt nguồn lực"),
-                    empty: str = "Chưa đủ dữ liệu để ước lượng mức độ quan trọng",
-                    decimal: str = ",") -> Figure:
+def priority_matrix(
+    points: Sequence[Priority],
+    title: str = "",
+    xlabel: str = "Mức độ quan trọng (tác động đến hài lòng chung)",
+    ylabel: str = "Tỷ lệ hài lòng (%)",
+    quadrants: Sequence[str] = ("Ưu tiên cải thiện", "Duy trì thế mạnh", "Ưu tiên thấp", "Có thể giảm bớt nguồn lực"),
+    empty: str = "Chưa đủ dữ liệu để ước lượng mức độ quan trọng",
+    decimal: str = ",",
+) -> Figure:
     """Importance (x) against performance (y), split at the means: high importance and low performance
     is the priority for improvement (quadrants: top-left text order = improve, keep, low, possible overkill)."""
     with matplotlib.rc_context(STYLE):
@@ -280,16 +353,35 @@ def priority_matrix(points: Sequence[Priority], title: str = "",
         ax.axhline(my, color="#888", linewidth=0.8)
         for p in pts:
             urgent = p.importance >= mx and p.performance < my
-            ax.scatter([p.importance], [p.performance], s=60, zorder=3,
-                       color=COLOURS["below"] if urgent else COLOURS[None])
-            ax.annotate(textwrap.fill(p.label, 26, max_lines=2, placeholder="…"), (p.importance, p.performance),
-                        xytext=(6, 4),
-                        textcoords="offset points", fontsize=8.5)
-        corners = [(0.98, 0.03, "right", "bottom", quadrants[0]), (0.98, 0.97, "right", "top", quadrants[1]),
-                   (0.02, 0.03, "left", "bottom", quadrants[2]), (0.02, 0.97, "left", "top", quadrants[3])]
+            ax.scatter(
+                [p.importance], [p.performance], s=60, zorder=3, color=COLOURS["below"] if urgent else COLOURS[None]
+            )
+            ax.annotate(
+                textwrap.fill(p.label, 26, max_lines=2, placeholder="…"),
+                (p.importance, p.performance),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=8.5,
+            )
+        corners = [
+            (0.98, 0.03, "right", "bottom", quadrants[0]),
+            (0.98, 0.97, "right", "top", quadrants[1]),
+            (0.02, 0.03, "left", "bottom", quadrants[2]),
+            (0.02, 0.97, "left", "top", quadrants[3]),
+        ]
         for x, y, ha, va, text in corners:
-            ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#4a4a4a",
-                    style="italic", bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+            ax.text(
+                x,
+                y,
+                text,
+                transform=ax.transAxes,
+                ha=ha,
+                va=va,
+                fontsize=8.5,
+                color="#4a4a4a",
+                style="italic",
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1),
+            )
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         _decimal_ticks(ax, decimal)
@@ -314,9 +406,14 @@ class Rates:
         return self.completed + self.opened + self.expired + self.issued
 
 
-def response_rates(rows: Sequence[Rates], title: str = "", xlabel: str = "Tỷ lệ (%) trên số phiếu mời",
-                   legend: Sequence[str] = ("Đã trả lời", "Đã mở, chưa trả lời", "Hết hạn", "Chưa mở"),
-                   empty: str = "Chưa có phiếu mời nào", decimal: str = ",") -> Figure:
+def response_rates(
+    rows: Sequence[Rates],
+    title: str = "",
+    xlabel: str = "Tỷ lệ (%) trên số phiếu mời",
+    legend: Sequence[str] = ("Đã trả lời", "Đã mở, chưa trả lời", "Hết hạn", "Chưa mở"),
+    empty: str = "Chưa có phiếu mời nào",
+    decimal: str = ",",
+) -> Figure:
     """Stacked horizontal bars: the share of invitations completed / opened / expired / not opened."""
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, max(2.4, 0.36 * len(rows) + 1.6)), layout="constrained")
@@ -329,13 +426,22 @@ def response_rates(rows: Sequence[Rates], title: str = "", xlabel: str = "Tỷ l
         left = [0.0] * len(rows)
         for k, field in enumerate(("completed", "opened", "expired", "issued")):
             shares = [100.0 * getattr(r, field) / r.total for r in rows]
-            ax.barh(ys, shares, left=left, height=0.65, color=colours[k], label=legend[k],
-                    edgecolor="white", linewidth=0.5)
+            ax.barh(
+                ys, shares, left=left, height=0.65, color=colours[k], label=legend[k], edgecolor="white", linewidth=0.5
+            )
             left = [a + b for a, b in zip(left, shares)]
         for y, r in zip(ys, rows):
             rate = 100.0 * r.completed / r.total
-            ax.text(1, y, "%s %% (n=%d)" % (_num(rate, 0, decimal), r.total), va="center", ha="left", fontsize=8,
-                    color="white" if rate > 18 else "#1a1a1a", fontweight="bold")
+            ax.text(
+                1,
+                y,
+                "%s %% (n=%d)" % (_num(rate, 0, decimal), r.total),
+                va="center",
+                ha="left",
+                fontsize=8,
+                color="white" if rate > 18 else "#1a1a1a",
+                fontweight="bold",
+            )
         ax.set_yticks(ys, [_wrap(r.label, 40) for r in rows])
         ax.set_xlim(0, 100)
         ax.set_xlabel(xlabel)
