@@ -86,3 +86,23 @@ def test_demo_feedback_step_files_redacted_comments_opens_cases_and_reruns_idle(
     demo_feedback.seed(DemoContext(session=db_session))
     assert (db_session.query(Comment).count(), db_session.query(FeedbackCase).count(),
             db_session.query(DossierRating).count()) == (len(comments), cases, ratings)
+
+
+def test_demo_counter_step_adds_four_weeks_of_walkups_redacted_and_only_once(db_session):
+    from survey.models import Comment
+    from survey.services.demo import counter as demo_counter
+    from survey.services.demo import kiosk as demo_kiosk
+
+    _registry(db_session)
+    load_file(db_session, os.path.join(QUESTIONNAIRE_DIR, "kiosk-quick.yaml"))
+    ctx = DemoContext(session=db_session)
+    demo_kiosk.seed(ctx)
+    demo_counter.seed(ctx)
+    walkups = db_session.query(Response).filter(Response.mode == "kiosk_walkup").all()
+    assert len(walkups) == demo_counter.DAYS * demo_counter.PER_DAY
+    assert not any(r.probability_sample or r.invitation_id for r in walkups)
+    assert len({r.device_id for r in walkups}) == 2 and all(r.client_submitted_at == r.submitted_at for r in walkups)
+    texts = [c.text for c in db_session.query(Comment).all()]
+    assert texts and not any("0912" in t for t in texts)
+    demo_counter.seed(DemoContext(session=db_session, data=ctx.data))
+    assert db_session.query(Response).filter(Response.mode == "kiosk_walkup").count() == len(walkups)

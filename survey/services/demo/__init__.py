@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 # Order matters: registry first, then what builds on it.
-STEPS = ("registry", "kiosk", "sampling", "workspace", "publications", "feedback")
+STEPS = ("registry", "kiosk", "sampling", "workspace", "publications", "counter", "feedback")
 
 
 @dataclass
