@@ -36,6 +36,7 @@ def test_scoreboard_fits_a_360px_phone_and_reads_in_order(phone, live_server):
     assert phone.evaluate(NO_SIDEWAYS)
     first_agency = phone.locator("#co-quan tbody th a").first
     first_agency.click()
+    phone.wait_for_load_state()  # the new page laid out, not the old one mid-navigation
     assert "/cong-khai/co-quan/" in phone.url
     assert phone.evaluate(NO_SIDEWAYS), phone.evaluate("document.documentElement.scrollWidth")
     assert phone.locator("#widget-snippet").input_value().startswith("<iframe src=")

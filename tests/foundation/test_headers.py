@@ -40,6 +40,8 @@ def test_hsts_is_sent_over_https(client):
 def test_no_template_has_an_inline_script_or_style_block_without_the_nonce():
     offenders = []
     for path in Path(TEMPLATE_DIR).rglob("*.html"):
+        if path.parent.name == "reports":
+            continue  # rendered into a PDF by WeasyPrint, never served to a browser: no CSP applies
         for tag in re.findall(r"<style\b[^>]*>", path.read_text(encoding="utf-8")):
             if "csp_nonce()" not in tag:
                 offenders.append(f"{path.name}: {tag}")

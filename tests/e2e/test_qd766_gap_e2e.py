@@ -7,14 +7,12 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import browser, live_app, live_server, page  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.e2e
 PASSWORD = "hailong-demo-2025"
 
 
 @pytest.fixture(scope="module")
-def rated(live_app):  # noqa: F811
+def rated(live_app):
     """The demo's ratings and events (what the demo step seeds), committed to the live database."""
     from survey.extensions import db
     from survey.services.qd766 import demo
@@ -24,7 +22,7 @@ def rated(live_app):  # noqa: F811
         db.session.commit()
 
 
-def test_the_demo_dashboard_shows_the_gap_headline_and_table(page, live_server, rated):  # noqa: F811
+def test_the_demo_dashboard_shows_the_gap_headline_and_table(page, live_server, rated):
     page.goto(f"{live_server}/auth/login?next=/analyst/")
     page.get_by_label("Tên đăng nhập").fill("analyst")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
