@@ -21,19 +21,10 @@ from survey.models import Answer
 from survey.services.questionnaires.bank import answer_codes, iter_questions
 
 WITHHELD_FLAG = "profile_withheld"
-RESERVED = {
-    "row_id",
-    "stratum",
-    "fpc",
-    "w_base",
-    "w_nonresponse",
-    "w_final",
-    "cell",
-    "agency",
-    "sector",
-    "service_point",
-    WITHHELD_FLAG,
-}
+# The pack's design columns, before the answer variables; no answer variable may take one of these names.
+DESIGN_COLUMNS = ("row_id", "stratum", "fpc", "w_base", "w_nonresponse", "w_final", "cell", "agency", "sector",
+                  "service_point")
+RESERVED = {*DESIGN_COLUMNS, WITHHELD_FLAG}
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from survey.services.publications import pack_r, pack_readme, pack_spss, pack_stata
-from survey.services.publications.pack_answers import WITHHELD_FLAG
+from survey.services.publications.pack_answers import DESIGN_COLUMNS, WITHHELD_FLAG
 
 if TYPE_CHECKING:
     from survey.services.publications.pack import PackData
 
-DESIGN_COLUMNS = (
-    "row_id",
-    "stratum",
-    "fpc",
-    "w_base",
-    "w_nonresponse",
-    "w_final",
-    "cell",
-    "agency",
-    "sector",
-    "service_point",
-)
 PUBLISHED_COLUMNS = (
     "grouping",
     "key",
