@@ -94,22 +94,7 @@ def published_rows(table: Any) -> list:
                     e = values.get(name)
                     if e is None:
                         continue
-                    row = {
-                        "grouping": GROUPING_NAMES[grouping],
-                        "key": code,
-                        "level": level,
-                        "component": name,
-                        "value": e.value,
-                        "se": e.se,
-                        "ci_low": e.ci_low,
-                        "ci_high": e.ci_high,
-                        "df": e.df,
-                        "n": e.n,
-                        "status": "",
-                        "flags": "",
-                        "rank": None,
-                        "target": None,
-                    }
+                    row = _row(GROUPING_NAMES[grouping], code, level, name, e)
                     if level == "overall":
                         row.update(
                             status=cell.status or "",
@@ -119,6 +104,13 @@ def published_rows(table: Any) -> list:
                         )
                     rows.append(row)
     return rows + indicator_rows(table)
+
+
+def _row(grouping: str, key: str, level: str, component: str, e: Any) -> dict:
+    """One published.csv row of an estimate; status, flags, rank and target are the overall cells' own."""
+    return {"grouping": grouping, "key": key, "level": level, "component": component, "value": e.value,
+            "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high, "df": e.df, "n": e.n, "status": "", "flags": "",
+            "rank": None, "target": None}
 
 
 def indicator_rows(table: Any) -> list:
@@ -137,24 +129,8 @@ def indicator_rows(table: Any) -> list:
                     e = shares.get(option)
                     if e is None:
                         continue
-                    rows.append(
-                        {
-                            "grouping": GROUPING_NAMES[grouping],
-                            "key": code,
-                            "level": "indicator",
-                            "component": "%s=%s" % (q, option),
-                            "value": e.value,
-                            "se": e.se,
-                            "ci_low": e.ci_low,
-                            "ci_high": e.ci_high,
-                            "df": e.df,
-                            "n": e.n,
-                            "status": "",
-                            "flags": " ".join(flags.get(option, ())),
-                            "rank": None,
-                            "target": None,
-                        }
-                    )
+                    row = _row(GROUPING_NAMES[grouping], code, "indicator", "%s=%s" % (q, option), e)
+                    rows.append({**row, "flags": " ".join(flags.get(option, ()))})
     return rows
 
 
