@@ -1,0 +1,23 @@
+"""registry: effective-dated agencies and service points, lineage
+
+Placeholder reserved in the migration chain so that work on several features can land in any
+order; it changes nothing until its feature fills it in.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-08 00:10:00
+
+"""
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
