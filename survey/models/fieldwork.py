@@ -55,9 +55,42 @@ class InvitationChannel(StrEnum):
     KIOSK = "kiosk"
 
 
+class DossierKind(StrEnum):
+    """What a frame record is: an administrative dossier, or a service event that is not one (QĐ 3869, QĐ 3476)."""
+
+    DOSSIER = "dossier"
+    HOSPITAL_VISIT = "hospital_visit"
+    SCHOOL_ENROLMENT = "school_enrolment"
+
+
+class EventType(StrEnum):
+    """A service event's type: inpatient/outpatient for hospital visits, the school level for enrolments."""
+
+    INPATIENT = "inpatient"
+    OUTPATIENT = "outpatient"
+    PRESCHOOL = "preschool"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+# Which event types each kind takes; a dossier has none.
+EVENT_TYPES: dict[DossierKind, tuple[EventType, ...]] = {
+    DossierKind.DOSSIER: (),
+    DossierKind.HOSPITAL_VISIT: (EventType.INPATIENT, EventType.OUTPATIENT),
+    DossierKind.SCHOOL_ENROLMENT: (EventType.PRESCHOOL, EventType.PRIMARY, EventType.SECONDARY),
+}
+
 # The values as plain strings, for messages and the API description that list them.
 CHANNELS = tuple(channel.value for channel in DossierChannel)
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
+
+
+def _event_type_fits_kind() -> CheckConstraint:
+    """CHECK that a dossier has no event type and an event's type belongs to its kind (NULL allowed)."""
+    fits = " OR ".join(
+        f"(kind = '{kind.value}' AND event_type IN ({', '.join(repr(t.value) for t in types)}))"
+        for kind, types in EVENT_TYPES.items() if types)
+    return CheckConstraint(f"event_type IS NULL OR {fits}", name="event_type_fits_kind")
 
 
 class SourceSystem(db.Model):
@@ -138,14 +171,27 @@ class Dossier(db.Model):
 
     __tablename__ = "dossier"
     __table_args__ = (UniqueConstraint("source_system_id", "external_id"), allowed("channel", DossierChannel),
-                      allowed("outcome", Outcome))
+                      allowed("outcome", Outcome), allowed("kind", DossierKind), allowed("event_type", EventType),
+                      _event_type_fits_kind())
     id: Mapped[int] = mapped_column(primary_key=True)
     source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id"))
     external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[DossierKind] = mapped_column(enum_type(DossierKind, 32), default=DossierKind.DOSSIER,
+                                              server_default=DossierKind.DOSSIER.value)
+    # The competent agency, who decides (for a service event: the hospital or school). Strata, indices
+    # and feedback cases use it.
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    # Where it was received (or where the event was handed over, e.g. a discharge desk): reception is
+    # boundary-free within the province, so this may belong to another commune than the agency.
+    # Service-point pages use it.
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
+    event_type: Mapped[EventType | None] = mapped_column(enum_type(EventType, 32))
+    # The hospital department or ward, or the school class ("Khoa Nội", "3A").
+    unit_department: Mapped[str | None] = mapped_column(String(120))
+    # The official commune-level code of the citizen's area, only when the source gives it; never finer.
+    citizen_area_code: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[DossierChannel] = mapped_column(enum_type(DossierChannel, 16))
     received_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
@@ -216,7 +262,8 @@ class Invitation(db.Model):
 
     __tablename__ = "invitation"
     __table_args__ = (UniqueConstraint("wave_id", "dossier_id"), probability("pi"), allowed("outcome", Outcome),
-                      allowed("channel", InvitationChannel), allowed("status", InvitationStatus))
+                      allowed("channel", InvitationChannel), allowed("status", InvitationStatus),
+                      allowed("event_type", EventType))
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
     stratum_id: Mapped[int | None] = mapped_column(ForeignKey("wave_stratum.id"), index=True)
@@ -232,6 +279,9 @@ class Invitation(db.Model):
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
     outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, 16))
+    # The dossier's event type (inpatient/outpatient, school level): a cell of unit × type strata that
+    # must outlive `wave anonymise`; NULL for dossiers.
+    event_type: Mapped[EventType | None] = mapped_column(enum_type(EventType, 32))
     channel: Mapped[InvitationChannel] = mapped_column(enum_type(InvitationChannel, 16), default=InvitationChannel.LINK)
     status: Mapped[InvitationStatus] = mapped_column(enum_type(InvitationStatus, 16), default=InvitationStatus.ISSUED)
     expires_at: Mapped[datetime]

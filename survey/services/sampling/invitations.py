@@ -74,7 +74,7 @@ def bulk_issue(session: Session, wave_id: int, rows: list[dict], now: datetime |
         "token_hash": hash_token(t), **code_columns(t), "pi": float(r["pi"]), "agency_id": r["agency_id"],
         "sector_id": r["sector_id"], "service_point_id": r.get("service_point_id"), "outcome": r["outcome"],
         "channel": channel, "status": InvitationStatus.ISSUED, "expires_at": expires, "created_at": now,
-        "delivered_at": now if delivered else None,
+        "delivered_at": now if delivered else None, "event_type": r.get("event_type"),
     } for r, t in zip(rows, tokens)]
     # executemany, then read the ids back by token hash (unique): an ordered RETURNING would insert row by row
 
