@@ -29,7 +29,7 @@ from survey.models.publication import Job, JobState, Publication, PublicationKin
 from survey.models.qd766 import DossierEvent, DossierEventKind, DossierRating, RatingLevel
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.registry import Agency, Device, Procedure, Sector, ServicePoint, Target
-from survey.models.response import Answer, Response, ResponseDraft
+from survey.models.response import Answer, Response, ResponseDraft, ResponseScore
 from survey.models.user import User, UserSession
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Comment", "CommentRaw", "CommentTag", "ContactRequest", "Device", "Dossier", "DossierContact", "DossierEvent",
     "DossierEventKind", "DossierRating", "FeedbackCase",
     "FeedbackCursor", "IntakeRequest", "Invitation", "Job", "JobState", "KioskHandoff", "Procedure", "Publication",
-    "PublicationKind", "Questionnaire", "QuestionnaireVersion", "RatingLevel", "Response", "ResponseDraft", "Sector",
+    "PublicationKind", "Questionnaire", "QuestionnaireVersion", "RatingLevel", "Response", "ResponseDraft",
+    "ResponseScore", "Sector",
     "ServicePoint", "SourceSystem", "Target", "Theme", "User", "UserSession", "Wave", "WaveStratum",
 ]

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -69,6 +69,30 @@ class Answer(db.Model):
     value_text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ResponseScore(db.Model):
+    """What estimation needs of one response, written with its answers: index bits and indicator choices.
+
+    Bit j of `satisfied`/`valid` is index item 60·block + j (index_structure order) answered with a
+    satisfied / a valid code; bit k of `chosen` is the k-th (indicator question, option) slot, bit q of
+    `answered` the q-th indicator question (analysis.indicators order); `overall` is the overall item's
+    code (block 0 only). So a wave's index table reads one row per respondent and block, not one per
+    answer; the answer rows stay the record (survey/services/respond/scores.py, `hailong scores check`).
+    """
+
+    __tablename__ = "response_score"
+    # wave first: the index table reads a wave's rows in response order, from the index alone
+    __table_args__ = (Index("ix_response_score_wave_id_response_id", "wave_id", "response_id"),)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    block: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))  # the response's, copied: no join
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    valid: Mapped[int] = mapped_column(BigInteger, default=0)
+    chosen: Mapped[int] = mapped_column(BigInteger, default=0)
+    answered: Mapped[int] = mapped_column(BigInteger, default=0)
+    overall: Mapped[int | None]
 
 
 class ResponseDraft(db.Model):
