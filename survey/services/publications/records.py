@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from analysis.wave import WaveTable
 from survey.models import Publication, PublicationKind, Wave
@@ -27,6 +27,9 @@ from survey.services.publications.diff import table_diff
 # a change of method would change published numbers, so every version says how it was made.
 METHOD_VERSION = "2026.12b §5-§7, §12, §14"  # b: trim keeps calibration; indicator df
 KEEP_PROVISIONAL = 3
+# Pages read a version's table, never its frame: the frame blob (tens of MB for a large wave) is loaded only
+# by frame(), so listing versions or showing a page costs the JSON, not the microdata.
+LIGHT = defer(Publication.frame)
 
 
 class PublicationError(ValueError):
@@ -87,7 +90,8 @@ def code_version() -> str:
 
 
 def _latest(session: Session, wave_id: int, kind: PublicationKind) -> Publication | None:
-    return session.scalar(select(Publication).where(Publication.wave_id == wave_id, Publication.kind == kind)
+    return session.scalar(select(Publication).options(LIGHT).where(Publication.wave_id == wave_id,
+                                                                   Publication.kind == kind)
                           .order_by(Publication.version.desc()).limit(1))
 
 
@@ -148,14 +152,14 @@ def current(session: Session, wave_id: int) -> PublishedView | None:
 
 def versions(session: Session, wave_id: int) -> list[PublishedView]:
     """Every stored version of the wave (final ones first, oldest first within a kind)."""
-    pubs = session.scalars(select(Publication).where(Publication.wave_id == wave_id)
+    pubs = session.scalars(select(Publication).options(LIGHT).where(Publication.wave_id == wave_id)
                            .order_by(Publication.kind, Publication.version)).all()
     return [_view(session, p) for p in pubs]
 
 
 def get(session: Session, publication_id: int) -> PublishedView | None:
     """One version by id."""
-    pub = session.get(Publication, publication_id)
+    pub = session.get(Publication, publication_id, options=[LIGHT])
     return _view(session, pub) if pub is not None else None
 
 
