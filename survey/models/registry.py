@@ -1,10 +1,11 @@
-"""Registry aggregate: agencies, sectors, procedures, service points, devices and targets."""
+"""Registry aggregate: agencies (effective-dated, with versions and lineage), sectors, procedures,
+service points, devices and targets."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -16,9 +17,21 @@ class AgencyLevel(StrEnum):
 
     PROVINCE = "province"
     DEPARTMENT = "department"
-    DISTRICT = "district"
+    DISTRICT = "district"  # only for periods before 1 July 2025 (two-level local government since)
     COMMUNE = "commune"
+    WARD = "ward"
+    SPECIAL_ZONE = "special_zone"
     CENTRAL = "central"
+    HEALTH_FACILITY = "health_facility"
+    SCHOOL = "school"
+
+
+class LineageKind(StrEnum):
+    """How a unit became another: merged with others, split into several, or renamed."""
+
+    MERGE = "merge"
+    SPLIT = "split"
+    RENAME = "rename"
 
 
 class ServicePointKind(StrEnum):
@@ -43,6 +56,12 @@ class TargetScope(StrEnum):
 # The values as plain strings, for messages and imports that list them.
 AGENCY_LEVELS = tuple(level.value for level in AgencyLevel)
 SERVICE_POINT_KINDS = tuple(kind.value for kind in ServicePointKind)
+LINEAGE_KINDS = tuple(kind.value for kind in LineageKind)
+
+
+def _validity() -> CheckConstraint:
+    """CHECK that a validity period is not empty: valid_from < valid_to when both are set (ck_<table>_validity)."""
+    return CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="validity")
 
 service_point_agencies = Table(
     "service_point_agency",
@@ -56,7 +75,7 @@ class Agency(db.Model):
     """A state administrative agency (cơ quan) in the province's hierarchy."""
 
     __tablename__ = "agency"
-    __table_args__ = (allowed("level", AgencyLevel),)
+    __table_args__ = (allowed("level", AgencyLevel), _validity())
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
@@ -64,9 +83,65 @@ class Agency(db.Model):
     level: Mapped[AgencyLevel] = mapped_column(enum_type(AgencyLevel, 16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The national unit code (e.g. a commune's code under Công văn 1027/CTK-CSCL), beside the product's code.
+    official_code: Mapped[str | None] = mapped_column(String(32))
+    # This row is the unit's current state; its history is in agency_version. None = since ever / still valid;
+    # valid_to is exclusive (the day the unit no longer exists).
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
 
     parent: Mapped[Agency | None] = relationship(remote_side="Agency.id", back_populates="children")
     children: Mapped[list[Agency]] = relationship(back_populates="parent")
+
+
+class AgencyVersion(db.Model):
+    """One version of an agency's name, codes, level and parent, valid over [valid_from, valid_to).
+
+    An edit closes the current version and opens a new one, so past periods keep the names and
+    parents they had; the Agency row mirrors the open version.
+    """
+
+    __tablename__ = "agency_version"
+    __table_args__ = (allowed("level", AgencyLevel), _validity())
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    code: Mapped[str] = mapped_column(String(64))
+    official_code: Mapped[str | None] = mapped_column(String(32))
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
+    level: Mapped[AgencyLevel] = mapped_column(enum_type(AgencyLevel, 16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+    parent: Mapped[Agency | None] = relationship(foreign_keys=[parent_id])
+
+
+class AgencyLineage(db.Model):
+    """A reorganisation step: the predecessor's dossiers and history pass to the successor on effective_on.
+
+    A merge or rename has one row per predecessor; a split one row per successor, each with the share
+    of the predecessor's dossiers it takes over when known (None: not known, not comparable).
+    """
+
+    __tablename__ = "agency_lineage"
+    __table_args__ = (
+        UniqueConstraint("predecessor_id", "successor_id"),
+        allowed("kind", LineageKind),
+        CheckConstraint("predecessor_id <> successor_id", name="distinct_units"),
+        CheckConstraint("share IS NULL OR (share > 0 AND share <= 1)", name="share"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LineageKind] = mapped_column(enum_type(LineageKind, 16))
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+    effective_on: Mapped[date]
+    share: Mapped[float | None]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    predecessor: Mapped[Agency] = relationship(foreign_keys=[predecessor_id])
+    successor: Mapped[Agency] = relationship(foreign_keys=[successor_id])
 
 
 class Sector(db.Model):
@@ -96,7 +171,7 @@ class ServicePoint(db.Model):
     """A one-stop centre or counter where dossiers are received and results returned."""
 
     __tablename__ = "service_point"
-    __table_args__ = (allowed("kind", ServicePointKind),)
+    __table_args__ = (allowed("kind", ServicePointKind), _validity())
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
@@ -104,6 +179,8 @@ class ServicePoint(db.Model):
     kind: Mapped[ServicePointKind] = mapped_column(enum_type(ServicePointKind, 32))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     address: Mapped[str] = mapped_column(String(500), default="")
+    valid_from: Mapped[date | None]  # None = since ever
+    valid_to: Mapped[date | None]  # exclusive; None = still open
 
     agency: Mapped[Agency] = relationship()
     agencies_served: Mapped[list[Agency]] = relationship(secondary=service_point_agencies)
