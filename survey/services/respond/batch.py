@@ -41,6 +41,7 @@ from survey.extensions import db
 from survey.models import Answer, Device, Response
 from survey.models._base import utcnow
 from survey.services.common.txn import ATTEMPTS, transient, writer_lock
+from survey.services.respond import scores
 from survey.services.respond.comments import store_extras
 from survey.services.respond.responses import changed_resend, content_of, repeat_of, stored_content
 from survey.services.respond.writer import BatchWriter, encode_postgresql
@@ -59,7 +60,7 @@ class Job:
 
     def __init__(self, values: dict, rows: list[dict], secret_hash: str):
         self.values, self.rows, self.secret_hash = values, rows, secret_hash
-        self.encoded: tuple[str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
+        self.encoded: tuple[str, str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
         self.encoded_extras: str | None = None  # its comments and contact, when there are any
         # A lock held from the start and released once, when the job is finished or its thread
         # must lead: the cheapest wake-up Python has (an Event builds a Condition and a waiter
@@ -196,6 +197,7 @@ class Committer:
             if job.rows:
                 conn.execute(insert(Answer.__table__), [{**row, "response_id": response_id} for row in job.rows])
             store_extras(conn, response_id, job.rows)
+            scores.store(conn, response_id, job.rows)
             savepoint.commit()
             job.result = "stored"
         except (IntegrityError, DataError):  # _resolve tells a stranger's UUID from a refused row

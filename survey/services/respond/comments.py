@@ -34,9 +34,10 @@ COMMENT_COLUMNS = tuple(c.name for c in Comment.__table__.columns if c.name not 
 
 
 class AnswerRows(list):
-    """A response's answer rows (dicts), with its comment rows, raw texts ({item: text}) and call-back phone."""
+    """A response's answer rows (dicts), with its comment rows, raw texts ({item: text}), call-back phone
+    and score rows (scores.py; set by prepare_response)."""
 
-    __slots__ = ("comments", "raw", "contact")
+    __slots__ = ("comments", "raw", "contact", "scores")
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class AnswerRows(list):
         self.comments: list[dict] = comments or []
         self.raw: dict[str, str] = raw or {}
         self.contact: dict | None = contact  # {"phone": digits, "created_at": submitted_at}
+        self.scores: list[dict] = []
 
 
 def local_day(moment: datetime) -> date:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseDraft
 from survey.models._base import utcnow
 from survey.services.common.tokens import hash_token
-from survey.services.respond import comments
+from survey.services.respond import comments, scores
 from survey.services.respond.answers import (  # noqa: F401  (re-exported: views and tests use them from here)
     AnswerError,
     answer_rows,
@@ -168,7 +168,10 @@ def prepare_response(version: QuestionnaireVersion, response_uuid: str, answers:
     content = version.content
     cleaned, texts, free, phone = comments.redact_free_text(checks_for(content).kinds, cleaned, texts)
     overall = cleaned.get(content["overall_item"]) if content.get("overall_item") else None
-    return values, comments.attach(answer_rows(content, cleaned, texts), values, free, overall, phone)
+    rows = comments.attach(answer_rows(content, cleaned, texts), values, free, overall, phone)
+    rows.scores = scores.score_rows(scores.layout_for(content), ((r["item_code"], r["value_int"]) for r in rows),
+                                    values["wave_id"], version.id)
+    return values, rows
 
 
 def store_response(session: Session, version: QuestionnaireVersion, response_uuid: str,
@@ -205,6 +208,7 @@ def store_response(session: Session, version: QuestionnaireVersion, response_uui
             if rows:  # a form whose questions are all optional may be sent with none answered
                 session.execute(insert(Answer.__table__), [{**row, "response_id": response.id} for row in rows])
             comments.store_extras(session, response.id, rows)
+            scores.store(session, response.id, rows)
     except IntegrityError:
         # Another request (second tab, double tap, retry) stored first: the unique keys decided.
         existing = _existing(session, response_uuid, invitation, device_id)

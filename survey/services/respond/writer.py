@@ -16,11 +16,11 @@ SQLite, in order, under the writers' lock and SQLite's write lock (BEGIN IMMEDIA
 devices' credentials and record them as seen (UPDATE … RETURNING), so a tablet revoked a moment
 ago stores nothing; look up the UUIDs already stored (a resend from the same device is a
 duplicate, another device's a conflict); take ids after MAX(id) (safe: nobody else can write);
-insert the responses and their answers (executemany, in-process the cheapest), then the comment rows
+insert the responses, their answers and score rows (executemany, in-process the cheapest), then the comment rows
 (ids after MAX(id) too), the raw texts and call-back contacts of the few that have any; commit.
 
-PostgreSQL: the same as ONE statement (data-modifying CTEs; the batch's responses and answers
-travel as two JSON texts that the server unpacks with json_to_recordset; the second also carries
+PostgreSQL: the same as ONE statement (data-modifying CTEs; the batch's responses, answers and
+score rows travel as JSON texts that the server unpacks with json_to_recordset; one more carries
 each one's comment rows, raw texts and contact), run in autocommit, so
 that statement is the whole transaction: each statement is a round trip to a server that shares
 the application's cores, and executemany made it parse and run one INSERT per answer. ON CONFLICT
@@ -48,10 +48,11 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from survey.extensions import db
-from survey.models import Answer, Comment, CommentRaw, ContactRequest, Device, Response
+from survey.models import Answer, Comment, CommentRaw, ContactRequest, Device, Response, ResponseScore
 from survey.models._base import utcnow
 from survey.services.respond.comments import COMMENT_COLUMNS, extras
 from survey.services.respond.responses import repeat_of
+from survey.services.respond.scores import SCORE_COLUMNS, rows_of
 
 ANSWER_COLUMNS = ("item_code", "value_int", "value_text")
 CONTACT_COLUMNS = ("phone", "created_at")
@@ -66,9 +67,9 @@ def _json_default(value: Any) -> str:
 
 
 def encode_postgresql(job: Any) -> None:
-    """A submission as two JSON texts for the PostgreSQL batch (run in the request's own thread).
+    """A submission as JSON texts for the PostgreSQL batch (run in the request's own thread).
 
-    Why: a batch then travels as two text parameters that the database reads with its own JSON
+    Why: a batch then travels as a few text parameters that the database reads with its own JSON
     parser (json_to_recordset), instead of a column-by-column list of values that the driver
     adapts one value at a time in Python; encoding here, before the submission queues, keeps
     that CPU out of the leader's turn, which every queued request waits for.
@@ -77,6 +78,7 @@ def encode_postgresql(job: Any) -> None:
     job.encoded = (
         json.dumps({**values, "secret": job.secret_hash}, default=_json_default, ensure_ascii=False),
         '{"uuid": %s, "rows": %s}' % (json.dumps(values["uuid"]), json.dumps(job.rows, ensure_ascii=False)),
+        '{"uuid": %s, "scores": %s}' % (json.dumps(values["uuid"]), json.dumps(rows_of(job.rows))),
     )
     comments, raw, contact = extras(job.rows)
     job.encoded_extras = None if not (comments or contact) else json.dumps(
@@ -111,6 +113,8 @@ class BatchWriter:
                 Response.__tablename__, ", ".join(self.columns), ", ".join(["?"] * (len(self.columns) + 1)))
             self.insert_answer = "INSERT INTO %s (response_id, %s) VALUES (?, ?, ?, ?)" % (
                 Answer.__tablename__, ", ".join(ANSWER_COLUMNS))
+            self.insert_score = "INSERT INTO %s (response_id, %s) VALUES (?, %s)" % (
+                ResponseScore.__tablename__, ", ".join(SCORE_COLUMNS), ", ".join(["?"] * len(SCORE_COLUMNS)))
             comment = Comment.__table__
             self.comment_processors = {name: self._processor(comment.c[name]) for name in COMMENT_COLUMNS}
             self.contact_processors = {name: self._processor(ContactRequest.__table__.c[name])
@@ -272,6 +276,8 @@ class BatchWriter:
             (rid, *[self._bind(name, job.values[name]) for name in self.columns]) for job, rid in stored])
         cur.executemany(self.insert_answer, [(rid, row["item_code"], row["value_int"], row["value_text"])
                                              for job, rid in stored for row in job.rows])
+        cur.executemany(self.insert_score, [(rid, *[score[c] for c in SCORE_COLUMNS])
+                                            for job, rid in stored for score in rows_of(job.rows)])
         self._extras_sqlite(cur, stored)
         for job, _rid in stored:
             job.result = "stored"
@@ -304,6 +310,7 @@ class BatchWriter:
             return ", ".join(f"{name} {table.c[name].type.compile(self.dialect)}" for name in names)
 
         response, answer, comment = Response.__table__, Answer.__table__, Comment.__table__
+        score = ResponseScore.__table__
         columns = ", ".join(self.columns)
         picked = ", ".join("u." + name for name in self.columns)
         contact = ContactRequest.__table__
@@ -319,6 +326,12 @@ class BatchWriter:
             f"FROM json_to_recordset(CAST(%s AS JSON)) AS j(uuid TEXT, rows JSON) "
             f"JOIN new ON new.uuid = j.uuid, "
             f"json_to_recordset(j.rows) AS a({typed(answer, ANSWER_COLUMNS)})), "
+            # Their score rows (scores.py), made by prepare_response like the answer rows.
+            f"sco AS (INSERT INTO {score.name} (response_id, {', '.join(SCORE_COLUMNS)}) "
+            f"SELECT new.id, {', '.join('s.' + c for c in SCORE_COLUMNS)} "
+            f"FROM json_to_recordset(CAST(%s AS JSON)) AS k(uuid TEXT, scores JSON) "
+            f"JOIN new ON new.uuid = k.uuid, "
+            f"json_to_recordset(k.scores) AS s({typed(score, SCORE_COLUMNS)})), "
             # The responses with free text or a call-back phone: comments, raw texts (by item), contacts.
             f"sub AS (SELECT new.id, e.comments, e.raw, e.contact FROM json_to_recordset(CAST(%s AS JSON)) "
             f"AS e(uuid TEXT, comments JSON, raw JSON, contact JSON) JOIN new ON new.uuid = e.uuid), "
@@ -342,6 +355,7 @@ class BatchWriter:
         params = [utcnow(), sorted({job.values["device_id"] for job in jobs}),
                   "[" + ",".join(job.encoded[0] for job in jobs) + "]",
                   "[" + ",".join(job.encoded[1] for job in jobs) + "]",
+                  "[" + ",".join(job.encoded[2] for job in jobs) + "]",
                   "[" + ",".join(job.encoded_extras for job in jobs if job.encoded_extras is not None) + "]"]
         cur.execute(self.batch_sql, params)
         stored = {key for _rid, key in cur.fetchall()}

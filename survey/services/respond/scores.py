@@ -1,0 +1,154 @@
+"""What estimation needs of a response, as bit masks written beside its answers (`response_score`).
+
+The answer rows stay the record; this is a derived copy that the database can read one row per
+respondent (and block), instead of ~36 answer rows. Its layout is defined by the questionnaire
+version's content alone, so every writer and reader agrees on it without any other state:
+
+- index items: `index_structure(content)["items"]` order; item i is bit i % 60 of block i // 60 in
+  `satisfied` (answered with one of its scale's satisfied codes) and in `valid` (one of its codes);
+- coded questions outside the index (scale, single, multiple; questionnaire order): question q is
+  bit q % 60 of block q // 60 in `answered` (any integer answer, even a code outside its list), and
+  its (question, code) slots, numbered over all those questions in order, are the bits of `chosen`;
+- `overall`: the integer answer to the version's `overall_item` (block 0 only).
+
+A response has max(1, blocks needed) rows, so "has no score row" means "never scored". Why 60 bits:
+the masks are signed BIGINTs on both databases and the reading side shifts them in numpy int64.
+Both write paths take the rows from `prepare_response` (AnswerRows.scores); `hailong scores
+backfill` and `scores check` compute them from stored answers with the same `score_rows`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, insert
+from sqlalchemy.orm import Session
+
+from survey.models import ResponseScore
+from survey.services.questionnaires.bank import answer_codes, iter_questions
+from survey.services.questionnaires.bank import index_structure as _tree
+
+BITS = 60
+MASKS = ("satisfied", "valid", "chosen", "answered")
+SCORE_COLUMNS = ("block", "wave_id", "questionnaire_version_id", *MASKS, "overall")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each answer of a questionnaire version goes in its score rows (see the module docstring)."""
+
+    items: tuple[str, ...]
+    satisfied: tuple[frozenset, ...]
+    valid: tuple[frozenset, ...]
+    questions: tuple[str, ...]
+    slots: Mapping[tuple[str, int], int]
+    overall_item: str | None
+    blocks: int
+    item_at: Mapping[str, int]
+    question_at: Mapping[str, int]
+
+
+def _layout(content: Mapping) -> Layout:
+    tree = _tree(content)
+    items = tuple(tree["items"])
+    by_code = {q["code"]: q for q in iter_questions(content)}
+    valid = tuple(frozenset(c["code"] for c in answer_codes(content, by_code[code])) for code in items)
+    in_index = set(items)
+    questions = tuple(q["code"] for q in iter_questions(content)
+                      if q.get("type") in ("scale", "single", "multiple") and q["code"] not in in_index)
+    slots: dict[tuple[str, int], int] = {}
+    for code in questions:
+        for choice in answer_codes(content, by_code[code]):
+            slots.setdefault((code, choice["code"]), len(slots))
+    blocks = max(1, *(-(-k // BITS) for k in (len(items), len(questions), len(slots))))
+    return Layout(items, tuple(frozenset(s) for s in tree["satisfied"]), valid, questions, slots,
+                  tree.get("overall_item"), blocks, {c: i for i, c in enumerate(items)},
+                  {c: i for i, c in enumerate(questions)})
+
+
+_layouts: dict[int, tuple[Mapping, Layout]] = {}
+
+
+def layout_for(content: Mapping) -> Layout:
+    """The score layout of a version's content, worked out once per content object (as checks_for)."""
+    found = _layouts.get(id(content))
+    if found is None or found[0] is not content:
+        if len(_layouts) >= 64:
+            _layouts.clear()
+        found = _layouts[id(content)] = (content, _layout(content))
+    return found[1]
+
+
+def score_rows(layout: Layout, answers: Iterable[tuple[str, Any]], wave_id: int | None,
+               version_id: int) -> list[dict]:
+    """A response's score rows from its (item code, integer code or None) answer pairs."""
+    masks = [[0, 0, 0, 0] for _ in range(layout.blocks)]
+    overall = None
+    for code, value in answers:
+        if value is None or isinstance(value, bool) or not isinstance(value, int):
+            continue
+        if code == layout.overall_item:
+            overall = value
+        i = layout.item_at.get(code)
+        if i is not None:
+            block, bit = divmod(i, BITS)
+            if value in layout.valid[i]:
+                masks[block][1] |= 1 << bit
+                if value in layout.satisfied[i]:
+                    masks[block][0] |= 1 << bit
+            continue
+        q = layout.question_at.get(code)
+        if q is not None:
+            masks[q // BITS][3] |= 1 << (q % BITS)
+            slot = layout.slots.get((code, value))
+            if slot is not None:
+                masks[slot // BITS][2] |= 1 << (slot % BITS)
+    return [{"block": b, "wave_id": wave_id, "questionnaire_version_id": version_id, "satisfied": m[0],
+             "valid": m[1], "chosen": m[2], "answered": m[3], "overall": overall if b == 0 else None}
+            for b, m in enumerate(masks)]
+
+
+def rows_of(rows: list[dict]) -> list[dict]:
+    """The score rows prepare_response attached to a response's answer rows (none for a plain list)."""
+    return getattr(rows, "scores", None) or []
+
+
+def store(executor: Session | Connection, response_id: int, rows: list[dict]) -> None:
+    """Insert a stored response's score rows (the ORM path and the group commit's fallback)."""
+    found = rows_of(rows)
+    if found:
+        executor.execute(insert(ResponseScore.__table__), [{**s, "response_id": response_id} for s in found])
+
+
+# --- reading: per-respondent masks back to the arrays analysis/ takes --------------------------------
+
+def _bit(masks: np.ndarray, index: int) -> np.ndarray:
+    """0/1 (n,) of bit `index` from the (blocks, n) masks."""
+    return (masks[index // BITS] >> (index % BITS)) & 1
+
+
+def index_indicators(layout: Layout, satisfied: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(J, n) satisfied and valid 0/1 float indicators of the index items from (blocks, n) masks."""
+    n = satisfied.shape[1]
+    s, v = np.zeros((len(layout.items), n)), np.zeros((len(layout.items), n))
+    for j in range(len(layout.items)):
+        s[j], v[j] = _bit(satisfied, j), _bit(valid, j)
+    return s, v
+
+
+def option_matrices(layout: Layout, chosen: np.ndarray, answered: np.ndarray, questions: Mapping) -> dict:
+    """{question: (n, K) 0/1/NaN} as analysis.indicators.option_matrix gives from the answer rows."""
+    out = {}
+    n = chosen.shape[1]
+    for code, question in questions.items():
+        Y = np.full((n, len(question.options)), np.nan)
+        q = layout.question_at.get(code)
+        if q is not None:
+            yes = _bit(answered, q).astype(bool)
+            for k, option in enumerate(question.options):
+                slot = layout.slots.get((code, option))
+                Y[yes, k] = _bit(chosen, slot)[yes] if slot is not None else 0.0
+        out[code] = Y
+    return out
