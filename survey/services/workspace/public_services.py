@@ -1,0 +1,162 @@
+"""Public health and education waves: indices per level (event type) and commune-level area, held to the
+public-service targets, with the Ministry of Health's own "tỷ lệ hài lòng" beside them (docs/indicators.md
+"Public health and education").
+
+A wave is a public-service wave when its questionnaire's index has a part named `health` (QĐ 3869/QĐ-BYT
+forms) or `education` (QĐ 3476/QĐ-BGDĐT forms). Per facility / school is the wave table's own "agencies"
+grouping (survey.services.results.wave_index_table, already held to the public_service target of that
+service by analysis.table.target_for); this module adds two groupings computed on the same design:
+
+- level: the invitation's event type (inpatient/outpatient, preschool/primary/secondary), else the
+  instrument's own level (each form is one level);
+- area: the commune-level area of the facility: the nearest commune (else pre-2025 district) among the
+  facility's managing agencies, walking up the registry from its parent; a facility without one is in no
+  area (its row counts in the whole wave, never in an area).
+
+`compute` runs when a wave is published (survey.services.workspace.publishing stores its result in the
+publication's inputs under "public_services"); pages only `stored()` it back: they read publications.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import analysis
+from analysis.table import TargetRef, judge, target_for, targets_in_force
+from analysis.wave import WaveData, WaveTable, by_code
+from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Target, Wave
+from survey.services.publications import frozen
+from survey.services.workspace import moh_rates
+
+SERVICES = ("health", "education")
+AREA_LEVELS = ("commune", "ward", "special_zone", "district")  # commune level; districts before 1 July 2025
+LEVELS = {  # event type → (label_vi, label_en)
+    "inpatient": ("Khám, chữa bệnh nội trú", "Inpatient care"),
+    "outpatient": ("Khám, chữa bệnh ngoại trú", "Outpatient care"),
+    "preschool": ("Giáo dục mầm non", "Preschool education"),
+    "primary": ("Giáo dục tiểu học", "Primary education"),
+    "secondary": ("Giáo dục trung học", "Secondary education"),
+}
+INPUTS_KEY = "public_services"
+
+
+@dataclass(frozen=True)
+class ServiceTables:
+    """A public-service wave's extra groupings, frozen into its publication.
+
+    service: "health" | "education"; levels {event type: analysis.table.Cell}; areas {area agency id:
+    Cell}; area_of {facility agency id: area agency id}; moh: moh_rates.MohRates of the whole wave and
+    moh_facilities {facility agency id: MohRates}.
+    """
+
+    service: str
+    instrument: str
+    levels: dict
+    areas: dict
+    area_of: dict
+    moh: Any = None
+    moh_facilities: dict = field(default_factory=dict)
+
+
+frozen.register(ServiceTables, moh_rates.MohRates)
+
+
+def service_of(content: dict) -> str | None:
+    """"health" / "education" for a public-service questionnaire (by its index part), else None."""
+    parts = ((content or {}).get("index") or {}).get("parts") or {}
+    return next((s for s in SERVICES if s in parts), None)
+
+
+def instrument_level(content: dict) -> str | None:
+    """The level a form is for ("health-inpatient" → "inpatient"), when it names a known one."""
+    tail = str((content or {}).get("instrument", "")).rsplit("-", 1)[-1]
+    return tail if tail in LEVELS else None
+
+
+def event_types(session: Session, data: WaveData, fallback: str | None) -> np.ndarray:
+    """Each respondent's event type (object array in data's row order); `fallback` where none is recorded."""
+    out = np.full(data.n, fallback, dtype=object)
+    column = getattr(Invitation, "event_type", None)  # the service-event fields (migration 0014)
+    if column is None or data.response_ids is None or not data.n:
+        return out
+    rows = session.execute(select(Response.id, column).join(Invitation, Invitation.id == Response.invitation_id)
+                           .where(Invitation.wave_id == data.wave_id, Response.probability_sample.is_(True))).all()
+    got = {rid: str(kind) for rid, kind in rows if kind is not None}
+    for i, rid in enumerate(data.response_ids.tolist()):
+        out[i] = got.get(rid, fallback)
+    return out
+
+
+def areas_of(session: Session, agency_ids: set) -> dict:
+    """{facility agency id: its commune-level area's agency id} for those that have one (see module doc)."""
+    registry = {a.id: (a.parent_id, str(a.level)) for a in session.scalars(select(Agency))}
+    out = {}
+    for facility in agency_ids:
+        at, seen = registry.get(facility, (None, ""))[0], set()
+        while at is not None and at not in seen:
+            seen.add(at)
+            parent, level = registry.get(at, (None, ""))
+            if level in AREA_LEVELS:
+                out[facility] = at
+                break
+            at = parent
+    return out
+
+
+def _targets(session: Session, year: int) -> dict:
+    """The targets in force in `year` as analysis.table wants them (as survey.services.results reads them)."""
+    return targets_in_force([TargetRef(t.value, t.year, str(t.scope), t.sector_code, t.label_vi or "Mục tiêu %d"
+                                       % t.year, t.label_en or "Target %d" % t.year)
+                             for t in session.scalars(select(Target))], year)
+
+
+def groupings(session: Session, data: WaveData, content: dict) -> tuple[dict, dict]:
+    """({"levels": labels, "areas": labels} arrays aligned with data's rows, {facility: area})."""
+    area_of = areas_of(session, set(data.agency_id.tolist()))
+    areas = np.array([area_of.get(a) for a in data.agency_id.tolist()], dtype=object)
+    return {"levels": event_types(session, data, instrument_level(content)), "areas": areas}, area_of
+
+
+def compute(session: Session, wave: Wave, table: WaveTable, data: WaveData) -> ServiceTables | None:
+    """The level and area tables (and the MoH rates) of a health or education wave; None for any other."""
+    content = session.get(QuestionnaireVersion, wave.questionnaire_version_id).content
+    service = service_of(content)
+    if service is None:
+        return None
+    by, area_of = groupings(session, data, content)
+    measure = table.overall.measure
+    target = target_for(measure, "", _targets(session, table.year), table.year)
+    settings = table.settings or {}
+    min_n, max_rse = int(settings.get("min_n", 30)), float(settings.get("max_rse", 0.3))
+    method, level = settings.get("method", "logit"), float(settings.get("level", 0.95))
+    if data.design is None or not data.items:
+        raw = {"levels": {}, "areas": {}}
+    elif data.answers is not None:
+        raw = analysis.index_table_answers(data.design, data.answers, data.structure, by, method, level,
+                                           data.satisfied, data.valid)
+    else:
+        raw = analysis.index_table(data.design, data.sums, data.structure, by, method, level)
+    names = {a.id: (a.code, a.name_vi, a.name_en or a.name_vi) for a in session.scalars(select(Agency))}
+    unnamed = lambda k: (str(k), str(k), str(k))  # noqa: E731
+    labels = {"levels": lambda k: (k, *LEVELS.get(k, (k, k))), "areas": lambda k: names.get(k, unnamed(k))}
+    cells = {kind: judge({k: by_code(v, data.items) for k, v in raw[kind].items()}, lambda k: target,
+                         labels[kind], min_n, max_rse, measure=measure) for kind in labels}
+    moh, per_facility = moh_rates.rates(data, content, method, level)
+    return ServiceTables(service, str(content.get("instrument", "")), cells["levels"], cells["areas"], area_of,
+                         moh, per_facility)
+
+
+def store_key(session: Session, wave: Wave, table: WaveTable, frame: Any) -> dict | None:
+    """What a publication keeps under inputs["public_services"]: compute() frozen to JSON (None if nothing)."""
+    got = compute(session, wave, table, frame.data)
+    return frozen.table_json(got) if got is not None else None
+
+
+def stored(view: Any) -> ServiceTables | None:
+    """The ServiceTables a publication (PublishedView) froze, or None (not a public-service wave, or older)."""
+    doc = (getattr(view, "inputs", None) or {}).get(INPUTS_KEY)
+    return frozen.thaw_table(doc) if doc else None
