@@ -42,7 +42,15 @@ def test_the_cli_publishes_lists_restates_and_shows_the_diff(runner, db_session,
     assert runner.invoke(args=["wave", "diff", code, "7"]).exit_code == 1
 
 
-def test_the_admin_publishes_then_restates_only_with_a_reason(client, db_session, world):
+@pytest.fixture
+def inline_jobs(app, tmp_path):
+    """Publish jobs run in the request's thread (their rows live in the test's transaction)."""
+    app.config.update(JOBS_INLINE=True, JOBS_DIR=str(tmp_path))
+    yield app
+    app.config.update(JOBS_INLINE=False, JOBS_DIR=None)
+
+
+def test_the_admin_publishes_then_restates_only_with_a_reason(client, db_session, world, inline_jobs):
     admin = create_user(db_session, "quan.tri.cb", PASSWORD, "admin")
     open_browser_session(client, admin, db_session)
     wave = world["wave"]

@@ -123,7 +123,7 @@ def test_the_bundle_is_a_zip_of_slips_sms_and_links_issued_once(client, admin, d
     assert db_session.scalar(select(AuditLog.details).where(AuditLog.action == "wave.bundle"))["invitations"] == n
 
 
-def test_rates_audit_close_purge_and_anonymise_pages(client, admin, db_session, data):
+def test_rates_audit_close_purge_and_anonymise_pages(client, admin, db_session, data, inline_jobs):
     wave = make_wave(db_session, data, fixed_pi=0.5)
     client.post(f"/admin/waves/{wave.id}/launch", data={"confirm": "y"})
     rates = client.get(f"/admin/waves/{wave.id}/rates").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Admin page: a wave's published versions, publishing and restating (with a reason), each diff, and each
 version's reproducibility pack (admins and province-wide analysts only: the pack holds the whole province's
-microdata, so agency viewers, who see one agency subtree, never get it). The pack is built as a background
-job with a progress page (/jobs/<id>), from which a lost download is fetched again."""
+microdata, so agency viewers, who see one agency subtree, never get it). Publishing and the pack run as
+background jobs with a progress page (/jobs/<id>), from which a lost download is fetched again."""
 
 from __future__ import annotations
 
@@ -74,27 +74,32 @@ def publications_show(wave_id: int, version: int):
 @bp.route("/waves/<int:wave_id>/publications", methods=["POST"])
 @role_required("admin")
 def publications_publish(wave_id: int):
-    """Publish the wave, or restate it with the reason given."""
+    """Publish the wave, or restate it with the reason given, as a background job; go to its progress page."""
     form, back = PublishForm(), redirect(url_for("admin.publications", wave_id=wave_id))
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Yêu cầu không hợp lệ."), "error")
         return back
+    return start_publish(wave_id, back, reason=form.reason.data or "")
+
+
+def start_publish(wave_id: int, back, *, reason: str = "", close: bool = False):
+    """Submit the job that closes (`close`) and publishes or restates the wave, launch it once committed, and
+    redirect to its progress page; a refusal is flashed and `back` returned. Shared with the close button."""
 
     def unit():
-        wave = _wave(wave_id)
         try:
-            done = publications.current(db.session, wave.id)
-            if done is not None and not done.provisional:
-                pub = publishing.restate(db.session, current_user, wave, form.reason.data or "")
-            else:
-                pub = publishing.publish(db.session, current_user, wave)
+            job, new = publishing.submit_publish(db.session, current_user, _wave(wave_id), reason=reason, close=close)
         except PublicationError as exc:
             flash(str(exc), "error")
-            return refused(back)
-        flash(_("Đã công bố phiên bản %(version)d.", version=pub.version), "success")
-        return back
+            return refused(None)
+        return job.id, new
 
-    return run_write(unit)
+    submitted = run_write(unit)
+    if submitted is None:
+        return back
+    if submitted[1]:  # a computation already under way is not launched twice
+        jobs.launch(current_app._get_current_object(), submitted[0])
+    return redirect(url_for("jobs.show", job_id=submitted[0]), 303)
 
 
 @bp.route("/waves/<int:wave_id>/publications/<int:version>/pack", methods=["POST"])

@@ -18,8 +18,8 @@ from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import bundle, slips
 from survey.services.sampling import operations as ops
 from survey.services.sampling.waves import WaveError, error_message
-from survey.services.workspace import publishing
 from survey.web.admin import bp
+from survey.web.admin.publications import start_publish
 from survey.web.admin.wave_forms import (
     ActionForm,
     BundleForm,
@@ -229,11 +229,12 @@ def waves_launch(wave_id: int):
 @bp.route("/waves/<int:wave_id>/close", methods=["POST"])
 @role_required("admin")
 def waves_close(wave_id: int):
-    """Close a running wave and publish its numbers (version 1); open invitations expire."""
-    return _wave_step(wave_id, ActionForm(),
-                      lambda w: {"expired": publishing.close_and_publish(db.session, current_user, w)},
-                      _("Đã đóng đợt và công bố số liệu (phiên bản 1); %(expired)d thư mời chưa trả lời đã hết "
-                        "hiệu lực."))
+    """Close a running wave and publish its numbers (version 1) as a background job; open invitations expire."""
+    back = redirect(url_for("admin.waves_show", wave_id=_wave(wave_id).id))
+    if not ActionForm().validate_on_submit():
+        flash(_("Yêu cầu không hợp lệ."), "error")
+        return back
+    return start_publish(wave_id, back, close=True)
 
 
 @bp.route("/waves/<int:wave_id>/purge-contacts", methods=["POST"])

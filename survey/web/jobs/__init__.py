@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, abort, jsonify, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -23,12 +24,36 @@ def _job(job_id: int) -> Job:
     return job
 
 
+def _published(r: dict) -> tuple[str, str, str]:
+    """A finished publish job: the version's page and what was done, in words."""
+    if r.get("expired") is not None:
+        summary = _("Đã đóng đợt và công bố số liệu (phiên bản 1); %(expired)d thư mời chưa trả lời đã hết "
+                    "hiệu lực.", expired=r["expired"])
+    else:
+        summary = _("Đã công bố phiên bản %(version)d.", version=r["version"])
+    link = url_for("admin.publications_show", wave_id=r["wave_id"], version=r["version"])
+    return link, str(_l("Xem phiên bản đã công bố")), summary
+
+
+# Jobs whose result is a page rather than a file: (address, its words, a sentence saying what was done).
+OUTCOMES = {"publication.publish": _published}
+
+
+def _outcome(job: Job) -> tuple[str | None, str, str]:
+    """(address, words, summary) of the page a finished job's result is, or (None, "", "")."""
+    if job.state != JobState.DONE or job.kind not in OUTCOMES or not job.result:
+        return None, "", ""
+    return OUTCOMES[job.kind](job.result)
+
+
 def _state(job: Job) -> dict:
     ready = job.state == JobState.DONE and bool(job.file_path) and os.path.exists(job.file_path)
+    link, words, summary = _outcome(job)
     return {"id": job.id, "kind": job.kind, "state": str(job.state), "label": str(STATE_LABELS[job.state]),
             "done": job.done, "total": job.total, "message": job.message,
             "percent": round(100.0 * job.done / job.total, 1) if job.total else None,
             "download": url_for("jobs.download", job_id=job.id) if ready else None,
+            "link": link, "link_label": words, "summary": summary,
             "finished": job.state in (JobState.DONE, JobState.FAILED)}
 
 
