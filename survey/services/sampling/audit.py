@@ -11,6 +11,7 @@ from survey.models.fieldwork import InvitationStatus, Outcome, WaveStatus
 from survey.models.response import Response
 from survey.services.common.i18n import tr
 from survey.services.common.periods import period_bounds
+from survey.services.sampling import frames
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.strata import cell_of, code_maps, stratum_key
 
@@ -54,12 +55,14 @@ def audit(session: Session, wave: Wave) -> AuditReport:
     agencies, sectors = code_maps(session)
     expected: dict[int, str] = {}  # dossier id -> stratum key
     rows = session.execute(
-        select(Dossier.id, SourceSystem.code, Dossier.external_id, Dossier.agency_id, Dossier.sector_id)
+        select(Dossier.id, SourceSystem.code, Dossier.external_id, Dossier.agency_id, Dossier.sector_id,
+               Dossier.event_type)
         .join(SourceSystem, SourceSystem.id == Dossier.source_system_id)
-        .where(Dossier.completed_at >= lo, Dossier.completed_at < hi)).all()
-    for d_id, source, ext, agency_id, sector_id in rows:
+        .where(Dossier.completed_at >= lo, Dossier.completed_at < hi,
+               *frames.where(frames.frame_of(wave.design), Dossier))).all()
+    for d_id, source, ext, agency_id, sector_id, event_type in rows:
         report.dossiers += 1
-        key = stratum_key(scheme, cell_of(scheme, agency_id, sector_id), agencies, sectors)
+        key = stratum_key(scheme, cell_of(scheme, agency_id, sector_id, event_type), agencies, sectors)
         stratum = strata.get(key)
         if stratum is None:
             report.discrepancies.append(("no_stratum", f"{source}:{ext}", key))

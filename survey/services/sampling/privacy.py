@@ -10,13 +10,16 @@ from survey.models import Dossier, DossierContact, Invitation, Wave
 from survey.models._base import utcnow
 from survey.models.fieldwork import WaveStatus
 from survey.services.common.periods import period_bounds
+from survey.services.sampling import frames
 from survey.services.sampling.waves import WaveError
 
 
 def purge_contacts(session: Session, wave: Wave, now: datetime | None = None) -> int:
     """Delete the phone numbers of the wave's dossiers (its period's and its invited ones); returns how many."""
     lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
-    in_period = select(Dossier.id).where(Dossier.completed_at >= lo, Dossier.completed_at < hi)
+    # Only the wave's frame: purging a procedure wave must not take the phones a hospital wave still needs.
+    in_period = select(Dossier.id).where(Dossier.completed_at >= lo, Dossier.completed_at < hi,
+                                         *frames.where(frames.frame_of(wave.design), Dossier))
     invited = select(Invitation.dossier_id).where(Invitation.wave_id == wave.id, Invitation.dossier_id.is_not(None))
     result = session.execute(
         delete(DossierContact).where(or_(DossierContact.dossier_id.in_(in_period),

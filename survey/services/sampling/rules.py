@@ -20,7 +20,8 @@ TWO_64 = float(2**64)
 DEFAULT_MARGIN = 0.05          # e in n = N / (1 + N·e²): SIPAS guidance, ±5 % at 95 %
 DEFAULT_RESPONSE_RATE = 0.30   # expected share of invitations that come back answered
 DEFAULT_MIN_RESPONSES = 30     # smallest useful stratum (matches MIN_CELL_ANSWERS)
-STRATA_SCHEMES = ("agency_sector", "agency", "sector")
+# unit_type: hospital or school × event type (inpatient/outpatient, school level), for event frames.
+STRATA_SCHEMES = ("agency_sector", "agency", "sector", "unit_type")
 
 
 def new_seed() -> str:
@@ -48,14 +49,20 @@ def sipas_sample_size(population: int, margin: float = DEFAULT_MARGIN) -> int:
     return math.ceil(population / (1 + population * margin * margin) - 1e-9)
 
 
-def stratum_key(scheme: str, agency_code: str | None, sector_code: str | None) -> str:
-    """The stratum a dossier belongs to under a stratification scheme (agency × sector by default)."""
+def stratum_key(scheme: str, agency_code: str | None, sector_code: str | None,
+                event_type: str | None = None) -> str:
+    """The stratum a dossier belongs to under a stratification scheme (agency × sector by default).
+
+    "unit_type": the unit (hospital, school) and the event's type, "BV-DKT|inpatient".
+    """
     if scheme == "agency_sector":
         return f"{agency_code}|{sector_code}"
     if scheme == "agency":
         return f"{agency_code}|*"
     if scheme == "sector":
         return f"*|{sector_code}"
+    if scheme == "unit_type":
+        return f"{agency_code}|{event_type or '*'}"
     raise ValueError(f"unknown strata scheme {scheme!r}")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from survey.models import Wave, WaveStratum
 from survey.models.fieldwork import WaveStatus
 from survey.services.common.periods import period_bounds
+from survey.services.sampling import frames
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.strata import cell_of, code_maps, stratum_key
 
@@ -38,14 +39,15 @@ class Selector:
             lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
             rows = session.execute(select(WaveStratum.key, WaveStratum.id, WaveStratum.pi)
                                    .where(WaveStratum.wave_id == wave.id)).all()
-            sel.waves.append({"wave": wave, "lo": lo, "hi": hi, "strata": {k: (i, pi) for k, i, pi in rows}})
+            sel.waves.append({"wave": wave, "lo": lo, "hi": hi, "frame": frames.frame_of(wave.design),
+                              "strata": {k: (i, pi) for k, i, pi in rows}})
         if sel.waves:
             sel.agencies, sel.sectors = code_maps(session)
         return sel
 
     def _key_of(self, wave: Wave, d: dict) -> tuple[str, tuple]:
         scheme = wave.design["scheme"]
-        cell = cell_of(scheme, d["agency_id"], d["sector_id"])
+        cell = cell_of(scheme, d["agency_id"], d["sector_id"], d.get("event_type"))
         return stratum_key(scheme, cell, self.agencies, self.sectors), cell
 
     def prepare(self, dossiers: list[dict]) -> None:
@@ -53,7 +55,7 @@ class Selector:
         for w in self.waves:
             wave, missing = w["wave"], {}
             for d in dossiers:
-                if w["lo"] <= d["completed_at"] < w["hi"]:
+                if w["lo"] <= d["completed_at"] < w["hi"] and _in_frame(w, d):
                     key, cell = self._key_of(wave, d)
                     if key not in w["strata"]:
                         missing[key] = cell
@@ -64,7 +66,7 @@ class Selector:
         """Invitation rows (wave_id, stratum_id, pi, cells) for one dossier dict, one per wave that picks it."""
         picked = []
         for w in self.waves:
-            if not w["lo"] <= d["completed_at"] < w["hi"]:
+            if not w["lo"] <= d["completed_at"] < w["hi"] or not _in_frame(w, d):
                 continue
             key, cell = self._key_of(w["wave"], d)
             if key not in w["strata"]:
@@ -73,8 +75,14 @@ class Selector:
             if sampling.is_selected(sampling.selection_u(w["wave"].seed, source, d["external_id"]), pi):
                 picked.append({"wave_id": w["wave"].id, "stratum_id": stratum_id, "pi": pi,
                                "dossier_id": d["id"], "agency_id": d["agency_id"], "sector_id": d["sector_id"],
-                               "service_point_id": d.get("service_point_id"), "outcome": d["outcome"]})
+                               "service_point_id": d.get("service_point_id"), "outcome": d["outcome"],
+                               "event_type": d.get("event_type")})
         return picked
+
+
+def _in_frame(w: dict, d: dict) -> bool:
+    """Whether the wave samples this record (a dossier wave never takes a hospital visit, and the other way)."""
+    return frames.in_frame(w["frame"], d.get("kind"), d.get("event_type"))
 
 
 def new_stratum_pi(wave: Wave) -> float:

@@ -26,10 +26,11 @@ from survey.models.fieldwork import WaveStatus
 from survey.services.common import formats
 from survey.services.common.i18n import tr
 from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds, previous_period  # noqa: F401  (re-exported for forms)
+from survey.services.sampling import frames
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.selector import Selector
-from survey.services.sampling.strata import code_maps, count_by_cell, stratum_key, stratum_plan
+from survey.services.sampling.strata import code_maps, count_by_cell, count_by_key, stratum_key, stratum_plan
 
 
 class WaveError(ValueError):
@@ -37,7 +38,7 @@ class WaveError(ValueError):
 
 
 def _check_design(*, period_start: date, period_end: date, scheme: str, fixed_pi: float | None, margin: float,
-                  response_rate: float, min_responses: int, new_stratum_pi: float) -> None:
+                  response_rate: float, min_responses: int, new_stratum_pi: float, frame: dict) -> None:
     """Raise WaveError when a wave's period or design is not allowed (create and edit alike)."""
     if period_end < period_start:
         raise WaveError("period_end_before_start")
@@ -45,6 +46,8 @@ def _check_design(*, period_start: date, period_end: date, scheme: str, fixed_pi
         raise WaveError("period_out_of_range")
     if scheme not in sampling.STRATA_SCHEMES:
         raise WaveError("unknown_scheme")
+    if scheme == frames.EVENT_SCHEME and not frames.is_event_frame(frame):
+        raise WaveError("scheme_needs_events")  # dossiers have no event type to stratify by
     if (fixed_pi is not None and not 0 < fixed_pi <= 1) or not 0 < new_stratum_pi <= 1:
         raise WaveError("bad_pi")  # the database holds π in (0, 1] only: a weight 1/π needs π > 0
     if not 0 < response_rate <= 1 or not 0 < margin < 1 or min_responses < 0:
@@ -53,10 +56,10 @@ def _check_design(*, period_start: date, period_end: date, scheme: str, fixed_pi
 
 def _design(period_start: date, period_end: date, *, scheme: str, fixed_pi: float | None, margin: float,
             response_rate: float, min_responses: int, new_stratum_pi: float, timezone: str,
-            overrides: dict, name_en: str = "") -> dict:
+            overrides: dict, frame: dict, name_en: str = "") -> dict:
     prev = previous_period(period_start, period_end)
     design = {
-        "scheme": scheme, "rule": "fixed" if fixed_pi is not None else "target", "fixed_pi": fixed_pi,
+        "frame": frame, "scheme": scheme, "rule": "fixed" if fixed_pi is not None else "target", "fixed_pi": fixed_pi,
         "margin": margin, "response_rate": response_rate, "min_responses": min_responses,
         "new_stratum_pi": new_stratum_pi, "previous_period": [prev[0].isoformat(), prev[1].isoformat()],
         "timezone": timezone, "selection": "u = HMAC-SHA256(seed, 'source:external_id')[:8] / 2^64 < pi",
@@ -68,17 +71,24 @@ def _design(period_start: date, period_end: date, *, scheme: str, fixed_pi: floa
 
 
 def create_wave(session: Session, *, code: str, name: str, period_start: date, period_end: date,
-                version: QuestionnaireVersion, scheme: str = "agency_sector", fixed_pi: float | None = None,
+                version: QuestionnaireVersion, scheme: str | None = None, fixed_pi: float | None = None,
                 margin: float = sampling.DEFAULT_MARGIN, response_rate: float = sampling.DEFAULT_RESPONSE_RATE,
                 min_responses: int = sampling.DEFAULT_MIN_RESPONSES, new_stratum_pi: float = 1.0,
                 seed: str | None = None, name_en: str = "") -> Wave:
-    """A draft wave with its strata planned from the previous period (flushes, never commits)."""
+    """A draft wave with its strata planned from the previous period (flushes, never commits).
+
+    The frame follows the instrument (frames.frame_for_instrument); without a scheme a hospital or
+    school wave is stratified by unit × event type, any other by agency × sector.
+    """
+    frame = frames.frame_for_instrument(version.questionnaire.instrument)
+    scheme = scheme or (frames.EVENT_SCHEME if frames.is_event_frame(frame) else "agency_sector")
     rules = dict(scheme=scheme, fixed_pi=fixed_pi, margin=margin, response_rate=response_rate,
                  min_responses=min_responses, new_stratum_pi=new_stratum_pi)
-    _check_design(period_start=period_start, period_end=period_end, **rules)
+    _check_design(period_start=period_start, period_end=period_end, frame=frame, **rules)
     if session.execute(select(Wave.id).where(Wave.code == code)).first():
         raise WaveError("duplicate_code")
-    design = _design(period_start, period_end, **rules, timezone=local_tz(), overrides={}, name_en=name_en)
+    design = _design(period_start, period_end, **rules, timezone=local_tz(), overrides={}, frame=frame,
+                     name_en=name_en)
     wave = Wave(code=code, name=name, period_start=period_start, period_end=period_end,
                 questionnaire_version_id=version.id, seed=seed or sampling.new_seed(), status=WaveStatus.DRAFT,
                 design=design)
@@ -112,14 +122,15 @@ def update_wave(session: Session, wave: Wave, *, name: str, period_start: date, 
     """
     if wave.status != WaveStatus.DRAFT:
         raise WaveError("not_draft")
+    frame = frames.frame_for_instrument(version.questionnaire.instrument)
     rules = dict(scheme=scheme, fixed_pi=fixed_pi, margin=margin, response_rate=response_rate,
                  min_responses=min_responses, new_stratum_pi=new_stratum_pi)
-    _check_design(period_start=period_start, period_end=period_end, **rules)
+    _check_design(period_start=period_start, period_end=period_end, frame=frame, **rules)
     before = _editable(wave)
     overrides = dict(wave.design.get("overrides", {})) if scheme == wave.design["scheme"] else {}
     wave.name, wave.period_start, wave.period_end = name, period_start, period_end
     wave.questionnaire_version_id = version.id
-    wave.design = _design(period_start, period_end, **rules, overrides=overrides, name_en=name_en,
+    wave.design = _design(period_start, period_end, **rules, overrides=overrides, name_en=name_en, frame=frame,
                           timezone=wave.design.get("timezone") or local_tz())
     after = _editable(wave)
     changes = {k: [before[k], after[k]] for k in EDITABLE if before[k] != after[k]}
@@ -161,8 +172,9 @@ def replan(session: Session, wave: Wave) -> None:
     prev_lo, prev_hi = period_bounds(date.fromisoformat(design["previous_period"][0]),
                                      date.fromisoformat(design["previous_period"][1]), design["timezone"])
     cur_lo, cur_hi = period_bounds(wave.period_start, wave.period_end, design["timezone"])
-    previous = count_by_cell(session, scheme, prev_lo, prev_hi)
-    current = count_by_cell(session, scheme, cur_lo, cur_hi)
+    frame = frames.frame_of(design)
+    previous = count_by_cell(session, scheme, prev_lo, prev_hi, frame)
+    current = count_by_cell(session, scheme, cur_lo, cur_hi, frame)
     agencies, sectors = code_maps(session)
     existing = {s.key: s for s in wave.strata}
     for cell in sorted(set(previous) | set(current), key=lambda c: stratum_key(scheme, c, agencies, sectors)):
@@ -221,9 +233,10 @@ def launch(session: Session, wave: Wave, now: datetime | None = None,
     invited = select(Invitation.dossier_id).where(Invitation.wave_id == wave.id, Invitation.dossier_id.is_not(None))
     rows = session.execute(
         select(Dossier.id, SourceSystem.code, Dossier.external_id, Dossier.agency_id, Dossier.sector_id,
-               Dossier.service_point_id, Dossier.outcome, Dossier.completed_at)
+               Dossier.service_point_id, Dossier.outcome, Dossier.completed_at, Dossier.kind, Dossier.event_type)
         .join(SourceSystem, SourceSystem.id == Dossier.source_system_id)
-        .where(Dossier.completed_at >= lo, Dossier.completed_at < hi, Dossier.id.not_in(invited))
+        .where(Dossier.completed_at >= lo, Dossier.completed_at < hi, Dossier.id.not_in(invited),
+               *frames.where(frames.frame_of(wave.design), Dossier))
     ).all()
     dossiers = [(r.code, r._asdict()) for r in rows]
     sel.prepare([d for _code, d in dossiers])
@@ -236,12 +249,12 @@ def launch(session: Session, wave: Wave, now: datetime | None = None,
 
 
 def refresh_populations(session: Session, wave: Wave) -> None:
-    """Store each stratum's dossier count in the wave's period (the calibration totals)."""
+    """Store each stratum's count of the frame's events in the wave's period (the calibration totals)."""
     scheme = wave.design["scheme"]
     lo, hi = period_bounds(wave.period_start, wave.period_end, wave.design.get("timezone"))
-    counts = count_by_cell(session, scheme, lo, hi)
+    counts = count_by_key(session, scheme, lo, hi, frames.frame_of(wave.design))
     for s in wave.strata:
-        s.population = counts.get((s.agency_id, s.sector_id), 0)
+        s.population = counts.get(s.key, 0)
     session.flush()
 
 
@@ -265,7 +278,9 @@ def error_message(code: str) -> str:
         "period_end_before_start": _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
         "period_out_of_range": _("Ngày phải nằm trong khoảng %(first)s – %(last)s.", first=formats.day(FIRST_DAY),
                                  last=formats.day(LAST_DAY)),
-        "unknown_scheme": _("Cách phân tầng không hợp lệ (agency_sector, agency, sector)."),
+        "unknown_scheme": _("Cách phân tầng không hợp lệ (agency_sector, agency, sector, unit_type)."),
+        "scheme_needs_events": _("Phân tầng theo đơn vị × loại (unit_type) chỉ dùng cho đợt khảo sát người bệnh "
+                                 "hoặc phụ huynh (bảng hỏi y tế, giáo dục)."),
         "duplicate_code": _("Mã đợt khảo sát này đã có."),
         "bad_pi": _("Xác suất chọn π phải nằm trong khoảng (0; 1]."),
         "bad_design": _("Thiết kế không hợp lệ: tỷ lệ phản hồi trong (0; 1], sai số e trong (0; 1), cỡ tối thiểu ≥ 0."),
