@@ -4,6 +4,10 @@ Closing a wave publishes version 1 (`close_and_publish`); `restate` makes a new 
 reason and a diff when late dossiers, a corrected registry or a method change move its numbers; a
 running wave gets provisional versions, refreshed in the background at most every
 PROVISIONAL_MINUTES (default 10) when a page asks. Nothing here changes a stored version.
+
+Pages never publish inside their POST: computing a large wave takes a minute, so the admin pages
+`submit_publish` a background job (`publication.publish`) and show its progress page; the job runs
+closing and publishing in one unit of work, as `close_and_publish` always did.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from survey.models import (
     Sector,
     ServicePoint,
     Target,
+    User,
     Wave,
 )
 from survey.models._base import utcnow
@@ -38,6 +43,7 @@ from survey.services.common.i18n import tr
 from survey.services.common.txn import run_write
 from survey.services.publications import PublicationError
 from survey.services.sampling import operations as sampling_ops
+from survey.services.sampling.waves import WaveError, error_message
 from survey.services.workspace import public_services, wavedata
 
 ATTEMPTS = 3
@@ -175,3 +181,62 @@ def schedule_refresh(wave: Wave, user_id: int | None = None) -> int | None:
     if job_id is not None:
         jobs.launch(current_app._get_current_object(), job_id)
     return job_id
+
+
+PUBLISH_JOB = "publication.publish"
+
+
+def busy_publish(session: Session, wave: Wave) -> Job | None:
+    """A publish job of this wave still queued or running (begun in the last hour), or None."""
+    found = session.scalars(select(Job).where(
+        Job.kind == PUBLISH_JOB, Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
+        Job.created_at > utcnow() - timedelta(hours=1)).order_by(Job.id.desc()))  # an older one died with its process
+    return next((job for job in found if (job.params or {}).get("wave_id") == wave.id), None)
+
+
+def submit_publish(session: Session, user: Any, wave: Wave, *, reason: str = "", close: bool = False
+                   ) -> tuple[Job, bool]:
+    """(job, queued now) that closes (`close`) and publishes the wave, or restates it with `reason` when a final
+    version exists (flushes; launch it after the commit). A job of this wave under way is returned instead
+    (a second click starts no second computation). Raises PublicationError for a request that cannot run."""
+    running = busy_publish(session, wave)
+    if running is not None:
+        return running, False
+    if close and wave.status != WaveStatus.LAUNCHED:
+        raise PublicationError(error_message("not_launched"))
+    if wave.status == WaveStatus.DRAFT:
+        raise PublicationError(tr("Đợt %(code)s chưa triển khai: chưa có gì để công bố.", code=wave.code))
+    done = publications.current(session, wave.id)
+    restating = done is not None and not done.provisional
+    if restating and not (reason or "").strip():
+        raise PublicationError(tr("Công bố lại cần nêu lý do (ví dụ: nhập bổ sung hồ sơ muộn, sửa danh mục)."))
+    params = {"wave_id": wave.id, "close": bool(close), "reason": (reason or "").strip() if restating else ""}
+    return jobs.submit(session, PUBLISH_JOB, params, getattr(user, "id", None)), True
+
+
+@jobs.task(PUBLISH_JOB)
+def run_publish(session: Session, job: Job, progress: Any) -> dict:
+    """The publish job: close (when asked) and publish or restate in one unit; the result names the version."""
+    params = dict(job.params)
+    actor = session.get(User, job.created_by_id) if job.created_by_id else "job"
+    progress(0, 1, tr("Đang đọc câu trả lời và tính bảng chỉ số"))
+
+    def unit() -> dict:
+        wave = session.get(Wave, params["wave_id"])
+        if wave is None:
+            raise jobs.JobError(tr("Đợt khảo sát không còn tồn tại."))
+        expired = None
+        if params.get("close"):
+            try:
+                expired = close_and_publish(session, actor, wave)
+            except WaveError as exc:  # the wave changed since the click (closed from the CLI meanwhile)
+                raise jobs.JobError(error_message(str(exc))) from exc
+        elif params.get("reason"):
+            restate(session, actor, wave, params["reason"])
+        else:
+            publish(session, actor, wave)
+        view = publications.current(session, wave.id)
+        return {"wave_id": wave.id, "wave": wave.code, "version": view.version, "expired": expired,
+                "respondents": view.table.respondents}
+
+    return run_write(unit)
