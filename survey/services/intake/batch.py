@@ -8,6 +8,7 @@ content is rejected ("conflict").
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -56,17 +57,19 @@ class IntakeResult:
 
 def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeMaps | None = None,
            selector: Selector | None = None, now: datetime | None = None, deliver: bool = True,
-           scope: KeyScope | None = None) -> IntakeResult:
+           scope: KeyScope | None = None, validator: Callable[..., RecordResult] = validate) -> IntakeResult:
     """Validate and store a batch; select new dossiers for launched waves. Flushes, never commits.
 
     `deliver`: the caller hands the new tokens out (API answer, slip files), so they count as delivered.
     `scope`: what the sending API key may send; a record outside it is rejected (`out_of_scope`), even
     when the same dossier is already stored. None (the CSV import by an operator) admits everything.
+    `validator`: how a raw record becomes a dossier row (records.validate; events.validate_event for
+    service events, which are stored as dossiers of their kind under the same rules).
     """
     now = now or utcnow()
     maps = maps or CodeMaps.load(session)
     zone = ZoneInfo(local_tz())
-    results = [validate(raw, i, maps, zone, now) for i, raw in enumerate(records)]
+    results = [validator(raw, i, maps, zone, now) for i, raw in enumerate(records)]
     if scope is not None and not scope.everything:
         for r in results:
             if r.row is not None:

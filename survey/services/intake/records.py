@@ -19,18 +19,26 @@ from survey.models import Agency, Procedure, Sector, ServicePoint
 from survey.models.fieldwork import CHANNELS, OUTCOMES
 from survey.services.common.i18n import tr as _
 from survey.services.common.texts import storable_text
+from survey.services.intake.areas import check_area_code, known_area_codes
 
 FIELDS = ("external_id", "agency", "procedure", "sector", "service_point", "channel", "received_at", "due_at",
-          "completed_at", "outcome", "phone", "kiosk_handoff")
+          "completed_at", "outcome", "phone", "kiosk_handoff", "competent_agency_code", "received_service_point_code",
+          "citizen_area_code")
 REQUIRED = ("external_id", "agency", "channel", "received_at", "completed_at", "outcome")
-MAX_LEN = {"external_id": 128, "agency": 64, "procedure": 64, "sector": 64, "service_point": 64, "phone": 32}
+# Clearer names for the same fields (issue 19): who decides, and where it was received.
+ALIASES = {"agency": "competent_agency_code", "service_point": "received_service_point_code"}
+MAX_LEN = {"external_id": 128, "agency": 64, "procedure": 64, "sector": 64, "service_point": 64, "phone": 32,
+           "competent_agency_code": 64, "received_service_point_code": 64, "citizen_area_code": 16,
+           "kind": 32, "unit_code": 64, "event_type": 32, "department": 120, "class": 120,
+           "service_point_code": 64}
 PHONE_RE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 EARLIEST = datetime(2000, 1, 1)
 FUTURE_SLACK = timedelta(minutes=10)  # clocks of one-stop servers drift a little
 IN_CHUNK = 900                        # below SQLite's historic 999 bound parameters
 REASON_CODES = ("not_an_object", "missing_field", "bad_value", "unknown_agency", "unknown_procedure", "unknown_sector",
                 "sector_mismatch", "unknown_service_point", "bad_channel", "bad_outcome", "bad_date",
-                "completed_before_received", "due_before_received", "date_in_future", "conflict", "out_of_scope")
+                "completed_before_received", "due_before_received", "date_in_future", "conflict", "out_of_scope",
+                "alias_mismatch", "bad_area_code", "bad_kind", "unknown_unit", "bad_event_type")
 WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_failed")
 
 
@@ -54,13 +62,18 @@ class CodeMaps:
     procedures: dict[str, tuple[int, int]]   # code -> (procedure id, sector id)
     service_points: dict[str, int]
     sector_codes: dict[int, str]
+    agency_levels: dict[int, str] = field(default_factory=dict)   # agency id -> level value
+    area_codes: frozenset[str] | None = None   # official commune-level codes; None: the registry has none
 
     @classmethod
     def load(cls, session: Session) -> CodeMaps:
         """Read the four registry tables into dictionaries."""
         sectors = dict(session.execute(select(Sector.code, Sector.id)).all())
+        agencies = session.execute(select(Agency.code, Agency.id, Agency.level)).all()
         return cls(
-            agencies=dict(session.execute(select(Agency.code, Agency.id)).all()),
+            agencies={code: agency_id for code, agency_id, _level in agencies},
+            agency_levels={agency_id: str(level) for _code, agency_id, level in agencies},
+            area_codes=known_area_codes(session),
             sectors=sectors,
             procedures={c: (i, s) for c, i, s in session.execute(select(Procedure.code, Procedure.id,
                                                                         Procedure.sector_id)).all()},
@@ -149,7 +162,10 @@ def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datet
     ext = raw.get("external_id")
     result = RecordResult(index, str(ext)[:128] if ext is not None else None)
     values = {name: _text(raw, name, result) for name in ("external_id", "agency", "procedure", "sector",
-                                                           "service_point", "channel", "outcome", "phone")}
+                                                           "service_point", "channel", "outcome", "phone",
+                                                           *ALIASES.values(), "citizen_area_code")}
+    for name, alias in ALIASES.items():
+        values[name] = merge_alias(values, name, alias, result)
     times = {"received_at": _when(raw, "received_at", result, zone),
              "completed_at": _when(raw, "completed_at", result, zone),
              "due_at": _when(raw, "due_at", result, zone, end_of_day=True)}
@@ -202,25 +218,47 @@ def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datet
     for name in ("received_at", "completed_at"):
         if times[name] and times[name] > now + FUTURE_SLACK:
             _err(result, "date_in_future", name, _("Ngày ở trường %(field)s nằm ở tương lai.", field=name))
-    if values["phone"]:
-        digits = re.sub(r"[\s.\-()]", "", values["phone"])
-        match = PHONE_RE.match(digits)
-        if match:
-            result.phone = "0" + match.group(1)
-        else:
-            result.warnings.append({"code": "bad_phone", "field": "phone",
-                                    "message": _("Số điện thoại không hợp lệ nên đã bỏ qua (hồ sơ vẫn được nhận).")})
+    area = check_area_code(values["citizen_area_code"], maps.area_codes, result)
+    take_phone(values["phone"], result)
     result.kiosk = raw.get("kiosk_handoff") in (True, "true", "1", 1, "yes")
     if result.errors:
         return result
     key = "\x1f".join([values["external_id"], values["agency"], maps.sector_codes[sector_id], values["procedure"] or "",
                        values["service_point"] or "", values["channel"], received.isoformat(),
-                       due.isoformat() if due else "", completed.isoformat(), values["outcome"]])
+                       due.isoformat() if due else "", completed.isoformat(), values["outcome"]]
+                      # Only when given: a dossier stored before the field existed, resent, stays unchanged.
+                      + ([area] if area else []))
     result.row = {
         "external_id": values["external_id"], "agency_id": agency_id, "sector_id": sector_id,
         "procedure_id": procedure_id, "service_point_id": service_point_id, "channel": values["channel"],
         "received_at": received, "due_at": due, "completed_at": completed, "outcome": values["outcome"],
-        "on_time": (completed <= due) if due else None,
+        "on_time": (completed <= due) if due else None, "citizen_area_code": area, **DOSSIER_ONLY,
         "content_hash": hashlib.sha256(key.encode("utf-8")).hexdigest(),
     }
     return result
+
+
+# The event columns of a plain dossier (every row of a batch names the same columns: one executemany).
+DOSSIER_ONLY = {"kind": "dossier", "event_type": None, "unit_department": None}
+
+
+def merge_alias(values: dict, name: str, alias: str, result: RecordResult) -> str | None:
+    """The field's value given under its name or its alias; both given and different is an error."""
+    given, other = values.get(name), values.get(alias)
+    if given is not None and other is not None and given != other:
+        _err(result, "alias_mismatch", alias, _("Trường %(alias)s (%(other)s) khác trường %(field)s (%(given)s); "
+                                                "chỉ cần gửi một trong hai.", alias=alias, other=other, field=name,
+                                                given=given))
+    return given if given is not None else other
+
+
+def take_phone(phone: str | None, result: RecordResult) -> None:
+    """Keep a valid Vietnamese mobile number (normalised to 0...) for the contact; warn and drop any other."""
+    if not phone:
+        return
+    match = PHONE_RE.match(re.sub(r"[\s.\-()]", "", phone))
+    if match:
+        result.phone = "0" + match.group(1)
+    else:
+        result.warnings.append({"code": "bad_phone", "field": "phone",
+                                "message": _("Số điện thoại không hợp lệ nên đã bỏ qua (hồ sơ vẫn được nhận).")})

@@ -1,4 +1,5 @@
-"""Intake API: POST /dossiers (batches), the OpenAPI description, and per-invitation QR codes and slips."""
+"""Intake API: POST /dossiers (batches, and the helper service events share), the OpenAPI description, and
+per-invitation QR codes and slips."""
 from __future__ import annotations
 
 import json
@@ -105,13 +106,22 @@ def post_dossiers():
     A retry of the same batch (same Idempotency-Key, or the same records) within a day gets the first
     answer again, tokens included, and stores nothing more.
     """
+    return post_batch("dossiers", intake.validate, _('Nội dung phải là JSON dạng {"dossiers": [ ... ]}.'))
+
+
+def post_batch(name: str, validator, shape_message: str, tag: str | None = None):
+    """The intake of a batch of `name` records (dossiers, service events): key, limits, replay, one commit.
+
+    `tag` sets the records' fingerprint apart from another endpoint's (None: the records alone, as
+    dossier batches have always been fingerprinted, so their kept answers stay valid).
+    """
     api_key, denied = _key_or_401()
     if denied:
         return denied
     payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("dossiers"), list):
-        return _error(400, "Bad Request", _('Nội dung phải là JSON dạng {"dossiers": [ ... ]}.'))
-    records = payload["dossiers"]
+    if not isinstance(payload, dict) or not isinstance(payload.get(name), list):
+        return _error(400, "Bad Request", shape_message)
+    records = payload[name]
     limit = int(current_app.config.get("INTAKE_MAX_BATCH", DEFAULT_MAX_BATCH))
     if len(records) > limit:
         return _error(413, "Payload Too Large",
@@ -123,7 +133,8 @@ def post_dossiers():
                                             n=replay.MAX_KEY_LENGTH))
     source_id, source_code, key_id = api_key.source_system_id, api_key.source_system.code, api_key.id
     key_scopes, touch = scopes.scopes_of(api_key), apikeys.stale(api_key)
-    call = replay.Call(source_id, idempotency_key, replay.body_hash(records), scopes.signature(key_scopes))
+    body = replay.body_hash(records if tag is None else [tag, records])
+    call = replay.Call(source_id, idempotency_key, body, scopes.signature(key_scopes))
     secret = current_app.config["SECRET_KEY"]
 
     def unit():
@@ -135,7 +146,7 @@ def post_dossiers():
                 "khoá mới.")))
         if first is None:
             result = intake.ingest(db.session, db.session.get(SourceSystem, source_id), records, now=now,
-                                   scope=scopes.KeyScope.load(db.session, key_scopes))
+                                   scope=scopes.KeyScope.load(db.session, key_scopes), validator=validator)
             answer = _batch_answer(source_code, records, result)
             replay.keep(db.session, secret, call, answer, now)
         if touch:
