@@ -28,6 +28,7 @@ from survey.services.common.periods import local_tz
 from survey.services.common.spreadsheet import safe_dict, safe_row
 from survey.services.common.texts import gsm7_text, sms_segments, sms_units
 from survey.services.respond.responses import invitation_state
+from survey.services.sampling import frames
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling.invitations import Issued, absolute_url, invitation_url, qr_svg
 
@@ -60,7 +61,8 @@ def build_items(session: Session, issued: list[Issued], base: str | None = None,
             select(Invitation).where(Invitation.id.in_(ids[k:k + 500]))).scalars()})
     agencies = dict(session.execute(select(Agency.id, Agency.name_vi)).all())
     points = {p.id: p for p in session.execute(select(ServicePoint)).scalars()}
-    waves = dict(session.execute(select(Wave.id, Wave.name)).all())
+    waves = {i: (name, variant_of(design))
+             for i, name, design in session.execute(select(Wave.id, Wave.name, Wave.design))}
     dossier_ids = [i.dossier_id for i in issued if i.dossier_id]
     phones: dict[int, str] = {}
     for k in range(0, len(dossier_ids), 500):
@@ -73,7 +75,8 @@ def build_items(session: Session, issued: list[Issued], base: str | None = None,
         point = points.get(inv.service_point_id)
         code = it.code if new_expiry else inv_service.code_of(inv, it.token)  # None: issued before codes
         items.append({
-            "invitation_id": inv.id, "token": it.token, "url": url, "wave": waves.get(inv.wave_id, ""),
+            "invitation_id": inv.id, "token": it.token, "url": url, "wave": waves.get(inv.wave_id, ("",))[0],
+            "variant": waves.get(inv.wave_id, ("", "dossier"))[1],
             "agency": agencies.get(inv.agency_id, ""), "service_point": point.name_vi if point else "",
             "service_point_code": point.code if point else "", "outcome": inv.outcome,
             "expires": local_date(new_expiry or inv.expires_at),
@@ -83,6 +86,16 @@ def build_items(session: Session, issued: list[Issued], base: str | None = None,
         })
     items.sort(key=lambda x: (x["service_point_code"], x["invitation_id"]))
     return items
+
+
+# The wording of a slip and a message follows what the wave samples: a dossier's result slip, a hospital's
+# discharge paper, a school's notice to the parents.
+VARIANTS = {frames.DOSSIER: "dossier", frames.HOSPITAL_VISIT: "discharge", frames.SCHOOL_ENROLMENT: "school"}
+
+
+def variant_of(design: dict | None) -> str:
+    """The slip and SMS wording of a wave's invitations: "dossier", "discharge" or "school"."""
+    return VARIANTS.get(frames.frame_of(design).get("kind"), "dossier")
 
 
 def render_slips(items: list[dict], fmt: str = "a6", screen_tools: bool = False) -> str:
@@ -113,6 +126,19 @@ def sms_templates(item: dict, province: str, agency: str | None = None) -> list[
     """The invitation message in its versions, longest first: with the agency, without it, the shortest."""
     values = dict(province=province, agency=item["agency"] if agency is None else agency,
                   url=item.get("short_url") or item["url"], date=item["expires"])
+    variant = item.get("variant", "dossier")
+    if variant == "school":  # to the parent; never the child's name (the message may be read by anyone)
+        return [_("[%(province)s] Mời Phụ huynh em học sinh %(agency)s đánh giá sự hài lòng với nhà trường "
+                  "(không ghi tên): %(url)s hạn %(date)s", **values),
+                _("[%(province)s] Mời Phụ huynh em học sinh đánh giá sự hài lòng với nhà trường (không ghi tên): "
+                  "%(url)s hạn %(date)s", **values),
+                _("[%(province)s] Phụ huynh em học sinh đánh giá nhà trường: %(url)s hạn %(date)s", **values)]
+    if variant == "discharge":
+        return [_("[%(province)s] Mời Ông/Bà đánh giá dịch vụ khám, chữa bệnh tại %(agency)s (không ghi tên): "
+                  "%(url)s hạn %(date)s", **values),
+                _("[%(province)s] Mời Ông/Bà đánh giá dịch vụ khám, chữa bệnh (không ghi tên): %(url)s hạn %(date)s",
+                  **values),
+                _("[%(province)s] Đánh giá dịch vụ y tế: %(url)s hạn %(date)s", **values)]
     return [_("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ của %(agency)s (không ghi tên): %(url)s hạn %(date)s",
               **values),
             _("[%(province)s] Mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ (không ghi tên): %(url)s "
