@@ -216,6 +216,16 @@ class Overview:
         the dashboard and the PDF show it, the charts and exports that share this object never ask."""
         return qd766_gap(*self.gap_inputs) if self.gap_inputs else None
 
+    @cached_property
+    def public_services(self):
+        """The "Y tế" / "Giáo dục" section of a health or education wave (public_services_view.Section), else None."""
+        from survey.services.workspace import public_services_view
+
+        if not self.gap_inputs:
+            return None
+        session, wave, filters, visible = self.gap_inputs[:4]
+        return public_services_view.section(session, wave, filters.version, visible, self.min_n)
+
 
 def index_respondents(frame, mask, est: Estimate | None) -> int:
     """Respondents in `mask` with at least one valid answer on an index item: the headline's "người trả lời"
@@ -306,7 +316,9 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     nm = names(session)
     mask = domain_mask(frame, filters, nm["agency"])
     year = wave.period_end.year
-    targets = applicable_targets(session, year)
+    service = public_service_of(session, wave)  # health / education waves: their public_service targets
+    targets = applicable_targets(session, year, TargetScope.PUBLIC_SERVICE, service) if service else \
+        applicable_targets(session, year)
     main = targets[0] if targets else None
     if filters.sector:
         main = sector_target(session, year, filters.sector) or main
@@ -335,6 +347,13 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
                     [(t, status_of(est, t.value, min_n)) for t in targets], parts, elements, items,
                     agencies, sectors, points, int(mask.sum()), min_n, int(frame.data.walkup_excluded or 0),
                     (session, wave, filters, visible, est, agencies, agency))
+
+
+def public_service_of(session: Session, wave: Wave) -> str | None:
+    """"health" / "education" for a public-service wave (survey.services.workspace.public_services_view)."""
+    from survey.services.workspace import public_services_view
+
+    return public_services_view.service_of_wave(session, wave)
 
 
 def qd766_gap(session: Session, wave: Wave, filters: Filters, visible: set[int] | None, est: Estimate | None,
