@@ -4,7 +4,7 @@ On PostgreSQL `answer` becomes a table partitioned by RANGE (response_id): respo
 so one range of ids holds the answers of one stretch of time, and retiring an old period is a
 DETACH + DROP of its partitions instead of a DELETE of tens of millions of rows. No write path
 changes: every INSERT names the same table and columns. The partitions live in their own schema
-(answer_part), so the application's schema lists exactly the model's tables; one DEFAULT
+(answer_part; X_answer_part beside a schema X other than public), so the application's schema lists exactly the model's tables; one DEFAULT
 partition takes any response id above the ranges created so far (`hailong partitions create`
 makes ranges ahead and moves such rows out of it).
 
@@ -34,7 +34,7 @@ down_revision = '0014'
 branch_labels = None
 depends_on = None
 
-SCHEMA = 'answer_part'
+SCHEMA = 'answer_part'  # for the public schema; another schema X (a test's own) gets X_answer_part
 SIZE = 1_000_000  # response ids per partition: about a month of a national roll-up (10^7 responses a year)
 log = logging.getLogger('alembic.runtime.migration')
 
@@ -51,11 +51,17 @@ def _plain_table_sql(name: str, key: str) -> str:
             "REFERENCES response (id) ON DELETE CASCADE)")
 
 
+def _schema(conn) -> str:
+    current = conn.scalar(sa.text('SELECT current_schema()'))
+    return SCHEMA if current == 'public' else f'{current}_{SCHEMA}'
+
+
 def upgrade():
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql' or _partitioned(conn):
         return
-    op.execute(f'CREATE SCHEMA IF NOT EXISTS {SCHEMA}')
+    schema = _schema(conn)
+    op.execute(f'CREATE SCHEMA IF NOT EXISTS {schema}')
     if conn.scalar(sa.text('SELECT EXISTS (SELECT 1 FROM answer)')):
         log.warning('answer has rows: left unpartitioned; convert it in batches with `hailong partitions convert`')
         return
@@ -65,8 +71,8 @@ def upgrade():
     op.execute(_plain_table_sql('answer', 'id, response_id') + ' PARTITION BY RANGE (response_id)')
     op.execute('CREATE INDEX ix_answer_response_id_item_code ON answer (response_id, item_code)')
     op.execute('ALTER SEQUENCE answer_id_seq OWNED BY answer.id')
-    op.execute(f'CREATE TABLE {SCHEMA}.answer_p0000 PARTITION OF answer FOR VALUES FROM (MINVALUE) TO ({SIZE})')
-    op.execute(f'CREATE TABLE {SCHEMA}.answer_default PARTITION OF answer DEFAULT')
+    op.execute(f'CREATE TABLE {schema}.answer_p0000 PARTITION OF answer FOR VALUES FROM (MINVALUE) TO ({SIZE})')
+    op.execute(f'CREATE TABLE {schema}.answer_default PARTITION OF answer DEFAULT')
 
 
 def downgrade():
@@ -85,4 +91,4 @@ def downgrade():
     op.execute('CREATE INDEX ix_answer_response_id_item_code ON answer (response_id, item_code)')
     op.execute('ALTER SEQUENCE answer_id_seq OWNED BY answer.id')
     op.execute('DROP TABLE answer_partitioned')  # its partitions go with it
-    op.execute(f'DROP SCHEMA IF EXISTS {SCHEMA}')
+    op.execute(f'DROP SCHEMA IF EXISTS {_schema(conn)}')
