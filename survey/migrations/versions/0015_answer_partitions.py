@@ -4,9 +4,9 @@ On PostgreSQL `answer` becomes a table partitioned by RANGE (response_id): respo
 so one range of ids holds the answers of one stretch of time, and retiring an old period is a
 DETACH + DROP of its partitions instead of a DELETE of tens of millions of rows. No write path
 changes: every INSERT names the same table and columns. The partitions live in their own schema
-(answer_part; X_answer_part beside a schema X other than public), so the application's schema lists exactly the model's tables; one DEFAULT
-partition takes any response id above the ranges created so far (`hailong partitions create`
-makes ranges ahead and moves such rows out of it).
+(answer_part; X_answer_part beside a schema X other than public), so the application's schema
+lists exactly the model's tables; one DEFAULT partition takes any response id above the ranges
+created so far (`hailong partitions create` makes ranges ahead and moves such rows out of it).
 
 The primary key must contain the partition key on PostgreSQL: it becomes (id, response_id). The
 id alone stays unique in practice (one sequence) and the model keeps `id` as its key; the foreign
