@@ -30,8 +30,10 @@ responses count with the items they answered.
     The result classes live in analysis.wave / analysis.table and are re-exported here.
     wave_data(session, wave_id, source="memory") -> WaveData   design + arrays for ad-hoc domains
 
-source="db" lets the database compute the per-PSU (= per-response) item indicators with GROUP BY;
-source="memory" loads the answers and lets analysis do it; both give the same table (tested).
+source="db" reads the per-response score rows written with the answers (response_score, one row per
+respondent: survey/services/respond/scores.py), computing from the answers only for responses without
+one (a note says how many); source="memory" loads the answers and lets analysis do it; both give the
+same table (tested).
 """
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ from survey.models import (
 from survey.models.registry import TargetScope
 from survey.services.questionnaires.bank import index_structure as _tree
 from survey.services.questionnaires.bank import iter_questions, scale_for
+from survey.services.respond import scores as stored_scores
 from survey.services.weights import wave_design
 
 OWN_TARGET_SCOPE = TargetScope.TTHC_SECTOR
@@ -95,6 +98,11 @@ def _respondents(wave_id: int):
 
 def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveData:
     """Respondents of a wave with weights, design and answers (or DB-computed per-response sums)."""
+    return _load(session, wave_id, source)[0]
+
+
+def _load(session: Session, wave_id: int, source: str) -> tuple[WaveData, dict | None]:
+    """wave_data, and with source="db" the indicator questions' option matrices read with the scores."""
     if source not in ("memory", "db"):
         raise ValueError("source must be 'memory' or 'db'")
     wave = _wave(session, wave_id)
@@ -113,19 +121,27 @@ def wave_data(session: Session, wave_id: int, source: str = "memory") -> WaveDat
     keys = {sid: s.key for sid, s in strata.items()}
     skey = np.array([keys.get(r[1]) or "?|%s|%s" % (r[3], r[4]) for r in rows], dtype=object)
     design, weighting, notes = wave_design(session, wave, strata, col) if rows else (None, (), ())
-    answers = sums = None
-    if source == "memory":
-        answers = _answer_matrix(session, wave.id, ids, items)
-    elif design is not None:  # the database sums per response; weights are the design's base weights
-        s, v = _db_indicators(session, wave.id, ids, items, tree)
+    answers = sums = options = None
+    overall_item = tree.get("overall_item")
+    if source == "memory" or design is None:
+        answers = _answer_matrix(session, wave.id, ids, items) if source == "memory" else None
+        overall = _answer_matrix(session, wave.id, ids, (overall_item,))[:, 0] if overall_item else None
+        if ids.size:
+            version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+            notes = (*notes, *stored_scores.notes_for(
+                stored_scores.unscored(session, wave, version, _respondents(wave.id))))
+    else:  # per-response score rows (scores.py); weights are the design's base weights
+        version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+        read = stored_scores.read(session, wave, version, ids, _respondents(wave.id),
+                                  indicator_questions(version.content))
         bw = design.base_weights
-        sums = analysis.IndexSums(satisfied=s * bw, valid=v * bw, count=v * (bw > 0))
-    overall = (_answer_matrix(session, wave.id, ids, (tree["overall_item"],))[:, 0]
-               if tree.get("overall_item") else None)
+        sums = analysis.IndexSums(satisfied=read.satisfied * bw, valid=read.valid * bw, count=read.valid * (bw > 0))
+        overall, options = (read.overall if overall_item else None), read.options
+        notes = (*notes, *read.notes)
     obj = lambda k: np.array(col[k], dtype=object)  # noqa: E731
     return WaveData(wave.id, design, items, {"elements": tree["elements"], "parts": tree["parts"]},
                     tree["satisfied"], tree["valid"], answers, sums, np.array(col[3], dtype=np.int64), obj(4),
-                    obj(5), obj(6), obj(7), skey, overall, weighting, int(walkup or 0), notes, ids)
+                    obj(5), obj(6), obj(7), skey, overall, weighting, int(walkup or 0), notes, ids), options
 
 
 def _answer_matrix(session: Session, wave_id: int, ids: np.ndarray, items: tuple) -> np.ndarray:
@@ -178,35 +194,6 @@ def _int_matrix(rows: list, width: int) -> np.ndarray:
     return np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=width * len(rows)).reshape(-1, width)
 
 
-def _db_indicators(session: Session, wave_id: int, ids: np.ndarray, items: tuple, tree: dict) -> tuple:
-    """Satisfied / valid indicators (J, n), computed by the database with one GROUP BY response.
-
-    Each answer row adds its item's bit to two per-response bit masks (satisfied, valid), so the
-    database runs two aggregates per row whatever the number of items (60 items per mask column).
-    """
-    groups = [range(k, min(k + 60, len(items))) for k in range(0, len(items), 60)]
-    cols = [Answer.response_id]
-    for group in groups:
-        for key in ("satisfied", "valid"):
-            bit = case({items[j]: case((Answer.value_int.in_(tree[key][j]), 1 << (j - group.start)), else_=0)
-                        for j in group}, value=Answer.item_code, else_=0)
-            cols.append(func.sum(bit))
-    got = session.connection().execute(
-        select(*cols).join(Response, Response.id == Answer.response_id)
-        .join(Invitation, Invitation.id == Response.invitation_id)
-        .where(*_respondents(wave_id), Answer.item_code.in_(items)).group_by(Answer.response_id)).all()
-    s, v = np.zeros((len(items), ids.shape[0])), np.zeros((len(items), ids.shape[0]))
-    if got:
-        a = _int_matrix(got, 1 + 2 * len(groups))
-        at, known = _positions(ids, a[:, 0])
-        a, at = a[known], at[known]
-        for g, group in enumerate(groups):
-            shifts = np.arange(len(group), dtype=np.int64)[:, None]
-            s[group.start:group.stop, at] = (a[:, 1 + 2 * g] >> shifts) & 1
-            v[group.start:group.stop, at] = (a[:, 2 + 2 * g] >> shifts) & 1
-    return s, v
-
-
 def _setting(name: str, default: float) -> float:
     """A small-cell threshold from the app config (HAILONG_MIN_CELL_ANSWERS / HAILONG_MAX_CELL_RSE)."""
     try:
@@ -222,7 +209,7 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
                      scope: TargetScope = TargetScope.TTHC) -> WaveTable:
     """The wave's indices overall and by agency, sector, agency × sector and service point."""
     wave = _wave(session, wave_id)
-    data = wave_data(session, wave_id, source=source)
+    data, options = _load(session, wave_id, source)
     min_n = int(min_n if min_n is not None else _setting("MIN_CELL_ANSWERS", 30))
     max_rse = float(max_rse if max_rse is not None else _setting("MAX_CELL_RSE", 0.3))
     year = wave.period_end.year
@@ -264,8 +251,10 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
     overall = judge({None: tables["overall"]}, lambda k: own(""), lambda k: whole, min_n, max_rse, ranked=False,
                     measure=measure)[None]
     questions = indicator_questions(content)
+    if options is None:
+        options = _option_matrices(session, wave.id, data.response_ids, questions)
     indicators = indicator_cells(
-        data.design, questions, _option_matrices(session, wave.id, data.response_ids, questions),
+        data.design, questions, options,
         {"overall": None, "agencies": data.agency_id, "sectors": data.sector_code},
         lambda kind, k: whole if kind == "overall" else label[kind](k), method, level, min_n, max_rse)
     d = data.design

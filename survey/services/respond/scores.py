@@ -18,21 +18,24 @@ backfill` and `scores check` compute them from stored answers with the same `sco
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, groupby
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, and_, exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from survey.models import ResponseScore
+from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseScore, Wave
 from survey.services.questionnaires.bank import answer_codes, iter_questions
 from survey.services.questionnaires.bank import index_structure as _tree
 
 BITS = 60
 MASKS = ("satisfied", "valid", "chosen", "answered")
 SCORE_COLUMNS = ("block", "wave_id", "questionnaire_version_id", *MASKS, "overall")
+NO_OVERALL = -(2 ** 62)  # a NULL overall as it is read into int64 arrays (no scale code is near it)
+READ_ROWS = 100_000  # score rows fetched per round trip (a server-side cursor on PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -152,3 +155,90 @@ def option_matrices(layout: Layout, chosen: np.ndarray, answered: np.ndarray, qu
                 Y[yes, k] = _bit(chosen, slot)[yes] if slot is not None else 0.0
         out[code] = Y
     return out
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A wave's respondents' score rows as analysis/ takes them (columns in the order of `ids`)."""
+
+    satisfied: np.ndarray  # (J, n) 0/1 of the index items
+    valid: np.ndarray  # (J, n) 0/1
+    overall: np.ndarray  # (n,) the overall item's code, NaN when not answered
+    options: dict  # {indicator question: (n, K) 0/1/NaN}
+    computed: int  # respondents without score rows, computed from their answers
+    notes: tuple[str, ...]
+
+
+def _arrays(session: Session, query, width: int) -> Iterator[np.ndarray]:
+    """The query's integer rows as (m, width) int64 blocks, fetched READ_ROWS at a time."""
+    result = session.connection().execute(query.execution_options(stream_results=True, yield_per=READ_ROWS))
+    for part in result.partitions(READ_ROWS):
+        yield np.fromiter(chain.from_iterable(part), dtype=np.int64, count=width * len(part)).reshape(-1, width)
+
+
+def read(session: Session, wave: Wave, version: QuestionnaireVersion, ids: np.ndarray, respondents: tuple,
+         questions: Mapping) -> Scores:
+    """The score rows of the wave's respondents `ids` (sorted), from the answers where a response has none.
+
+    `respondents` is the WHERE of the wave's respondents (results._respondents); `questions` the
+    indicator questions (analysis.indicators.indicator_questions) whose option matrices to build.
+    """
+    layout = layout_for(version.content)
+    n = ids.shape[0]
+    masks = np.zeros((len(MASKS), layout.blocks, n), dtype=np.int64)
+    overall = np.full(n, np.nan)
+    found = np.zeros(n, dtype=bool)
+
+    def place(a: np.ndarray) -> None:
+        """Put (response_id, block, *MASKS, overall) rows at their respondents' columns."""
+        at = np.searchsorted(ids, a[:, 0])
+        keep = (at < n) & (a[:, 1] >= 0) & (a[:, 1] < layout.blocks)
+        keep[keep] = ids[at[keep]] == a[keep, 0]  # a response committed after the respondent query: left out
+        a, at = a[keep], at[keep]
+        for k in range(len(MASKS)):
+            masks[k, a[:, 1], at] = a[:, 2 + k]
+        first = (a[:, 1] == 0) & (a[:, -1] != NO_OVERALL)
+        overall[at[first]] = a[first, -1]
+        found[at] = True
+
+    own = _own(wave, version)
+    columns = (ResponseScore.response_id, ResponseScore.block, *(getattr(ResponseScore, m) for m in MASKS),
+               func.coalesce(ResponseScore.overall, NO_OVERALL))
+    for a in _arrays(session, select(*columns).where(own), len(columns)):
+        place(a)
+    computed = int(n - found.sum())
+    if computed:  # stored before migration 0012 and not yet backfilled: the same rows, from the answers
+        answers = session.connection().execute(
+            select(Answer.response_id, Answer.item_code, Answer.value_int)
+            .join(Response, Response.id == Answer.response_id).join(Invitation, Invitation.id == Response.invitation_id)
+            .where(*respondents, Answer.value_int.is_not(None), ~exists().where(
+                own, ResponseScore.response_id == Answer.response_id))
+            .order_by(Answer.response_id).execution_options(stream_results=True, yield_per=READ_ROWS))
+        rows = [(rid, row["block"], *(row[m] for m in MASKS), NO_OVERALL if row["overall"] is None else row["overall"])
+                for rid, group in groupby(answers, key=lambda r: r[0])
+                for row in score_rows(layout, ((r[1], r[2]) for r in group), wave.id, version.id)]
+        if rows:
+            place(np.array(rows, dtype=np.int64))
+    s, v = index_indicators(layout, masks[0], masks[1])
+    return Scores(s, v, overall, option_matrices(layout, masks[2], masks[3], questions), computed,
+                  notes_for(computed))
+
+
+def _own(wave: Wave, version: QuestionnaireVersion):
+    """A score row of this wave's version (the layout the reader expects)."""
+    return and_(ResponseScore.wave_id == wave.id, ResponseScore.questionnaire_version_id == version.id)
+
+
+def unscored(session: Session, wave: Wave, version: QuestionnaireVersion, respondents: tuple) -> int:
+    """How many of the wave's respondents have no score row (for source="memory", which reads none)."""
+    return session.scalar(select(func.count()).select_from(Response)
+                          .join(Invitation, Invitation.id == Response.invitation_id)
+                          .where(*respondents, ~exists().where(_own(wave, version),
+                                                               ResponseScore.response_id == Response.id))) or 0
+
+
+def notes_for(computed: int) -> tuple[str, ...]:
+    """The index table's note on respondents without score rows (the same on both sources)."""
+    return () if not computed else (
+        "%d phiếu chưa có điểm lưu sẵn (lưu trước bản cập nhật 0012): bảng chỉ số tính các phiếu này từ câu "
+        "trả lời, chậm hơn với đợt lớn; chạy `hailong scores backfill` để bổ sung." % computed,)
