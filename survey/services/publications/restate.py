@@ -13,13 +13,15 @@ today, "what would that publication have said about this unit?":
   part looked like the whole, which this product does not assume.
 
 The mapping comes from the registry's lineage (survey.services.registry.lineage.restatement):
-{earlier agency id: [(today's agency id, share | None)]}. An id missing from it is today's unit
-itself. Nothing here writes: the publication, its table and its frame are never changed.
+{earlier agency id: [(today's agency id, share | None)]}, share 1 for a unit itself, a merge or a
+rename, the split's share (None = unknown) otherwise. An id missing from it is taken as today's
+unit itself; an id mapped to [] (ended without a successor) restates onto nothing. Nothing here
+writes: the publication, its table and its frame are never changed.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -58,26 +60,24 @@ class Restated:
 
 
 def whole(targets: list[tuple[int, float | None]], unit: int) -> bool:
-    """Whether `unit` takes over ALL of a predecessor mapped to `targets` (a merge, rename or share of 1)."""
-    shares = [share for target, share in targets if target == unit]
-    if not shares:
-        return False
-    if any(share is not None and share >= 1 for share in shares):
-        return True
-    return len(targets) == 1 and shares[0] is None
+    """Whether `unit` takes over ALL of a predecessor mapped to `targets` (itself, a merge, a rename, shares
+    summing to 1); an unknown share (None) or a part below 1 is not whole."""
+    return any(target == unit and share is not None and share >= 1 - 1e-9 for target, share in targets)
 
 
 def successors_of(mapping: Mapping_, agency_id: int) -> list[tuple[int, float | None]]:
-    """Today's units an earlier unit maps onto (itself when the lineage says nothing about it)."""
+    """Today's units an earlier unit maps onto (itself when the lineage does not know it)."""
     got = mapping.get(agency_id)
-    return list(got) if got else [(agency_id, None)]
+    return [(agency_id, 1.0)] if got is None else list(got)
 
 
 def restate_frame(frame: Any, mapping: Mapping_, units: Iterable[int] | None = None) -> dict[int, Restated]:
     """Every today's unit that the frame's respondents map onto (or only `units`) → its Restated estimate.
 
     `frame` is a thawed publication frame (survey.services.workspace.wavedata.WaveFrame): its
-    `agency` array and `index(mask=...)`, which keeps the full design and the viewer's scope.
+    `agency` array and `index(by=...)`, which estimates every group as a domain of the full design
+    (and within the viewer's scope). A predecessor taken over whole belongs to one unit only, so
+    the comparable units partition the respondents and one grouped call estimates them all.
     """
     agency = np.asarray(frame.agency)
     present = sorted({int(a) for a in agency.tolist() if a is not None})
@@ -87,19 +87,25 @@ def restate_frame(frame: Any, mapping: Mapping_, units: Iterable[int] | None = N
             preds.setdefault(target, []).append(old)
     wanted = sorted(preds) if units is None else sorted(set(units))
     out: dict[int, Restated] = {}
+    label_of: dict[int, int] = {}
     for unit in wanted:
         olds = tuple(sorted(set(preds.get(unit, []))))
+        split = tuple(o for o in olds if not whole(successors_of(mapping, o), unit))
         if not olds:
             out[unit] = Restated(unit, RestateStatus.NO_DATA, None, ())
-            continue
-        split = tuple(o for o in olds if not whole(successors_of(mapping, o), unit))
-        if split:
+        elif split:
             out[unit] = Restated(unit, RestateStatus.NOT_COMPARABLE, None, olds, split)
-            continue
-        result = frame.index(mask=np.isin(agency, list(olds)))
-        est = result.overall if result else None
-        status = RestateStatus.SAME if olds == (unit,) else RestateStatus.RESTATED
-        out[unit] = Restated(unit, status if est is not None else RestateStatus.NO_DATA, est, olds)
+        else:
+            label_of.update((o, unit) for o in olds)
+            out[unit] = Restated(unit, RestateStatus.SAME if olds == (unit,) else RestateStatus.RESTATED, None, olds)
+    if label_of:
+        labels = np.array([label_of.get(a) if a is not None else None for a in agency.tolist()], dtype=object)
+        results = frame.index(by=labels) or {}
+        for unit, r in list(out.items()):
+            if r.status in (RestateStatus.SAME, RestateStatus.RESTATED):
+                got = results.get(unit)
+                est = got.overall if got is not None else None
+                out[unit] = replace(r, estimate=est, status=r.status if est is not None else RestateStatus.NO_DATA)
     return out
 
 
