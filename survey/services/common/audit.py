@@ -38,7 +38,7 @@ FAMILIES = {
     "questionnaire.": _l("Bảng hỏi"), "export.": _l("Tải dữ liệu, báo cáo"), "publication.": _l("Công bố"),
     "job.": _l("Tác vụ nền"), "case.": _l("Phản ánh"), "case_rule.": _l("Quy tắc mở phản ánh"),
     "comment.": _l("Góp ý của người dân"), "theme.": _l("Chủ đề góp ý"), "feedback.": _l("Góp ý của người dân"),
-    "qd766.": _l("Điểm QĐ 766"),
+    "qd766.": _l("Điểm QĐ 766"), "scores.": _l("Điểm lưu sẵn của phiếu"),
 }
 
 ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the wave was closed)
@@ -83,6 +83,7 @@ ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the w
     "comment.raw_read": _l("Đã xem nguyên văn góp ý"), "comment.raw_purge": _l("Đã xoá nguyên văn góp ý"),
     "comment.raw_purge_older": _l("Đã xoá nguyên văn các góp ý cũ"),
     "feedback.backfill": _l("Đã che thông tin cá nhân trong góp ý cũ"),
+    "scores.backfill": _l("Đã tính điểm lưu sẵn cho các phiếu cũ"),
 }
 
 TARGETS = {
