@@ -1,5 +1,6 @@
 """A wave's weights and design: base 1/π → nonresponse adjustment within strata → collapse of strata
-with one respondent → post-stratification to the collapsed agency × sector cells.
+with one respondent → post-stratification to the collapsed agency × sector cells (unit × event type for
+hospital and school waves stratified so), totalled over the wave's frame only.
 
 Called by survey.services.results.wave_data with the respondent columns it read (see there for the
 order of `col`); docs/methodology.md §5 states the method.  The `weighting` it returns is a tuple of
@@ -20,6 +21,7 @@ from analysis.wave import StratumWeighting
 from analysis.weighting import design_for_wave
 from survey.models import Agency, Invitation, Wave
 from survey.services.common.periods import period_bounds
+from survey.services.sampling import frames
 from survey.services.sampling.strata import count_by_cell
 
 
@@ -57,20 +59,20 @@ def wave_design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
         select(Invitation.stratum_id, func.count(), func.sum(1.0 / Invitation.pi))
         .where(Invitation.wave_id == wave.id).group_by(Invitation.stratum_id))}
     agency, sector = np.array(col[3], dtype=np.int64), np.array(col[8], dtype=np.int64)
-    cell = agency * (int(sector.max()) + 1) + sector  # agency × sector as one integer
-    # Stratum of each respondent (an invitation without stratum: its own cell, coded negative).
     sid = np.array([-1 if v is None else v for v in col[1]], dtype=np.int64)
+    frame = frames.frame_of(wave.design)
+    bounds = period_bounds(wave.period_start, wave.period_end, (wave.design or {}).get("timezone"))
+    if (wave.design or {}).get("scheme") == frames.EVENT_SCHEME:
+        cell, pair, code, totals, missing = _event_cells(session, strata, sid, agency, sector, frame, bounds)
+    else:
+        cell, pair, code, totals, missing = _dossier_cells(session, col, sid, agency, sector, frame, bounds)
+    # Stratum of each respondent (an invitation without stratum: its own cell, coded negative).
     sid = np.where(sid >= 0, sid, -1 - cell)
-    counts = count_by_cell(session, "agency_sector",
-                           *period_bounds(wave.period_start, wave.period_end, (wave.design or {}).get("timezone")))
-    pair = {int(c): (int(a), int(s)) for c, a, s in zip(cell.tolist(), agency.tolist(), sector.tolist())}
-    code = dict(zip(cell.tolist(), col[4]))  # sector code of each cell
     names = _agency_keys(session, {a for a, _ in pair.values()})
     keys = {c: (names.get(a, ("", str(a))), code[c]) for c, (a, _) in pair.items()}
     d, report = design_for_wave(1.0 / np.array(col[2], dtype=float), sid,
                                 {k: v[1] for k, v in invited.items()},
-                                {k: s.population for k, s in strata.items()}, cell,
-                                {c: counts.get(p, 0) for c, p in pair.items()}, keys=keys)
+                                {k: s.population for k, s in strata.items()}, cell, totals, keys=keys)
     facts = _facts(report, strata, pair, code, names)
     weighting = Weighting((StratumWeighting(
         st.key, st.pi, st.population, invited.get(st.id, (0, 0.0))[0], report.respondents.get(st.id, 0),
@@ -94,11 +96,49 @@ def wave_design(session: Session, wave: Wave, strata: dict, col: list) -> tuple:
     if report.kept_cells:  # respondents but no dossier in the period (e.g. not yet imported)
         notes.append("%d ô cơ quan × lĩnh vực có người trả lời nhưng không có hồ sơ trong kỳ: giữ nguyên "
                      "trọng số." % len(report.kept_cells))
-    missing = {c: v for c, v in counts.items() if c not in set(pair.values()) and v > 0}
     if missing:
         notes.append("%d ô cơ quan × lĩnh vực (%d hồ sơ) không có người trả lời: không được đại diện."
                      % (len(missing), sum(missing.values())))
     return d, weighting, tuple(notes)
+
+
+def _dossier_cells(session: Session, col: list, sid: np.ndarray, agency: np.ndarray, sector: np.ndarray,
+                   frame: dict, bounds: tuple) -> tuple:
+    """Post-stratification cells agency × sector, with the frame's counts as their totals.
+
+    Returns (cell per respondent, {cell: (agency id, sector id)}, {cell: sector code}, {cell: total},
+    {cell with events but no respondent: count}).
+    """
+    cell = agency * (int(sector.max()) + 1) + sector  # agency × sector as one integer
+    counts = count_by_cell(session, "agency_sector", *bounds, frame)
+    pair = {int(c): (int(a), int(s)) for c, a, s in zip(cell.tolist(), agency.tolist(), sector.tolist())}
+    code = dict(zip(cell.tolist(), col[4]))  # sector code of each cell
+    present = set(pair.values())
+    missing = {c: v for c, v in counts.items() if c not in present and v > 0}
+    return cell, pair, code, {c: counts.get(p, 0) for c, p in pair.items()}, missing
+
+
+def _event_cells(session: Session, strata: dict, sid: np.ndarray, agency: np.ndarray, sector: np.ndarray,
+                 frame: dict, bounds: tuple) -> tuple:
+    """Post-stratification cells of a hospital or school wave: the strata themselves, unit × event type,
+    with the frame's event counts as totals (agency × sector would pool inpatients with outpatients).
+
+    Returns what _dossier_cells does, the code of a cell being its event type.
+    """
+    type_of = {h: st.key.rsplit("|", 1)[-1] for h, st in strata.items()}
+    kinds = sorted(set(type_of.values()) | {"*"})
+    index = {t: k for k, t in enumerate(kinds)}
+    event = [type_of.get(int(h), "*") for h in sid.tolist()]
+    cell = agency * len(kinds) + np.array([index[t] for t in event], dtype=np.int64)
+    pair = {int(c): (int(a), int(s)) for c, a, s in zip(cell.tolist(), agency.tolist(), sector.tolist())}
+    code = dict(zip(cell.tolist(), event))
+    counts: dict[tuple, int] = {}
+    for (a, _s, t), n in count_by_cell(session, frames.EVENT_SCHEME, *bounds, frame).items():
+        counts[(a, t or "*")] = counts.get((a, t or "*"), 0) + n
+    totals = {c: counts.get((a, code[c]), 0) for c, (a, _s) in pair.items()}
+    present = {(a, code[c]) for c, (a, _s) in pair.items()}
+    missing = {k: v for k, v in counts.items() if k not in present and v > 0}
+    return cell, pair, code, totals, missing
 
 
 def _agency_keys(session: Session, ids: set) -> dict:

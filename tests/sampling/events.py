@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from survey.models.fieldwork import DossierChannel, DossierKind, Outcome
 from survey.models.registry import AgencyLevel
 from tests.sampling import factories
 
+BANK = Path(__file__).resolve().parents[2] / "questionnaires"  # the questionnaire bank
 KIND_OF = {"inpatient": DossierKind.HOSPITAL_VISIT, "outpatient": DossierKind.HOSPITAL_VISIT,
            "preschool": DossierKind.SCHOOL_ENROLMENT, "primary": DossierKind.SCHOOL_ENROLMENT,
            "secondary": DossierKind.SCHOOL_ENROLMENT}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +21,6 @@ from survey.web.limits import limiter
 from tests.respond import factories as rf
 from tests.sampling import events, factories
 
-BANK = Path(__file__).resolve().parents[2] / "questionnaires"
 LONG_SCHOOL = "Trường Trung học cơ sở Nguyễn Tuấn Thiện – Phân hiệu xã Sơn Kim Một"
 
 
@@ -42,7 +40,7 @@ def hospital(db_session, reg, source):
     """A hospital with its discharge desk, a running inpatient wave on the bank's instrument (π = 1) and a
     patient discharged at the desk two minutes ago, invited on arrival."""
     units = events.make_units(db_session, reg)
-    version = rf.add_version(db_session, (BANK / "health-inpatient.yaml").read_text(encoding="utf-8"))
+    version = rf.add_version(db_session, (events.BANK / "health-inpatient.yaml").read_text(encoding="utf-8"))
     today = date.today()
     wave = factories.make_wave(db_session, version, start=today - timedelta(days=20), end=today + timedelta(days=20),
                                code="NOITRU", fixed_pi=1.0)
