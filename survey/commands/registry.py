@@ -1,4 +1,4 @@
-"""`hailong import registry FILE.csv` and `hailong targets list|set|delete`."""
+"""`hailong import registry FILE.csv`, `hailong import lineage FILE.csv` and `hailong targets list|set|delete`."""
 from __future__ import annotations
 
 import os
@@ -35,9 +35,14 @@ def import_registry_command(path: str, dry_run: bool) -> None:
                                    district_centre | commune_desk | agency_counter
       agencies_served              service_point: các mã cơ quan, cách nhau bằng ;
       address                      service_point: địa chỉ (tuỳ chọn)
+      official_code                agency: mã đơn vị hành chính quốc gia (tuỳ chọn)
+      valid_from, valid_to         agency, service_point: ngày bắt đầu / hết hiệu
+                                   lực (NNNN-TT-NN, tuỳ chọn; valid_to không tính)
 
     \b
-    Nhập lại cùng một tệp không thay đổi gì; tên đổi thì được cập nhật tại chỗ.
+    Nhập lại cùng một tệp không thay đổi gì. Đổi tên, mã, cấp hoặc cơ quan cha
+    của một cơ quan tạo phiên bản mới từ ngày valid_from (trống: hôm nay);
+    phiên bản cũ được giữ nguyên. Xem docs/registry.md.
     Dòng lỗi bị từ chối (kèm số dòng, cột, lý do); các dòng đúng vẫn được lưu.
     Mã thoát 1 khi có dòng bị từ chối. Ví dụ mẫu: survey/demo_data/ha_tinh_registry.csv
     """
@@ -66,6 +71,50 @@ def import_registry_command(path: str, dry_run: bool) -> None:
         click.echo("Các dòng hợp lệ đã được lưu; sửa các dòng lỗi rồi nhập lại tệp.")
     if report.errors:
         raise SystemExit(1)
+
+
+@import_cli.command("lineage")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True,
+              help="Chạy thử: kiểm tra và báo cáo kết quả nhưng không ghi gì vào cơ sở dữ liệu.")
+def import_lineage_command(path: str, dry_run: bool) -> None:
+    """Nhập lịch sử sáp nhập, chia tách, đổi tên cơ quan từ tệp CSV.
+
+    \b
+    Các cột: kind,predecessor_code,successor_code,effective_on,share,note
+      kind              merge (sáp nhập) | split (chia tách) | rename (đổi tên)
+      predecessor_code  mã cơ quan trước (đã có trong danh mục)
+      successor_code    mã cơ quan kế tiếp (đã có trong danh mục)
+      effective_on      ngày hiệu lực, NNNN-TT-NN (ví dụ 2025-07-01)
+      share             split: tỷ lệ hồ sơ cơ quan kế tiếp nhận (0-1], tổng = 1;
+                        bỏ trống cả nhóm nếu không biết
+      note              ghi chú, ví dụ số nghị quyết (tuỳ chọn)
+
+    \b
+    Tất cả hoặc không: có một dòng lỗi thì không ghi gì, mọi dòng lỗi được liệt kê
+    kèm số dòng và lý do (vòng lặp, sáp nhập vào hai cơ quan, ngày sai thứ tự, mã
+    không có). Nhập lại cùng tệp không thay đổi gì. Cơ quan trước hết hiệu lực từ
+    effective_on (và ngừng hoạt động khi đến ngày đó). Mã thoát 1 khi tệp bị từ chối.
+    """
+    from survey.services.common.txn import refused
+    from survey.services.registry.lineage_import import import_lineage
+
+    def unit():
+        report = import_lineage(db.session, path, actor="cli", dry_run=dry_run, name=os.path.basename(path))
+        return refused(report) if dry_run or report.errors else report
+
+    report = write(unit)
+    click.echo(f"Lịch sử cơ quan từ {report.source}: {report.rows} dòng dữ liệu")
+    if report.errors:
+        click.echo(f"Tệp bị từ chối, không ghi gì: {len(report.rejected_lines)} dòng lỗi "
+                   f"({len(report.errors)} lỗi)", err=True)
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1)
+    click.echo(f"  Thêm mới {report.created}, cập nhật {report.updated}, không đổi {report.unchanged}; "
+               f"{report.retired} cơ quan ngừng hoạt động")
+    if dry_run:
+        click.echo("Chạy thử (--dry-run): không ghi gì vào cơ sở dữ liệu.")
 
 
 targets_cli = AppGroup("targets", help="Chỉ tiêu hài lòng theo năm và phạm vi (xem, đặt, xoá).")

@@ -21,10 +21,18 @@ point_type         service_point, required: ``province_centre`` | ``district_cen
                    ``commune_desk`` | ``agency_counter``
 agencies_served    service_point, optional: agency codes separated by ``;`` (empty = agency_code)
 address            service_point, optional
+official_code      agency, optional: the national unit code (e.g. Công văn 1027/CTK-CSCL), ≤ 32
+valid_from         agency and service_point, optional ISO date (YYYY-MM-DD): when the record
+                   began; for an agency that exists, the day a changed name, code, level or
+                   parent takes effect (empty: today)
+valid_to           agency and service_point, optional ISO date: the first day it no longer
+                   exists (empty: leaves the stored end as it is)
 =================  ==========================================================================
 
-Semantics: a row creates the record or updates it in place (matched by kind + code); the file is
-the truth for the columns of its kind (an empty name_en clears it). Records absent from the file
+Semantics: a row creates the record or updates it (matched by kind + code); the file is the truth
+for the columns of its kind that its header names (an empty name_en clears it; a column the header
+lacks is left alone). An agency's name, official code, level and parent are versioned: a change
+closes the current version and opens a new one from valid_from (or today), see versions.py. Records absent from the file
 are left alone (nothing is deleted). Re-importing the same file changes nothing. Rows may refer
 to codes defined later in the file: sectors are stored first, then agencies parents-first, then
 procedures and service points. A bad row is rejected with its line number, column and reason (in
@@ -39,6 +47,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import IO
 
 from flask_babel import gettext as _
@@ -47,11 +56,12 @@ from survey.models.registry import AGENCY_LEVELS, SERVICE_POINT_KINDS
 
 KINDS = ("agency", "sector", "procedure", "service_point")
 COLUMNS = ("kind", "code", "name_vi", "name_en", "level", "parent_code", "sector_code",
-           "agency_code", "point_type", "agencies_served", "address")
+           "agency_code", "point_type", "agencies_served", "address", "official_code", "valid_from", "valid_to")
+DATED = ("agency", "service_point")  # the kinds with a validity period
 REQUIRED = {"agency": ("code", "name_vi", "level"), "sector": ("code", "name_vi"),
             "procedure": ("code", "name_vi", "sector_code"),
             "service_point": ("code", "name_vi", "point_type", "agency_code")}
-MAX_LENGTH = {"code": 64, "name_vi": 255, "name_en": 255, "address": 500}
+MAX_LENGTH = {"code": 64, "name_vi": 255, "name_en": 255, "address": 500, "official_code": 32}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -116,6 +126,25 @@ class _Row:
     def __getitem__(self, key: str) -> str:
         return self.values.get(key, "")
 
+    def has(self, key: str) -> bool:
+        """Whether the file's header names this column (a missing column leaves stored values alone)."""
+        return key in self.values
+
+    def day(self, key: str) -> date | None:
+        """The column as a date (checked by the row checks: call only on a valid row)."""
+        return date.fromisoformat(self[key]) if self[key] else None
+
+
+def parse_day(value: str) -> date:
+    """An ISO date (YYYY-MM-DD); ValueError with a Vietnamese reason otherwise."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_("Ngày không hợp lệ \"%(value)s\"; hãy ghi theo dạng NNNN-TT-NN, ví dụ 2025-07-01",
+                           value=value)) from None
+
 
 def _clean(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
@@ -138,8 +167,12 @@ def _read_text(source: str | os.PathLike | IO, report: ImportReport) -> str | No
         return None
 
 
-def read_rows(source: str | os.PathLike | IO, report: ImportReport) -> list[_Row] | None:
-    """Parse the CSV into rows keyed by column; file-level problems go to the report (→ None)."""
+def read_rows(source: str | os.PathLike | IO, report, columns: tuple[str, ...] = COLUMNS,
+              required: tuple[str, ...] = ("kind", "code")) -> list[_Row] | None:
+    """Parse the CSV into rows keyed by column; file-level problems go to the report (→ None).
+
+    `report` needs `errors` and `rows`; `columns` are those the header may name, `required` those it must.
+    """
     text = _read_text(source, report)
     if text is None:
         return None
@@ -159,7 +192,7 @@ def read_rows(source: str | os.PathLike | IO, report: ImportReport) -> list[_Row
             continue
         if header is None:
             header = [h.strip().lower() for h in record]
-            if not _check_header(header, start, report):
+            if not _check_header(header, start, report, columns, required):
                 return None
             continue
         if len(record) > len(header):
@@ -171,13 +204,14 @@ def read_rows(source: str | os.PathLike | IO, report: ImportReport) -> list[_Row
     return rows
 
 
-def _check_header(header: list[str], line: int, report: ImportReport) -> bool:
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in ("kind", "code") if c not in header]
+def _check_header(header: list[str], line: int, report, columns: tuple[str, ...],
+                  required: tuple[str, ...]) -> bool:
+    unknown = [h for h in header if h not in columns]
+    missing = [c for c in required if c not in header]
     doubled = sorted({h for h in header if header.count(h) > 1})
     for col in unknown:
         report.errors.append(RowError(line, col, _(
-            "Cột không xác định; các cột hợp lệ: %(cols)s", cols=", ".join(COLUMNS))))
+            "Cột không xác định; các cột hợp lệ: %(cols)s", cols=", ".join(columns))))
     for col in missing:
         report.errors.append(RowError(line, col, _("Thiếu cột bắt buộc")))
     for col in doubled:
@@ -208,4 +242,21 @@ def _field_errors(row: _Row) -> list[RowError]:
         errors.append(RowError(row.line, "point_type", _(
             "Loại điểm phục vụ không hợp lệ \"%(value)s\"; phải là một trong: %(allowed)s",
             value=row["point_type"], allowed=", ".join(SERVICE_POINT_KINDS)), kind, code))
+    if kind in DATED:
+        errors += _period_errors(row, kind, code)
+    return errors
+
+
+def _period_errors(row: _Row, kind: str, code: str) -> list[RowError]:
+    errors, days = [], {}
+    for col in ("valid_from", "valid_to"):
+        if row[col]:
+            try:
+                days[col] = parse_day(row[col])
+            except ValueError as exc:
+                errors.append(RowError(row.line, col, str(exc), kind, code))
+    if len(days) == 2 and days["valid_from"] >= days["valid_to"]:
+        errors.append(RowError(row.line, "valid_to", _(
+            "Ngày hết hiệu lực (%(end)s) phải sau ngày bắt đầu hiệu lực (%(start)s)",
+            end=row["valid_to"], start=row["valid_from"]), kind, code))
     return errors

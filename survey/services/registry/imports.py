@@ -6,6 +6,7 @@ checked against each other and the database, then stored in dependency order.
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, Procedure, Sector, ServicePoint
+from survey.services.registry import versions
 from survey.services.registry.csvfile import KINDS, ImportReport, RowError, _field_errors, _Row, read_rows
 
 __all__ = ["ImportReport", "RowError", "import_registry", "read_rows"]
@@ -148,13 +150,42 @@ class _Importer:
                     changed = True
         depth = _depths(parent)
         for row in sorted(rows.values(), key=lambda r: (depth[r["code"]], r.line)):
-            old = agencies.get(row["code"])
             target = row["parent_code"] or None
-            moved = old is not None and code_by_id.get(old.parent_id) != target
-            obj = self._upsert(Agency, "agency", agencies, row, {"level": row["level"].lower()}, moved)
-            if old is None or moved:
-                obj.parent = agencies[target] if target else None
+            if row["code"] in agencies:
+                self._edit_agency(agencies[row["code"]], row, agencies[target] if target else None)
+                continue
+            obj = self._upsert(Agency, "agency", agencies, row, {
+                "level": row["level"].lower(), "official_code": row["official_code"] or None,
+                "valid_from": row.day("valid_from"), "valid_to": row.day("valid_to")})
+            obj.parent = agencies[target] if target else None
+            if obj.valid_to is not None and obj.valid_to <= date.today():
+                obj.active = False  # a unit recorded as already ended (a district before 1 July 2025, say)
+            versions.open_first_version(self.session, obj)
         self.agencies = agencies
+
+    def _edit_agency(self, agency: Agency, row: _Row, parent: Agency | None) -> None:
+        """Versioned fields change from valid_from (or today); an end date is set when the file gives one."""
+        changes: dict[str, Any] = {"name_vi": row["name_vi"], "level": row["level"].lower(), "parent": parent}
+        changes.update({col: row[col] if col == "name_en" else row[col] or None
+                        for col in ("name_en", "official_code") if row.has(col)})
+        effective = row.day("valid_from") or date.today()
+        start = versions.current_version(self.session, agency).valid_from
+        try:
+            savepoint = self.session.begin_nested()  # a refused row leaves the unit exactly as it was
+            changed = versions.edit(self.session, agency, effective, changes)
+            if not changed and row.day("valid_from") not in (None, start) \
+                    and len(versions.versions_of(self.session, agency.id)) == 1:
+                changed = versions.set_bounds(self.session, agency, valid_from=row.day("valid_from"))
+            if row.day("valid_to") is not None:
+                changed = versions.set_bounds(self.session, agency, valid_to=row.day("valid_to")) or changed
+                if agency.valid_to <= date.today() and agency.active:
+                    agency.active = False
+            savepoint.commit()
+        except versions.VersionError as exc:
+            savepoint.rollback()
+            self.reject(row, exc.column, str(exc))
+            return
+        self.report.counts["agency"]["updated" if changed else "unchanged"] += 1
 
     def _procedures(self, rows: dict[str, _Row]) -> None:
         existing = {p.code: p for p in self.session.scalars(select(Procedure))}
@@ -174,8 +205,18 @@ class _Importer:
             served = served or [owner]
             old = existing.get(row["code"])
             moved = old is not None and {a.id for a in old.agencies_served} != {a.id for a in served}
-            obj = self._upsert(ServicePoint, "service_point", existing, row, {
-                "kind": row["point_type"].lower(), "agency_id": owner.id, "address": row["address"]}, moved)
+            fields = {"kind": row["point_type"].lower(), "agency_id": owner.id, "address": row["address"]}
+            if old is None:
+                fields.update(valid_from=row.day("valid_from"), valid_to=row.day("valid_to"))
+            else:  # an empty date leaves the stored one (as for agencies)
+                fields.update({col: row.day(col) for col in ("valid_from", "valid_to") if row.day(col)})
+                start, end = fields.get("valid_from", old.valid_from), fields.get("valid_to", old.valid_to)
+                if start is not None and end is not None and start >= end:
+                    self.reject(row, "valid_from" if "valid_from" in fields else "valid_to", _(
+                        "Ngày hết hiệu lực (%(end)s) phải sau ngày bắt đầu hiệu lực (%(start)s)",
+                        end=end.isoformat(), start=start.isoformat()))
+                    continue
+            obj = self._upsert(ServicePoint, "service_point", existing, row, fields, moved)
             if old is None or moved:
                 obj.agencies_served = served
 
