@@ -56,14 +56,24 @@ def computed(session: Session, ids: list[int]) -> dict[int, list[dict]]:
                              h.wave_id, h.questionnaire_version_id) for h in heads}
 
 
+def store_computed(session: Session, ids: list[int]) -> None:
+    """Insert the score rows of these responses (which have none) from their stored answers (flushes only).
+
+    For a bulk path that inserts answer rows itself (the demo's simulated waves) instead of taking
+    them from prepare_response.
+    """
+    rows = [{**row, "response_id": rid} for rid, found in computed(session, ids).items() for row in found]
+    if rows:
+        session.execute(insert(ResponseScore.__table__), rows)
+
+
 def backfill_batch(session: Session, after_id: int = 0, size: int = BATCH, actor: str = "cli") -> Step:
     """Score the next `size` responses after `after_id` that have no score row (flushes only)."""
     ids = list(session.scalars(select(Response.id).where(_unscored(), Response.id > after_id)
                                .order_by(Response.id).limit(size)))
     if not ids:
         return Step(after_id, 0)
-    rows = [{**row, "response_id": rid} for rid, found in computed(session, ids).items() for row in found]
-    session.execute(insert(ResponseScore.__table__), rows)
+    store_computed(session, ids)
     record(session, actor, "scores.backfill", "response", f"{ids[0]}-{ids[-1]}", responses=len(ids))
     return Step(ids[-1], len(ids))
 
