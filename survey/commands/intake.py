@@ -1,9 +1,11 @@
-"""`hailong import dossiers FILE.csv` (the API keys are in survey.commands.apikeys)."""
+"""`hailong import dossiers FILE.csv` (the API keys are in survey.commands.apikeys; service events in events.py)."""
 from __future__ import annotations
 
 import csv
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 from sqlalchemy import select
@@ -19,6 +21,20 @@ from survey.services.sampling.invitations import Issued
 from survey.services.sampling.selector import Selector
 
 CHUNK = 2000  # records per ingest call: big enough for fast multi-row INSERTs, small enough for memory
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a CSV file holds: how a row is validated, the columns it needs, how it is shown and audited."""
+
+    validator: Callable
+    columns: tuple[tuple[str, ...], ...]   # each needed column, with the names it may go by
+    label: str
+    action: str
+
+
+DOSSIERS = Kind(intake.validate, (("external_id",), ("agency", "competent_agency_code"), ("completed_at",)),
+                "Đang nhập hồ sơ", "dossiers.import")
 
 
 def _reader(fh, delimiter: str | None):
@@ -43,13 +59,21 @@ def _reader(fh, delimiter: str | None):
 def import_dossiers(path: str, source_code: str, errors_path: str | None, out_dir: str | None, fmt: str,
                     delimiter: str | None, quiet: bool) -> None:
     """Nhập hồ sơ đã giải quyết từ tệp CSV (UTF-8; cột như API: external_id, agency, procedure, sector,
-    service_point, channel, received_at, due_at, completed_at, outcome, phone).
+    service_point, channel, received_at, due_at, completed_at, outcome, phone; tuỳ chọn:
+    competent_agency_code và received_service_point_code thay cho agency và service_point,
+    citizen_area_code là mã đơn vị hành chính cấp xã nơi người dân cư trú).
 
     Dòng hợp lệ được lưu, dòng trùng nguyên vẹn được bỏ qua, dòng lỗi được báo kèm lý do.
     """
+    run_import(DOSSIERS, path, source_code, errors_path, out_dir, fmt, delimiter, quiet)
+
+
+def run_import(kind: Kind, path: str, source_code: str, errors_path: str | None, out_dir: str | None, fmt: str,
+               delimiter: str | None, quiet: bool) -> None:
+    """Import a CSV file of `kind` in one unit of work; report the counts, rejected rows, slips; exit 1 on rejects."""
     with staged(out_dir) as folder:
         counts, rejected, issued, written = write(
-            lambda: _import_file(path, source_code, delimiter, quiet, folder(), fmt),
+            lambda: _import_file(kind, path, source_code, delimiter, quiet, folder(), fmt),
             conflicts=True)  # another import or the API storing the same dossier: the rerun finds it unchanged
     click.echo(f"Đã lưu {counts['stored']}, trùng không đổi {counts['unchanged']}, từ chối {counts['rejected']}; "
                f"{len(issued)} hồ sơ được chọn mẫu và nhận thư mời.")
@@ -64,7 +88,7 @@ def import_dossiers(path: str, source_code: str, errors_path: str | None, out_di
         sys.exit(1)
 
 
-def _import_file(path: str, source_code: str, delimiter: str | None, quiet: bool, out_dir: str | None,
+def _import_file(kind: Kind, path: str, source_code: str, delimiter: str | None, quiet: bool, out_dir: str | None,
                  fmt: str) -> tuple[dict, list, list, dict | None]:
     """The import as one unit of work: every chunk, the slips of the dossiers selected, the audit row."""
     source = db.session.execute(select(SourceSystem).where(SourceSystem.code == source_code)).scalar_one_or_none()
@@ -75,34 +99,37 @@ def _import_file(path: str, source_code: str, delimiter: str | None, quiet: bool
         total = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = _reader(fh, delimiter)
-        missing = [c for c in ("external_id", "agency", "completed_at") if c not in (reader.fieldnames or [])]
+        missing = [names[0] for names in kind.columns if not set(names) & set(reader.fieldnames or [])]
         if missing:
             raise click.ClickException(f"Tệp thiếu cột: {', '.join(missing)}. Dòng đầu phải là tên cột như API.")
         counts, rejected, issued = {"stored": 0, "unchanged": 0, "rejected": 0}, [], []
         maps, selector = intake.CodeMaps.load(db.session), Selector.load(db.session)
-        with click.progressbar(length=total, label="Đang nhập hồ sơ", hidden=quiet, show_pos=True,
+        with click.progressbar(length=total, label=kind.label, hidden=quiet, show_pos=True,
                                show_eta=True) as bar:
             chunk, line_of = [], []
             for row in reader:
                 chunk.append(row)
                 line_of.append(reader.line_num)
                 if len(chunk) >= CHUNK:
-                    _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, bool(out_dir))
+                    _ingest_chunk(kind, source, chunk, line_of, maps, selector, counts, rejected, issued,
+                                  bool(out_dir))
                     bar.update(len(chunk))
                     chunk, line_of = [], []
             if chunk:
-                _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, bool(out_dir))
+                _ingest_chunk(kind, source, chunk, line_of, maps, selector, counts, rejected, issued,
+                              bool(out_dir))
                 bar.update(len(chunk))
     written = None
     if issued and out_dir:  # staged: the files appear only once the invitations they hold are committed
         written = slips.write_bundle(out_dir, slips.build_items(db.session, issued), fmt)
-    audit.record(db.session, "cli", "dossiers.import", "source_system", source.code, file=os.path.basename(path),
+    audit.record(db.session, "cli", kind.action, "source_system", source.code, file=os.path.basename(path),
                  **counts, invited=len(issued))
     return counts, rejected, issued, written
 
 
-def _ingest_chunk(source, chunk, line_of, maps, selector, counts, rejected, issued, deliver) -> None:
-    result = intake.ingest(db.session, source, chunk, maps=maps, selector=selector, deliver=deliver)
+def _ingest_chunk(kind, source, chunk, line_of, maps, selector, counts, rejected, issued, deliver) -> None:
+    result = intake.ingest(db.session, source, chunk, maps=maps, selector=selector, deliver=deliver,
+                           validator=kind.validator)
     for r in result.results:
         counts[r.status] += 1
         if r.status == "rejected":

@@ -5,13 +5,15 @@ agency); keys scoped to the managing agency cover them; batches are idempotent; 
 """
 from __future__ import annotations
 
+import csv
+
 import jsonschema
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
-from survey.models import Agency, Dossier, DossierContact, Invitation, Sector, ServicePoint
+from survey.models import Agency, AuditLog, Dossier, DossierContact, Invitation, Sector, ServicePoint
 from survey.services.intake import apikeys
 from survey.services.intake.events import EVENT_FIELDS, EVENT_REQUIRED
 from survey.services.intake.scopes import Scope
@@ -198,3 +200,40 @@ def test_the_database_keeps_an_event_type_to_its_kind(client, db_session, units,
     with pytest.raises(IntegrityError, match="ck_invitation_event_type"):
         with db_session.begin_nested():
             db_session.execute(update(invitation).values(event_type="surgery"))
+
+
+def test_a_csv_of_events_stores_the_good_rows_and_reports_the_bad_one_by_line(runner, db_session, units, source,
+                                                                               tmp_path):
+    path, errors = tmp_path / "events.csv", tmp_path / "errors.csv"
+    rows = [visit("BA-1"), enrolment("HS-1"), visit("BA-2", event_type="primary"), visit("BA-1")]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=EVENT_FIELDS)
+        writer.writeheader()
+        writer.writerows({k: r.get(k, "") for k in EVENT_FIELDS} for r in rows)
+    result = runner.invoke(args=["import", "events", str(path), "--source", "motcua", "--errors", str(errors),
+                                 "--quiet"])
+    assert result.exit_code == 1, result.output  # as the dossier import: good rows kept, exit 1 for the bad
+    assert "Đã lưu 2, trùng không đổi 1, từ chối 1" in result.output
+    assert "dòng 4 (BA-2): bad_event_type" in result.output
+    assert {d.external_id: d.event_type for d in db_session.scalars(select(Dossier))} == {"BA-1": "inpatient",
+                                                                                          "HS-1": "primary"}
+    assert db_session.scalar(select(DossierContact.phone)) == "0912345678"
+    with open(errors, encoding="utf-8-sig") as fh:
+        assert [(r["line"], r["codes"]) for r in csv.DictReader(fh)] == [("4", "bad_event_type")]
+    audit = db_session.scalar(select(AuditLog).where(AuditLog.action == "events.import"))
+    assert audit is not None and audit.target_id == "motcua"
+
+
+def test_a_csv_of_events_without_a_needed_column_is_refused_whole(runner, db_session, units, source, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("external_id,kind,started_at\nBA-1,hospital_visit,2025-05-02\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "events", str(path), "--source", "motcua", "--quiet"])
+    assert result.exit_code != 0 and "unit_code" in result.output
+    assert count(db_session, Dossier) == 0
+
+
+def test_the_events_command_explains_itself():
+    from survey.commands.events import import_events
+
+    assert "hospital_visit" in import_events.help and "--errors" in [o for p in import_events.params
+                                                                     for o in p.opts]

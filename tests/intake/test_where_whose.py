@@ -6,6 +6,7 @@ figures follow where it was received.
 """
 from __future__ import annotations
 
+import csv
 import uuid
 from types import SimpleNamespace
 
@@ -135,3 +136,23 @@ def test_strata_and_cases_follow_the_competent_agency_and_service_points_where_i
     assert responsible_agencies(db_session, [row]) == {response.id: ag1}  # not SP2's agency AG2
     data = results.wave_data(db_session, wave.id)  # what the indices and the service-point pages read
     assert (data.agency_id.tolist(), data.service_point_id.tolist()) == ([ag1], [sp2])
+
+
+def test_a_dossier_csv_takes_the_new_columns_and_may_name_the_agency_only_by_its_alias(
+        runner, db_session, reg, source, tmp_path):
+    columns = ["external_id", "competent_agency_code", "procedure", "received_service_point_code", "channel",
+               "received_at", "completed_at", "outcome", "citizen_area_code"]
+    path = tmp_path / "dossiers.csv"
+    rows = [record("HS-1", agency=None, service_point=None, competent_agency_code="AG1",
+                   received_service_point_code="SP2", citizen_area_code="28846"),
+            record("HS-2", agency=None, competent_agency_code="AG2", citizen_area_code="28")]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(args=["import", "dossiers", str(path), "--source", "motcua", "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "Đã lưu 1, trùng không đổi 0, từ chối 1" in result.output and "dòng 3 (HS-2): bad_area_code" in result.output
+    d = stored(db_session, "HS-1")
+    assert (d.agency_id, d.service_point_id, d.citizen_area_code) == (reg["agencies"]["AG1"].id,
+                                                                      reg["points"]["SP2"].id, "28846")
