@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 # Order matters: registry first, then what builds on it.
-STEPS = ("registry", "kiosk", "sampling", "workspace", "publications", "counter", "feedback")
+STEPS = ("registry", "kiosk", "sampling", "workspace", "publications", "public_services", "counter", "feedback")
 
 
 @dataclass
