@@ -32,9 +32,9 @@ def test_it_is_served_with_this_server_as_base(client):
 def test_documented_dossier_fields_are_the_fields_the_intake_reads():
     dossier = openapi_spec()["components"]["schemas"]["Dossier"]
     assert set(dossier["properties"]) == set(intake.FIELDS)
-    # `agency` may come as its alias competent_agency_code: required through anyOf, not in the list.
+    # `agency` may come as its alias competent_agency_code: required through allOf/anyOf, not in the list.
     assert dossier["required"] == [f for f in intake.REQUIRED if f != "agency"]
-    assert dossier["anyOf"] == [{"required": ["agency"]}, {"required": ["competent_agency_code"]}]
+    assert dossier["allOf"] == [{"anyOf": [{"required": ["agency"]}, {"required": ["competent_agency_code"]}]}]
     assert dossier["properties"]["channel"]["enum"] == list(CHANNELS)
     assert dossier["properties"]["outcome"]["enum"] == list(OUTCOMES)
 
@@ -90,3 +90,10 @@ def test_a_method_the_api_does_not_take_is_a_405_naming_the_allowed_ones(client)
     resp = client.delete("/api/v1/dossiers")
     assert resp.status_code == 405 and resp.get_json()["code"] == 405
     assert set(resp.headers["Allow"].split(", ")) >= {"POST"}
+
+
+def test_the_dossier_schema_takes_the_competent_agency_under_either_name():
+    check = _validator(openapi_spec(), "Dossier")
+    by_alias = {k: v for k, v in record("A", competent_agency_code="AG1").items() if k != "agency"}
+    assert check.is_valid(record("A")) and check.is_valid(by_alias)
+    assert not check.is_valid({k: v for k, v in by_alias.items() if k != "competent_agency_code"})

@@ -34,8 +34,9 @@ SCHEMAS = {
     "Dossier": {
         "type": "object", "additionalProperties": True,
         "required": [name for name in REQUIRED if name not in ALIASES],
-        "anyOf": [{"required": [name]} for name in ALIASES if name in REQUIRED]
-        + [{"required": [ALIASES[name]]} for name in ALIASES if name in REQUIRED],
+        # a required field may come under its alias instead
+        "allOf": [{"anyOf": [{"required": [name]}, {"required": [alias]}]} for name, alias in ALIASES.items()
+                  if name in REQUIRED],
         "description": "A completed dossier (hồ sơ). Either `procedure` or `sector` is required; when both are "
                        "given they must agree. The competent agency (who decides) is `agency` or its alias "
                        "`competent_agency_code`; where it was received is `service_point` or its alias "
