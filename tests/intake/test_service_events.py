@@ -13,7 +13,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
-from survey.models import Agency, AuditLog, Dossier, DossierContact, Invitation, Sector, ServicePoint
+from survey.models import (
+    Agency,
+    AuditLog,
+    Dossier,
+    DossierContact,
+    Invitation,
+    KioskHandoff,
+    Sector,
+    ServicePoint,
+)
 from survey.services.intake import apikeys
 from survey.services.intake.events import EVENT_FIELDS, EVENT_REQUIRED
 from survey.services.intake.scopes import Scope
@@ -159,6 +168,16 @@ def test_the_phone_is_kept_apart_and_purged_with_the_waves_contacts(client, db_s
     assert (inv.agency_id, inv.event_type) == (units["school"].id, "primary")
     assert privacy.purge_contacts(db_session, wave) == 1
     assert db_session.scalar(select(DossierContact).where(DossierContact.dossier_id == e.id)) is None
+
+
+def test_a_discharge_handed_to_the_desks_kiosk_waits_there_for_the_patient(client, db_session, units, key):
+    waves.launch(db_session, make_wave(db_session, make_version(db_session, instrument="health-inpatient"),
+                                       fixed_pi=1.0))
+    body = post(client, key, [visit("BA-1", kiosk_handoff=True), visit("BA-2", event_type="outpatient")]).get_json()
+    assert [len(r["invitations"]) for r in body["results"]] == [1, 0]  # an inpatient wave: outpatients are not its
+    assert body["results"][0]["invitations"][0]["kiosk_handoff"] is True
+    handoff = db_session.scalar(select(KioskHandoff))
+    assert (handoff.service_point_id, handoff.invitation.dossier.external_id) == (units["desk"].id, "BA-1")
 
 
 def test_the_api_description_lists_the_endpoint_and_its_fields(client, db_session, units, key):
