@@ -1,4 +1,8 @@
-"""A small province before and after a reorganisation, as registry and lineage CSV text, for the lineage tests."""
+"""A small province before and after a reorganisation, as registry and lineage CSV text, for the lineage tests.
+
+N1..N3 are new units of 1 July 2025 (their start in the registry); M1..M3 and S2 have no start: units
+that existed before (M1 absorbs others later; S2 is a new name, which the rename dates).
+"""
 from __future__ import annotations
 
 import textwrap
@@ -10,9 +14,9 @@ REGISTRY = textwrap.dedent("""\
     agency,X1,Ủy ban nhân dân xã Một,commune,H1,,,
     agency,X2,Ủy ban nhân dân xã Hai,commune,H1,,,
     agency,X3,Ủy ban nhân dân xã Ba,commune,H1,,,
-    agency,N1,Ủy ban nhân dân xã Mới Một,commune,P,18001,,
-    agency,N2,Ủy ban nhân dân xã Mới Hai,commune,P,18002,,
-    agency,N3,Ủy ban nhân dân phường Ba,ward,P,18003,,
+    agency,N1,Ủy ban nhân dân xã Mới Một,commune,P,18001,2025-07-01,
+    agency,N2,Ủy ban nhân dân xã Mới Hai,commune,P,18002,2025-07-01,
+    agency,N3,Ủy ban nhân dân phường Ba,ward,P,18003,2025-07-01,
     agency,S1,Sở Cũ,department,P,,,
     agency,S2,Sở Mới,department,P,,,
     agency,M1,Ủy ban nhân dân xã Sau Cùng,commune,P,,,

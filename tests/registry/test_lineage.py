@@ -89,6 +89,7 @@ def test_a_chain_of_two_reorganisations_multiplies_the_shares(db_session, write_
     assert lineage.predecessors(db_session, province["M1"]) == {province["N3"], province["X3"]}
     n2 = _agency(db_session, "N2")
     assert (n2.valid_from, n2.valid_to) == (JULY, date(2026, 1, 1))
+    assert _agency(db_session, "M1").valid_from is None  # it existed before and absorbs N3: its start stays
 
 
 def test_two_paths_to_one_unit_add_their_shares(db_session, write_csv, province):

@@ -98,18 +98,21 @@ def test_a_share_on_a_merge_is_refused(db_session, write_csv, province):
 
 
 def test_a_step_before_the_predecessor_began_is_refused(db_session, write_csv, province):
-    import_registry(db_session, write_csv(REGISTRY.replace("agency,N1,Ủy ban nhân dân xã Mới Một,commune,P,18001,,",
-                                                           "agency,N1,Ủy ban nhân dân xã Mới Một,commune,P,18001,"
-                                                           "2025-07-01,")))
-
     report = _refused(db_session, write_csv, HEADER + "rename,N1,M1,2025-01-01,,\n")
 
     assert _where(report) == [(2, "effective_on")]
     assert "2025-07-01" in report.errors[0].message
 
 
+def test_a_successor_that_begins_after_the_step_is_refused(db_session, write_csv, province):
+    report = _refused(db_session, write_csv, HEADER + "merge,X1,N1,2025-06-01,,\n")
+
+    assert _where(report) == [(2, "effective_on")]
+    assert "N1" in report.errors[0].message and "2025-07-01" in report.errors[0].message
+
+
 def test_a_chain_going_back_in_time_is_refused(db_session, write_csv, province):
-    report = _refused(db_session, write_csv, HEADER + "merge,X1,N1,2025-07-01,,\nrename,N1,M1,2024-01-01,,\n")
+    report = _refused(db_session, write_csv, HEADER + "merge,X1,M1,2025-07-01,,\nrename,M1,M2,2024-01-01,,\n")
 
     assert _where(report) == [(3, "effective_on")]
     assert "Ngược thời gian" in report.errors[0].message

@@ -1,4 +1,9 @@
-"""The agency tree: an agency and every unit below it."""
+"""The agency tree: an agency and every unit below it, and what an agency viewer may see.
+
+A viewer's scope follows the lineage: the units merged, split or renamed into their subtree are
+visible too, so the history of a merged unit (its predecessors' dossiers, answers and earlier
+waves, all of past periods since those units ended) stays readable by the unit that carries it.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Agency
 from survey.models.user import Role
+from survey.services.registry.lineage import predecessors_of
 
 
 def descendants(pairs: Iterable[tuple[int, int | None]], root: int) -> set[int]:
@@ -31,9 +37,10 @@ def agency_subtree_ids(session: Session, root_id: int) -> set[int]:
 
 
 def visible_agency_ids(session: Session, user) -> set[int] | None:
-    """Agencies a user may see: None means all (admin, analyst); a set for agency viewers."""
+    """Agencies a user may see: None means all (admin, analyst); for viewers their subtree and its predecessors."""
     if user.role in (Role.ADMIN, Role.ANALYST):
         return None
     if user.agency_id is None:
         return set()
-    return agency_subtree_ids(session, user.agency_id)
+    subtree = agency_subtree_ids(session, user.agency_id)
+    return subtree | predecessors_of(session, subtree)

@@ -15,8 +15,9 @@ summing to 1 ± 0.001) or on none (then the predecessor's numbers are not compar
 split). ``rename``: one predecessor, one successor. Codes are the registry's agency codes (import the
 registry first). A file with any bad row changes nothing; every bad row is listed with its line and
 reason. Re-importing the same file changes nothing. Applying a step ends the predecessor
-(valid_to = effective_on; inactive once that day has come) and starts the successor (valid_from =
-effective_on unless it already began earlier: a unit that absorbs others keeps its start).
+(valid_to = effective_on; inactive once that day has come). A renamed unit begins on effective_on;
+the successor of a merge or split keeps its own start (valid_from from the registry CSV for a new
+unit; empty for a unit that existed before and absorbs the others), which must not be after it.
 """
 from __future__ import annotations
 
@@ -200,9 +201,11 @@ def _apply(session: Session, stored: dict, steps: list[_Step], report: LineageRe
     today = date.today()
     # Successors first, oldest step first: a chain's middle unit begins before it ends.
     for step in sorted(steps, key=lambda s: s.effective_on):
-        succ = step.successor
-        # A unit with earlier versions existed before: it absorbs the others and keeps its start.
-        if succ.valid_from is None and len(versions.versions_of(session, succ.id)) <= 1:
+        # A renamed unit begins under its new name that day. A merge's or split's successor keeps its start:
+        # empty means it existed before and absorbs the others (Sở Tài chính taking over Sở Kế hoạch và
+        # Đầu tư); a new unit's start comes from the registry CSV (valid_from), and is checked above.
+        if step.kind == LineageKind.RENAME and step.successor.valid_from is None \
+                and len(versions.versions_of(session, step.successor.id)) <= 1:
             _dated(step, lambda s=step: versions.set_bounds(session, s.successor, valid_from=s.effective_on))
     for step in sorted(steps, key=lambda s: s.effective_on):
         pred = step.predecessor
