@@ -13,12 +13,12 @@ service by analysis.table.target_for); this module adds two groupings computed o
   facility's managing agencies, walking up the registry from its parent; a facility without one is in no
   area (its row counts in the whole wave, never in an area).
 
-`compute` runs when a wave is published (survey.services.workspace.publishing stores its result in the
-publication's inputs under "public_services"); pages only `stored()` it back: they read publications.
+The result (analysis.moh.ServiceTables) is frozen like the table: `compute` runs when a wave is published
+(survey.services.workspace.publishing stores it in the publication's inputs under "public_services");
+pages only read it back (`stored`): they read publications.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,11 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
+from analysis.moh import ServiceTables, moh_rates
 from analysis.table import TargetRef, judge, target_for, targets_in_force
 from analysis.wave import WaveData, WaveTable, by_code
 from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Target, Wave
 from survey.services.publications import frozen
-from survey.services.workspace import moh_rates
+from survey.services.questionnaires.bank import iter_questions, scale_for
+from survey.services.scoreboard import public_services as board_tables
 
 SERVICES = ("health", "education")
 AREA_LEVELS = ("commune", "ward", "special_zone", "district")  # commune level; districts before 1 July 2025
@@ -41,28 +43,7 @@ LEVELS = {  # event type → (label_vi, label_en)
     "primary": ("Giáo dục tiểu học", "Primary education"),
     "secondary": ("Giáo dục trung học", "Secondary education"),
 }
-INPUTS_KEY = "public_services"
-
-
-@dataclass(frozen=True)
-class ServiceTables:
-    """A public-service wave's extra groupings, frozen into its publication.
-
-    service: "health" | "education"; levels {event type: analysis.table.Cell}; areas {area agency id:
-    Cell}; area_of {facility agency id: area agency id}; moh: moh_rates.MohRates of the whole wave and
-    moh_facilities {facility agency id: MohRates}.
-    """
-
-    service: str
-    instrument: str
-    levels: dict
-    areas: dict
-    area_of: dict
-    moh: Any = None
-    moh_facilities: dict = field(default_factory=dict)
-
-
-frozen.register(ServiceTables, moh_rates.MohRates)
+INPUTS_KEY = board_tables.INPUTS_KEY
 
 
 def service_of(content: dict) -> str | None:
@@ -145,9 +126,24 @@ def compute(session: Session, wave: Wave, table: WaveTable, data: WaveData) -> S
     labels = {"levels": lambda k: (k, *LEVELS.get(k, (k, k))), "areas": lambda k: names.get(k, unnamed(k))}
     cells = {kind: judge({k: by_code(v, data.items) for k, v in raw[kind].items()}, lambda k: target,
                          labels[kind], min_n, max_rse, measure=measure) for kind in labels}
-    moh, per_facility = moh_rates.rates(data, content, method, level)
+    moh, per_facility = (None, {}) if data.design is None or data.answers is None or not data.items else moh_rates(
+        data.design, data.answers, data.satisfied, data.valid, data.structure["elements"], overall_satisfied(
+            data, content), data.agency_id, method, level)
     return ServiceTables(service, str(content.get("instrument", "")), cells["levels"], cells["areas"], area_of,
                          moh, per_facility)
+
+
+def overall_satisfied(data: WaveData, content: dict) -> np.ndarray | None:
+    """1 / 0 / NaN per respondent: the overall question on the scale answered 4–5 / otherwise / not; None when
+    the form has none (the health forms: G1 is a percent of expectations)."""
+    code = content.get("overall_item")
+    question = next((q for q in iter_questions(content) if q["code"] == code), None) if code else None
+    scale = scale_for(content, question) if question else None
+    if scale is None or data.overall_answer is None:
+        return None
+    a = data.overall_answer
+    valid = np.isin(a, [c["code"] for c in scale["codes"]])
+    return np.where(valid, np.isin(a, list(scale.get("satisfied") or (4, 5))).astype(float), np.nan)
 
 
 def store_key(session: Session, wave: Wave, table: WaveTable, frame: Any) -> dict | None:
@@ -158,5 +154,4 @@ def store_key(session: Session, wave: Wave, table: WaveTable, frame: Any) -> dic
 
 def stored(view: Any) -> ServiceTables | None:
     """The ServiceTables a publication (PublishedView) froze, or None (not a public-service wave, or older)."""
-    doc = (getattr(view, "inputs", None) or {}).get(INPUTS_KEY)
-    return frozen.thaw_table(doc) if doc else None
+    return board_tables.stored(view)

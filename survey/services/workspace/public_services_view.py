@@ -2,7 +2,7 @@
 
 Per facility / school: the publication's "agencies" cells; per level and per commune-level area: the
 tables survey.services.workspace.public_services froze into it; beside them the MoH-style rates
-(survey.services.workspace.moh_rates). Agency viewers see the facilities in their scope only; the level
+(analysis.moh). Agency viewers see the facilities in their scope only; the level
 and area tables pool several facilities, so they are shown to province-wide viewers only.
 """
 from __future__ import annotations
@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from survey.models import QuestionnaireVersion, Wave
 from survey.models.registry import TargetScope
+from survey.services.scoreboard import public_services as board_tables
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import public_services
 
-TITLES = {"health": ("Y tế", "Health"), "education": ("Giáo dục", "Education")}
+TITLES = board_tables.TITLES
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class MohRow:
     label: str
     label_en: str
     index: Any            # analysis Estimate: the platform's index
-    moh: Any              # moh_rates.MohRates
+    moh: Any              # analysis.moh.MohRates
     small: bool = False
 
     def label_in(self, lang: str) -> str:
