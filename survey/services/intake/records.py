@@ -67,7 +67,7 @@ class CodeMaps:
 
     @classmethod
     def load(cls, session: Session) -> CodeMaps:
-        """Read the four registry tables into dictionaries."""
+        """Read the registry codes, agency levels and official commune-level codes into dictionaries."""
         sectors = dict(session.execute(select(Sector.code, Sector.id)).all())
         agencies = session.execute(select(Agency.code, Agency.id, Agency.level)).all()
         return cls(
