@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.services import publications
+from survey.services.scoreboard import public_services
 from survey.services.scoreboard.catalogue import Entry
 
 SCOPES = ("province", "sector", "agency", "agency_sector", "service_point")
@@ -70,6 +71,7 @@ class Board:
     agencies: tuple
     agency_sectors: tuple
     service_points: tuple
+    public_service: Any = None  # health / education waves: scoreboard.public_services.PublicService
 
     @property
     def provisional(self) -> bool:
@@ -133,7 +135,8 @@ def build(entry: Entry, view: Any) -> Board:
         tuple(_cell("agency_sector", c, agency_code=code_of(k[0]), sector_code=str(k[1]))
               for k, c in ordered(table.agency_sectors)),
         tuple(_cell("service_point", c, agency_code=code_of(point_agency.get(k)))
-              for k, c in ordered(table.service_points)))
+              for k, c in ordered(table.service_points)),
+        public_services.public(view, _cell))
 
 
 _BOARDS: dict = {}
