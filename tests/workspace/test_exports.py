@@ -151,7 +151,7 @@ def test_unknown_export_is_404_and_exports_are_audited(client, world, analyst, d
     from survey.models import AuditLog
 
     sign_in(client, "phan.tich")
-    assert client.get("/analyst/export/microdata.xlsx").status_code == 404
+    assert client.get("/analyst/export/microdata.dta").status_code == 404  # (.xlsx is a microdata format)
     assert client.get("/analyst/export/secrets.csv").status_code == 404
     client.get("/analyst/export/microdata.csv")
     entry = db_session.query(AuditLog).filter_by(action="export.microdata").one()

@@ -24,12 +24,10 @@ weights, fpc and dates scale.
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from survey.models import QuestionnaireVersion, Wave
@@ -174,51 +172,11 @@ def release(
     """Anonymised respondent rows of a wave's publication (final `version`, else the current one; live data
     when it has none), restricted to `visible` agencies, shuffled, under disclosure control
     (survey.services.workspace.sdc, k = HAILONG_SDC_K unless given), with SPSS-friendly columns: fpc of
-    the released strata, multiple choice as one 0/1 column per option, the flag of withheld values."""
-    src = microdata_rows.load(session, wave, version)
-    content = version_content(session, wave)
-    vars_ = variables(content)
-    questions = list(dict.fromkeys(v.source for v in vars_ if v.source))
-    raw = microdata_rows.records(session, src, questions, visible)
-    order = np.random.default_rng(secrets.randbits(64)).permutation(len(raw)).tolist()  # no trace of arrival
-    records = []
-    for i in order:
-        rec = {key: value for key, value in raw[i].items() if key != "answers"}
-        for v in vars_:
-            if not v.source:
-                continue
-            chosen = raw[i]["answers"].get(v.source) or []
-            if v.option is not None:  # 0/1 per option; missing when the question was not answered
-                rec[v.name] = int(v.option in chosen) if chosen else None
-            else:
-                rec[v.name] = chosen[0] if len(chosen) == 1 else None
-        records.append(rec)
-    parents = {
-        code: src.agencies[parent][0] if parent in src.agencies else None
-        for code, parent, _level in src.agencies.values()
-    }
-    level = {code: lvl for code, _parent, lvl in src.agencies.values()}
-    done = sdc.protect(
-        records,
-        k=sdc_k() if k is None else k,
-        scheme=(wave.design or {}).get("scheme", ""),
-        agencies=parents,
-        population=src.population,
-        profile=profile_units(content, vars_),
-        first=(DATES,),
-    )
-    vars_ = [replace(v, values=done.labels[v.name]) if v.name in done.labels else v for v in vars_]
-    rows = []
-    for row_no, rec in enumerate(done.records, 1):  # numbered after filtering and shuffling
-        fixed = {
-            "row": row_no,
-            "wave": wave.code,
-            "psu": row_no,
-            "fpc": done.fpc.get(rec["stratum"]),
-            "agency_level": level.get(rec["agency"], "") if rec["agency"] else None,
-        }
-        rows.append([fixed[v.name] if v.name in fixed else rec.get(v.name) for v in vars_])
-    return Release(vars_, rows, done.report, src)
+    the released strata, multiple choice as one 0/1 column per option, the flag of withheld values.
+    All rows in memory: an export writes microdata_release.plan()'s rows chunk by chunk instead."""
+    from survey.services.workspace import microdata_release
+
+    return microdata_release.release(session, wave, visible, k, version)
 
 
 def microdata(session: Session, wave: Wave, visible: set[int] | None = None) -> tuple[list[Variable], list[list]]:

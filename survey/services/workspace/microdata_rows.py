@@ -124,46 +124,64 @@ def answered_on(mode: str, stored: datetime | None, started: datetime | None) ->
     return local_day(stored)
 
 
-def records(session: Session, src: Source, questions: list[str], visible: set[int] | None) -> list[dict]:
-    """One dict per respondent inside `visible` (agency ids; None = all): the design and domain values,
-    `partial`, the two dates and {question code: sorted codes} under "answers", in the frame's order."""
+def kept(src: Source, visible: set[int] | None) -> list[int]:
+    """The frame's rows inside `visible` (agency ids; None = all), in the frame's order."""
     data = src.data
-    keep = [i for i in range(data.n) if visible is None or int(data.agency_id[i]) in visible]
-    ids = [int(r) for r in np.asarray(data.response_ids if data.response_ids is not None else [], dtype=np.int64)]
-    rows_of = [ids[i] for i in keep] if ids else []
+    if visible is None:
+        return list(range(data.n))
+    return [i for i, agency in enumerate(np.asarray(data.agency_id).tolist()) if int(agency) in visible]
+
+
+def records(
+    session: Session,
+    src: Source,
+    questions: list[str],
+    visible: set[int] | None,
+    rows: list[int] | None = None,
+    facts: bool = True,
+) -> list[dict]:
+    """One dict per respondent inside `visible` (agency ids; None = all), or of the frame rows `rows` in that
+    order: the design and domain values, `partial`, the two dates (without `facts`: none of these three, read
+    from the responses) and {question code: sorted codes} under "answers". Only these rows' answers are read:
+    a caller going CHUNK rows at a time holds one chunk of answers at a time."""
+    data = src.data
+    keep = kept(src, visible) if rows is None else list(rows)
+    all_ids = np.asarray(data.response_ids if data.response_ids is not None else [], dtype=np.int64)
+    ids = all_ids[keep].tolist() if len(all_ids) and keep else []
     items = {code: j for j, code in enumerate(data.items)} if data.answers is not None else {}
     rest = [code for code in questions if code not in items]  # the index answers come from the frame
-    coded = _answers(session, rows_of, rest) if rows_of and rest else {}
-    facts = _responses(session, rows_of) if rows_of else {}
-    weights = (data.design.weights if data.design is not None else np.zeros(data.n)).tolist()
-    matrix = data.answers.tolist() if items else []  # plain floats: indexing numpy per cell is slow
+    coded = _answers(session, ids, rest) if ids and rest else {}
+    found = _responses(session, ids) if ids and facts else {}
+    weights = (data.design.weights[keep] if data.design is not None else np.zeros(len(keep))).tolist()
+    wanted = [code for code in questions if code in items]
+    # plain floats of only the columns asked for: indexing numpy per cell is slow, a whole matrix is large
+    matrix = np.asarray(data.answers)[keep][:, [items[c] for c in wanted]].tolist() if wanted and keep else []
     out = []
-    for i in keep:
-        rid = ids[i] if ids else None
+    for pos, i in enumerate(keep):
+        rid = ids[pos] if ids else None
         agency = src.agencies.get(int(data.agency_id[i]), (str(data.agency_id[i]), None, ""))
         point = data.service_point_id[i]
-        partial, stored, started = facts.get(rid, (None, None, None))
         mode = str(data.mode[i])
         answers = {}
-        for code in questions:
-            if code in items:  # an index answer exactly as frozen
-                value = matrix[i][items[code]]
-                answers[code] = [] if value != value else [int(value)]  # NaN: not answered
-            else:
-                answers[code] = coded.get((rid, code), [])
-        out.append(
-            {
-                "stratum": str(data.stratum[i]),
-                "agency": agency[0],
-                "sector": str(data.sector_code[i]),
-                "service_point": "" if point is None else src.points.get(int(point), str(point)),
-                "mode": mode,
-                "outcome": data.outcome[i],
-                "weight": weights[i],
-                "partial": None if partial is None else int(partial),
-                "submitted_at": answered_on(mode, stored, started),
-                "received_at": local_day(stored),
-                "answers": answers,
-            }
-        )
+        for j, code in enumerate(wanted):  # an index answer exactly as frozen
+            value = matrix[pos][j]
+            answers[code] = [] if value != value else [int(value)]  # NaN: not answered
+        for code in rest:
+            answers[code] = coded.get((rid, code), [])
+        rec = {
+            "stratum": str(data.stratum[i]),
+            "agency": agency[0],
+            "sector": str(data.sector_code[i]),
+            "service_point": "" if point is None else src.points.get(int(point), str(point)),
+            "mode": mode,
+            "outcome": data.outcome[i],
+            "weight": weights[pos],
+            "answers": {code: answers[code] for code in questions},
+        }
+        if facts:
+            partial, stored, started = found.get(rid, (None, None, None))
+            rec["partial"] = None if partial is None else int(partial)
+            rec["submitted_at"] = answered_on(mode, stored, started)
+            rec["received_at"] = local_day(stored)
+        out.append(rec)
     return out
