@@ -17,6 +17,19 @@ from survey.models.registry import Agency, AgencyLineage, AgencyVersion
 from survey.services.registry.lineage import _Graph
 from survey.services.registry.versions import versions_of
 
+RANK = {"came_from": 0, "version": 1, "became": 2, "ended": 3}  # the order of events of one day
+
+
+@dataclass
+class Event:
+    """One entry of the timeline: `kind` came_from | version | became | ended, on `day` (None = since ever)."""
+
+    day: date | None
+    kind: str
+    steps: list[AgencyLineage] = field(default_factory=list)
+    version: AgencyVersion | None = None
+    first: bool = False
+
 
 @dataclass
 class Timeline:
@@ -30,6 +43,17 @@ class Timeline:
     today: list[tuple[Agency, float | None]]  # where this unit's dossiers map today (itself when still valid)
     users: list[User] = field(default_factory=list)
     parents: dict[int, Agency] = field(default_factory=dict)  # the parents the versions name
+
+    @property
+    def events(self) -> list[Event]:
+        """What happened, in date order: formed from predecessors, versions, merged/split/renamed, ended."""
+        found = [Event(v.valid_from, "version", version=v, first=i == 0) for i, v in enumerate(self.versions)]
+        for kind, steps in (("came_from", self.came_from), ("became", self.became)):
+            for day in sorted({s.effective_on for s in steps}):
+                found.append(Event(day, kind, steps=[s for s in steps if s.effective_on == day]))
+        if self.agency.valid_to is not None and not self.became:
+            found.append(Event(self.agency.valid_to, "ended"))
+        return sorted(found, key=lambda e: (e.day or date.min, RANK[e.kind]))
 
     @property
     def ended(self) -> bool:
