@@ -57,16 +57,19 @@ def _answers(rng: random.Random, content: dict, p_sat: float) -> dict:
         kind = q.get("type")
         codes = option_codes(content, q) if kind in ("scale", "single", "multiple") else []
         if kind == "scale":
-            if rng.random() < 0.03:
+            if rng.random() < 0.03 and not q.get("required"):
                 continue  # an item left unanswered
             answers[q["code"]] = rng.choice([c for c in codes if c >= 4] or codes) if rng.random() < p_sat \
                 else rng.choice([c for c in codes if c < 4] or codes)
         elif kind == "single":
-            answers[q["code"]] = rng.choice(codes)
+            # the call-back question last: "no" (a yes asks for a phone, kept apart from the answers)
+            answers[q["code"]] = codes[-1] if q["code"] == "CALLBACK" else rng.choice(codes)
         elif kind == "multiple":
             answers[q["code"]] = sorted(rng.sample(codes, 1))
         elif kind == "number":
             answers[q["code"]] = rng.randint(max(q.get("min") or 18, 18), min(q.get("max") or 80, 80))
+        elif kind == "text" and q.get("required"):
+            answers[q["code"]] = "Thử: cán bộ nhiệt tình."
     return answers
 
 

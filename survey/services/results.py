@@ -251,8 +251,10 @@ def wave_index_table(session: Session, wave_id: int, *, source: str = "db", meth
     overall = judge({None: tables["overall"]}, lambda k: own(""), lambda k: whole, min_n, max_rse, ranked=False,
                     measure=measure)[None]
     questions = indicator_questions(content)
-    if options is None:
-        options = _option_matrices(session, wave.id, data.response_ids, questions)
+    if options is None or options.keys() != questions.keys():  # what the score rows do not hold: from the answers
+        rest = {c: q for c, q in questions.items() if options is None or c not in options}
+        options = {**(options or {}), **_option_matrices(session, wave.id, data.response_ids, rest)}
+        options = {c: options[c] for c in questions}
     indicators = indicator_cells(
         data.design, questions, options,
         {"overall": None, "agencies": data.agency_id, "sectors": data.sector_code},

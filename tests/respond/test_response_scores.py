@@ -68,10 +68,10 @@ def test_the_bits_follow_the_index_order_over_two_blocks_and_the_options_of_the_
     # valid: I00, I01, I59 (block 0), I60, I64 (block 1); satisfied: I00, I59 | I64
     assert rows[0]["valid"] == 1 | 2 | 1 << 59 and rows[0]["satisfied"] == 1 | 1 << 59
     assert rows[1]["valid"] == 1 | 1 << 4 and rows[1]["satisfied"] == 1 << 4
-    # outside the index, in questionnaire order: OVR, ACC1, ACC2, KQ1, LATE1, CH (AGE is a number)
-    assert layout.questions == ("OVR", "ACC1", "ACC2", "KQ1", "LATE1", "CH")
-    assert rows[0]["answered"] == 0b111011 and rows[1]["answered"] == 0
-    slots = [layout.slots[k] for k in (("OVR", 2), ("ACC1", 4), ("KQ1", 2), ("LATE1", 1), ("CH", 1), ("CH", 9))]
+    # outside the index, the overall item and the profile section (AGE, CH), in questionnaire order
+    assert layout.questions == ("ACC1", "ACC2", "KQ1", "LATE1")
+    assert rows[0]["answered"] == 0b1101 and rows[1]["answered"] == 0
+    slots = [layout.slots[k] for k in (("ACC1", 4), ("KQ1", 2), ("LATE1", 1))]
     assert rows[0]["chosen"] == sum(1 << s for s in slots)
     assert (rows[0]["overall"], rows[1]["overall"]) == (2, None)
     assert {(r["wave_id"], r["questionnaire_version_id"]) for r in rows} == {(7, 3)}

@@ -6,12 +6,15 @@ version's content alone, so every writer and reader agrees on it without any oth
 
 - index items: `index_structure(content)["items"]` order; item i is bit i % 60 of block i // 60 in
   `satisfied` (answered with one of its scale's satisfied codes) and in `valid` (one of its codes);
-- coded questions outside the index (scale, single, multiple; questionnaire order): question q is
-  bit q % 60 of block q // 60 in `answered` (any integer answer, even a code outside its list), and
-  its (question, code) slots, numbered over all those questions in order, are the bits of `chosen`;
+- coded questions outside the index, the overall item and the profile sections (`profile*`: who
+  answered, which no index estimates), in questionnaire order (scale, single, multiple): question
+  q is bit q % 60 of block q // 60 in `answered` (any integer answer, even a code outside its
+  list), and its (question, code) slots, numbered over all those questions in order, are the bits
+  of `chosen` (the judgement indicators and needs of analysis.indicators are among them);
 - `overall`: the integer answer to the version's `overall_item` (block 0 only).
 
-A response has max(1, blocks needed) rows, so "has no score row" means "never scored". Why 60 bits:
+A response has max(1, blocks needed) rows (the SIPAS 2023 service form: one; the household form:
+two), so "has no score row" means "never scored". Why 60 bits:
 the masks are signed BIGINTs on both databases and the reading side shifts them in numpy int64.
 Both write paths take the rows from `prepare_response` (AnswerRows.scores); `hailong scores
 backfill` and `scores check` compute them from stored answers with the same `score_rows`.
@@ -58,9 +61,10 @@ def _layout(content: Mapping) -> Layout:
     items = tuple(tree["items"])
     by_code = {q["code"]: q for q in iter_questions(content)}
     valid = tuple(frozenset(c["code"] for c in answer_codes(content, by_code[code])) for code in items)
-    in_index = set(items)
+    skip = {*items, tree.get("overall_item")}
     questions = tuple(q["code"] for q in iter_questions(content)
-                      if q.get("type") in ("scale", "single", "multiple") and q["code"] not in in_index)
+                      if q.get("type") in ("scale", "single", "multiple") and q["code"] not in skip
+                      and not str(q.get("section", "")).startswith("profile"))
     slots: dict[tuple[str, int], int] = {}
     for code in questions:
         for choice in answer_codes(content, by_code[code]):
@@ -142,17 +146,21 @@ def index_indicators(layout: Layout, satisfied: np.ndarray, valid: np.ndarray) -
 
 
 def option_matrices(layout: Layout, chosen: np.ndarray, answered: np.ndarray, questions: Mapping) -> dict:
-    """{question: (n, K) 0/1/NaN} as analysis.indicators.option_matrix gives from the answer rows."""
+    """{question: (n, K) 0/1/NaN} as analysis.indicators.option_matrix gives from the answer rows.
+
+    Only the questions the layout holds: the caller reads any other from the answers.
+    """
     out = {}
     n = chosen.shape[1]
     for code, question in questions.items():
-        Y = np.full((n, len(question.options)), np.nan)
         q = layout.question_at.get(code)
-        if q is not None:
-            yes = _bit(answered, q).astype(bool)
-            for k, option in enumerate(question.options):
-                slot = layout.slots.get((code, option))
-                Y[yes, k] = _bit(chosen, slot)[yes] if slot is not None else 0.0
+        if q is None:
+            continue
+        Y = np.full((n, len(question.options)), np.nan)
+        yes = _bit(answered, q).astype(bool)
+        for k, option in enumerate(question.options):
+            slot = layout.slots.get((code, option))
+            Y[yes, k] = _bit(chosen, slot)[yes] if slot is not None else 0.0
         out[code] = Y
     return out
 
