@@ -156,3 +156,13 @@ def test_pdf_has_a_health_section_with_the_moh_comparison(db_session, health):
                 else []
             todo += [k for k in kids if isinstance(k, pikepdf.Dictionary)]
     assert captions >= 4 + 4  # the report's own tables and this section's four, each with its caption
+
+
+def test_dashboard_holds_the_wave_and_its_sector_to_the_health_target_not_the_tthc_one(db_session, health):
+    from survey.services.workspace import dashboard as dash
+
+    ov = dash.overview(db_session, health["wave"], dash.Filters(health["wave"].id), None, 30)
+    assert [(t.scope, t.sector_code, t.value) for t in ov.targets] == [("public_service", "health", 85),
+                                                                         ("public_service", "health", 90)]
+    assert [(c.key, c.target.value, c.target.scope) for c in ov.sectors] == [("health", 85, "public_service")]
+    assert all(c.target.value == 85 for c in ov.agencies)

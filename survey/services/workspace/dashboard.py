@@ -154,8 +154,10 @@ def _default_label(t: Target) -> str:
 
 def sector_target(session: Session, year: int, sector_code: str) -> TargetRef | None:
     """The target a sector is held to in `year`: its own (land, construction, investment: scope tthc_sector,
-    as results.OWN_TARGET_SCOPE) or else the all-procedures target."""
-    own = applicable_targets(session, year, TargetScope.TTHC_SECTOR, sector_code)
+    as results.OWN_TARGET_SCOPE; health, education: public_service, as analysis.table.target_for) or else the
+    all-procedures target."""
+    own = applicable_targets(session, year, TargetScope.TTHC_SECTOR, sector_code) or \
+        applicable_targets(session, year, TargetScope.PUBLIC_SERVICE, sector_code)
     if own:
         return own[0]
     general = applicable_targets(session, year)
