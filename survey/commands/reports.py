@@ -105,22 +105,39 @@ def export_index(wave_code, out, agency_code, csv_style):
 
 @export_cli.command("microdata")
 @click.option("--wave", "wave_code", required=True, help="Mã đợt khảo sát.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv hoặc .sav (SPSS).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .csv, .xlsx hoặc .sav (SPSS).")
 @click.option("--agency", "agency_code", help="Chỉ một cơ quan và các đơn vị trực thuộc (mã cơ quan).")
 @click.option("--csv", "csv_style", type=click.Choice(["vi", "intl"]), default="vi", show_default=True,
               help="CSV: vi = dấu ; và dấu phẩy thập phân (Excel tiếng Việt); intl = dấu , và dấu chấm.")
-def export_microdata(wave_code, out, agency_code, csv_style):
-    """Vi dữ liệu ẩn danh: trọng số cuối, tầng, PSU, fpc và các câu trả lời mã hoá (không có văn bản tự do)."""
-    from survey.services.workspace import exports
+@click.option("--version", "version", type=int, help="Một phiên bản công bố chính thức cũ (mặc định: hiện hành).")
+def export_microdata(wave_code, out, agency_code, csv_style, version):
+    """Vi dữ liệu ẩn danh: trọng số cuối, tầng, PSU, fpc và các câu trả lời mã hoá (không có văn bản tự do).
 
-    fmt = _format(out, ("csv", "sav"))
+    Ghi từng khối 5.000 người trả lời (bộ nhớ không tăng theo cỡ đợt) và in tiến độ."""
+    from survey.services.workspace import microdata_jobs, wavedata
+
+    fmt = _format(out, ("csv", "xlsx", "sav"))
     wave = _wave(wave_code)
     visible, _agency = _scope(agency_code)
-    released = exports.release(db.session, wave, visible)  # a published wave: its frozen frame
-    variables, rows = released.variables, released.rows
-    body = exports.to_csv([v.name for v in variables], rows, csv_style) if fmt == "csv" else \
-        exports.microdata_sav(variables, rows, wave.code, exports.source_note(released.source))
-    _finish(out, body, "microdata", wave, fmt, f"{len(rows)} người trả lời, {len(variables)} biến")
+    started, shown = time.perf_counter(), [-1.0]
+
+    def progress(done: int, total: int, message: str) -> None:
+        step = 100.0 * done / total if total else 100.0
+        if step - shown[0] >= 10 or done == total:  # a line every tenth of the work
+            shown[0] = step
+            click.echo(f"  {step:5.1f} %  {message}")
+
+    with staged(out, folder=False) as folder:
+        path = os.path.join(folder(), os.path.basename(out))
+        try:
+            done = microdata_jobs.export(db.session, wave, fmt, path, visible=visible, version=version,
+                                         style=csv_style, progress=progress)
+        except wavedata.NotPublished as exc:
+            raise click.ClickException(f"Đợt {wave.code} không có phiên bản công bố {version}.") from exc
+        details = {"format": fmt, "rows": done.rows, **({"csv": csv_style} if fmt == "csv" else {})}
+        write(lambda: audit.record(db.session, "cli", "export.microdata", "wave", wave.code, **details))
+    click.echo(f"Đã ghi {out}: {done.rows} người trả lời, {done.columns} biến "
+               f"({os.path.getsize(out) / 1024:.0f} KB, {time.perf_counter() - started:.1f} giây).")
 
 
 @export_cli.command("codebook")
@@ -129,14 +146,14 @@ def export_microdata(wave_code, out, agency_code, csv_style):
 @click.option("--agency", "agency_code", help="Sổ tay vi dữ liệu của một cơ quan và đơn vị trực thuộc.")
 def export_codebook(wave_code, out, agency_code):
     """Sổ tay biến (codebook) của vi dữ liệu: tên biến, nhãn, giá trị, ghi chú về quyền riêng tư."""
-    from survey.services.workspace import exports
+    from survey.services.workspace import exports, microdata_release
 
     fmt = _format(out, ("csv", "md", "html"))
     wave = _wave(wave_code)
     visible, _agency = _scope(agency_code)
-    released = exports.release(db.session, wave, visible)
-    variables = released.variables
-    body = exports.codebook(variables, fmt, "Codebook — " + wave.name, released.sdc, released.source)
+    plan = microdata_release.plan(db.session, wave, visible)  # disclosure control only: no row is made
+    variables = plan.variables
+    body = exports.codebook(variables, fmt, "Codebook — " + wave.name, plan.sdc, plan.source)
     _finish(out, body, "codebook", wave, fmt, f"{len(variables)} biến")
 
 

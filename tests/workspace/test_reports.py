@@ -99,7 +99,7 @@ def test_cli_exports(runner, world, tmp_path, db_session):
         assert result.exit_code == 0 and check in result.output, result.output
     assert db_session.query(AuditLog).filter(AuditLog.action.like("export.%"), AuditLog.actor == "cli").count() == 4
     wrong = runner.invoke(args=["export", "microdata", "--wave", world["wave"].code, "--out", str(tmp_path / "m.xls")])
-    assert wrong.exit_code != 0 and ".csv, .sav" in wrong.output
+    assert wrong.exit_code != 0 and ".csv, .xlsx, .sav" in wrong.output
 
 
 def test_cli_help_texts(runner):
