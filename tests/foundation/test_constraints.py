@@ -24,7 +24,7 @@ from survey.models import Agency, Invitation, Job, KioskHandoff, Response, Targe
 from survey.models.feedback import CaseRule, CaseRuleKind, FeedbackCase
 from survey.models.fieldwork import WaveStatus
 from survey.models.qd766 import DossierEvent, DossierEventKind, DossierRating, RatingLevel
-from survey.models.registry import TargetScope
+from survey.models.registry import AgencyLevel, AgencyLineage, AgencyVersion, LineageKind, TargetScope
 from survey.models.response import Language, ResponseMode
 from survey.models.user import Role
 from tests.respond.factories import SERVICE_YAML, add_invitation, add_registry, add_version, add_wave
@@ -54,7 +54,7 @@ def test_every_state_and_option_column_is_typed_with_its_enum():
                      ("job", "state"), ("kiosk_handoff", "state"), ("case_rule", "kind"),
                      ("feedback_case", "rule_kind"), ("feedback_case", "status"), ("dossier_rating", "level"),
                      ("dossier_event", "kind"), ("dossier", "kind"), ("dossier", "event_type"),
-                     ("invitation", "event_type")}
+                     ("invitation", "event_type"), ("agency_version", "level"), ("agency_lineage", "kind")}
 
 
 @pytest.mark.parametrize("table, column, enum", ENUM_COLUMNS)
@@ -85,9 +85,17 @@ def rows(db_session) -> dict[str, int]:
                           rated_at=datetime(2026, 1, 2), level=RatingLevel.SATISFIED, content_hash="h")
     happened = DossierEvent(source_system_id=reg["source"].id, external_id="E-1", dossier_id=invitation.dossier_id,
                             kind=DossierEventKind.PETITION, at=datetime(2026, 1, 2), content_hash="h")
-    db_session.add_all([rule, case, rated, happened])
+    successor = Agency(code="A-" + uuid.uuid4().hex[:8], name_vi="Xã mới", level=AgencyLevel.COMMUNE)
+    db_session.add(successor)
+    db_session.flush()
+    version_row = AgencyVersion(agency_id=reg["agency"].id, code=reg["agency"].code, name_vi="Cơ quan",
+                                level=AgencyLevel.DEPARTMENT)
+    lineage = AgencyLineage(kind=LineageKind.MERGE, predecessor_id=reg["agency"].id, successor_id=successor.id,
+                            effective_on=datetime(2025, 7, 1).date())
+    db_session.add_all([rule, case, rated, happened, version_row, lineage])
     db_session.flush()
     return {"case_rule": rule.id, "feedback_case": case.id, "dossier_rating": rated.id, "dossier_event": happened.id,
+            "agency_version": version_row.id, "agency_lineage": lineage.id,
             "job": job.id, "kiosk_handoff": handoff.id,
             "agency": reg["agency"].id, "service_point": reg["point"].id, "target": target.id,
             "dossier": invitation.dossier_id, "wave": wave.id, "wave_stratum": wave.strata[0].id,
