@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from survey.models.fieldwork import Outcome
 from survey.services.workspace import charts as figures
-from survey.services.workspace import report_gap, report_public_services
+from survey.services.workspace import report_gap, report_public_services, report_restated
 from survey.services.workspace import report_layout as L
 from survey.services.workspace import report_sections as S
 from survey.services.workspace.reports import ReportData, _ci, _flag, _improve, _label, _target_label
@@ -298,6 +298,7 @@ def build(data: ReportData) -> dict:
         "agencies": agencies(data, axis),
         "priorities": priorities(data),
         "trends": trends(data),
+        "restated": report_restated.section(data),  # the trend on today's units (issue 19)
         "rates": rates(data),
         "qd766": report_gap.section(data),
         "public_services": report_public_services.section(data),  # health / education waves only

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 import analysis
 from survey.models import Agency, Wave
 from survey.services.workspace import dashboard as dash
-from survey.services.workspace import detail, wavedata
+from survey.services.workspace import detail, trend_restated, wavedata
 from survey.services.workspace import report_layout as L
 
 FOREST_ROWS = 40
@@ -43,6 +43,7 @@ class ReportData:
     names: dict
     indexed: bool = True          # the questionnaire has satisfaction items (else there is no index)
     view: object = None           # the publication the numbers come from (publications.PublishedView)
+    restated: object = None       # trend_restated.RestatedTrend: earlier waves on today's units
 
 
 def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | None = None,
@@ -65,11 +66,13 @@ def gather(session: Session, wave: Wave, lang: str = "vi", visible: set[int] | N
     scope = ""
     if scope_agency is not None:
         scope = names["agency"].get(scope_agency.id, scope_agency.name_vi)
+    trends = detail.trends(session, wave, filters, visible, min_n)
     return ReportData(wave, lang, province, scope, ov, detail.response_rates(session, wave, filters, visible),
-                      detail.trends(session, wave, filters, visible, min_n),
+                      trends,
                       detail.priorities(session, wave, filters, visible),
                       frame.design.kish_deff if frame.design is not None else float("nan"), names,
-                      bool(frame.structure["items"]), shown.view)
+                      bool(frame.structure["items"]), shown.view,
+                      trend_restated.restated_trend(session, wave, filters, visible, min_n, trend=trends))
 
 
 def _status_word(status: str) -> str:

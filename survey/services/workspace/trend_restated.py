@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from analysis.compare import Comparison, compare
 from survey.models import Agency, Wave
+from survey.services import publications
 from survey.services.publications import restate
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import detail, wavedata
@@ -33,6 +34,11 @@ class RestatedPoint:
     def estimate(self):
         """The restated estimate (None when not comparable or without respondents)."""
         return self.restated.estimate
+
+    @property
+    def significant(self) -> str:
+        """"up" / "down" when the change from the previous point is significant, else ""."""
+        return self.comparison.direction if self.comparison else ""
 
 
 @dataclass(frozen=True)
@@ -68,18 +74,24 @@ class RestatedTrend:
         return [r for r in self.rows if not r.comparable]
 
 
+def _frames(session: Session, current: Wave, filters: dash.Filters, trend: detail.Trends | None) -> list:
+    """(wave, frame) of the trend's waves with a publication, oldest first; from `trend` (detail.trends of
+    the same wave and filters) when given, so the publications are not looked up twice."""
+    if trend is not None:
+        return [(p.wave, publications.frame(session, p.version)) for p in trend.get("", []) if p.version is not None]
+    waves, _left, _later, shown = detail._trend_waves(session, current, filters.version)
+    return [(w, shown[w.id].frame) for w in waves if shown.get(w.id) is not None]
+
+
 def restated_trend(session: Session, current: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int,
-                   on: date | None = None) -> RestatedTrend:
+                   on: date | None = None, trend: detail.Trends | None = None) -> RestatedTrend:
     """The waves of the selected one's trend, each restated onto the units valid on `on` (default today);
     only units touched by a reorganisation in those waves are listed (the others' lines are the trend's own)."""
     on = on or date.today()
-    waves, _left, _later, shown = detail._trend_waves(session, current, filters.version)
     mapping = restate.lineage_mapping(session, on)
-    per_wave: list[tuple[Wave, dict]] = []
-    for w in waves:
-        got = shown.get(w.id)
-        if got is not None:
-            per_wave.append((w, restate.restate_frame(wavedata.scoped(got.frame, visible), mapping)))
+    per_wave: list[tuple[Wave, dict]] = [
+        (w, restate.restate_frame(wavedata.scoped(frame, visible), mapping))
+        for w, frame in _frames(session, current, filters, trend)]
     touched = sorted({u for _w, res in per_wave for u, r in res.items()
                       if r.status in (restate.RestateStatus.RESTATED, restate.RestateStatus.NOT_COMPARABLE)
                       and (visible is None or u in visible or set(r.predecessors) & visible)})

@@ -8,7 +8,7 @@ from flask_login import current_user
 from survey.extensions import db
 from survey.models import ServicePoint
 from survey.services.workspace import dashboard as dash
-from survey.services.workspace import detail
+from survey.services.workspace import detail, report_restated, trend_restated
 from survey.web.analyst import bp
 from survey.web.analyst.common import analyst_required, check_agency, context, sort_and_page
 
@@ -140,7 +140,9 @@ def trends():
         return _empty(ctx, "trends")
     data = detail.trends(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n)
     sectors = {s.code: s.name_vi for s in ctx.sectors}
-    return render_template("analyst/trends.html", ctx=ctx, data=data, sectors=sectors, page="trends")
+    restated = trend_restated.restated_trend(db.session, ctx.wave, ctx.filters, ctx.visible, ctx.min_n, trend=data)
+    return render_template("analyst/trends.html", ctx=ctx, data=data, sectors=sectors, page="trends",
+                           restated=restated, restated_note=report_restated.note())
 
 
 @bp.route("/priorities")
