@@ -24,7 +24,7 @@ from survey.services.common.txn import run_write
 
 T = TypeVar("T")
 
-import_cli = AppGroup("import", help="Nhập dữ liệu từ tệp CSV (registry, dossiers).")
+import_cli = AppGroup("import", help="Nhập dữ liệu từ tệp CSV (registry, lineage, dossiers, events).")
 seed_cli = AppGroup("seed", help="Tạo dữ liệu mẫu (tỉnh demo).")
 
 
