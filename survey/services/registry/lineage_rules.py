@@ -97,8 +97,9 @@ def _check_group(group: list[Step], fail) -> None:
             fail(first, "share", _("Tỷ lệ phải ghi cho mọi cơ quan kế tiếp của \"%(code)s\" hoặc bỏ trống cả "
                                    "(%(names)s)", code=first.predecessor.code, names=names))
         elif shares and all(x is not None for x in shares) and abs(sum(shares) - 1) > TOLERANCE:
+            total = "%.4g" % sum(shares)
             fail(first, "share", _("Tổng tỷ lệ của \"%(code)s\" là %(total)s, phải bằng 1 (%(names)s)",
-                                   code=first.predecessor.code, total=f"{sum(shares):.4g}", names=names))
+                                   code=first.predecessor.code, total=total, names=names))
 
 
 def _check_dates(step: Step, into: dict[int, list[Step]], fail) -> None:
