@@ -81,7 +81,11 @@ def moh_rates(d: Design, answers: np.ndarray, satisfied: list, valid: list, elem
     columns}; overall: 1 / 0 / NaN per row (the overall question answered 4–5 / otherwise / not), or None.
     """
     sat, val, _codes = answer_counts(answers, range(answers.shape[1]), satisfied, valid)
-    share = d.proportion(overall, method=method, level=level) if overall is not None else None
+    # The overall question's respondents are a domain (R: subset(des, !is.na(OVR1))): its df counts only
+    # their PSUs, so the non-answers are left out of the groups rather than passed as NaN.
+    answered = ~np.isnan(overall) if overall is not None else None
+    share = d.proportion(np.nan_to_num(overall), by=np.where(answered, 0, None), method=method,
+                         level=level).get(0) if overall is not None else None
     scores = {}
     for name, columns in elements.items():
         _s, v, c = answer_counts(answers, columns, satisfied, valid)
@@ -97,7 +101,8 @@ def moh_rates(d: Design, answers: np.ndarray, satisfied: list, valid: list, elem
         return whole, {}
     labels = np.asarray(by, dtype=object)
     pooled_by = d.ratio(sat, val, by=labels, level=level)
-    share_by = d.proportion(overall, by=labels, method=method, level=level) if overall is not None else {}
+    share_by = d.proportion(np.nan_to_num(overall), by=np.where(answered, labels, None), method=method,
+                            level=level) if overall is not None else {}
     per = {}
     for key, est in pooled_by.items():
         mask = labels == key
