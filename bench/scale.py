@@ -74,12 +74,16 @@ def _fmt_mb(r: dict | None) -> str:
     return "—" if not r or "rss_mb" not in r else "%.0f MB" % r["rss_mb"]
 
 
-def measure(code: str, url: str, out: str, log) -> dict:
-    """Every operation on one loaded (launched) wave; the wave ends closed and published."""
+def measure(code: str, url: str, out: str, log, running: bool = True) -> dict:
+    """Every operation on one loaded wave; a running one is closed and published on the way.
+
+    A wave closed before (--keep of a measured database) skips what needs it running: the
+    provisional publication, its page and the publish."""
     m = {}
-    for op in ("provisional", "pages", "publish", "pages", "pdf", "csv", "sav", "groupby", "engine"):
-        key = op if op != "pages" or "pages_provisional" in m else "pages_provisional"
-        key = "pages_published" if op == "pages" and "publish" in m else key
+    ops = ("provisional", "pages", "publish") if running else ()
+    for op in ops + ("pages", "pdf", "csv", "sav", "groupby", "engine"):
+        key = op if op != "pages" or "pages_provisional" in m or not running else "pages_provisional"
+        key = "pages_published" if op == "pages" and ("publish" in m or not running) else key
         m[key] = run_child(op, code, url, out)
         log("  %-18s %s" % (key, json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
                                              for k, v in m[key].items()})))
@@ -132,6 +136,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database: reuse waves already loaded")
     parser.add_argument("--out", default=None, help="folder for the PDFs and exports (default: a temporary one)")
     parser.add_argument("--load-only", action="store_true", help="load the waves, measure nothing")
+    parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--before", default=None,
+                        help="a --json file of a run with only the smallest wave: its pages and PDF are the 'before' "
+                             "(for a --keep run whose smallest wave was loaded beside the others)")
     parser.add_argument("--copy-above", type=int, default=100_000,
                         help="sizes above this load through bench/scale_copy.py (the product's functions, COPY in "
                              "big chunks) instead of ingest and the group-commit writer (100000)")
@@ -160,24 +168,29 @@ def main() -> None:
         if db.session.scalar(select(Agency.id).limit(1)) is None:
             scale_load.setup_registry(db.session)
             db.session.commit()
-        have = set(db.session.scalars(select(Wave.code)))
+        have = dict(db.session.execute(select(Wave.code, Wave.status)).all())
     log("database ready; sizes %s; files in %s" % (sizes, out))
     results, loads, before, after = {}, {}, None, None
     for n in sizes:
         code = scale_load.wave_code(n)
         if code in have:
-            log("wave %s already loaded: skipped" % code)
-            continue
-        log("loading %s ..." % code)
-        loads[n] = scale_load.load_wave(app, n, log, copy=n > args.copy_above)
-        log("loaded %s: %s" % (code, json.dumps({k: (round(v, 1) if isinstance(v, float) else v)
-                                                 for k, v in loads[n].items()})))
+            log("wave %s already loaded (%s): not loaded again" % (code, have[code]))
+        else:
+            log("loading %s ..." % code)
+            loads[n] = scale_load.load_wave(app, n, log, copy=n > args.copy_above)
+            log("loaded %s: %s" % (code, json.dumps({k: (round(v, 1) if isinstance(v, float) else v)
+                                                     for k, v in loads[n].items()})))
         if args.load_only:
             continue
-        results[n] = measure(code, args.database_url, out, log)
-        if n == sizes[0] and len(sizes) > 1:
+        results[n] = measure(code, args.database_url, out, log, running=have.get(code, "launched") == "launched")
+        if n == sizes[0] and len(sizes) > 1 and not have:
             before = {"pages": results[n]["pages_published"], "pdf": results[n]["pdf"]}
-    if before is not None and not args.load_only:
+    if args.before:
+        with open(args.before) as fh:
+            earlier = json.load(fh)["results"]
+        first = earlier[min(earlier, key=int)]
+        before = {"pages": first["pages_published"], "pdf": first["pdf"]}
+    if before is not None and not args.load_only and len(sizes) > 1:
         small = scale_load.wave_code(sizes[0])
         after = {"pages": run_child("pages", small, args.database_url, out),
                  "pdf": run_child("pdf", small, args.database_url, out)}
@@ -200,6 +213,9 @@ def main() -> None:
                 "%s %s" % (_fmt_s(m["pdf"]), _fmt_mb(m["pdf"])), "%s %s" % (_fmt_s(m["csv"]), _fmt_mb(m["csv"])),
                 "%s %s" % (_fmt_s(m["sav"]), _fmt_mb(m["sav"])), _fmt_s(m["groupby"]), _fmt_s(m["engine"])))
         print("\n".join(table(results, before, after, sizes[-1])))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"results": results, "loads": loads, "before": before, "after": after}, fh, indent=1)
     print("machine: %d cores, load average %.1f; total %.0f s" % (os.cpu_count() or 0, os.getloadavg()[0],
                                                                time.perf_counter() - started))
 
