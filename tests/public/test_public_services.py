@@ -53,6 +53,7 @@ def test_board_reads_the_publication_not_the_registry_or_answers(db_session, hea
 def test_public_page_shows_the_health_section_and_the_facilities(client, health):
     text = _text(client.get("/cong-khai?wave=PS-2025"))
     assert "Dịch vụ công: Y tế" in text
+    assert "Chỉ số hài lòng về dịch vụ công (Y tế)" in text  # not "sự phục vụ hành chính"
     assert "Chỉ số hài lòng theo loại hình dịch vụ" in text and "Khám, chữa bệnh ngoại trú" in text
     assert "Chỉ số hài lòng theo địa bàn cấp xã" in text and "Ủy ban nhân dân xã Cẩm Bình" in text
     assert "Trạm y tế xã Cẩm Bình" in text and "85 %" in text
@@ -63,3 +64,4 @@ def test_public_page_of_a_tthc_wave_has_no_health_section(client, db_session):
     build_world(db_session)
     html = client.get("/cong-khai?wave=W-2025Q3").get_data(as_text=True)
     assert 'data-testid="public-service"' not in html
+    assert "Chỉ số hài lòng về sự phục vụ hành chính" in html
