@@ -95,6 +95,23 @@ def test_a_merged_unit_is_one_domain_of_its_predecessors_respondents(db_session,
     assert got.estimate.se < max(land.se, build.se)
 
 
+
+# R's survey on the wave's reproducibility pack (microdata.csv, calibration_cells.csv, index_tree.csv), with
+# the design and the domain function of the pack's reproduce.R:
+#   des <- svydesign(ids = ~1, strata = ~stratum, fpc = ~fpc, weights = ~w_nonresponse, data = resp)
+#   des <- postStratify(des, ~cell, data.frame(cell = cells$cell, Freq = cells$total), partial = TRUE)
+#   domain("merged", "", resp$agency %in% c("T-STNMT", "T-SXD"))   # svytotal + svycontrast, df = degf(subset)
+#   -> SIPAS 65.781934996221, se 3.048888016437, CI (logit) 59.533509072234 – 71.526984832951, df 158, n 160
+R_MERGED = (65.781934996221, 3.048888016437, 59.533509072234, 71.526984832951, 158, 160)
+
+
+def test_the_merged_domain_matches_r_survey(db_session, reorganised):
+    world, new = reorganised
+    frame = _frame(db_session, world["wave"])
+    e = restate.restate_frame(frame, restate.lineage_mapping(db_session, TODAY))[new["merged"].id].estimate
+    assert (e.value, e.se, e.ci_low, e.ci_high) == pytest.approx(R_MERGED[:4], abs=1e-9)
+    assert (e.df, e.n) == R_MERGED[4:]
+
 def test_splits_without_shares_are_not_comparable(db_session, reorganised):
     world, new = reorganised
     frame = _frame(db_session, world["wave"])
