@@ -64,6 +64,8 @@ ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the w
     "apikey.create": _l("Đã tạo khoá API"), "apikey.scope": _l("Đã đổi phạm vi khoá API"),
     "apikey.rotate": _l("Đã cấp khoá API mới thay khoá cũ"), "apikey.revoke": _l("Đã thu hồi khoá API"),
     "dossiers.import": _l("Đã nhập hồ sơ từ tệp"), "registry.import": _l("Đã nhập danh mục"),
+    "registry.lineage_import": _l("Đã nhập lịch sử sáp nhập, chia tách"),
+    "user.reassign": _l("Đã chuyển tài khoản sang đơn vị hiện hành"),
     "target.set": _l("Đã đặt chỉ tiêu"), "target.delete": _l("Đã xoá chỉ tiêu"),
     "questionnaire.load": _l("Đã nạp phiên bản bảng hỏi"),
     "export.report": _l("Đã tải báo cáo PDF"), "export.index": _l("Đã tải bảng chỉ số"),
