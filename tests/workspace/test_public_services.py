@@ -166,3 +166,16 @@ def test_dashboard_holds_the_wave_and_its_sector_to_the_health_target_not_the_tt
                                                                          ("public_service", "health", 90)]
     assert [(c.key, c.target.value, c.target.scope) for c in ov.sectors] == [("health", 85, "public_service")]
     assert all(c.target.value == 85 for c in ov.agencies)
+
+
+def test_without_recorded_event_types_the_level_is_the_forms_own(db_session):
+    from survey.services.workspace import publishing
+
+    built = build_public_wave(db_session, "health", publish=False)
+    wave = built["wave"]
+    db_session.execute(Invitation.__table__.update().where(Invitation.wave_id == wave.id).values(event_type=None))
+    publishing.publish(db_session, "test", wave)
+    got = _stored(db_session, wave)
+    assert list(got.levels) == ["inpatient"]  # health-inpatient.yaml: every respondent an inpatient
+    assert got.levels["inpatient"].est.value == pytest.approx(
+        publications.current(db_session, wave.id).table.overall.est.value)

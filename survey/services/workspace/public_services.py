@@ -65,10 +65,14 @@ def event_types(session: Session, data: WaveData, fallback: str | None) -> np.nd
     if column is None or data.response_ids is None or not data.n:
         return out
     rows = session.execute(select(Response.id, column).join(Invitation, Invitation.id == Response.invitation_id)
-                           .where(Invitation.wave_id == data.wave_id, Response.probability_sample.is_(True))).all()
-    got = {rid: str(kind) for rid, kind in rows if kind is not None}
-    for i, rid in enumerate(data.response_ids.tolist()):
-        out[i] = got.get(rid, fallback)
+                           .where(Invitation.wave_id == data.wave_id, Response.probability_sample.is_(True),
+                                  column.is_not(None))).all()
+    if rows:  # data.response_ids is sorted: place each typed respondent by binary search
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        at = np.searchsorted(data.response_ids, ids)
+        known = at < data.n
+        known[known] = data.response_ids[at[known]] == ids[known]
+        out[at[known]] = np.array([str(r[1]) for r in rows], dtype=object)[known]
     return out
 
 
