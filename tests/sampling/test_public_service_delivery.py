@@ -151,3 +151,42 @@ def test_a_procedure_waves_slip_keeps_its_wording(app, db_session, reg, source, 
         text = slips.sms_text(items[0], "Hà Tĩnh")
     assert items[0]["variant"] == "dossier" and "Hồ sơ của Ông/Bà tại Cơ quan AG1" in html
     assert "Phụ huynh" not in html and "Mời Ông/Bà đánh giá sự phục vụ của Cơ quan AG1" in text
+
+
+def test_the_hospitals_software_hands_a_discharge_to_the_desk_kiosk_on_arrival(db_session, reg, source):
+    from survey.services.intake.batch import ingest
+    from survey.services.intake.events import validate_event
+
+    units = events.make_units(db_session, reg)
+    today = date.today()
+    inpatient = factories.make_wave(db_session, rf.add_version(db_session, (events.BANK / "health-inpatient.yaml")
+                                                               .read_text(encoding="utf-8")),
+                                    start=today - timedelta(days=5), end=today + timedelta(days=5), code="NOITRU",
+                                    fixed_pi=1.0)
+    tthc = factories.make_wave(db_session, factories.make_version(db_session), start=today - timedelta(days=5),
+                               end=today + timedelta(days=5), code="TTHC", fixed_pi=1.0)
+    for w in (inpatient, tthc):
+        waves.launch(db_session, w)
+    discharged = (utcnow() - timedelta(minutes=3)).isoformat() + "+00:00"
+    result = ingest(db_session, source, [{"external_id": "RV-77", "kind": "hospital_visit", "unit_code": "BV1",
+                                          "event_type": "inpatient", "department": "Khoa Nội",
+                                          "service_point_code": "BV1-RV", "started_at": discharged,
+                                          "kiosk_handoff": True}], validator=validate_event)
+    record = result.results[0]
+    assert record.status == "stored" and [i["wave"] for i in record.invitations] == ["NOITRU"]
+    assert record.invitations[0]["kiosk_handoff"] is True
+    handoff = db_session.scalar(select(KioskHandoff).where(
+        KioskHandoff.invitation_id == record.invitations[0]["invitation_id"]))
+    assert handoff.service_point_id == units["desk"].id and handoff.state == "waiting"
+
+
+def test_the_admin_pages_of_an_inpatient_wave_show_its_unit_type_strata(client, db_session, reg, source):
+    units = events.make_units(db_session, reg)
+    events.populate(db_session, source, reg, units, factories.utc(2025, 5, 10, 3))
+    wave = factories.make_wave(db_session, events.version_for(db_session, "health-inpatient"), code="NOITRU")
+    waves.launch(db_session, wave)
+    factories.login(client, factories.make_admin(db_session))
+    page = client.get(f"/admin/waves/{wave.id}")
+    assert page.status_code == 200 and "BV1|inpatient" in page.get_data(as_text=True)
+    assert client.get(f"/admin/waves/{wave.id}/audit").status_code == 200
+    assert client.get(f"/admin/waves/{wave.id}/rates").status_code == 200
