@@ -26,8 +26,10 @@ def import_registry_command(path: str, dry_run: bool) -> None:
     Các cột:
       kind, code, name_vi          bắt buộc với mọi loại (code duy nhất theo loại)
       name_en                      tên tiếng Anh (tuỳ chọn)
-      level                        agency: province | department | district |
-                                   commune | central
+      level                        agency: province | department | commune |
+                                   ward | special_zone | central |
+                                   health_facility | school | district
+                                   (district: trước 1/7/2025)
       parent_code                  agency: mã cơ quan cha (trống = gốc)
       sector_code                  procedure: mã lĩnh vực
       agency_code                  service_point: cơ quan quản lý điểm

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import AuditLog
-from survey.models.registry import Agency, AgencyLineage
+from survey.models.registry import Agency, AgencyLineage, ServicePoint
 from survey.services.registry import lineage
 from survey.services.registry.imports import import_registry
 from survey.services.registry.lineage_import import import_lineage
@@ -160,3 +160,15 @@ def test_the_cli_help_documents_the_columns(runner):
 
     assert result.exit_code == 0
     assert "predecessor_code" in result.output and "effective_on" in result.output
+
+
+def test_service_points_are_open_over_their_own_period(db_session, write_csv, province):
+    report = import_registry(db_session, write_csv(
+        "kind,code,name_vi,agency_code,point_type,valid_from,valid_to\n"
+        "service_point,OLD,Bộ phận một cửa huyện,H1,district_centre,,2025-07-01\n"
+        "service_point,NEW,Trung tâm phục vụ hành chính công xã,N1,commune_desk,2025-07-01,\n"))
+    assert report.errors == []
+    ids = dict(db_session.execute(select(ServicePoint.code, ServicePoint.id)).all())
+
+    assert lineage.valid_service_point_ids(db_session, date(2025, 6, 30)) == {ids["OLD"]}
+    assert lineage.valid_service_point_ids(db_session, JULY) == {ids["NEW"]}

@@ -12,8 +12,9 @@ kind               ``agency`` | ``sector`` | ``procedure`` | ``service_point``
 code               required; unique per kind; letters, digits and ``. _ -`` (≤ 64 characters)
 name_vi            required; Vietnamese name
 name_en            optional; English name
-level              agency, required: ``province`` | ``department`` | ``district`` | ``commune`` |
-                   ``central`` (central agency in the province, e.g. Công an tỉnh)
+level              agency, required: ``province`` | ``department`` | ``commune`` | ``ward`` |
+                   ``special_zone`` | ``central`` (central agency in the province, e.g. Công an
+                   tỉnh) | ``health_facility`` | ``school`` | ``district`` (before 1 July 2025)
 parent_code        agency, optional: code of the parent agency (empty = a root)
 sector_code        procedure, required: code of its sector
 agency_code        service_point, required: the agency that runs it

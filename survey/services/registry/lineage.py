@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from survey.models.registry import Agency, AgencyLineage, LineageKind
+from survey.models.registry import Agency, AgencyLineage, LineageKind, ServicePoint
 
 Mapping = list[tuple[int, float | None]]
 
@@ -33,6 +33,13 @@ def _valid_clause(on: date):
 def valid_ids(session: Session, on: date) -> set[int]:
     """Ids of the agencies valid on `on`."""
     return set(session.scalars(select(Agency.id).where(_valid_clause(on))))
+
+
+def valid_service_point_ids(session: Session, on: date) -> set[int]:
+    """Ids of the service points open on `on` (their own validity; the owning agency's is not looked at)."""
+    clause = and_(or_(ServicePoint.valid_from.is_(None), ServicePoint.valid_from <= on),
+                  or_(ServicePoint.valid_to.is_(None), ServicePoint.valid_to > on))
+    return set(session.scalars(select(ServicePoint.id).where(clause)))
 
 
 def is_valid(agency: Agency, on: date) -> bool:
