@@ -132,3 +132,31 @@ def test_reassigning_to_an_ended_unit_is_refused(client, db_session, write_csv, 
 
     assert response.status_code == 302 and viewer.agency_id == province["X1"]
     assert db_session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "user.reassign")) == 0
+
+
+def test_reassigning_with_csrf_on_uses_the_rows_own_token(client, db_session, write_csv, province, admin,
+                                                          csrf_enabled):
+    import re
+
+    viewer = User(username="canbo-x1", password_hash="x", role=Role.AGENCY_VIEWER, agency_id=province["X1"])
+    db_session.add(viewer)
+    db_session.flush()
+    import_lineage(db_session, write_csv(MERGE))
+    page = client.get("/admin/registry/retired-users").get_data(as_text=True)
+    token = re.search(rf'name="u{viewer.id}-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    url = f"/admin/registry/retired-users/{viewer.id}"
+    refused = client.post(url, data={f"u{viewer.id}-agency_id": province["N1"]})
+    assert refused.status_code == 400 and viewer.agency_id == province["X1"]  # no token: nothing moves
+
+    client.post(f"/admin/registry/retired-users/{viewer.id}",
+                data={f"u{viewer.id}-agency_id": province["N1"], f"u{viewer.id}-csrf_token": token})
+    assert viewer.agency_id == province["N1"]
+
+
+def test_a_file_that_is_not_utf8_is_refused_on_the_page(client, db_session, province, admin):
+    response = client.post("/admin/registry/lineage", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(MERGE.encode() + b"merge,X3,N2,2025-07-01,,caf\xe9\n"), "l.csv")})
+
+    assert response.status_code == 422 and "UTF-8" in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(AgencyLineage)) == 0

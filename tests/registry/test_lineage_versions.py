@@ -170,3 +170,25 @@ def test_a_planned_merge_keeps_the_unit_active_until_its_day(db_session, write_c
 
     assert report.errors == [] and report.retired == 0
     assert _agency(db_session, "M2").active and _agency(db_session, "M2").valid_to.isoformat() == day
+
+
+def test_a_parent_created_in_the_same_file_is_the_new_versions_parent(db_session, write_csv, province):
+    text = REGISTRY.replace(OLD_ROW, "agency,X1,Ủy ban nhân dân xã Một,commune,NEWP,,2025-07-01,") + \
+        "agency,NEWP,Ủy ban nhân dân tỉnh Mới,province,,,2025-07-01,\n"
+
+    assert import_registry(db_session, write_csv(text)).errors == []
+
+    old, new = versions.versions_of(db_session, province["X1"])
+    assert (old.parent_id, old.valid_to, new.valid_from) == (province["H1"], date(2025, 7, 1), date(2025, 7, 1))
+    assert new.parent_id == _agency(db_session, "NEWP").id == _agency(db_session, "X1").parent_id
+
+
+def test_an_edit_on_the_day_the_version_began_corrects_it(db_session, write_csv, province):
+    first = REGISTRY.replace(OLD_ROW, NEW_NAME)
+    import_registry(db_session, write_csv(first))
+
+    import_registry(db_session, write_csv(first.replace("xã Một Mới", "xã Một Mới (sửa)")))
+
+    found = versions.versions_of(db_session, province["X1"])
+    assert [(v.valid_from, v.name_vi) for v in found] == [
+        (None, "Ủy ban nhân dân xã Một"), (date(2025, 1, 1), "Ủy ban nhân dân xã Một Mới (sửa)")]
