@@ -172,3 +172,14 @@ def test_service_points_are_open_over_their_own_period(db_session, write_csv, pr
 
     assert lineage.valid_service_point_ids(db_session, date(2025, 6, 30)) == {ids["OLD"]}
     assert lineage.valid_service_point_ids(db_session, JULY) == {ids["NEW"]}
+
+
+def test_units_valid_during_a_period_include_those_that_ended_or_began_in_it(db_session, write_csv, province):
+    _load(db_session, write_csv, MERGE)
+
+    first_half = lineage.valid_during(db_session, date(2025, 1, 1), JULY)
+    whole_year = lineage.valid_during(db_session, date(2025, 1, 1), date(2026, 1, 1))
+
+    assert province["X1"] in first_half and province["N1"] not in first_half
+    assert {province["X1"], province["N1"]} <= whole_year
+    assert province["X1"] not in lineage.valid_during(db_session, JULY, date(2026, 1, 1))

@@ -18,6 +18,7 @@ from survey.services.registry.lineage_import import import_lineage
 from survey.services.registry.retired import retired_users
 from tests.registry._lineage_data import MERGE, REGISTRY, SPLIT
 
+LATER = date(2026, 6, 1)
 NEW_NAME = "agency,X1,Ủy ban nhân dân xã Một Mới,commune,H1,,2025-01-01,"
 OLD_ROW = "agency,X1,Ủy ban nhân dân xã Một,commune,H1,,,"
 
@@ -192,3 +193,13 @@ def test_an_edit_on_the_day_the_version_began_corrects_it(db_session, write_csv,
     found = versions.versions_of(db_session, province["X1"])
     assert [(v.valid_from, v.name_vi) for v in found] == [
         (None, "Ủy ban nhân dân xã Một"), (date(2025, 1, 1), "Ủy ban nhân dân xã Một Mới (sửa)")]
+
+
+def test_the_names_of_a_past_day_are_those_of_its_versions(db_session, write_csv, province):
+    import_registry(db_session, write_csv(REGISTRY.replace(OLD_ROW, NEW_NAME)))
+
+    before, after = versions.versions_on(db_session, date(2024, 6, 1)), versions.versions_on(db_session, LATER)
+
+    assert before[province["X1"]].name_vi == "Ủy ban nhân dân xã Một"
+    assert after[province["X1"]].name_vi == "Ủy ban nhân dân xã Một Mới"
+    assert province["N1"] not in before  # it began on 1 July 2025

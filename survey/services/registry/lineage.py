@@ -35,6 +35,13 @@ def valid_ids(session: Session, on: date) -> set[int]:
     return set(session.scalars(select(Agency.id).where(_valid_clause(on))))
 
 
+def valid_during(session: Session, start: date, end: date) -> set[int]:
+    """Ids of the agencies valid on at least one day of [start, end) (a wave's period, say)."""
+    clause = and_(or_(Agency.valid_from.is_(None), Agency.valid_from < end),
+                  or_(Agency.valid_to.is_(None), Agency.valid_to > start))
+    return set(session.scalars(select(Agency.id).where(clause)))
+
+
 def valid_service_point_ids(session: Session, on: date) -> set[int]:
     """Ids of the service points open on `on` (their own validity; the owning agency's is not looked at)."""
     clause = and_(or_(ServicePoint.valid_from.is_(None), ServicePoint.valid_from <= on),

@@ -123,6 +123,14 @@ def set_bounds(session: Session, agency: Agency, *, valid_from: Any = ..., valid
     return changed
 
 
+def versions_on(session: Session, on: date) -> dict[int, AgencyVersion]:
+    """{agency id: its version valid on `on`} for every agency that existed then (names of a past period)."""
+    rows = session.scalars(select(AgencyVersion).where(
+        (AgencyVersion.valid_from.is_(None)) | (AgencyVersion.valid_from <= on),
+        (AgencyVersion.valid_to.is_(None)) | (AgencyVersion.valid_to > on)))
+    return {v.agency_id: v for v in rows}
+
+
 def version_on(session: Session, agency_id: int, on: date) -> AgencyVersion | None:
     """The version of an agency valid on `on` (None when the unit did not exist then)."""
     for version in versions_of(session, agency_id):
