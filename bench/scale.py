@@ -167,7 +167,8 @@ def main() -> None:
         upgrade()
         if db.session.scalar(select(Agency.id).limit(1)) is None:
             scale_load.setup_registry(db.session)
-            db.session.commit()
+        scale_load.set_targets(db.session)  # a database loaded before the targets were part of the registry
+        db.session.commit()
         have = dict(db.session.execute(select(Wave.code, Wave.status)).all())
     log("database ready; sizes %s; files in %s" % (sizes, out))
     results, loads, before, after = {}, {}, None, None

@@ -78,8 +78,20 @@ def setup_registry(session) -> None:
     session.add_all([Device(service_point_id=p.id, label="Kiosk %s" % p.code, secret_hash="bench-secret-%d" % p.id,
                             enrolled_at=datetime(2025, 1, 1)) for p in points])
     create_user(session, "scale.analyst", "scale-bench-password-1", "admin")
+    set_targets(session)
     intake.get_or_create_source(session, SOURCE, "Scale benchmark")
     session.flush()
+
+
+def set_targets(session) -> None:
+    """The reform plan's 2025 targets (TTHC ≥ 90 %, land, construction and investment ≥ 85 %, the province's
+    own ≥ 91 %), through the registry service; setting them again changes nothing."""
+    from survey.services.registry.targets import set_target
+
+    set_target(session, 2025, "tthc", 90.0, actor="bench")
+    set_target(session, 2025, "province", 91.0, actor="bench")
+    for sector in ("land", "construction", "investment"):
+        set_target(session, 2025, "tthc_sector", 85.0, sector, actor="bench")
 
 
 def _records(rng: random.Random, start: date, days: int, prefix: str, first: int, count: int) -> list[dict]:
