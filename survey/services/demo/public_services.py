@@ -4,9 +4,11 @@ enrolments, and a closed, published wave per instrument (inpatient, outpatient, 
 The units and their volumes are in survey/demo_data/ha_tinh_public_services.csv (which names are real and
 which illustrative is said there). Hospitals hang under Sở Y tế, schools under Sở Giáo dục và Đào tạo (the
 province when the registry has neither); each hospital's inpatients leave through its discharge desk, a
-service point whose kiosk a ward clerk can hand a discharge to. Events of the last two quarters are simulated;
-the last quarter's waves are planned from the one before (SIPAS sizing by unit × event type), launched,
-answered (simulated parents and patients), closed and published like the procedure waves.
+service point whose kiosk a ward clerk can hand a discharge to. Events of the last four quarters are
+simulated; the waves cover the last half-year (as health and education surveys run, less often than the
+quarterly procedure waves, whose latest stays the dashboard's first wave), are planned from the half-year
+before (SIPAS sizing by unit × event type), launched, answered (simulated parents and patients), closed and
+published like the procedure waves.
 Idempotent: units, events and waves are made once.
 """
 from __future__ import annotations
@@ -164,7 +166,7 @@ def _respond(ctx, wave: Wave, version, event_type: str, tendency: dict[int, floa
     return len(responses)
 
 
-def _waves(ctx, rows: list[dict], units: dict, start: date, end: date, label: str) -> list[str]:
+def _waves(ctx, rows: list[dict], units: dict, start: date, end: date, label: str, period: tuple) -> list[str]:
     """One wave per event type present: planned, launched, answered, closed and published."""
     from survey.services.questionnaires.bank import get_version
     from survey.services.sampling import waves
@@ -179,11 +181,10 @@ def _waves(ctx, rows: list[dict], units: dict, start: date, end: date, label: st
         if not mine or version is None or s.scalar(select(Wave.id).where(Wave.code == code)) is not None:
             continue
         name_vi, name_en = NAMES[event_type]
-        quarter = "quý %s/%s" % (label[-1], label[:4])
-        wave = waves.create_wave(s, code=code, name="%s %s (demo)" % (name_vi, quarter), period_start=start,
+        wave = waves.create_wave(s, code=code, name="%s %s (demo)" % (name_vi, period[0]), period_start=start,
                                  period_end=end, version=version, margin=0.1, response_rate=RESPONSE_RATE[event_type],
                                  min_responses=10, seed="demo-%s-%s" % (event_type, label),
-                                 name_en="%s, Q%s %s (demo)" % (name_en, label[-1], label[:4]))
+                                 name_en="%s, %s (demo)" % (name_en, period[1]))
         waves.launch(s, wave, now=datetime.combine(start, time(1)))
         tendency = {units[r["code"]].id: float(r["tendency"]) for r in mine}
         n = _respond(ctx, wave, version, event_type, tendency, end)
@@ -195,7 +196,7 @@ def _waves(ctx, rows: list[dict], units: dict, start: date, end: date, label: st
 
 
 def seed(ctx) -> None:
-    """Hospitals, schools, two quarters of their events and the last quarter's closed, published waves."""
+    """Hospitals, schools, four quarters of their events and the last half-year's closed, published waves."""
     s = ctx.session
     if s.scalar(select(Agency.id).where(Agency.code == PROVINCE)) is None:
         ctx.notes.append("Demo y tế, giáo dục: chưa có danh mục tỉnh nên chưa tạo bệnh viện, trường học.")
@@ -214,13 +215,16 @@ def seed(ctx) -> None:
         s.add(source)
         s.flush()
     today = date.today()
-    start, end, label = _quarter(today, 1)
+    (start, _e, first), (_s, end, last) = _quarter(today, 2), _quarter(today, 1)
+    label = "%s-%s" % (first, last)
+    period = ("quý %s/%s – quý %s/%s" % (first[-1], first[:4], last[-1], last[:4]),
+              "Q%s %s – Q%s %s" % (first[-1], first[:4], last[-1], last[:4]))
     if s.scalar(select(Dossier.id).where(Dossier.source_system_id == source.id).limit(1)) is None:
-        for back in (2, 1):
+        for back in (4, 3, 2, 1):
             q_start, q_end, q_label = _quarter(today, back)
             _events(ctx, source, rows, units, sectors, desks, q_start, q_end, q_label)
         s.flush()
-    made = _waves(ctx, rows, units, start, end, label)
+    made = _waves(ctx, rows, units, start, end, label, period)
     ctx.data["public_service_waves"] = sorted(s.scalars(select(Wave.code).where(
         Wave.code.in_(["%s-%s" % (p, label) for p in ("NOITRU", "NGOAITRU", "MAMNON", "TIEUHOC", "THCS")]))))
     ctx.notes.append("Demo y tế, giáo dục: %d bệnh viện, %d trường; đợt đã đóng và công bố: %s — xem /analyst/."
