@@ -65,7 +65,7 @@ def test_analyst_reads_the_dashboard_drills_down_and_downloads(desktop, live_ser
     assert "sort=value" in page.url
     _shot(page, "03-ranking-1280")
 
-    page.locator("table tbody tr td a", has_text="huyện").first.click()
+    page.locator("table tbody tr td a", has_text="xã").first.click()  # the demo is after 1 July 2025
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Theo điểm phục vụ").is_visible()
     _shot(page, "04-agency-1280")
@@ -118,7 +118,7 @@ def test_agency_viewer_cannot_reach_another_agency(desktop, live_server, live_ap
 
     with live_app.app_context():
         other = db.session.query(Agency).filter_by(code="HT-SXD").one().id
-        own = db.session.query(Agency).filter_by(code="HT-STNMT").one().id
+        own = db.session.query(Agency).filter_by(code="HT-SNNMT").one().id
         centre = db.session.query(ServicePoint).filter_by(code="PVHCC").one().id
     page = desktop
     _sign_in(page, live_server, "viewer")
@@ -130,8 +130,8 @@ def test_agency_viewer_cannot_reach_another_agency(desktop, live_server, live_ap
         response = page.goto(live_server + path)
         assert response.status == 404, path
     response = page.goto(f"{live_server}/analyst/agencies/{own}")
-    assert response.status == 200 and "Sở Tài nguyên và Môi trường" in page.locator("h1").inner_text()
+    assert response.status == 200 and "Sở Nông nghiệp và Môi trường" in page.locator("h1").inner_text()
     page.goto(f"{live_server}/analyst/agencies?level=department")
     assert "Sở Xây dựng" not in page.locator("main").inner_text()
     csv_text = page.evaluate("fetch('/analyst/export/microdata.csv').then(r => r.text())")
-    assert "HT-SXD" not in csv_text and "HT-STNMT" in csv_text
+    assert "HT-SXD" not in csv_text and "HT-SNNMT" in csv_text

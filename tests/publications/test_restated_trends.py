@@ -181,3 +181,36 @@ def test_the_restated_trend_lists_the_reorganised_units_comparable_first(db_sess
     assert all(p.restated.status == RestateStatus.NOT_COMPARABLE for r in trend.not_comparable for p in r.points)
     second = merged.points[1]
     assert second.comparison is not None and second.comparison.change is not None  # change across restated points
+
+
+def test_the_demo_restates_its_pre_reorganisation_waves_onto_todays_units(db_session):
+    """The Hà Tĩnh demo: 2024-Q4 on the old departments and districts, restated onto 2026's units."""
+    import os
+
+    from survey import QUESTIONNAIRE_DIR
+    from survey.models import Wave
+    from survey.services.demo import DemoContext
+    from survey.services.demo import publications as demo_publications
+    from survey.services.demo import registry as demo_registry
+    from survey.services.demo import workspace as demo_workspace
+    from survey.services.questionnaires.bank import load_file
+
+    load_file(db_session, os.path.join(QUESTIONNAIRE_DIR, "sipas2023-service.yaml"))
+    ctx = DemoContext(session=db_session)
+    for step in (demo_registry, demo_workspace, demo_publications):
+        step.seed(ctx)
+    latest = db_session.scalars(select(Wave).where(Wave.code.like("DEMO-%")).order_by(Wave.period_start.desc())).first()
+    trend = trend_restated.restated_trend(db_session, latest, dash.Filters(latest.id), None, 30)
+    assert [w.code for w in trend.waves][:2] == ["DEMO-2024-Q4", "DEMO-2025-Q2"]
+    rows = {r.agency.code: r for r in trend.rows}
+    snnmt = rows["HT-SNNMT"]  # Agriculture and Environment: merged on 1 March 2025
+    assert snnmt.comparable and {a.code for a in snnmt.predecessors} == {"HT-SNN", "HT-STNMT"}
+    first = snnmt.points[0].restated
+    assert first.status == RestateStatus.RESTATED and first.estimate.n > 0
+    frame = _frame(db_session, trend.waves[0])
+    assert first.estimate.value == pytest.approx(_direct(frame, set(first.predecessors)).value, rel=1e-12)
+    assert rows["HT-STC"].comparable  # Finance absorbed Planning and Investment
+    # every commune-level unit carries part of a district split without shares: not comparable before 1 July
+    communes = [rows[c] for c in ctx.data["commune_codes"] if c in rows]
+    assert len(communes) == 69 and not any(r.comparable for r in communes)
+    assert all(r.points[-1].restated.status == RestateStatus.SAME for r in communes)

@@ -1,13 +1,15 @@
-"""The Hà Tĩnh demo registry and the registry demo step (idempotent, targets, handles for later steps)."""
+"""The Hà Tĩnh demo registry after 1 July 2025 and the registry demo step (idempotent, targets, lineage,
+handles for later steps)."""
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import func, select
 
 from survey.models import Agency, AuditLog, Procedure, Sector, ServicePoint, Target
-from survey.models.registry import service_point_agencies
+from survey.models.registry import AgencyLineage, service_point_agencies
 from survey.services.demo import DemoContext
 from survey.services.demo import registry as step
 from survey.services.registry.imports import import_registry
@@ -20,11 +22,18 @@ DISTRICT_UNITS = {
     "Ủy ban nhân dân huyện Thạch Hà", "Ủy ban nhân dân huyện Cẩm Xuyên", "Ủy ban nhân dân huyện Kỳ Anh",
     "Ủy ban nhân dân huyện Lộc Hà",
 }
-DEPARTMENTS = {"Sở Tài nguyên và Môi trường", "Sở Xây dựng", "Sở Kế hoạch và Đầu tư", "Sở Tư pháp",
-               "Sở Lao động – Thương binh và Xã hội", "Sở Giao thông vận tải", "Sở Y tế",
-               "Sở Giáo dục và Đào tạo", "Sở Công Thương", "Sở Nông nghiệp và Phát triển nông thôn",
-               "Sở Văn hóa, Thể thao và Du lịch", "Sở Nội vụ", "Sở Tài chính", "Sở Thông tin và Truyền thông",
+# Departments since the 2025 mergers (1 March 2025) and the ones they absorbed (retired that day).
+DEPARTMENTS = {"Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Tư pháp", "Sở Y tế", "Sở Giáo dục và Đào tạo",
+               "Sở Công Thương", "Sở Văn hóa, Thể thao và Du lịch", "Sở Nội vụ", "Sở Tài chính",
                "Sở Khoa học và Công nghệ", "Ban Quản lý Khu kinh tế tỉnh"}
+RETIRED_DEPARTMENTS = {"Sở Tài nguyên và Môi trường", "Sở Kế hoạch và Đầu tư",
+                       "Sở Lao động – Thương binh và Xã hội", "Sở Giao thông vận tải",
+                       "Sở Nông nghiệp và Phát triển nông thôn", "Sở Thông tin và Truyền thông"}
+REORG = date(2025, 7, 1)
+# NQ 1665/NQ-UBTVQH15: 69 commune-level units (60 xã, 9 phường); a few with their CV 1027/CTK-CSCL codes.
+NEW_UNITS = {"18073": "Ủy ban nhân dân phường Thành Sen", "18100": "Ủy ban nhân dân phường Trần Phú",
+             "18196": "Ủy ban nhân dân xã Sơn Kim 1", "18823": "Ủy ban nhân dân phường Vũng Áng",
+             "18394": "Ủy ban nhân dân xã Cổ Đạm", "18568": "Ủy ban nhân dân xã Lộc Hà"}
 SECTORS = {"land", "construction", "investment", "civil_status", "justice", "labour", "transport", "business",
            "health", "education", "other"}
 
@@ -44,14 +53,22 @@ def test_the_demo_registry_imports_without_errors(db_session):
     districts = _agencies(db_session, "district")
     assert {a.name_vi for a in districts} == DISTRICT_UNITS
     assert all(a.parent is root for a in districts)
+    assert {a.valid_to for a in districts} == {REORG, date(2025, 1, 1)}  # Lộc Hà joined Thạch Hà on 1 Jan 2025
     departments = _agencies(db_session, "department")
-    assert DEPARTMENTS <= {a.name_vi for a in departments}
+    assert {a.name_vi for a in departments if a.valid_to is None} >= DEPARTMENTS
+    assert {a.name_vi for a in departments if a.valid_to == date(2025, 3, 1)} == RETIRED_DEPARTMENTS
     assert all(a.parent is root for a in departments)
     assert {"Công an tỉnh Hà Tĩnh", "Bảo hiểm xã hội tỉnh Hà Tĩnh", "Cục Thuế tỉnh Hà Tĩnh"} <= {
         a.name_vi for a in _agencies(db_session, "central")}
-    communes_per_district = Counter(a.parent.name_vi for a in _agencies(db_session, "commune"))
-    assert set(communes_per_district) == DISTRICT_UNITS
-    assert all(2 <= n <= 4 for n in communes_per_district.values())
+    units = _agencies(db_session, "commune") + _agencies(db_session, "ward")
+    today = [a for a in units if a.valid_to is None]
+    assert len(today) == 69 and Counter(a.level for a in today) == {"commune": 60, "ward": 9}
+    assert all(a.valid_from == REORG and a.parent is root for a in today)
+    assert len({a.official_code for a in today}) == 69 and all(len(a.official_code) == 5 for a in today)
+    assert {a.official_code: a.name_vi for a in today if a.official_code in NEW_UNITS} == NEW_UNITS
+    old = [a for a in units if a.valid_to is not None]
+    assert len(old) == 209 and all(a.valid_to == REORG and a.parent.level == "district" for a in old)
+    assert "18448" not in {a.official_code for a in old}  # Bình Lộc: in the mapping, not in the resolution
 
 
 def test_the_demo_service_points_sectors_and_procedures(db_session):
@@ -60,14 +77,18 @@ def test_the_demo_service_points_sectors_and_procedures(db_session):
     points = db_session.scalars(select(ServicePoint)).all()
     kinds = Counter(p.kind for p in points)
     assert kinds["province_centre"] == 1 and kinds["district_centre"] == 13
-    assert kinds["commune_desk"] == len(_agencies(db_session, "commune"))
+    assert all(p.valid_to is not None for p in points if p.kind == "district_centre")  # retired with the districts
+    desks = [p for p in points if p.kind == "commune_desk" and p.valid_to is None]
+    assert len(desks) == 69 and {p.agency.valid_from for p in desks} == {REORG}  # every unit's own centre
+    assert all(p.name_vi.startswith("Trung tâm Phục vụ hành chính công ") for p in desks)
     centre = next(p for p in points if p.kind == "province_centre")
     assert centre.name_vi == "Trung tâm Phục vụ hành chính công tỉnh Hà Tĩnh"
-    assert {"Sở Tài nguyên và Môi trường", "Sở Xây dựng", "Sở Kế hoạch và Đầu tư"} <= {
+    assert {"Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Tài chính"} <= {
         a.name_vi for a in centre.agencies_served}
-    counters = [p for p in points if p.kind == "agency_counter"]
-    assert {p.agency.name_vi for p in counters} >= {"Sở Tài nguyên và Môi trường", "Sở Xây dựng"}
-    assert all(p.agency.level == "commune" for p in points if p.kind == "commune_desk")
+    counters = [p for p in points if p.kind == "agency_counter" and p.valid_to is None]
+    assert {p.agency.name_vi for p in counters} >= {"Sở Nông nghiệp và Môi trường", "Sở Xây dựng"}
+    assert len([p for p in counters if p.code.startswith("DTN-")]) == 3  # the reception points
+    assert all(p.agency.level in ("commune", "ward") for p in points if p.kind == "commune_desk")
     assert all(p.agency.level == "district" for p in points if p.kind == "district_centre")
 
     assert {s.code for s in db_session.scalars(select(Sector))} == SECTORS
@@ -151,11 +172,14 @@ def test_the_demo_handles_point_at_the_stored_rows(db_session):
         return db_session.get(Agency, data["agency_ids"][code])
 
     assert agency(data["province_agency_code"]).level == "province"
-    assert agency(data["land_department_code"]).name_vi == "Sở Tài nguyên và Môi trường"
+    assert agency(data["land_department_code"]).name_vi == "Sở Nông nghiệp và Môi trường"
     assert agency(data["construction_department_code"]).name_vi == "Sở Xây dựng"
-    assert agency(data["investment_department_code"]).name_vi == "Sở Kế hoạch và Đầu tư"
+    assert agency(data["investment_department_code"]).name_vi == "Sở Tài chính"
     assert len(data["district_codes"]) == 13 and all(agency(c).level == "district" for c in data["district_codes"])
-    assert all(agency(c).level == "commune" for c in data["commune_codes"])
+    assert len(data["commune_codes"]) == 69
+    assert all(agency(c).level in ("commune", "ward") and agency(c).valid_to is None for c in data["commune_codes"])
+    assert all(agency(c).valid_to == REORG for c in data["former_commune_codes"])
+    assert all(agency(c).valid_to is None for c in data["sector_department_codes"].values())
     assert set(data["sector_codes"]) == SECTORS == set(data["sector_department_codes"])
     assert all(agency(c).level == "department" for c in data["sector_department_codes"].values())
     centre = db_session.get(ServicePoint, data["service_point_ids"][data["province_centre_code"]])
@@ -164,6 +188,31 @@ def test_the_demo_handles_point_at_the_stored_rows(db_session):
         data["service_point_agency_codes"][data["province_centre_code"]])
     for sector, codes in data["procedure_codes_by_sector"].items():
         assert {db_session.get(Procedure, data["procedure_ids"][c]).sector.code for c in codes} == {sector}
-    assert len(data["district_centre_codes"]) == 13
+    assert len(data["district_centre_codes"]) == 13 and len(data["commune_desk_codes"]) == 69
     assert set(data["service_points_by_kind"]["commune_desk"]) == set(data["commune_desk_codes"])
     assert any("Danh mục demo Hà Tĩnh" in note for note in ctx.notes)
+
+
+def test_the_demo_lineage_follows_the_resolution(db_session):
+    from survey.services.registry.lineage import restatement
+
+    ctx = DemoContext(session=db_session)
+    step.seed(ctx)
+    code = dict(db_session.execute(select(Agency.id, Agency.code)).all())
+    ids = {c: i for i, c in code.items()}
+    kinds = Counter(db_session.scalars(select(AgencyLineage.kind)))
+    assert kinds["merge"] > 200 and kinds["split"] > 70 and sum(kinds.values()) == 293
+    mapping = {code[k]: [(code[t], s) for t, s in v] for k, v in restatement(db_session, date(2026, 1, 1)).items()}
+    # clause 59: eight wards whole and part of Đại Nài → phường Thành Sen; the rest of Đại Nài → Hà Huy Tập
+    assert mapping["HT-TPHT-NAMHA"] == mapping["HT-TPHT-BACHA"] == [("HT-P-THANHSEN", 1.0)]
+    assert sorted(mapping["HT-TPHT-DAINAI"]) == [("HT-P-HAHUYTAP", None), ("HT-P-THANHSEN", None)]
+    # clauses 62-64: Kỳ Lợi's area to Vũng Áng, its people to Sông Trí and Hoành Sơn: a split without shares
+    assert {t for t, _ in mapping["HT-TXKA-KYLOI"]} == {"HT-P-VUNGANG", "HT-P-SONGTRI", "HT-P-HOANHSON"}
+    # the merged departments, and a chain: Lộc Hà → Thạch Hà (1 Jan 2025) → the communes (1 Jul 2025)
+    assert mapping["HT-STNMT"] == mapping["HT-SNN"] == [("HT-SNNMT", 1.0)]
+    assert mapping["HT-SKHDT"] == [("HT-STC", 1.0)] and mapping["HT-STC"] == [("HT-STC", 1.0)]
+    assert mapping["HT-LH"] == mapping["HT-TH"] and all(s is None for _, s in mapping["HT-TH"])
+    assert "HT-X-LOCHA" in {t for t, _ in mapping["HT-LH"]}
+    assert mapping["HT-HS-SONKIM1"] == [("HT-X-SONKIM1", 1.0)]  # not rearranged: carried over whole
+    assert all(mapping[c] for c in code.values() if c.startswith("HT-") and c != "HT")  # nothing left stranded
+    assert ids["HT-X-SONKIM1"] in {i for i, c in code.items() if c in ctx.data["commune_codes"]}

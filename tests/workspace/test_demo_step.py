@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
 from survey import QUESTIONNAIRE_DIR
 from survey.models import Agency, Response, Sector, ServicePoint, Target, User, Wave
@@ -34,7 +35,7 @@ def test_demo_step_seeds_users_and_closed_waves_idempotently(db_session):
     ctx = DemoContext(session=db_session)
     workspace.seed(ctx)
     waves = db_session.query(Wave).filter(Wave.code.like("DEMO-%")).order_by(Wave.period_start).all()
-    assert len(waves) == workspace.WAVES_BACK and all(w.status == "closed" for w in waves)
+    assert len(waves) == len(workspace.demo_quarters(date.today())) and all(w.status == "closed" for w in waves)
     analyst = db_session.query(User).filter_by(username="analyst").one()
     assert verify_password(analyst, workspace.PASSWORD)
     viewer = db_session.query(User).filter_by(username="viewer").one()

@@ -283,6 +283,7 @@ def test_every_table_marks_its_small_cells_with_a_footnote(demo):
         content["agencies"]["table"],
         content["agencies"]["points"],
         content["trends"]["table"],
+        (content["restated"] or {}).get("table"),  # the trend restated onto today's units
         content["rates"],
         content["qd766"]["table"],
     ]

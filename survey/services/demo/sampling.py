@@ -23,8 +23,10 @@ from survey.services.sampling import invitations, waves
 
 SOURCE = "demo-motcua"
 DEMO_TOKENS = 6
-LEVEL_SECTORS = {AgencyLevel.DISTRICT: {"civil_status": 80, "land": 70, "construction": 25, "business": 20},
-                 AgencyLevel.COMMUNE: {"civil_status": 15, "land": 10}}
+# Since 1 July 2025 the commune level takes the district's procedures too (two-level local government).
+COMMUNE_SECTORS = {"civil_status": 20, "land": 16, "construction": 5, "business": 4}
+LEVEL_SECTORS = {AgencyLevel.COMMUNE: COMMUNE_SECTORS, AgencyLevel.WARD: COMMUNE_SECTORS,
+                 AgencyLevel.SPECIAL_ZONE: COMMUNE_SECTORS}
 DEPARTMENT_VOLUME, LAND_DEPARTMENT_VOLUME, CENTRAL_VOLUME = 60, 400, 30
 OUTCOMES = ((Outcome.APPROVED, 0.88), (Outcome.REJECTED, 0.08), (Outcome.WITHDRAWN, 0.04))
 CHANNELS = ((DossierChannel.IN_PERSON, 0.7), (DossierChannel.ONLINE, 0.25), (DossierChannel.POSTAL, 0.05))
@@ -61,7 +63,7 @@ def _cells(ctx) -> list[tuple[str, str, int, str | None]]:
         cells.append((dept, sector, volume, point_of.get(dept)))
     for code in data.get("central_agency_codes", []):
         cells.append((code, "other", CENTRAL_VOLUME, point_of.get(code)))
-    for code in data.get("district_codes", []) + data.get("commune_codes", []):
+    for code in data.get("commune_codes", []):  # today's units only: the district level is retired
         for sector, volume in LEVEL_SECTORS.get(levels.get(code, ""), {}).items():
             cells.append((code, sector, volume, point_of.get(code)))
     known_sectors = set(data.get("sector_codes", []))

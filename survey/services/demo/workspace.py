@@ -5,6 +5,12 @@ less satisfied with land and construction (and with refusals), so the dashboard 
 sectors below their 85 % target while most others meet 90 %. Four quarterly waves before the
 current quarter are created through the sampling services (plan → launch → answers → close), so
 the trend chart has history. Idempotent: existing accounts and waves are left alone.
+
+The waves span the 2025 reorganisation: 2024-Q4 on the old departments and districts (and the old
+communes that have a desk in the registry file), 2025-Q2 on the merged departments and the old
+districts, and the last two quarters on today's units (merged departments, 69 communes and wards).
+Each wave's cells are the units valid on its first day, so the restated trend (survey.services.
+workspace.trend_restated) has earlier publications to restate.
 """
 from __future__ import annotations
 
@@ -24,22 +30,30 @@ from survey.services.accounts.users import create_user
 
 SOURCE = "demo-history"
 PASSWORD = "hailong-demo-2025"
-WAVES_BACK = 4
+WAVES_BACK = 2                             # the last quarters before the current one …
+FIXED_QUARTERS = ((2024, 4), (2025, 2))    # … after two quarters before the reorganisation (see the docstring)
+REORGANISED_ON = date(2025, 7, 1)
+DEPARTMENTS_MERGED_ON = date(2025, 3, 1)
 DOSSIER_SCALE = 1.0
 # Sector tendencies (logit of P(satisfied) before agency and item effects).
 SECTOR_BASE = {"land": 1.05, "construction": 1.30, "investment": 1.85, "business": 2.35, "civil_status": 2.9,
                "justice": 2.7, "labour": 2.45, "transport": 2.3, "health": 2.2, "education": 2.5, "other": 2.4}
-NAME_SECTORS = [("tài nguyên", ["land"]), ("xây dựng", ["construction"]), ("kế hoạch và đầu tư", ["investment",
-                "business"]), ("đầu tư", ["investment"]), ("tư pháp", ["justice", "civil_status"]),
+NAME_SECTORS = [("nông nghiệp và môi trường", ["land", "other"]), ("tài nguyên", ["land"]),
+                ("xây dựng", ["construction"]), ("kế hoạch và đầu tư", ["investment", "business"]),
+                ("đầu tư", ["investment"]), ("tư pháp", ["justice", "civil_status"]),
                 ("lao động", ["labour"]), ("giao thông", ["transport"]), ("y tế", ["health"]),
                 ("giáo dục", ["education"]), ("công thương", ["business"]), ("nông nghiệp", ["other"]),
                 ("khu kinh tế", ["investment", "construction"]), ("công an", ["civil_status"]),
                 ("bảo hiểm xã hội", ["labour"]), ("thuế", ["business"])]
+# Departments that absorbed others on 1 March 2025 take over their sectors from then on.
+ABSORBED_SECTORS = {"HT-STC": ["investment", "business"], "HT-SXD": ["construction", "transport"],
+                    "HT-SNV": ["labour", "other"]}
 LEVEL_SECTORS = {AgencyLevel.DISTRICT: ["land", "construction", "civil_status", "business"],
-                 AgencyLevel.COMMUNE: ["civil_status", "land"], AgencyLevel.DEPARTMENT: ["other"],
-                 AgencyLevel.CENTRAL: ["other"]}
+                 AgencyLevel.COMMUNE: ["civil_status", "land"], AgencyLevel.WARD: ["civil_status", "land"],
+                 AgencyLevel.DEPARTMENT: ["other"], AgencyLevel.CENTRAL: ["other"]}
 LEVEL_VOLUME = {AgencyLevel.DEPARTMENT: 70, AgencyLevel.DISTRICT: 45, AgencyLevel.COMMUNE: 14,
-                AgencyLevel.PROVINCE: 40, AgencyLevel.CENTRAL: 50}
+                AgencyLevel.WARD: 14, AgencyLevel.PROVINCE: 40, AgencyLevel.CENTRAL: 50}
+TWO_LEVEL_VOLUME = 30  # a commune or ward since 1 July 2025 also handles what the district did
 SECTOR_VOLUME = {"land": 2.4, "construction": 1.6, "investment": 1.3}  # busy provincial departments
 ELEMENT_SHIFT = {"ACC": 0.35, "PRO": -0.15, "CIV": 0.25, "RES": 0.1, "FBK": -0.45}
 COMMENTS = ["Mong cán bộ hướng dẫn kỹ hơn về giấy tờ cần nộp.", "Thời gian chờ lâu, cần thêm quầy tiếp nhận.",
@@ -77,23 +91,47 @@ def _quarter(day: date, back: int) -> tuple[date, date, str]:
     return start, end, "%d-Q%d" % (year, q + 1)
 
 
-def _strata(session) -> list[tuple[Agency, Sector, float, ServicePoint | None]]:
-    """(agency, sector, volume, service point) cells of the simulated province."""
+def demo_quarters(today: date) -> list[tuple[date, date, str]]:
+    """The demo's closed quarters, oldest first: the fixed ones before the reorganisation, then the last
+    WAVES_BACK before today's (never the current quarter, never twice)."""
+    current = today.year * 4 + (today.month - 1) // 3
+    backs = {current - (y * 4 + q - 1) for y, q in FIXED_QUARTERS} | set(range(1, WAVES_BACK + 1))
+    return [_quarter(today, back) for back in sorted((b for b in backs if b > 0), reverse=True)]
+
+
+def _valid(agency, on: date) -> bool:
+    return (agency.valid_from is None or agency.valid_from <= on) and (agency.valid_to is None or agency.valid_to > on)
+
+
+def _strata(session, on: date) -> list[tuple[Agency, Sector, float, ServicePoint | None]]:
+    """(agency, sector, volume, service point) cells of the simulated province on day `on`: the units
+    valid that day; before 1 July 2025 only the old communes with a one-stop desk are simulated."""
     sectors = {s.code: s for s in session.scalars(select(Sector))}
-    points = list(session.scalars(select(ServicePoint)))
+    points = [p for p in session.scalars(select(ServicePoint).order_by(ServicePoint.id)) if _valid(p, on)]
     served: dict[int, ServicePoint] = {}
+    desks: set[int] = set()
     for p in points:
         for a in [p.agency, *p.agencies_served]:
             served.setdefault(a.id, p)
+        if p.kind == ServicePointKind.COMMUNE_DESK:
+            desks.add(p.agency_id)
     cells = []
-    for agency in session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.code)):
+    for agency in session.scalars(select(Agency).order_by(Agency.code)):
+        if not _valid(agency, on):
+            continue
+        commune = agency.level in (AgencyLevel.COMMUNE, AgencyLevel.WARD)
+        if commune and on < REORGANISED_ON and agency.id not in desks:
+            continue
         name = agency.name_vi.lower()
-        codes = next((codes for key, codes in NAME_SECTORS if key in name), None)
+        codes = ABSORBED_SECTORS.get(agency.code) if on >= DEPARTMENTS_MERGED_ON else None
+        codes = codes or next((codes for key, codes in NAME_SECTORS if key in name), None)
         codes = codes or LEVEL_SECTORS.get(agency.level, [])
         for code in codes:
             if code in sectors:
                 volume = LEVEL_VOLUME.get(agency.level, 50) * (SECTOR_VOLUME.get(code, 1.0) if agency.level ==
                                                                AgencyLevel.DEPARTMENT else 1.0)
+                if commune and on >= REORGANISED_ON:
+                    volume = TWO_LEVEL_VOLUME
                 cells.append((agency, sectors[code], volume, served.get(agency.id)))
     return cells
 
@@ -202,8 +240,9 @@ def _waves(ctx, version) -> None:
     from survey.services.sampling import waves as waves_service
 
     s, rng = ctx.session, ctx.rng
-    cells = _strata(s)
-    if not cells:
+    today = date.today()
+    quarters = demo_quarters(today)
+    if not _strata(s, quarters[-1][0]):
         ctx.notes.append("Demo phân tích: chưa có danh mục cơ quan/lĩnh vực nên chưa tạo đợt khảo sát mẫu.")
         return
     source = s.scalar(select(SourceSystem).where(SourceSystem.code == SOURCE))
@@ -213,15 +252,16 @@ def _waves(ctx, version) -> None:
         s.flush()
     items = index_structure(version.content)["items"]
     sector_codes = dict(s.execute(select(Sector.id, Sector.code)).all())
-    effects = {a.id: rng.gauss(0, 0.35) for a, _sec, _v, _p in cells}
-    today = date.today()
+    effects: dict[int, float] = {}
     created = []
-    for back in range(WAVES_BACK, 0, -1):
-        start, end, label = _quarter(today, back)
+    for order, (start, end, label) in enumerate(quarters):
         code = "DEMO-" + label
         if s.scalar(select(Wave.id).where(Wave.code == code)) is not None:
             continue
-        trend = 0.12 * (WAVES_BACK - back)
+        cells = _strata(s, start)
+        for a, _sec, _v, _p in cells:  # an agency keeps its tendency across waves
+            effects.setdefault(a.id, rng.gauss(0, 0.35))
+        trend = 0.12 * order
         _dossiers(ctx, source, cells, start, end, label, trend)
         wave = waves_service.create_wave(
             s, code=code, name="Khảo sát hài lòng quý %s/%s (demo)" % (label[-1], label[:4]), period_start=start,
@@ -243,8 +283,9 @@ def seed(ctx) -> None:
     from survey.services.questionnaires.bank import get_version
 
     s = ctx.session
-    department = s.scalar(select(Agency).where(Agency.level == AgencyLevel.DEPARTMENT, Agency.active.is_(True))
-                          .where(Agency.name_vi.ilike("%tài nguyên%")).limit(1)) or s.scalar(
+    department = s.scalar(select(Agency).where(Agency.level == AgencyLevel.DEPARTMENT, Agency.active.is_(True),
+                                               Agency.valid_to.is_(None))
+                          .where(Agency.name_vi.ilike("%môi trường%")).order_by(Agency.code).limit(1)) or s.scalar(
         select(Agency).where(Agency.level == AgencyLevel.DEPARTMENT).order_by(Agency.code).limit(1))
     centre = s.scalar(select(ServicePoint).where(ServicePoint.kind == ServicePointKind.PROVINCE_CENTRE).limit(1))
     _demo_users(ctx, department, centre)
