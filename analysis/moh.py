@@ -43,7 +43,8 @@ class ServiceTables:
 
     service: "health" | "education"; levels {event type: analysis.table.Cell}; areas {area agency id:
     Cell}; area_of {facility agency id: area agency id}; moh: MohRates of the whole wave and
-    moh_facilities {facility agency id: MohRates}.
+    moh_facilities {facility agency id: MohRates}; residences {commune code: Cell} by the respondent's own
+    commune (when the source gave it).
     """
 
     service: str
@@ -53,6 +54,7 @@ class ServiceTables:
     area_of: dict
     moh: MohRates | None = None
     moh_facilities: dict = field(default_factory=dict)
+    residences: dict = field(default_factory=dict)  # {official commune code: Cell}: the respondents' own area
 
 
 def _percent(e: Estimate) -> Estimate:

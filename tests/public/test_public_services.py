@@ -34,6 +34,7 @@ def test_board_lists_the_facilities_of_the_publication_against_the_health_target
     assert {c.code for c in board.public_service.levels} == {"inpatient", "outpatient"}
     assert {c.name_vi for c in board.public_service.areas} == {"Ủy ban nhân dân xã Cẩm Xuyên",
                                                                "Ủy ban nhân dân xã Cẩm Bình"}
+    assert {c.code for c in board.public_service.residences} == {"42001", "42002"}
 
 
 def test_board_reads_the_publication_not_the_registry_or_answers(db_session, health):
@@ -56,6 +57,7 @@ def test_public_page_shows_the_health_section_and_the_facilities(client, health)
     assert "Chỉ số hài lòng về dịch vụ công (Y tế)" in text  # not "sự phục vụ hành chính"
     assert "Chỉ số hài lòng theo loại hình dịch vụ" in text and "Khám, chữa bệnh ngoại trú" in text
     assert "Chỉ số hài lòng theo địa bàn cấp xã" in text and "Ủy ban nhân dân xã Cẩm Bình" in text
+    assert "Chỉ số hài lòng theo xã nơi người dân cư trú" in text
     assert "Trạm y tế xã Cẩm Bình" in text and "85 %" in text
     assert "chưa đủ số liệu" in text  # the provincial hospital
 

@@ -18,10 +18,12 @@ from survey import QUESTIONNAIRE_DIR
 from survey.models import (
     Agency,
     Answer,
+    Dossier,
     Invitation,
     QuestionnaireVersion,
     Response,
     Sector,
+    SourceSystem,
     Target,
     Wave,
     WaveStratum,
@@ -39,6 +41,8 @@ FACILITIES = {
                   ("s3", "TH-T", "Trường Tiểu học Thực hành", "doh", "primary", 200, 10, 0.8)]}
 INSTRUMENT = {"health": "health-inpatient.yaml", "education": "education-primary.yaml"}
 LEVEL = {"health": "health_facility", "education": "school"}
+AREA_CODES = {"commune_a": "42001", "commune_b": "42002"}
+KIND = {"health": "hospital_visit", "education": "school_enrolment"}
 MANAGER = {"health": ("PS-SYT", "Sở Y tế tỉnh Thử"), "education": ("PS-SGD", "Sở Giáo dục và Đào tạo tỉnh Thử")}
 
 
@@ -51,13 +55,15 @@ def _registry(session, service: str) -> dict:
         for key, code, name in (("commune_a", "PS-XA", "Ủy ban nhân dân xã Cẩm Xuyên"),
                                 ("commune_b", "PS-XB", "Ủy ban nhân dân xã Cẩm Bình")):
             handles[key] = Agency(code=code, name_vi=name, name_en=name + " (en)", level="commune",
-                                  parent_id=handles["province"].id)
+                                  parent_id=handles["province"].id, official_code=AREA_CODES[key])
             session.add(handles[key])
         for year, value in ((2025, 85), (2030, 90)):
             for sector in ("health", "education"):
                 session.add(Target(year=year, scope="public_service", sector_code=sector, value=value,
                                    label_vi="Mục tiêu %s %d" % (sector, year)))
         session.add(Target(year=2025, scope="tthc", value=90, label_vi="Mục tiêu TTHC 2025"))
+        handles["source"] = SourceSystem(code="PS-HIS", name="Phần mềm bệnh viện, trường học (thử)")
+        session.add(handles["source"])
         session.flush()
     if service not in handles:
         code, name = MANAGER[service]
@@ -75,6 +81,14 @@ def _registry(session, service: str) -> dict:
     return handles
 
 
+def residence(facility: str, k: int) -> str | None:
+    """The citizen's commune code sent with the k-th event of a facility: the district hospital's patients
+    come from both communes, the station's from its own, the provincial hospital's source sends none."""
+    if facility in ("h1", "s1"):
+        return AREA_CODES["commune_b" if k % 3 == 0 else "commune_a"]
+    return AREA_CODES["commune_b"] if facility in ("h2", "s2") else None
+
+
 def build_public_wave(session, service: str = "health", code: str = "PS-2025", seed: int = 3, publish: bool = True):
     """Registry, targets and one closed public-service wave with answers, published (returns handles)."""
     rng = random.Random(seed)
@@ -88,7 +102,6 @@ def build_public_wave(session, service: str = "health", code: str = "PS-2025", s
                 launched_at=datetime(2025, 7, 1), closed_at=datetime(2025, 10, 20))
     session.add(wave)
     session.flush()
-    typed = hasattr(Invitation, "event_type")
     for key, _code, _name, _parent, event_type, population, n, p in FACILITIES[service]:
         agency, sector = own[key], own["sector"]
         invited = int(n * 1.5)
@@ -97,11 +110,20 @@ def build_public_wave(session, service: str = "health", code: str = "PS-2025", s
                               population_prev=population)
         session.add(stratum)
         session.flush()
-        inv_rows = [{"wave_id": wave.id, "stratum_id": stratum.id, "token_hash": hash_token(uuid.uuid4().hex),
+        dossier_rows = [{"source_system_id": handles["source"].id, "external_id": "%s-%s-%d" % (code, key, k),
+                         "kind": KIND[service], "agency_id": agency.id, "sector_id": sector.id,
+                         "event_type": event_type, "citizen_area_code": residence(key, k), "channel": "in_person",
+                         "received_at": datetime(2025, 7, 2), "completed_at": datetime(2025, 7, 3),
+                         "outcome": "approved", "content_hash": "x"} for k in range(invited)]
+        dossier_ids = session.execute(insert(Dossier.__table__).returning(Dossier.__table__.c.id,
+                                                                          sort_by_parameter_order=True),
+                                      dossier_rows).scalars().all()
+        inv_rows = [{"wave_id": wave.id, "dossier_id": dossier_ids[k], "stratum_id": stratum.id,
+                     "token_hash": hash_token(uuid.uuid4().hex),
                      "pi": stratum.pi, "agency_id": agency.id, "sector_id": sector.id, "service_point_id": None,
                      "outcome": "approved", "channel": "link", "status": "completed" if k < n else "expired",
                      "expires_at": datetime(2025, 11, 1), "created_at": datetime(2025, 7, 2),
-                     **({"event_type": event_type} if typed else {})} for k in range(invited)]
+                     "event_type": event_type} for k in range(invited)]
         inv_ids = session.execute(insert(Invitation.__table__).returning(Invitation.__table__.c.id,
                                                                          sort_by_parameter_order=True),
                                   inv_rows).scalars().all()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from analysis import satisfaction_index
-from survey.models import Answer, Invitation, Response
+from survey.models import Answer, Dossier, Invitation, Response
 from survey.services import publications, results
 from survey.services.workspace import public_services, public_services_view, reports
 from tests.workspace.conftest import build_world, sign_in
@@ -41,7 +41,11 @@ def test_per_level_and_per_area_indices_equal_a_direct_computation_on_the_design
     levels = _by_response(db_session, wave, data.response_ids)
     area = {health["h1"].id: health["commune_a"].id, health["h2"].id: health["commune_b"].id}
     areas = np.array([area.get(a) for a in data.agency_id.tolist()], dtype=object)
-    for by, cells in ((levels, got.levels), (areas, got.areas)):
+    codes = dict(db_session.execute(select(Response.id, Dossier.citizen_area_code).join(
+        Invitation, Invitation.id == Response.invitation_id).join(Dossier, Dossier.id == Invitation.dossier_id)
+        .where(Response.wave_id == wave.id)).all())
+    homes = np.array([codes.get(i) for i in data.response_ids.tolist()], dtype=object)
+    for by, cells in ((levels, got.levels), (areas, got.areas), (homes, got.residences)):
         direct = satisfaction_index(data.design, data.answers, data.structure, by=by,
                                     satisfied=data.satisfied, valid=data.valid)
         assert set(cells) == set(direct)
@@ -51,6 +55,10 @@ def test_per_level_and_per_area_indices_equal_a_direct_computation_on_the_design
             assert cells[key].est.se == pytest.approx(res.overall.se, abs=1e-9)
     assert set(got.levels) == {"inpatient", "outpatient"}
     assert got.area_of == area  # the provincial hospital (under the department) is in no commune-level area
+    assert {k: c.label_vi for k, c in got.residences.items()} == {"42001": "Ủy ban nhân dân xã Cẩm Xuyên",
+                                                                  "42002": "Ủy ban nhân dân xã Cẩm Bình"}
+    # patients of the district hospital living in commune B count in B's residence cell, not in its area cell
+    assert got.residences["42002"].est.n > got.areas[health["commune_b"].id].est.n
 
 
 def test_cells_are_held_to_the_public_service_target_of_the_service(db_session, health):
@@ -120,6 +128,7 @@ def test_dashboard_shows_the_health_section_with_facilities_levels_areas_and_moh
     assert 'data-testid="public-service"' in html
     text = _text(html)
     for expected in ("Y tế", "Theo cơ sở", "Theo loại hình", "Theo địa bàn cấp xã", "Nội trú".lower(),
+                     "Theo xã nơi người dân cư trú",
                      FACILITIES["health"][0][2], "Ủy ban nhân dân xã Cẩm Bình", "tỷ lệ hài lòng chung"):
         assert expected.lower() in text.lower(), expected
     assert "Quá ít câu trả lời" in text  # the provincial hospital's 14 answers
@@ -128,7 +137,7 @@ def test_dashboard_shows_the_health_section_with_facilities_levels_areas_and_moh
 def test_agency_viewer_sees_only_their_facility_and_no_pooled_tables(db_session, health):
     section = public_services_view.section(db_session, health["wave"], None, {health["h2"].id}, 30)
     assert [c.key for c in section.facilities] == [health["h2"].id]
-    assert section.levels == [] and section.areas == [] and section.scoped
+    assert section.levels == [] and section.areas == [] and section.residences == [] and section.scoped
 
 
 def test_pdf_has_a_health_section_with_the_moh_comparison(db_session, health):
@@ -142,7 +151,8 @@ def test_pdf_has_a_health_section_with_the_moh_comparison(db_session, health):
     section = text.split("11. Dịch vụ công: Y tế")[1]
     for expected in ("Chỉ số hài lòng theo cơ sở y tế", "Bệnh viện đa khoa Cẩm Xuyên", "Chỉ số hài lòng theo loại hình",
                      "nội trú", "Chỉ số hài lòng theo địa bàn cấp xã", "Ủy ban nhân dân xã Cẩm Xuyên",
-                     "theo cách tính của Bộ Y tế", "QĐ 3869", "Mục tiêu health 2025"):
+                     "theo cách tính của Bộ Y tế", "QĐ 3869", "Mục tiêu health 2025",
+                     "Chỉ số hài lòng theo xã nơi người dân cư trú"):
         assert expected.lower() in section.lower(), expected
     with pikepdf.open(BytesIO(pdf)) as doc:  # the added section keeps the PDF/UA tagging
         with doc.open_metadata() as meta:

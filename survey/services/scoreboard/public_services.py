@@ -20,12 +20,13 @@ def stored(view: Any) -> Any:
 
 @dataclass(frozen=True)
 class PublicService:
-    """A health or education wave on the public pages: the service and its per-level and per-area cells
-    (scoreboard PublicCells; the facilities / schools are the board's agencies)."""
+    """A health or education wave on the public pages: the service and its per-level, per-area and
+    per-residence cells (scoreboard PublicCells; the facilities / schools are the board's agencies)."""
 
     service: str
     levels: tuple
     areas: tuple
+    residences: tuple = ()
 
     def title(self, lang: str) -> str:
         """"Y tế" / "Giáo dục" in `lang`."""
@@ -40,4 +41,5 @@ def public(view: Any, cell: Any) -> PublicService | None:
         return None
     ordered = lambda cells: sorted(cells.values(), key=lambda c: c.code)  # noqa: E731
     return PublicService(tables.service, tuple(cell("level", c) for c in ordered(tables.levels)),
-                         tuple(cell("area", c) for c in ordered(tables.areas)))
+                         tuple(cell("area", c) for c in ordered(tables.areas)),
+                         tuple(cell("residence", c) for c in ordered(tables.residences)))

@@ -11,7 +11,9 @@ service by analysis.table.target_for); this module adds two groupings computed o
   instrument's own level (each form is one level);
 - area: the commune-level area of the facility: the nearest commune (else pre-2025 district) among the
   facility's managing agencies, walking up the registry from its parent; a facility without one is in no
-  area (its row counts in the whole wave, never in an area).
+  area (its row counts in the whole wave, never in an area);
+- residence: the respondent's own commune-level area, the official commune code the source sent with the
+  hospital visit or enrolment (Dossier.citizen_area_code), when it did.
 
 The result (analysis.moh.ServiceTables) is frozen like the table: `compute` runs when a wave is published
 (survey.services.workspace.publishing stores it in the publication's inputs under "public_services");
@@ -29,7 +31,8 @@ import analysis
 from analysis.moh import ServiceTables, moh_rates
 from analysis.table import TargetRef, judge, target_for, targets_in_force
 from analysis.wave import WaveData, WaveTable, by_code
-from survey.models import Agency, Invitation, QuestionnaireVersion, Response, Target, Wave
+from survey.models import Agency, Dossier, Invitation, QuestionnaireVersion, Response, Target, Wave
+from survey.models.registry import AgencyVersion
 from survey.services.publications import frozen
 from survey.services.questionnaires.bank import iter_questions, scale_for
 from survey.services.scoreboard import public_services as board_tables
@@ -58,22 +61,49 @@ def instrument_level(content: dict) -> str | None:
     return tail if tail in LEVELS else None
 
 
-def event_types(session: Session, data: WaveData, fallback: str | None) -> np.ndarray:
-    """Each respondent's event type (object array in data's row order); `fallback` where none is recorded."""
-    out = np.full(data.n, fallback, dtype=object)
-    column = getattr(Invitation, "event_type", None)  # the service-event fields (migration 0014)
-    if column is None or data.response_ids is None or not data.n:
-        return out
-    rows = session.execute(select(Response.id, column).join(Invitation, Invitation.id == Response.invitation_id)
-                           .where(Invitation.wave_id == data.wave_id, Response.probability_sample.is_(True),
-                                  column.is_not(None))).all()
-    if rows:  # data.response_ids is sorted: place each typed respondent by binary search
+def _placed(data: WaveData, rows: list, out: np.ndarray) -> np.ndarray:
+    """`out` with each (response id, value) of `rows` written at its respondent's row (data.response_ids is
+    sorted: a binary search, no loop over the wave); rows of responses not in `data` are left out."""
+    if rows and data.response_ids is not None:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         at = np.searchsorted(data.response_ids, ids)
         known = at < data.n
         known[known] = data.response_ids[at[known]] == ids[known]
         out[at[known]] = np.array([str(r[1]) for r in rows], dtype=object)[known]
     return out
+
+
+def _respondents(data: WaveData, *columns):
+    return select(Response.id, *columns).join(Invitation, Invitation.id == Response.invitation_id).where(
+        Invitation.wave_id == data.wave_id, Response.probability_sample.is_(True))
+
+
+def event_types(session: Session, data: WaveData, fallback: str | None) -> np.ndarray:
+    """Each respondent's event type (object array in data's row order); `fallback` where none is recorded."""
+    out = np.full(data.n, fallback, dtype=object)
+    rows = session.execute(_respondents(data, Invitation.event_type).where(Invitation.event_type.is_not(None))
+                           ).all() if data.n else []
+    return _placed(data, rows, out)
+
+
+def residences(session: Session, data: WaveData) -> np.ndarray:
+    """Each respondent's own commune-level area code (the event's citizen_area_code, kept only when the
+    source gave it and only while the invitation still links its record), else None."""
+    rows = session.execute(_respondents(data, Dossier.citizen_area_code).join(
+        Dossier, Dossier.id == Invitation.dossier_id).where(Dossier.citizen_area_code.is_not(None))
+    ).all() if data.n else []
+    return _placed(data, rows, np.full(data.n, None, dtype=object))
+
+
+def area_names(session: Session, codes: set) -> dict:
+    """{official commune code: (code, name_vi, name_en)}: today's unit with that code, else the latest
+    version that had it, else the code itself."""
+    out = {}
+    for model in (AgencyVersion, Agency):  # the current unit wins over a past version of the same code
+        for code, vi, en in session.execute(select(model.official_code, model.name_vi, model.name_en)
+                                            .where(model.official_code.in_(sorted(codes)))):
+            out[code] = (code, vi, en or vi)
+    return {c: out.get(c, (c, "Mã địa bàn %s" % c, "Area code %s" % c)) for c in codes}
 
 
 def areas_of(session: Session, agency_ids: set) -> dict:
@@ -100,10 +130,11 @@ def _targets(session: Session, year: int) -> dict:
 
 
 def groupings(session: Session, data: WaveData, content: dict) -> tuple[dict, dict]:
-    """({"levels": labels, "areas": labels} arrays aligned with data's rows, {facility: area})."""
+    """({"levels", "areas", "residences": labels} arrays aligned with data's rows, {facility: area})."""
     area_of = areas_of(session, set(data.agency_id.tolist()))
     areas = np.array([area_of.get(a) for a in data.agency_id.tolist()], dtype=object)
-    return {"levels": event_types(session, data, instrument_level(content)), "areas": areas}, area_of
+    return {"levels": event_types(session, data, instrument_level(content)), "areas": areas,
+            "residences": residences(session, data)}, area_of
 
 
 def compute(session: Session, wave: Wave, table: WaveTable, data: WaveData) -> ServiceTables | None:
@@ -119,7 +150,7 @@ def compute(session: Session, wave: Wave, table: WaveTable, data: WaveData) -> S
     min_n, max_rse = int(settings.get("min_n", 30)), float(settings.get("max_rse", 0.3))
     method, level = settings.get("method", "logit"), float(settings.get("level", 0.95))
     if data.design is None or not data.items:
-        raw = {"levels": {}, "areas": {}}
+        raw = {"levels": {}, "areas": {}, "residences": {}}
     elif data.answers is not None:
         raw = analysis.index_table_answers(data.design, data.answers, data.structure, by, method, level,
                                            data.satisfied, data.valid)
@@ -127,14 +158,16 @@ def compute(session: Session, wave: Wave, table: WaveTable, data: WaveData) -> S
         raw = analysis.index_table(data.design, data.sums, data.structure, by, method, level)
     names = {a.id: (a.code, a.name_vi, a.name_en or a.name_vi) for a in session.scalars(select(Agency))}
     unnamed = lambda k: (str(k), str(k), str(k))  # noqa: E731
-    labels = {"levels": lambda k: (k, *LEVELS.get(k, (k, k))), "areas": lambda k: names.get(k, unnamed(k))}
+    where = area_names(session, {k for k in raw["residences"] if k is not None})
+    labels = {"levels": lambda k: (k, *LEVELS.get(k, (k, k))), "areas": lambda k: names.get(k, unnamed(k)),
+              "residences": lambda k: where.get(k, unnamed(k))}
     cells = {kind: judge({k: by_code(v, data.items) for k, v in raw[kind].items()}, lambda k: target,
                          labels[kind], min_n, max_rse, measure=measure) for kind in labels}
     moh, per_facility = (None, {}) if data.design is None or data.answers is None or not data.items else moh_rates(
         data.design, data.answers, data.satisfied, data.valid, data.structure["elements"], overall_satisfied(
             data, content), data.agency_id, method, level)
     return ServiceTables(service, str(content.get("instrument", "")), cells["levels"], cells["areas"], area_of,
-                         moh, per_facility)
+                         moh, per_facility, cells["residences"])
 
 
 def overall_satisfied(data: WaveData, content: dict) -> np.ndarray | None:

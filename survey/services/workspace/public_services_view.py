@@ -62,6 +62,7 @@ class Section:
     moh_facilities: list = field(default_factory=list)
     mean_scores: list = field(default_factory=list)   # [(element code, label_vi, label_en, Estimate)]
     min_n: int = 30
+    residences: list = field(default_factory=list)    # [dash.Cell] by the respondents' own commune
 
     def title_in(self, lang: str) -> str:
         """The section title in `lang`."""
@@ -117,4 +118,4 @@ def section(session: Session, wave: Wave, version: int | None, visible: set | No
     return Section(service, *TITLES[service], head, statuses, facilities,
                    [] if scoped or extra is None else _ranked(extra.levels),
                    [] if scoped or extra is None else _ranked(extra.areas), scoped, moh, moh_rows or [],
-                   scores or [], min_n)
+                   scores or [], min_n, [] if scoped or extra is None else _ranked(extra.residences))

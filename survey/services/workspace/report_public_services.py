@@ -93,6 +93,8 @@ def section(data: ReportData) -> dict | None:
         "levels": _cells(data, ps.levels, level, _("Chỉ số hài lòng theo %(what)s", what=level.lower()))
         if ps.levels else None,
         "areas": _cells(data, ps.areas, _("Địa bàn"), _("Chỉ số hài lòng theo địa bàn cấp xã")) if ps.areas else None,
+        "residences": _cells(data, ps.residences, _("Xã, phường, đặc khu"),
+                             _("Chỉ số hài lòng theo xã nơi người dân cư trú")) if ps.residences else None,
         "scoped": _("Bảng theo loại hình và theo địa bàn gộp nhiều đơn vị nên không có trong báo cáo của một cơ quan.")
         if ps.scoped else "",
         "moh": _moh(data, ps) if ps.moh or ps.moh_facilities else None,
