@@ -4,9 +4,10 @@ type (the outpatients of the same hospitals are not in the totals), per hospital
 The wave: hospitals BV1 (40 inpatient discharges in the quarter) and BV2 (24), 30 and 16 outpatient visits
 beside them, π = 0.5 by the keyed hash of seed "golden-noitru", and the first 70 % of each hospital's
 invitations answered, each answer a fixed function of the respondent's rank and the item. The golden
-numbers come from R 4 / survey 4 on the exported respondents (stratum, N, weight, item A1 satisfied, the
-respondent's index score); R calls beside each value. With every item answered the overall index is the
-weighted mean of each respondent's mean of element means, which is what svymean(~score) estimates.
+numbers come from R 4.2.2 / survey 4.1.1 on the exported respondents (stratum, N, weight, item A1
+satisfied, the respondent's index score × 100); R calls beside each value. With every item answered the
+overall index is the weighted mean of each respondent's mean of element means, which svymean(~score)
+estimates.
 """
 from __future__ import annotations
 
