@@ -94,6 +94,7 @@ def moh_rates(d: Design, answers: np.ndarray, satisfied: list, valid: list, elem
         scores[name] = d.ratio(c, v, level=level)
 
     def tally(mask: np.ndarray) -> float:
+        """The unweighted pooled rate of the rows in `mask` (percent; NaN without valid answers)."""
         total = val[mask].sum()
         return float(100 * sat[mask].sum() / total) if total else float("nan")
 

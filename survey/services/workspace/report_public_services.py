@@ -46,6 +46,7 @@ def _moh(data: ReportData, ps) -> S.Table:
     education = ps.service == "education"
 
     def row(r, bold_name: str | None = None) -> S.Row:
+        """One domain's row: index, pooled rate with CI, tally, overall share (education), gap."""
         share = [S.num(r.moh.overall_share.value if r.moh.overall_share else None, data)] if education else []
         return S.Row(
             [
