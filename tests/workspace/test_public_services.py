@@ -189,3 +189,20 @@ def test_without_recorded_event_types_the_level_is_the_forms_own(db_session):
     assert list(got.levels) == ["inpatient"]  # health-inpatient.yaml: every respondent an inpatient
     assert got.levels["inpatient"].est.value == pytest.approx(
         publications.current(db_session, wave.id).table.overall.est.value)
+
+
+def test_english_and_agency_reports_name_units_in_english_and_leave_pooled_tables_out(db_session, health):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    def text(pdf: bytes) -> str:
+        return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages))
+
+    english = text(reports.report(db_session, health["wave"], "en", min_n=30))
+    assert "Ủy ban nhân dân xã Cẩm Xuyên (en)" in english and "Outpatient care" in english
+    one = text(reports.report(db_session, health["wave"], "vi", min_n=30, visible={health["h2"].id},
+                              scope_agency=health["h2"]))
+    section = one.split("11. Dịch vụ công: Y tế")[1]
+    assert "Trạm y tế xã Cẩm Bình" in section and "Bệnh viện đa khoa Cẩm Xuyên" not in section
+    assert "Chỉ số hài lòng theo địa bàn cấp xã" not in section and "không có trong báo cáo của một cơ quan" in section
