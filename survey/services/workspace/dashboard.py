@@ -174,11 +174,12 @@ def default_wave(session: Session) -> Wave | None:
     """The most recent wave whose final publication has respondents, else the most recent one with a
     provisional publication with respondents, else the most recent wave (an empty closed wave never hides
     the latest published results)."""
-    from survey.services.workspace import wavedata
+    from survey.services import publications
 
     waves = list_waves(session)
-    shown = {w.id: wavedata.published(session, w) for w in waves}
-    with_answers = [w for w in waves if shown[w.id] is not None and shown[w.id].frame.n > 0]
+    # the tables say how many respondents each has: no wave's frame is thawed to choose (a large one is big)
+    shown = {w.id: publications.current(session, w.id) for w in waves}
+    with_answers = [w for w in waves if shown[w.id] is not None and shown[w.id].table.respondents > 0]
     final = [w for w in with_answers if not shown[w.id].provisional]
     return (final or with_answers or waves or [None])[0]
 

@@ -13,6 +13,7 @@ from analysis import Estimate
 from analysis.compare import Comparison, compare, pick_periods
 from survey.models import Agency, Invitation, Sector, Wave, WaveStratum
 from survey.models.fieldwork import InvitationStatus
+from survey.services import publications
 from survey.services.registry.hierarchy import descendants
 from survey.services.workspace import dashboard as dash
 from survey.services.workspace import wavedata
@@ -205,8 +206,7 @@ def _trend_waves(session: Session, current: Wave, version: int | None = None) ->
     same = [w for w in dash.list_waves(session) if w.questionnaire_version_id == current.questionnaire_version_id]
     later = [w for w in same if w.id != current.id and w.period_start > current.period_start]
     earlier = [w for w in same if w.id != current.id and w.period_start <= current.period_start]
-    shown = {w.id: wavedata.published(session, w, version if w.id == current.id else None)
-             for w in [current, *earlier]}
+    shown = {w.id: _published(session, w, version if w.id == current.id else None) for w in [current, *earlier]}
     left = [LeftOut(w, "unpublished") for w in earlier if shown[w.id] is None]
     usable = {w.id: w for w in [current, *earlier] if w.id == current.id or shown[w.id] is not None}
     order = sorted((i for i in usable if i != current.id),
@@ -214,6 +214,42 @@ def _trend_waves(session: Session, current: Wave, version: int | None = None) ->
     chosen, clashes = pick_periods({i: (w.period_start, w.period_end) for i, w in usable.items()}, current.id, order)
     left += [LeftOut(usable[i], "overlap", usable[c]) for i, c in clashes.items()]
     return [usable[i] for i in chosen], sorted(left, key=lambda x: x.wave.period_start), len(later), shown
+
+
+@dataclass(frozen=True)
+class LazyShown:
+    """A trend wave's publication (as wavedata.Shown): its version at once, its frozen frame only when asked
+    for, so a trend drawn from the stored tables never thaws another wave's respondents."""
+
+    session: Session
+    view: object
+
+    @property
+    def frame(self):
+        """The frozen frame (publications.frame: memoised per process)."""
+        return publications.frame(self.session, self.view)
+
+    @property
+    def provisional(self) -> bool:
+        """A provisional publication of a running wave."""
+        return str(self.view.kind) == "provisional"
+
+
+def _published(session: Session, wave: Wave, version: int | None) -> LazyShown | None:
+    """wavedata.published without the frame: the current publication, or the final `version`."""
+    if version is not None:
+        view = next((v for v in publications.versions(session, wave.id) if v.version == version
+                     and str(v.kind) == "final"), None)
+    else:
+        view = publications.current(session, wave.id)
+    return LazyShown(session, view) if view is not None else None
+
+
+def _from_table(view, code: str) -> Estimate | None:
+    """The overall index (code "") or a sector's, as the publication's table stored it (the same numbers the
+    frame gives for these domains: the table was computed from that frame's design)."""
+    cell = view.table.overall if not code else (view.table.sectors or {}).get(code)
+    return cell.est if cell is not None else None
 
 
 def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[int] | None, min_n: int,
@@ -229,11 +265,17 @@ def trends(session: Session, current: Wave, filters: dash.Filters, visible: set[
         got = shown.get(w.id)
         if got is None:  # the selected wave itself without a publication: nothing to plot
             continue
-        frame = wavedata.scoped(got.frame, visible)
+        # Whole-province overall and sector points are in every publication's table; only a scope, a level
+        # or a channel needs the wave's respondents (its frame)
+        stored = visible is None and not filters.level and not filters.channel
+        frame = None if stored else wavedata.scoped(got.frame, visible)
         for code in series:
-            f = dash.Filters(w.id, filters.level, code, filters.channel)
-            res = frame.index(mask=_full(dash.domain_mask(frame, f, nm["agency"]), frame.n))
-            est = res.overall if res else None
+            if stored:
+                est = _from_table(got.view, code)
+            else:
+                f = dash.Filters(w.id, filters.level, code, filters.channel)
+                res = frame.index(mask=_full(dash.domain_mask(frame, f, nm["agency"]), frame.n))
+                est = res.overall if res else None
             target = dash.sector_target(session, w.period_end.year, code) if code else \
                 next(iter(dash.applicable_targets(session, w.period_end.year)), None)
             cell = dash.Cell(w.id, w.name, est, est.n if est else 0, target,
