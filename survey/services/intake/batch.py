@@ -21,6 +21,7 @@ from survey.models._base import utcnow
 from survey.services.common.bulk import bulk_insert, matches
 from survey.services.common.i18n import tr as _
 from survey.services.common.periods import local_tz
+from survey.services.intake import validity
 from survey.services.intake.records import (  # noqa: F401  (re-exported: the API description reads them here)
     FIELDS,
     IN_CHUNK,
@@ -70,6 +71,9 @@ def ingest(session: Session, source: SourceSystem, records: list, *, maps: CodeM
     maps = maps or CodeMaps.load(session)
     zone = ZoneInfo(local_tz())
     results = [validator(raw, i, maps, zone, now) for i, raw in enumerate(records)]
+    if maps.units is not None:  # a unit must exist on the record's own day (retired_unit, unit_not_yet_valid)
+        for r in results:
+            validity.check(r, maps.units, zone)
     if scope is not None and not scope.everything:
         for r in results:
             if r.row is not None:

@@ -19,6 +19,7 @@ from survey.models import Agency, Procedure, Sector, ServicePoint
 from survey.models.fieldwork import CHANNELS, OUTCOMES
 from survey.services.common.i18n import tr as _
 from survey.services.common.texts import storable_text
+from survey.services.intake import validity
 from survey.services.intake.areas import check_area_code, known_area_codes
 
 FIELDS = ("external_id", "agency", "procedure", "sector", "service_point", "channel", "received_at", "due_at",
@@ -38,7 +39,7 @@ IN_CHUNK = 900                        # below SQLite's historic 999 bound parame
 REASON_CODES = ("not_an_object", "missing_field", "bad_value", "unknown_agency", "unknown_procedure", "unknown_sector",
                 "sector_mismatch", "unknown_service_point", "bad_channel", "bad_outcome", "bad_date",
                 "completed_before_received", "due_before_received", "date_in_future", "conflict", "out_of_scope",
-                "alias_mismatch", "bad_area_code", "bad_kind", "unknown_unit", "bad_event_type")
+                "alias_mismatch", "bad_area_code", "bad_kind", "unknown_unit", "bad_event_type", *validity.CODES)
 WARNING_CODES = ("bad_phone", "kiosk_no_service_point", "kiosk_failed")
 
 
@@ -64,6 +65,7 @@ class CodeMaps:
     sector_codes: dict[int, str]
     agency_levels: dict[int, str] = field(default_factory=dict)   # agency id -> level value
     area_codes: frozenset[str] | None = None   # official commune-level codes; None: the registry has none
+    units: validity.UnitDates | None = None    # validity of agencies and points; None: not checked
 
     @classmethod
     def load(cls, session: Session) -> CodeMaps:
@@ -74,6 +76,7 @@ class CodeMaps:
             agencies={code: agency_id for code, agency_id, _level in agencies},
             agency_levels={agency_id: str(level) for _code, agency_id, level in agencies},
             area_codes=known_area_codes(session),
+            units=validity.UnitDates.load(session),
             sectors=sectors,
             procedures={c: (i, s) for c, i, s in session.execute(select(Procedure.code, Procedure.id,
                                                                         Procedure.sector_id)).all()},

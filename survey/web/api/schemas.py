@@ -30,6 +30,21 @@ def _issue(codes: tuple[str, ...], description: str) -> dict:
     }
 
 
+def _reason() -> dict:
+    """Why a record was rejected; the registry's validity codes carry the codes to send instead."""
+    schema = _issue(REASON_CODES, "Why a record was rejected. `retired_unit`: the competent agency (the unit of a "
+                                  "service event) was no longer valid on the local day the record was completed, "
+                                  "or the service point was closed on the day it was received; the message names "
+                                  "the successor unit(s) from the registry's lineage. `unit_not_yet_valid`: the "
+                                  "unit did not exist yet on that day. A record of an earlier period naming the "
+                                  "old unit is accepted: each record is checked on its own day.")
+    schema["properties"]["replacement_codes"] = {
+        "type": "array", "items": {"type": "string"},
+        "description": "With `retired_unit` / `unit_not_yet_valid` on an agency: the registry codes of the "
+                       "unit(s) valid on the record's day that carry the old unit's dossiers (absent if none)."}
+    return schema
+
+
 SCHEMAS = {
     "Dossier": {
         "type": "object", "additionalProperties": True,
@@ -139,7 +154,7 @@ SCHEMAS = {
             "kiosk_handoff": {"type": "boolean", "description": "True when the invitation waits on the kiosk."},
         },
     },
-    "Reason": _issue(REASON_CODES, "Why a record was rejected."),
+    "Reason": _reason(),
     "Warning": _issue(WARNING_CODES, "Something that did not prevent storing the record."),
     "RecordResult": {
         "type": "object", "required": ["index", "external_id", "status", "errors", "warnings", "invitations"],
