@@ -38,7 +38,7 @@ CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scale_child.py
 GB = 2 ** 30
 
 
-def run_child(op: str, code: str, url: str, out: str, timeout: float = 3600) -> dict:
+def run_child(op: str, code: str, url: str, out: str, timeout: float = 1200) -> dict:
     """One operation in a child process: its RESULT, plus peak RSS (MiB) and wall time of the whole child."""
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, CHILD, op, code, "--database-url", url, "--out", out],
