@@ -160,3 +160,10 @@ def test_a_file_that_is_not_utf8_is_refused_on_the_page(client, db_session, prov
 
     assert response.status_code == 422 and "UTF-8" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(AgencyLineage)) == 0
+
+
+def test_the_agency_search_ignores_case_and_diacritics(client, db_session, province, admin):
+    page = client.get("/admin/registry/agencies?q=PHUONG BA").get_data(as_text=True)
+
+    assert 'data-agency="N3"' in page and 'data-agency="N1"' not in page
+    assert 'data-agency="N2"' in client.get("/admin/registry/agencies?q=18002").get_data(as_text=True)
