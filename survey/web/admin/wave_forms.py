@@ -50,7 +50,9 @@ def _check_supported_day(day: date | None) -> None:
 
 
 SCHEME_LABELS = {"agency_sector": _l("Cơ quan × lĩnh vực (khuyến nghị)"), "agency": _l("Chỉ theo cơ quan"),
-                 "sector": _l("Chỉ theo lĩnh vực")}
+                 "sector": _l("Chỉ theo lĩnh vực"),
+                 # Health and education waves: a hospital or school × the event type (inpatient, primary…).
+                 "unit_type": _l("Đơn vị × loại (bệnh viện, trường học)")}
 
 
 class WaveForm(FlaskForm):
