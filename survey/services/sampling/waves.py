@@ -26,7 +26,7 @@ from survey.models.fieldwork import WaveStatus
 from survey.services.common import formats
 from survey.services.common.i18n import tr
 from survey.services.common.periods import FIRST_DAY, LAST_DAY, local_tz, period_bounds, previous_period  # noqa: F401  (re-exported for forms)
-from survey.services.sampling import frames
+from survey.services.sampling import frames, validity
 from survey.services.sampling import invitations as inv_service
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.selector import Selector
@@ -175,6 +175,7 @@ def replan(session: Session, wave: Wave) -> None:
     frame = frames.frame_of(design)
     previous = count_by_cell(session, scheme, prev_lo, prev_hi, frame)
     current = count_by_cell(session, scheme, cur_lo, cur_hi, frame)
+    previous, current = validity.restrict(session, wave, previous, current)  # units valid in the period only
     agencies, sectors = code_maps(session)
     existing = {s.key: s for s in wave.strata}
     for cell in sorted(set(previous) | set(current), key=lambda c: stratum_key(scheme, c, agencies, sectors)):
@@ -238,7 +239,7 @@ def launch(session: Session, wave: Wave, now: datetime | None = None,
         .where(Dossier.completed_at >= lo, Dossier.completed_at < hi, Dossier.id.not_in(invited),
                *frames.where(frames.frame_of(wave.design), Dossier))
     ).all()
-    dossiers = [(r.code, r._asdict()) for r in rows]
+    dossiers = [(r.code, r._asdict()) for r in validity.valid_rows(session, wave, rows)]
     sel.prepare([d for _code, d in dossiers])
     picked = []
     for code, d in dossiers:
