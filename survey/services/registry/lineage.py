@@ -54,8 +54,12 @@ def is_valid(agency: Agency, on: date) -> bool:
     return (agency.valid_from is None or agency.valid_from <= on) and (agency.valid_to is None or agency.valid_to > on)
 
 
-class _Graph:
-    """The lineage edges and the validity of every unit, loaded once for a batch of questions."""
+class LineageGraph:
+    """The lineage edges and the validity of every unit, loaded once for a batch of questions.
+
+    Intake and sampling keep one per batch: `out`/`into` (steps by predecessor/successor id),
+    `bounds`, `valid()`, `successors()`, `predecessors()` are their interface; keep them stable.
+    """
 
     def __init__(self, session: Session) -> None:
         self.out: dict[int, list[AgencyLineage]] = defaultdict(list)
@@ -104,23 +108,26 @@ class _Graph:
         return seen
 
 
+_Graph = LineageGraph  # the first name, which intake and sampling use
+
+
 def successors(session: Session, agency_id: int, on: date) -> Mapping:
     """The units valid on `on` that an agency's dossiers map to, each with its share (None = unknown).
 
     A unit valid on `on` maps to itself with share 1. A unit that had ended without a successor,
     or that did not exist yet on `on`, maps to nothing.
     """
-    return _Graph(session).successors(agency_id, on)
+    return LineageGraph(session).successors(agency_id, on)
 
 
 def predecessors(session: Session, agency_id: int) -> set[int]:
     """Every unit whose history the agency carries, transitively (not the agency itself)."""
-    return _Graph(session).predecessors(agency_id)
+    return LineageGraph(session).predecessors(agency_id)
 
 
 def predecessors_of(session: Session, agency_ids: set[int]) -> set[int]:
     """The predecessors of a set of units, transitively, minus the set itself (one load of the graph)."""
-    graph = _Graph(session)
+    graph = LineageGraph(session)
     found: set[int] = set()
     for agency_id in agency_ids:
         found |= graph.predecessors(agency_id)
@@ -129,7 +136,7 @@ def predecessors_of(session: Session, agency_ids: set[int]) -> set[int]:
 
 def restatement(session: Session, on: date) -> dict[int, Mapping]:
     """For every agency id ever: the units valid on `on` that carry its dossiers, with shares."""
-    graph = _Graph(session)
+    graph = LineageGraph(session)
     return {agency_id: graph.successors(agency_id, on) for agency_id in sorted(graph.bounds)}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import User
 from survey.models.registry import Agency
-from survey.services.registry.lineage import _Graph
+from survey.services.registry.lineage import LineageGraph
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def retired_users(session: Session, on: date | None = None) -> list[RetiredUser]
         .order_by(Agency.name_vi, User.username)).all()
     if not rows:
         return []
-    graph = _Graph(session)
+    graph = LineageGraph(session)
     agencies = {a.id: a for a in session.scalars(select(Agency))}
     found = []
     for user, agency in rows:

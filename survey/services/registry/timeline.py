@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import User
 from survey.models.registry import Agency, AgencyLineage, AgencyVersion
-from survey.services.registry.lineage import _Graph
+from survey.services.registry.lineage import LineageGraph
 from survey.services.registry.versions import versions_of
 
 RANK = {"came_from": 0, "version": 1, "became": 2, "ended": 3}  # the order of events of one day
@@ -64,7 +64,7 @@ class Timeline:
 def timeline(session: Session, agency: Agency, on: date | None = None) -> Timeline:
     """The timeline of `agency`; `today` is mapped on `on` (default today)."""
     on = on or date.today()
-    graph = _Graph(session)
+    graph = LineageGraph(session)
     steps = session.scalars(select(AgencyLineage).where(
         (AgencyLineage.successor_id == agency.id) | (AgencyLineage.predecessor_id == agency.id))
         .order_by(AgencyLineage.effective_on, AgencyLineage.id)).all()
