@@ -133,3 +133,20 @@ def test_the_wave_page_lists_only_the_units_of_its_period(client, db_session, or
     wave = make_wave(db_session, version, start=JULY, end=date(2025, 7, 31))
     page = client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     assert "Xã Y" in page and "Xã X1" not in page
+
+
+def test_moving_a_drafts_period_across_the_reorganisation_replans_it_on_the_new_units(db_session, org, version,
+                                                                                        source):
+    ingest(db_session, source, dossiers("A", "X1", 28, 1, "05") + dossiers("B", "X1", 28, 1, "06"))
+    wave = make_wave(db_session, version, start=date(2025, 6, 1), end=date(2025, 6, 30))
+    assert strata(wave) == {"X1|land": 28}
+    waves.update_wave(db_session, wave, name=wave.name, period_start=JULY, period_end=date(2025, 7, 31),
+                      version=version, fixed_pi=0.5)
+    assert strata(wave) == {"Y|land": 28}
+    assert wave.design["unit_validity"]["units"] == {"Y": {"restated_from": ["X1"], "equal_split": False}}
+
+
+def test_a_wave_stratified_by_sector_alone_is_not_restricted(db_session, org, version, source):
+    ingest(db_session, source, dossiers("A", "X1", 28, 1, "06"))
+    wave = make_wave(db_session, version, start=JULY, end=date(2025, 7, 31), scheme="sector")
+    assert strata(wave) == {"*|land": 28} and "unit_validity" not in wave.design
