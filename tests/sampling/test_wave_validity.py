@@ -5,7 +5,7 @@ The registry: X1 and X2 merged into Y on 1 July 2025; Z split into Z1 and Z2 wit
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from survey.models import Agency, Invitation, Wave
 from survey.models.registry import AgencyLineage
 from survey.services.intake import batch as intake
 from survey.services.sampling import validity, waves
+from tests.sampling import events
 from tests.sampling.factories import login, make_admin, make_wave, record
 
 JULY = date(2025, 7, 1)
@@ -150,3 +151,17 @@ def test_a_wave_stratified_by_sector_alone_is_not_restricted(db_session, org, ve
     ingest(db_session, source, dossiers("A", "X1", 28, 1, "06"))
     wave = make_wave(db_session, version, start=JULY, end=date(2025, 7, 31), scheme="sector")
     assert strata(wave) == {"*|land": 28} and "unit_validity" not in wave.design
+
+
+def test_a_hospital_wave_plans_a_merged_hospital_from_both_hospitals_events(db_session, reg, source):
+    units = events.make_units(db_session, reg)
+    bv1, bv2, health = units["units"]["BV1"], units["units"]["BV2"], units["sectors"]["health"]
+    for i, unit in enumerate([bv1] * 6 + [bv2] * 4):
+        events.add_event(db_session, source, f"E{i}", unit, health, "inpatient", datetime(2025, 2, 10, 3))
+    bv2.valid_to = date(2025, 4, 1)
+    db_session.add(AgencyLineage(kind="merge", predecessor_id=bv2.id, successor_id=bv1.id,
+                                 effective_on=date(2025, 4, 1)))
+    db_session.flush()
+    wave = make_wave(db_session, events.version_for(db_session, "health-inpatient"), code="BV")  # Q2 2025
+    assert strata(wave) == {"BV1|inpatient": 10}
+    assert wave.design["unit_validity"]["units"]["BV1"]["restated_from"] == ["BV2"]
