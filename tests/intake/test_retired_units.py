@@ -184,3 +184,48 @@ def test_the_api_description_lists_the_validity_reason_codes():
     reason = openapi_spec()["components"]["schemas"]["Reason"]
     assert {"retired_unit", "unit_not_yet_valid"} <= set(reason["properties"]["code"]["enum"])
     assert "replacement_codes" in reason["properties"] and "successor" in reason["description"]
+
+
+def _step(session, kind: str, old: Agency, new: Agency, on: date) -> None:
+    session.add(AgencyLineage(kind=kind, predecessor_id=old.id, successor_id=new.id, effective_on=on))
+    session.flush()
+
+
+def test_a_renamed_unit_is_named_as_renamed(client, db_session, org, key):
+    old = Agency(code="P-OLD", name_vi="Phường Cũ", level="ward", valid_to=JULY)
+    new = Agency(code="P-NEW", name_vi="Phường Mới", level="ward", valid_from=JULY)
+    db_session.add_all([old, new])
+    db_session.flush()
+    _step(db_session, "rename", old, new, JULY)
+    [error] = post(client, key, [record("HS-1", day="2025-07-02", agency="P-OLD",
+                                        service_point=None)]).get_json()["results"][0]["errors"]
+    assert error["message"] == "Phường Cũ (mã P-OLD) đã đổi tên thành Phường Mới (P-NEW) từ 01/07/2025; gửi hồ sơ " \
+                               "với mã P-NEW."
+
+
+def test_after_two_reorganisations_the_unit_of_the_records_day_is_named(client, db_session, org, key):
+    later = date(2026, 1, 1)
+    org["Y"].valid_to = later
+    q = Agency(code="Q", name_vi="Xã Q", level="commune", valid_from=later)
+    db_session.add(q)
+    db_session.flush()
+    _step(db_session, "merge", org["Y"], q, later)
+    records = [record("HS-1", day="2025-09-01", agency="X1", service_point=None),
+               record("HS-2", day="2026-01-05", agency="X1", service_point=None)]
+    results = post(client, key, records).get_json()["results"]
+    assert [r["errors"][0]["replacement_codes"] for r in results] == [["Y"], ["Q"]]
+    assert "qua các lần sắp xếp, hồ sơ của đơn vị này nay thuộc Xã Q (Q)" in results[1]["errors"][0]["message"]
+    assert "đã sáp nhập vào Xã Y (Y)" in results[0]["errors"][0]["message"]
+
+
+def test_a_service_point_not_yet_open_on_the_day_of_reception_is_refused(client, db_session, org, key):
+    db_session.add(ServicePoint(code="SP-XA-Y", name_vi="Bộ phận một cửa xã Y", kind="commune_desk",
+                                agency_id=org["Y"].id, valid_from=JULY))
+    db_session.flush()
+    late = record("HS-1", agency="Y", service_point="SP-XA-Y", received_at=at("2025-06-30"), due_at=None,
+                  completed_at=at("2025-07-02"))
+    [error] = post(client, key, [late]).get_json()["results"][0]["errors"]
+    assert (error["code"], error["field"]) == ("unit_not_yet_valid", "service_point")
+    assert "chỉ hoạt động từ 01/07/2025" in error["message"]
+    ok = record("HS-2", day="2025-07-02", agency="Y", service_point="SP-XA-Y")
+    assert post(client, key, [ok]).get_json()["results"][0]["status"] == "stored"

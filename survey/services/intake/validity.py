@@ -120,17 +120,22 @@ def _agency_message(units: UnitDates, agency_id: int, why: str, day: date) -> tu
     start, end = units.agencies[agency_id]
     graph = units.graph()
     if why == RETIRED:
-        found = [units.names[node] for node, _share in graph.successors(agency_id, day)]
+        mapped = graph.successors(agency_id, day)
+        found = [units.names[node] for node, _share in mapped]
         if not found:
             return _("%(unit)s (mã %(code)s) không còn hiệu lực từ %(since)s và không có đơn vị kế thừa trong danh "
                      "mục; kiểm tra lại mã cơ quan của hồ sơ.", unit=name, code=code, since=formats.day(end)), []
-        kinds = {edge.kind for edge in graph.out.get(agency_id, ())}
+        edges = graph.out.get(agency_id, ())
+        kinds = {edge.kind for edge in edges}
+        words = dict(unit=name, code=code, since=formats.day(end), successors=", ".join(f"{n} ({c})" for c, n in found),
+                     codes=_(" hoặc ").join(c for c, _n in found))
+        if {node for node, _share in mapped} - {edge.successor_id for edge in edges}:  # a chain of reorganisations
+            return _("%(unit)s (mã %(code)s) không còn hiệu lực từ %(since)s; qua các lần sắp xếp, hồ sơ của đơn vị "
+                     "này nay thuộc %(successors)s; gửi hồ sơ với mã %(codes)s.", **words), [c for c, _n in found]
         change = (_("đã chia thành") if LineageKind.SPLIT in kinds else
                   _("đã đổi tên thành") if kinds == {LineageKind.RENAME} else _("đã sáp nhập vào"))
         return _("%(unit)s (mã %(code)s) %(change)s %(successors)s từ %(since)s; gửi hồ sơ với mã %(codes)s.",
-                 unit=name, code=code, change=change, since=formats.day(end),
-                 successors=", ".join(f"{n} ({c})" for c, n in found),
-                 codes=_(" hoặc ").join(c for c, _n in found)), [c for c, _n in found]
+                 change=change, **words), [c for c, _n in found]
     earlier = [units.names[p] for p in sorted(graph.predecessors(agency_id)) if graph.valid(p, day)]
     if not earlier:
         return _("%(unit)s (mã %(code)s) chỉ có hiệu lực từ %(since)s; hồ sơ hoàn thành ngày %(day)s không thể "
