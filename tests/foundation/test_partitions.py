@@ -176,3 +176,23 @@ def test_convert_refuses_an_already_partitioned_table(app, db_session):
     _postgresql_only(app)
     with pytest.raises(parts.PartitionError, match="đã được phân vùng"):
         parts.convert(db_session.connection())
+
+
+def test_partitions_retire_command_drops_the_old_range_and_audits_it(app, db_session, runner):
+    _postgresql_only(app)
+    _response(db_session, 31)
+    _response(db_session, parts.SIZE + 31)
+    runner.invoke(args=["partitions", "create", "--ahead", "0"])
+    result = runner.invoke(args=["partitions", "retire", "--below", str(parts.SIZE), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "answer_p0000" in result.output
+    assert db_session.scalar(text("SELECT count(*) FROM answer WHERE response_id = 31")) == 0
+    entry = db_session.query(AuditLog).filter_by(action="partitions.retire").one()
+    assert entry.details["dropped"] == ["answer_p0000"]
+
+
+def test_partitions_convert_command_on_a_partitioned_table_is_a_clear_error(app, db_session, runner):
+    _postgresql_only(app)
+    result = runner.invoke(args=["partitions", "convert"])
+    assert result.exit_code != 0
+    assert "đã được phân vùng" in result.output
