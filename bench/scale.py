@@ -62,6 +62,18 @@ def run_child(op: str, code: str, url: str, out: str, timeout: float = 1200) -> 
     return result
 
 
+def publication_kb(url: str, code: str) -> int:
+    """The stored size of the wave's publication rows (every version: index table and frozen frame), in KB."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.scalar(text("SELECT COALESCE(sum(pg_column_size(p.*)), 0) FROM publication p "
+                                 "JOIN wave w ON w.id = p.wave_id WHERE w.code = :c"), {"c": code})
+    engine.dispose()
+    return int(found) // 1024
+
+
 def _fmt_s(r: dict | None, key: str = "seconds") -> str:
     if not r:
         return "—"
@@ -85,6 +97,8 @@ def measure(code: str, url: str, out: str, log, running: bool = True) -> dict:
         key = op if op != "pages" or "pages_provisional" in m or not running else "pages_provisional"
         key = "pages_published" if op == "pages" and ("publish" in m or not running) else key
         m[key] = run_child(op, code, url, out)
+        if key == "publish":
+            m[key]["publication_kb"] = publication_kb(url, code)
         log("  %-18s %s" % (key, json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
                                              for k, v in m[key].items()})))
     return m
