@@ -7,9 +7,10 @@ Two passes over the respondents of the source (survey.services.workspace.microda
    through disclosure control (survey.services.workspace.sdc), which must see the whole file to count
    combinations;
 2. Plan.rows(): the rows, CHUNK at a time in the released order; the other answers of those respondents
-   are read then (index answers from the frozen frame, the rest from the database by response id) and
-   joined to their protected quasi-identifiers. Disclosure control changes no column outside the
-   quasi-identifiers, so these are the rows one pass over whole records gives; one difference: when a
+   (index answers from the frozen frame, the rest read once for the whole file into arrays by
+   survey.services.workspace.microdata_arrays) are joined to their protected quasi-identifiers.
+   Disclosure control changes no column outside the quasi-identifiers, so these are the rows one pass
+   over whole records gives; one difference: when a
    class is filled up to k, the rows withheld are chosen by their quasi-identifiers, weight and
    `partial` (still never by their order) rather than by their whole content.
 
@@ -26,7 +27,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from survey.models import Wave
-from survey.services.workspace import microdata_rows, sdc
+from survey.services.workspace import microdata_arrays, microdata_rows, sdc
 from survey.services.workspace.microdata import (
     DATES,
     Release,
@@ -51,7 +52,7 @@ class Plan:
     sdc: sdc.Report
     source: microdata_rows.Source
     wave_code: str
-    session: Session = field(repr=False)
+    columns: microdata_arrays.Columns = field(repr=False)
     protected: list[dict] = field(default_factory=list, repr=False)  # released order
     frame_rows: list[int] = field(default_factory=list, repr=False)  # the frame row of each, same order
     fpc: dict = field(default_factory=dict, repr=False)
@@ -64,39 +65,31 @@ class Plan:
         return len(self.protected)
 
     def rows(self, chunk: int = CHUNK, progress: Progress | None = None) -> Iterator[list]:
-        """The released rows in the columns' order, `chunk` respondents' answers read at a time;
-        `progress(done, total)` after each chunk."""
-        coded = [v for v in self.variables if v.source in set(self.others)]
-        for start in range(0, self.n, max(int(chunk), 1)):
+        """The released rows in the columns' order, `chunk` at a time (each column made for the chunk from
+        the arrays); `progress(done, total)` after each chunk."""
+        others = set(self.others)
+        chunk = max(int(chunk), 1)
+        for start in range(0, self.n, chunk):
             part = self.frame_rows[start : start + chunk]
-            got = microdata_rows.records(self.session, self.source, self.others, None, rows=part, facts=False)
-            for offset, (rec, full) in enumerate(zip(self.protected[start : start + chunk], got, strict=True)):
-                row_no = start + offset + 1  # numbered after filtering and shuffling
-                values = dict(rec)
-                values.update(_coded(coded, full["answers"]))
-                values.update({
-                    "row": row_no,
-                    "wave": self.wave_code,
-                    "psu": row_no,
-                    "fpc": self.fpc.get(rec["stratum"]),
-                    "agency_level": self.levels.get(rec["agency"], "") if rec["agency"] else None,
-                })
-                yield [values.get(v.name) for v in self.variables]
+            recs = self.protected[start : start + chunk]
+            numbers = list(range(start + 1, start + len(part) + 1))  # numbered after filtering and shuffling
+            made = []
+            for v in self.variables:
+                if v.name in ("row", "psu"):
+                    made.append(numbers)
+                elif v.name == "wave":
+                    made.append([self.wave_code] * len(part))
+                elif v.name == "fpc":
+                    made.append([self.fpc.get(rec["stratum"]) for rec in recs])
+                elif v.name == "agency_level":
+                    made.append([self.levels.get(rec["agency"], "") if rec["agency"] else None for rec in recs])
+                elif v.source in others:
+                    made.append(self.columns.column(v, part))
+                else:  # a protected quasi-identifier, the design, the flag
+                    made.append([rec.get(v.name) for rec in recs])
+            yield from (list(row) for row in zip(*made, strict=True))
             if progress is not None:
                 progress(min(start + chunk, self.n), self.n)
-
-
-def _coded(vars_: list[Variable], answers: dict) -> dict:
-    """A respondent's coded answers as microdata columns: 0/1 per option of a multiple choice (missing when
-    the question was not answered), else the one code."""
-    out = {}
-    for v in vars_:
-        chosen = answers.get(v.source) or []
-        if v.option is not None:
-            out[v.name] = int(v.option in chosen) if chosen else None
-        else:
-            out[v.name] = chosen[0] if len(chosen) == 1 else None
-    return out
 
 
 def plan(
@@ -122,14 +115,13 @@ def plan(
     order = np.random.default_rng(secrets.randbits(64)).permutation(len(keep)).tolist()  # no trace of arrival
     shuffled = [keep[i] for i in order]
     quasi_vars = [v for v in vars_ if v.source in set(quasi)]
+    columns = microdata_arrays.Columns(session, src, vars_)
     days: dict = {}  # one date object per day: a file holds a few hundred days, not a million dates
     records = []
     for start in range(0, len(shuffled), CHUNK):
-        for rec in microdata_rows.records(session, src, quasi, None, rows=shuffled[start : start + CHUNK]):
-            answers = rec.pop("answers")
+        for rec in microdata_arrays.quasi_records(src, columns, shuffled[start : start + CHUNK], quasi_vars):
             for day in DATES.columns:
                 rec[day] = days.setdefault(rec[day], rec[day])
-            rec.update(_coded(quasi_vars, answers))
             records.append(rec)
         if progress is not None:
             progress(min(start + CHUNK, len(shuffled)), len(shuffled))
@@ -153,7 +145,7 @@ def plan(
         done.report,
         src,
         wave.code,
-        session,
+        columns,
         done.records,
         shuffled if done.records else [],  # a file below k rows releases none
         done.fpc,
