@@ -206,3 +206,22 @@ def test_english_and_agency_reports_name_units_in_english_and_leave_pooled_table
     section = one.split("11. Dịch vụ công: Y tế")[1]
     assert "Trạm y tế xã Cẩm Bình" in section and "Bệnh viện đa khoa Cẩm Xuyên" not in section
     assert "Chỉ số hài lòng theo địa bàn cấp xã" not in section and "không có trong báo cáo của một cơ quan" in section
+
+
+def test_a_health_wave_without_answers_publishes_empty_tables_and_renders(db_session, client, health, analyst):
+    from datetime import date
+
+    from survey.models import Wave
+    from survey.services.workspace import publishing
+
+    empty = Wave(code="PS-EMPTY", name="Đợt y tế chưa có trả lời", period_start=date(2026, 1, 1),
+                 period_end=date(2026, 3, 31), questionnaire_version_id=health["version"].id, seed="x",
+                 status="launched", design={})
+    db_session.add(empty)
+    db_session.flush()
+    publishing.refresh_provisional(db_session, empty)
+    got = _stored(db_session, empty)
+    assert (got.service, got.levels, got.areas, got.residences, got.moh) == ("health", {}, {}, {}, None)
+    sign_in(client, "phan.tich")
+    assert client.get("/analyst/?wave=%d" % empty.id).status_code == 200
+    assert reports.report(db_session, empty, "vi").startswith(b"%PDF")
