@@ -150,6 +150,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database: reuse waves already loaded")
     parser.add_argument("--out", default=None, help="folder for the PDFs and exports (default: a temporary one)")
     parser.add_argument("--load-only", action="store_true", help="load the waves, measure nothing")
+    parser.add_argument("--measure", default=None,
+                        help="measure only these sizes (default: every size); the smallest of --sizes is still timed "
+                             "again at the end when a --before file is given")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     parser.add_argument("--before", default=None,
                         help="a --json file of a run with only the smallest wave: its pages and PDF are the 'before' "
@@ -195,7 +198,7 @@ def main() -> None:
             loads[n] = scale_load.load_wave(app, n, log, copy=n > args.copy_above)
             log("loaded %s: %s" % (code, json.dumps({k: (round(v, 1) if isinstance(v, float) else v)
                                                      for k, v in loads[n].items()})))
-        if args.load_only:
+        if args.load_only or (args.measure and str(n) not in args.measure.split(",")):
             continue
         results[n] = measure(code, args.database_url, out, log, running=have.get(code, "launched") == "launched")
         if n == sizes[0] and len(sizes) > 1 and not have:
@@ -210,6 +213,9 @@ def main() -> None:
         after = {"pages": run_child("pages", small, args.database_url, out),
                  "pdf": run_child("pdf", small, args.database_url, out)}
         log("smallest wave again: %s" % json.dumps(after))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"results": results, "loads": loads, "before": before, "after": after}, fh, indent=1)
     for n, f in sorted(loads.items()):
         print("load %8d: %d dossiers in %.0f s (%.0f/s), %d invitations, %d respondents × %.1f answers in %.0f s "
               "(%.0f responses/s, %.0f answer rows/s; prepare %.0f s, write %.0f s), via %s" % (
@@ -222,15 +228,13 @@ def main() -> None:
             "CSV", "SAV", "GROUP BY / engine"))
         for n, m in sorted(results.items()):
             print("%-9d %-20s %-20s %-16s %-16s %-16s %-20s %-20s %-12s %s / %s" % (
-                n, "%s %s" % (_fmt_s(m["provisional"]), _fmt_mb(m["provisional"])),
-                "%s %s" % (_fmt_s(m["publish"]), _fmt_mb(m["publish"])), _fmt_s(m["pages_provisional"], "first"),
+                n, "%s %s" % (_fmt_s(m.get("provisional")), _fmt_mb(m.get("provisional"))),
+                "%s %s" % (_fmt_s(m.get("publish")), _fmt_mb(m.get("publish"))),
+                _fmt_s(m.get("pages_provisional"), "first"),
                 _fmt_s(m["pages_published"], "first"), _fmt_s(m["pages_published"], "filtered"),
                 "%s %s" % (_fmt_s(m["pdf"]), _fmt_mb(m["pdf"])), "%s %s" % (_fmt_s(m["csv"]), _fmt_mb(m["csv"])),
                 "%s %s" % (_fmt_s(m["sav"]), _fmt_mb(m["sav"])), _fmt_s(m["groupby"]), _fmt_s(m["engine"])))
         print("\n".join(table(results, before, after, sizes[-1])))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"results": results, "loads": loads, "before": before, "after": after}, fh, indent=1)
     print("machine: %d cores, load average %.1f; total %.0f s" % (os.cpu_count() or 0, os.getloadavg()[0],
                                                                time.perf_counter() - started))
 
