@@ -13,6 +13,7 @@ from sqlalchemy import select
 from survey.models import Agency, Invitation, Wave
 from survey.models.registry import AgencyLineage
 from survey.services.intake import batch as intake
+from survey.services.sampling import audit as wave_audit
 from survey.services.sampling import validity, waves
 from tests.sampling import events
 from tests.sampling.factories import login, make_admin, make_wave, record
@@ -111,6 +112,8 @@ def test_dossiers_recorded_against_a_unit_not_valid_on_their_day_are_not_sampled
     waves.launch(db_session, wave)
     invited = {i.dossier.external_id for i in db_session.scalars(select(Invitation))}
     assert invited == {"OK-1"}
+    report = wave_audit.audit(db_session, wave)  # the re-derived sample leaves them out the same way
+    assert report.ok and (report.dossiers, report.expected) == (1, 1), report.discrepancies
     assert {s.key for s in db_session.get(Wave, wave.id).strata} == {"AG1|land"}
 
 

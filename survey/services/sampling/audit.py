@@ -11,7 +11,7 @@ from survey.models.fieldwork import InvitationStatus, Outcome, WaveStatus
 from survey.models.response import Response
 from survey.services.common.i18n import tr
 from survey.services.common.periods import period_bounds
-from survey.services.sampling import frames
+from survey.services.sampling import frames, validity
 from survey.services.sampling import rules as sampling
 from survey.services.sampling.strata import cell_of, code_maps, stratum_key
 
@@ -56,11 +56,11 @@ def audit(session: Session, wave: Wave) -> AuditReport:
     expected: dict[int, str] = {}  # dossier id -> stratum key
     rows = session.execute(
         select(Dossier.id, SourceSystem.code, Dossier.external_id, Dossier.agency_id, Dossier.sector_id,
-               Dossier.event_type)
+               Dossier.event_type, Dossier.completed_at)
         .join(SourceSystem, SourceSystem.id == Dossier.source_system_id)
         .where(Dossier.completed_at >= lo, Dossier.completed_at < hi,
                *frames.where(frames.frame_of(wave.design), Dossier))).all()
-    for d_id, source, ext, agency_id, sector_id, event_type in rows:
+    for d_id, source, ext, agency_id, sector_id, event_type, _done in validity.valid_rows(session, wave, rows):
         report.dossiers += 1
         key = stratum_key(scheme, cell_of(scheme, agency_id, sector_id, event_type), agencies, sectors)
         stratum = strata.get(key)
