@@ -123,12 +123,10 @@ def test_a_registry_without_dates_plans_as_before(db_session, reg, version, sour
     assert strata(wave) == {"AG1|land": 12} and "unit_validity" not in wave.design
 
 
-def test_the_units_of_a_period_are_those_valid_on_one_of_its_days(db_session, org):
-    ids = {a.code: a.id for a in db_session.scalars(select(Agency))}
-    june = validity.units_of_period(db_session, date(2025, 6, 1), date(2025, 6, 30))
-    across = validity.units_of_period(db_session, date(2025, 6, 30), date(2025, 7, 1))
-    assert ids["X1"] in june and ids["Y"] not in june
-    assert {ids["X1"], ids["Y"]} <= across
+def test_the_units_of_a_period_are_those_valid_on_one_of_its_days_with_the_share_of_days():
+    bounds = {1: (None, JULY), 2: (JULY, None), 3: (None, None), 4: (date(2025, 8, 1), None)}
+    assert validity.coverage(bounds, date(2025, 6, 1), JULY) == {1: 1.0, 3: 1.0}  # June: Y not yet
+    assert validity.coverage(bounds, date(2025, 6, 21), date(2025, 7, 11)) == {1: 0.5, 2: 0.5, 3: 1.0}
 
 
 def test_the_wave_page_lists_only_the_units_of_its_period(client, db_session, org, version, source):

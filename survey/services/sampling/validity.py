@@ -48,11 +48,6 @@ def coverage(bounds: dict[int, Bounds], start: date, stop: date) -> dict[int, fl
     return out
 
 
-def units_of_period(session: Session, start: date, end: date) -> set[int]:
-    """Ids of the units valid on some day of the local days start..end (both included): what a wave may cover."""
-    return set(coverage(_bounds(session), start, end + timedelta(days=1)))
-
-
 def restrict(session: Session, wave: Wave, previous: dict[tuple, int],
              current: dict[tuple, int]) -> tuple[dict[tuple, int], dict[tuple, int]]:
     """A draft's plan counts (cell → dossiers) kept to units of its period; notes go to the wave's design.
