@@ -2,13 +2,18 @@
 enrolments, and a closed, published wave per instrument (inpatient, outpatient, preschool, primary, secondary).
 
 The units and their volumes are in survey/demo_data/ha_tinh_public_services.csv (which names are real and
-which illustrative is said there). Hospitals hang under Sở Y tế, schools under Sở Giáo dục và Đào tạo (the
-province when the registry has neither); each hospital's inpatients leave through its discharge desk, a
-service point whose kiosk a ward clerk can hand a discharge to. Events of the last four quarters are
-simulated; the waves cover the last half-year (as health and education surveys run, less often than the
-quarterly procedure waves, whose latest stays the dashboard's first wave), are planned from the half-year
-before (SIPAS sizing by unit × event type), launched, answered (simulated parents and patients), closed and
-published like the procedure waves.
+which illustrative is said there). Hospitals hang under Sở Y tế, so they are in no commune-level area of the
+area table (survey.services.workspace.public_services.areas_of reads the managing agencies: a provincial
+hospital has none at commune level); since 1 July 2025 preschools, primary and lower-secondary schools are run
+by the commune-level People's Committee, so the schools hang under their ward (else Sở Giáo dục và Đào tạo,
+else the province, when the registry lacks it). Each event carries the citizen's own commune (the official
+code of a unit of the file's `catchment`: mostly the facility's own commune and its neighbours), which fills
+the residence table. Each hospital's inpatients leave through its discharge desk, a service point whose kiosk
+a ward clerk can hand a discharge to (demo/public_services_live.py: a live inpatient wave with discharges
+just made there). Events of the last four quarters are simulated; the closed waves cover the last half-year
+(as health and education surveys run, less often than the quarterly procedure waves, whose latest stays the
+dashboard's first wave), are planned from the half-year before (SIPAS sizing by unit × event type), launched,
+answered (simulated parents and patients), closed and published like the procedure waves.
 Idempotent: units, events and waves are made once.
 """
 from __future__ import annotations
@@ -26,12 +31,17 @@ from sqlalchemy import insert, select, update
 from survey.models import Agency, Answer, Dossier, Invitation, Response, Sector, ServicePoint, SourceSystem, Wave
 from survey.models.fieldwork import DossierChannel, DossierKind, InvitationStatus, Outcome, WaveStatus
 from survey.models.response import Language, ResponseMode, ResponseScore
+from survey.services.intake.areas import COMMUNE_LEVELS
 from survey.services.registry.imports import import_registry
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                     "demo_data", "ha_tinh_public_services.csv")
 SOURCE = "demo-dichvucong"
 PROVINCE = "HT"
+MANAGER = {"health_facility": "HT-SYT", "school": "HT-SGDDT"}  # when the file's parent is not in the registry
+# Where the citizen lives: the facility's own commune, its neighbours, anywhere in the province, or not sent.
+OWN, NEIGHBOURS, ANYWHERE = 0.5, 0.42, 0.08
+NO_AREA = 0.07  # share of events whose source sends no citizen_area_code
 INSTRUMENTS = {"inpatient": "health-inpatient", "outpatient": "health-outpatient",
                "preschool": "education-preschool", "primary": "education-primary",
                "secondary": "education-secondary"}
@@ -73,24 +83,49 @@ def _registry(ctx, rows: list[dict]) -> dict[str, Agency]:
     seen = set()
     for r in rows:
         if r["code"] not in seen:
-            parent = r["parent_code"] if r["parent_code"] in known else PROVINCE
+            parent = next((c for c in (r["parent_code"], MANAGER.get(r["level"])) if c in known), PROVINCE)
             writer.writerow(["agency", r["code"], r["name_vi"], r["name_en"], r["level"], parent, "", "", "", "", ""])
             seen.add(r["code"])
     for r in rows:
         if r["desk_vi"]:
             writer.writerow(["service_point", r["code"] + "-RV", r["desk_vi"], r["desk_en"], "", "", "", r["code"],
-                             "agency_counter", r["code"], "thành phố Hà Tĩnh, tỉnh Hà Tĩnh"])
+                             "agency_counter", r["code"], "phường Thành Sen, tỉnh Hà Tĩnh"])
     report = import_registry(s, io.StringIO(out.getvalue()), name="ha_tinh_public_services.csv")
     if report.errors:  # the bundled file is ours: an error here is a bug, not user input
         raise RuntimeError("Demo public services have errors:\n" + "\n".join(map(str, report.errors)))
     return {a.code: a for a in s.scalars(select(Agency).where(Agency.code.in_(seen)))}
 
 
+def catchments(session, rows: list[dict]) -> dict[str, tuple[list[str], list[str], list[str]]]:
+    """{unit code: (own, neighbours, anywhere)} official commune codes of today's units named in the file's
+    `catchment` (own = the first), anywhere = every current commune-level unit; codes the registry lacks
+    are left out (no code at all: the events carry none)."""
+    current = dict(session.execute(select(Agency.code, Agency.official_code).where(
+        Agency.level.in_(COMMUNE_LEVELS), Agency.official_code.is_not(None), Agency.valid_to.is_(None))).all())
+    anywhere = sorted(set(current.values()))
+    out = {}
+    for r in rows:
+        codes = [current[c] for c in r.get("catchment", "").split(";") if c in current]
+        out[r["code"]] = (codes[:1], codes[1:], anywhere)
+    return out
+
+
+def resident_of(rng, catchment: tuple[list[str], list[str], list[str]] | None) -> str | None:
+    """One citizen's commune code drawn from a catchment (None: the source did not send it)."""
+    if not catchment or rng.random() < NO_AREA:
+        return None
+    x = rng.random()
+    for codes in (catchment[0] if x < OWN else [], catchment[1] if x < OWN + NEIGHBOURS else [], catchment[2]):
+        if codes:
+            return rng.choice(codes)
+    return None
+
+
 def _events(ctx, source: SourceSystem, rows: list[dict], units: dict, sectors: dict, desks: dict,
             start: date, end: date, label: str) -> int:
     """Simulated discharges, visits and enrolments of one quarter (Core executemany: fast)."""
     rng, tz, days = ctx.rng, ZoneInfo("Asia/Ho_Chi_Minh"), (end - start).days + 1
-    out = []
+    out, where = [], catchments(ctx.session, rows)
     for r in rows:
         unit, kind, departments = units[r["code"]], KIND[r["event_type"]], r["departments"].split(";")
         for k in range(max(5, round(int(r["per_quarter"]) * rng.uniform(0.85, 1.15)))):
@@ -104,6 +139,7 @@ def _events(ctx, source: SourceSystem, rows: list[dict], units: dict, sectors: d
                         "service_point_id": desks.get(r["code"]) if r["event_type"] == "inpatient" else None,
                         "channel": DossierChannel.IN_PERSON, "received_at": completed - stay, "due_at": None,
                         "completed_at": completed, "outcome": Outcome.APPROVED, "on_time": True,
+                        "citizen_area_code": resident_of(rng, where.get(r["code"])),
                         "content_hash": uuid.UUID(int=rng.getrandbits(128)).hex})
     if out:
         ctx.session.execute(insert(Dossier.__table__), out)
@@ -225,6 +261,9 @@ def seed(ctx) -> None:
             _events(ctx, source, rows, units, sectors, desks, q_start, q_end, q_label)
         s.flush()
     made = _waves(ctx, rows, units, start, end, label, period)
+    from survey.services.demo import public_services_live
+
+    public_services_live.seed(ctx, rows)
     ctx.data["public_service_waves"] = sorted(s.scalars(select(Wave.code).where(
         Wave.code.in_(["%s-%s" % (p, label) for p in ("NOITRU", "NGOAITRU", "MAMNON", "TIEUHOC", "THCS")]))))
     ctx.notes.append("Demo y tế, giáo dục: %d bệnh viện, %d trường; đợt đã đóng và công bố: %s — xem /analyst/."
