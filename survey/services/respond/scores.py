@@ -38,7 +38,7 @@ BITS = 60
 MASKS = ("satisfied", "valid", "chosen", "answered")
 SCORE_COLUMNS = ("block", "wave_id", "questionnaire_version_id", *MASKS, "overall")
 NO_OVERALL = -(2 ** 62)  # a NULL overall as it is read into int64 arrays (no scale code is near it)
-READ_ROWS = 100_000  # score rows fetched per round trip (a server-side cursor on PostgreSQL)
+READ_ROWS = 100_000  # rows fetched per round trip where the database does not pack them (SQLite)
 
 
 @dataclass(frozen=True)
