@@ -38,7 +38,7 @@ class UnitDates:
     points: dict[int, Bounds]
     names: dict[int, tuple[str, str]]        # agency id -> (code, Vietnamese name)
     point_names: dict[int, tuple[str, str]]
-    _graph: object | None = field(default=None, repr=False)
+    _graph: lineage.LineageGraph | None = field(default=None, repr=False)
     _session: Session | None = field(default=None, repr=False)
 
     @classmethod
@@ -64,10 +64,10 @@ class UnitDates:
         """Whether any unit has a validity bound at all (a registry without history skips every check)."""
         return bool(self.agencies or self.points)
 
-    def graph(self):
+    def graph(self) -> lineage.LineageGraph:
         """The lineage graph, loaded on the first refusal only (most batches never need it)."""
         if self._graph is None:
-            self._graph = lineage._Graph(self._session)  # h4's walk, loaded once per batch
+            self._graph = lineage.LineageGraph(self._session)  # loaded once per batch
         return self._graph
 
 

@@ -61,7 +61,7 @@ def restrict(session: Session, wave: Wave, previous: dict[tuple, int],
         return previous, current
     start, stop = wave.period_start, _stop(wave)
     valid = coverage(bounds, start, stop)
-    graph, last = lineage._Graph(session), stop - timedelta(days=1)  # h4's walk, loaded once per plan
+    graph, last = lineage.LineageGraph(session), stop - timedelta(days=1)  # loaded once per plan
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
     notes: dict[str, dict] = {}
     restated: dict[tuple, float] = {}
@@ -87,7 +87,8 @@ def restrict(session: Session, wave: Wave, previous: dict[tuple, int],
     return planned, kept
 
 
-def _targets(graph, unit: int, valid: dict[int, float], last: date) -> list[tuple[int, float, bool]]:
+def _targets(graph: lineage.LineageGraph, unit: int, valid: dict[int, float],
+             last: date) -> list[tuple[int, float, bool]]:
     """(unit of the period, share of the count, shared equally for want of shares) for a previous-period unit."""
     out = [(unit, 1.0, False)] if unit in valid else []
     if graph.valid(unit, last):
