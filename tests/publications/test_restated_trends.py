@@ -183,6 +183,23 @@ def test_the_restated_trend_lists_the_reorganised_units_comparable_first(db_sess
     assert second.comparison is not None and second.comparison.change is not None  # change across restated points
 
 
+
+def test_the_trends_page_shows_the_restated_units_and_the_method_note(client, db_session):
+    from survey.services.accounts.users import create_user
+    from tests.auth.conftest import PASSWORD, sign_in
+
+    world = build_world(db_session)
+    later = build_world(db_session, period=(date(2025, 10, 1), date(2025, 12, 31)), code="W-2025Q4", seed=8)
+    reorganise(db_session, world)
+    create_user(db_session, "phan.tich", PASSWORD, "analyst")
+    sign_in(client, "phan.tich")
+    html = client.get("/analyst/trends?wave=%d" % later["wave"].id).get_data(as_text=True)
+    section = html[html.index('data-testid="restated-trend"'):]
+    assert "Số liệu công bố gốc không thay đổi" in section  # the method note
+    merged = section[section.index('data-agency="T-SNNXD"'):]
+    assert merged.index('data-status="restated"') < merged.index("</tr>")
+    assert 'data-testid="not-comparable"' in section and "không so sánh được" in section
+
 def test_the_demo_restates_its_pre_reorganisation_waves_onto_todays_units(db_session):
     """The Hà Tĩnh demo: 2024-Q4 on the old departments and districts, restated onto 2026's units."""
     import os
