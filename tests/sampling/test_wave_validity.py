@@ -135,6 +135,8 @@ def test_the_wave_page_lists_only_the_units_of_its_period(client, db_session, or
     wave = make_wave(db_session, version, start=JULY, end=date(2025, 7, 31))
     page = client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     assert "Xã Y" in page and "Xã X1" not in page
+    # The plan says where its counts came from, above the strata table.
+    assert "Số hồ sơ kỳ trước của Y gồm số của X1 (theo quan hệ kế thừa trong danh mục)." in page
 
 
 def test_moving_a_drafts_period_across_the_reorganisation_replans_it_on_the_new_units(db_session, org, version,

@@ -15,7 +15,7 @@ from survey.services.common.formats import named
 from survey.services.common.txn import refused, run_write
 from survey.services.publications import PublicationError
 from survey.services.sampling import audit as wave_audit
-from survey.services.sampling import bundle, slips
+from survey.services.sampling import bundle, slips, validity
 from survey.services.sampling import operations as ops
 from survey.services.sampling.waves import WaveError, error_message
 from survey.web.admin import bp
@@ -121,7 +121,7 @@ def waves_show(wave_id: int):
         Invitation.wave_id == wave.id, Invitation.status == "issued", Invitation.delivered_at.is_(None)))
     qv = db.session.get(QuestionnaireVersion, wave.questionnaire_version_id)
     previous = [date.fromisoformat(x) for x in wave.design["previous_period"]]
-    return render_template("admin/waves/show.html", wave=wave, previous=previous,
+    return render_template("admin/waves/show.html", wave=wave, previous=previous, unit_notes=validity.notes_text(wave),
                            version_label=version_label(qv.questionnaire, qv) if qv else "",
                            rows=rows[(page - 1) * STRATA_PER_PAGE:page * STRATA_PER_PAGE], totals=totals,
                            total_rows=len(rows), page=page, per_page=STRATA_PER_PAGE, sort=sort,
