@@ -62,6 +62,11 @@ def run_child(op: str, code: str, url: str, out: str, timeout: float = 1200) -> 
     return result
 
 
+def scale_child_ops() -> list[str]:
+    """The operations bench/scale_child.py can run."""
+    return ["provisional", "pages", "publish", "pdf", "csv", "sav", "groupby", "engine"]
+
+
 def publication_kb(url: str, code: str) -> int:
     """The stored size of the wave's publication rows (every version: index table and frozen frame), in KB."""
     from sqlalchemy import create_engine, text
@@ -86,7 +91,7 @@ def _fmt_mb(r: dict | None) -> str:
     return "—" if not r or "rss_mb" not in r else "%.0f MB" % r["rss_mb"]
 
 
-def measure(code: str, url: str, out: str, log, running: bool = True) -> dict:
+def measure(code: str, url: str, out: str, log, running: bool = True, only: set | None = None) -> dict:
     """Every operation on one loaded wave; a running one is closed and published on the way.
 
     A wave closed before (--keep of a measured database) skips what needs it running: the
@@ -94,6 +99,8 @@ def measure(code: str, url: str, out: str, log, running: bool = True) -> dict:
     m = {}
     ops = ("provisional", "pages", "publish") if running else ()
     for op in ops + ("pages", "pdf", "csv", "sav", "groupby", "engine"):
+        if only and op not in only:
+            continue
         key = op if op != "pages" or "pages_provisional" in m or not running else "pages_provisional"
         key = "pages_published" if op == "pages" and ("publish" in m or not running) else key
         m[key] = run_child(op, code, url, out)
@@ -153,6 +160,8 @@ def main() -> None:
     parser.add_argument("--measure", default=None,
                         help="measure only these sizes (default: every size); the smallest of --sizes is still timed "
                              "again at the end when a --before file is given")
+    parser.add_argument("--ops", default=None,
+                        help="only these operations (comma list of " + ",".join(scale_child_ops()) + ")")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     parser.add_argument("--before", default=None,
                         help="a --json file of a run with only the smallest wave: its pages and PDF are the 'before' "
@@ -200,7 +209,8 @@ def main() -> None:
                                                      for k, v in loads[n].items()})))
         if args.load_only or (args.measure and str(n) not in args.measure.split(",")):
             continue
-        results[n] = measure(code, args.database_url, out, log, running=have.get(code, "launched") == "launched")
+        results[n] = measure(code, args.database_url, out, log, running=have.get(code, "launched") == "launched",
+                             only=set(args.ops.split(",")) if args.ops else None)
         if n == sizes[0] and len(sizes) > 1 and not have:
             before = {"pages": results[n]["pages_published"], "pdf": results[n]["pdf"]}
     if args.before:
