@@ -99,8 +99,9 @@ def measure(code: str, url: str, out: str, log, running: bool = True, only: set 
     m = {}
     ops = ("provisional", "pages", "publish") if running else ()
     for op in ops + ("pages", "pdf", "csv", "sav", "groupby", "engine"):
-        if only and op not in only:
-            continue
+        if only and (op not in only or (op == "pages" and running and "publish" not in m
+                                         and "provisional" not in only)):
+            continue  # (a running wave's page without its provisional publication says nothing)
         key = op if op != "pages" or "pages_provisional" in m or not running else "pages_provisional"
         key = "pages_published" if op == "pages" and ("publish" in m or not running) else key
         m[key] = run_child(op, code, url, out)
