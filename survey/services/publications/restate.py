@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from analysis import Estimate
+from survey.services.registry.lineage import restatement
 
 Mapping_ = Mapping[int, list[tuple[int, float | None]]]
 
@@ -110,7 +111,5 @@ def restate_frame(frame: Any, mapping: Mapping_, units: Iterable[int] | None = N
 
 
 def lineage_mapping(session: Session, on: date) -> dict[int, list[tuple[int, float | None]]]:
-    """The registry's restatement mapping onto the units valid on `on` (empty when the registry has no lineage)."""
-    from survey.services.registry.lineage import restatement
-
+    """The registry's restatement mapping: every agency id → the units valid on `on` that carry it, with shares."""
     return dict(restatement(session, on))
