@@ -89,11 +89,13 @@ def test_demo_public_service_waves_publish_area_and_residence_tables(db_session)
     for code in ctx.data["public_service_waves"]:
         wave = db_session.scalar(select(Wave).where(Wave.code == code))
         got = tables.stored(publications.current(db_session, wave.id))
-        assert got is not None and got.residences and "18073" in got.residences
-        if got.service == "education":  # the school's ward runs it: its commune-level area
-            assert list(got.areas) == [ward.id]
-        else:  # hospitals under Sở Y tế: no commune-level area, by design
+        assert got is not None and got.residences
+        # Thành Sen kept Nam Hà's code (CV 1027): the residence is named for today's ward, not the retired one
+        assert got.residences["18073"].label_vi == ward.name_vi
+        if code.startswith("NOITRU"):  # hospitals under Sở Y tế: no commune-level area, by design
             assert got.service == "health" and got.areas == {}
+        else:  # the ward runs its health station and its schools: their commune-level area
+            assert list(got.areas) == [ward.id] and got.area_of and set(got.area_of.values()) == {ward.id}
 
 
 def test_demo_live_inpatient_wave_has_discharges_the_clerk_may_hand_off(db_session):

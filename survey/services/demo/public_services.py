@@ -4,9 +4,10 @@ enrolments, and a closed, published wave per instrument (inpatient, outpatient, 
 The units and their volumes are in survey/demo_data/ha_tinh_public_services.csv (which names are real and
 which illustrative is said there). Hospitals hang under Sở Y tế, so they are in no commune-level area of the
 area table (survey.services.workspace.public_services.areas_of reads the managing agencies: a provincial
-hospital has none at commune level); since 1 July 2025 preschools, primary and lower-secondary schools are run
-by the commune-level People's Committee, so the schools hang under their ward (else Sở Giáo dục và Đào tạo,
-else the province, when the registry lacks it). Each event carries the citizen's own commune (the official
+hospital has none at commune level); a commune health station (Thông tư 43/2025/TT-BYT, from 1 January 2026)
+and, since 1 July 2025, preschools, primary and lower-secondary schools are run by the commune-level People's
+Committee, so they hang under their ward (else Sở Y tế / Sở Giáo dục và Đào tạo, else the province, when the
+registry lacks it). Each event carries the citizen's own commune (the official
 code of a unit of the file's `catchment`: mostly the facility's own commune and its neighbours), which fills
 the residence table. Each hospital's inpatients leave through its discharge desk, a service point whose kiosk
 a ward clerk can hand a discharge to (demo/public_services_live.py: a live inpatient wave with discharges
@@ -31,6 +32,7 @@ from sqlalchemy import insert, select, update
 from survey.models import Agency, Answer, Dossier, Invitation, Response, Sector, ServicePoint, SourceSystem, Wave
 from survey.models.fieldwork import DossierChannel, DossierKind, InvitationStatus, Outcome, WaveStatus
 from survey.models.response import Language, ResponseMode, ResponseScore
+from survey.services.demo import public_services_live
 from survey.services.intake.areas import COMMUNE_LEVELS
 from survey.services.registry.imports import import_registry
 
@@ -261,12 +263,10 @@ def seed(ctx) -> None:
             _events(ctx, source, rows, units, sectors, desks, q_start, q_end, q_label)
         s.flush()
     made = _waves(ctx, rows, units, start, end, label, period)
-    from survey.services.demo import public_services_live
-
-    public_services_live.seed(ctx, rows)
     ctx.data["public_service_waves"] = sorted(s.scalars(select(Wave.code).where(
         Wave.code.in_(["%s-%s" % (p, label) for p in ("NOITRU", "NGOAITRU", "MAMNON", "TIEUHOC", "THCS")]))))
-    ctx.notes.append("Demo y tế, giáo dục: %d bệnh viện, %d trường; đợt đã đóng và công bố: %s — xem /analyst/."
+    ctx.notes.append("Demo y tế, giáo dục: %d cơ sở y tế, %d trường; đợt đã đóng và công bố: %s — xem /analyst/."
                      % (len({r["code"] for r in rows if r["level"] == "health_facility"}),
                         len({r["code"] for r in rows if r["level"] == "school"}),
                         ", ".join(made) if made else ", ".join(ctx.data["public_service_waves"]) or "—"))
+    public_services_live.seed(ctx, rows)

@@ -132,6 +132,7 @@ def seed(ctx, rows: list[dict]) -> None:
     """The live inpatient wave, the clerk, the desk's kiosk and fresh discharges to hand off; URLs and notes."""
     from survey.services.demo.public_services import catchments
     from survey.services.kiosk import devices
+    from survey.services.kiosk.handoff import RETURN_MINUTES
 
     s = ctx.session
     desk = s.scalar(select(ServicePoint).where(ServicePoint.code == DESK))
@@ -152,7 +153,10 @@ def seed(ctx, rows: list[dict]) -> None:
                                                                                  devices.format_code(code)),
                      "/kiosk/enrol?code=%s" % code))
     ctx.urls.append(("Bàn ra viện: chuyển người bệnh vừa ra viện sang kiosk (tài khoản clerk)", "/kiosk/handoff"))
+    from survey.services.demo.workspace import PASSWORD
+
     ctx.notes.append("Demo bàn ra viện: đợt %s đang chạy; %d người bệnh vừa ra viện tại %s có thư mời chưa giao "
-                     "(%d hồ sơ ra viện mới lần này). Đăng nhập clerk (mật khẩu như các tài khoản demo), chọn một "
-                     "người bệnh, chuyển sang kiosk đã đăng ký ở trên; chỉ chuyển được trong 30 phút sau khi ra viện "
-                     "— chạy lại `hailong seed demo` để có người bệnh mới." % (wave.code, open_now, desk.name_vi, sent))
+                     "(%d lượt ra viện mới gửi qua API lần này). Đăng ký máy kiosk ở trên, đăng nhập clerk (mật khẩu "
+                     "%s), chọn một người bệnh và chuyển sang kiosk; chỉ chuyển được trong %d phút sau khi ra viện — "
+                     "chạy lại `hailong seed demo` để có người bệnh mới."
+                     % (wave.code, open_now, desk.name_vi, sent, PASSWORD, RETURN_MINUTES))

@@ -100,8 +100,11 @@ def area_names(session: Session, codes: set) -> dict:
     version that had it, else the code itself."""
     out = {}
     for model in (AgencyVersion, Agency):  # the current unit wins over a past version of the same code
+        # Retired units stay in the registry and a new commune often kept a merged one's code (CV 1027: Thành
+        # Sen has Nam Hà's 18073): the still-valid unit (valid_to NULL) is read last, so its name wins.
         for code, vi, en in session.execute(select(model.official_code, model.name_vi, model.name_en)
-                                            .where(model.official_code.in_(sorted(codes)))):
+                                            .where(model.official_code.in_(sorted(codes)))
+                                            .order_by(model.valid_to.asc().nulls_last())):
             out[code] = (code, vi, en or vi)
     return {c: out.get(c, (c, "Mã địa bàn %s" % c, "Area code %s" % c)) for c in codes}
 
