@@ -125,7 +125,7 @@ def retire(engine, schema: str, partitioned: bool, responses: int, periods: int)
         if partitioned:
             conn.execute(text(f"SET LOCAL search_path TO {schema}"))
             gone = parts.retire(conn, below=size)
-            removed = sum(p.rows for p in gone)
+            removed = sum(max(p.rows, 0) for p in gone)
         else:
             removed = conn.execute(text(f"DELETE FROM {schema}.answer WHERE response_id < :b"), {"b": size}).rowcount
     retired = time.perf_counter() - t

@@ -46,7 +46,8 @@ def status() -> None:
     for p in parts.partitions(conn):
         low = "mặc định" if p.default else ("-∞" if p.low == parts.LOW else str(p.low))
         high = "" if p.default else str(p.high)
-        click.echo(f"{p.name:<18} {low:>12} {high:>16} {p.rows:>12,} {p.bytes / 2 ** 20:>9.1f}")
+        rows = f"{p.rows:,}" if p.rows >= 0 else "?"  # never analysed yet
+        click.echo(f"{p.name:<18} {low:>12} {high:>16} {rows:>12} {p.bytes / 2 ** 20:>9.1f}")
 
 
 @partitions_cli.command("create")
@@ -83,12 +84,12 @@ def retire(below: int, yes: bool) -> None:
             return
         if not yes:
             click.confirm("Xoá vĩnh viễn %s (khoảng %d câu trả lời)?" % (
-                ", ".join(p.name for p in doomed), sum(p.rows for p in doomed)), abort=True)
+                ", ".join(p.name for p in doomed), sum(max(p.rows, 0) for p in doomed)), abort=True)
 
     def run():
         gone = parts.retire(db.session.connection(), below)
         audit.record(db.session, "cli", "partitions.retire", "table", "answer", below=below,
-                     dropped=[p.name for p in gone], rows=sum(p.rows for p in gone))
+                     dropped=[p.name for p in gone], rows=sum(max(p.rows, 0) for p in gone))
         return gone
 
     gone = _checked(run)

@@ -38,7 +38,9 @@ class PartitionError(ValueError):
 
 @dataclass(frozen=True)
 class Partition:
-    """One partition: its name, the response ids it holds [low, high) (None for the default), size."""
+    """One partition: its name, the response ids it holds [low, high) (None for the default), size.
+
+    `rows` is the planner's estimate, -1 before the partition was first analysed (autovacuum does it)."""
 
     name: str
     low: int | None
@@ -65,7 +67,7 @@ def is_partitioned(conn: Connection, table: str = "answer") -> bool:
 
 
 def partitions(conn: Connection, table: str = "answer") -> list[Partition]:
-    """The partitions of `table`, lowest range first and the default last (rows: the planner's estimate)."""
+    """The partitions of `table`, lowest range first and the default last."""
     found = []
     for name, bound, rows, size in conn.execute(text(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), c.reltuples::bigint, pg_total_relation_size(c.oid) "
@@ -76,7 +78,7 @@ def partitions(conn: Connection, table: str = "answer") -> list[Partition]:
         if match:
             low = LOW if match[1] == "MINVALUE" else int(match[1])
             high = HIGH if match[2] == "MAXVALUE" else int(match[2])
-        found.append(Partition(name, low, high, max(int(rows), 0), int(size)))
+        found.append(Partition(name, low, high, int(rows), int(size)))
     return sorted(found, key=lambda p: (p.default, p.low or 0))
 
 
