@@ -55,13 +55,14 @@ class Job:
     changed (a stored UUID resent with other content), not_enrolled or refused (the database would
     not take it), `error` the database's failure."""
 
-    __slots__ = ("values", "rows", "secret_hash", "encoded", "encoded_extras", "gate", "woken", "finished",
-                 "abandoned", "result", "error")
+    __slots__ = ("values", "rows", "secret_hash", "encoded", "encoded_extras", "encoded_scores", "gate", "woken",
+                 "finished", "abandoned", "result", "error")
 
     def __init__(self, values: dict, rows: list[dict], secret_hash: str):
         self.values, self.rows, self.secret_hash = values, rows, secret_hash
-        self.encoded: tuple[str, str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
+        self.encoded: tuple[str, str] | None = None  # the PostgreSQL writer's JSON (writer.encode_postgresql)
         self.encoded_extras: str | None = None  # its comments and contact, when there are any
+        self.encoded_scores: str | None = None  # its score rows (scores.py)
         # A lock held from the start and released once, when the job is finished or its thread
         # must lead: the cheapest wake-up Python has (an Event builds a Condition and a waiter
         # lock per wait, a measurable share of a submission's CPU under load).

@@ -78,8 +78,8 @@ def encode_postgresql(job: Any) -> None:
     job.encoded = (
         json.dumps({**values, "secret": job.secret_hash}, default=_json_default, ensure_ascii=False),
         '{"uuid": %s, "rows": %s}' % (json.dumps(values["uuid"]), json.dumps(job.rows, ensure_ascii=False)),
-        '{"uuid": %s, "scores": %s}' % (json.dumps(values["uuid"]), json.dumps(rows_of(job.rows))),
     )
+    job.encoded_scores = '{"uuid": %s, "scores": %s}' % (json.dumps(values["uuid"]), json.dumps(rows_of(job.rows)))
     comments, raw, contact = extras(job.rows)
     job.encoded_extras = None if not (comments or contact) else json.dumps(
         {"uuid": values["uuid"], "comments": comments, "raw": [{"item_code": k, "text": v} for k, v in raw.items()],
@@ -355,7 +355,7 @@ class BatchWriter:
         params = [utcnow(), sorted({job.values["device_id"] for job in jobs}),
                   "[" + ",".join(job.encoded[0] for job in jobs) + "]",
                   "[" + ",".join(job.encoded[1] for job in jobs) + "]",
-                  "[" + ",".join(job.encoded[2] for job in jobs) + "]",
+                  "[" + ",".join(job.encoded_scores for job in jobs) + "]",
                   "[" + ",".join(job.encoded_extras for job in jobs if job.encoded_extras is not None) + "]"]
         cur.execute(self.batch_sql, params)
         stored = {key for _rid, key in cur.fetchall()}
