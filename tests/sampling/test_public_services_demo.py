@@ -68,12 +68,15 @@ def test_demo_events_carry_the_citizens_commune_mostly_the_facilitys_own(db_sess
     rows = step.read_units()
     where = step.catchments(db_session, rows)
     own, neighbours, anywhere = where["HT-TH-BACHA"]
-    assert own == ["18073"] and "18100" in neighbours and len(anywhere) > 60  # Thành Sen; Trần Phú; the province
+    assert own == ["18073"] and "18100" in neighbours and anywhere == []  # Thành Sen; Trần Phú; a ward school
+    assert len(where["HT-BVDKT"][2]) > 60  # the provincial hospital: patients from the whole province too
     rng = DemoContext(session=db_session).rng
     drawn = [step.resident_of(rng, where["HT-TH-BACHA"]) for _ in range(2000)]
     assert 0.03 < drawn.count(None) / 2000 < 0.12
     assert 0.4 < drawn.count("18073") / 2000 < 0.55
-    assert set(drawn) - {None} <= set(anywhere)
+    assert set(drawn) - {None} == {*own, *neighbours}
+    far = [step.resident_of(rng, where["HT-BVDKT"]) for _ in range(2000)]
+    assert len(set(far) - {None, *where["HT-BVDKT"][0], *where["HT-BVDKT"][1]}) > 20
     assert step.resident_of(rng, None) is None
 
 

@@ -41,7 +41,8 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.absp
 SOURCE = "demo-dichvucong"
 PROVINCE = "HT"
 MANAGER = {"health_facility": "HT-SYT", "school": "HT-SGDDT"}  # when the file's parent is not in the registry
-# Where the citizen lives: the facility's own commune, its neighbours, anywhere in the province, or not sent.
+# Where the citizen lives: the facility's own commune, its neighbours, anywhere in the province (catchment "*"),
+# or not sent.
 OWN, NEIGHBOURS, ANYWHERE = 0.5, 0.42, 0.08
 NO_AREA = 0.07  # share of events whose source sends no citizen_area_code
 INSTRUMENTS = {"inpatient": "health-inpatient", "outpatient": "health-outpatient",
@@ -100,15 +101,17 @@ def _registry(ctx, rows: list[dict]) -> dict[str, Agency]:
 
 def catchments(session, rows: list[dict]) -> dict[str, tuple[list[str], list[str], list[str]]]:
     """{unit code: (own, neighbours, anywhere)} official commune codes of today's units named in the file's
-    `catchment` (own = the first), anywhere = every current commune-level unit; codes the registry lacks
-    are left out (no code at all: the events carry none)."""
+    `catchment` (own = the first); anywhere = every current commune-level unit when the catchment ends in
+    "*" (a provincial hospital), else none; codes the registry lacks are left out (no code at all: the
+    events carry none)."""
     current = dict(session.execute(select(Agency.code, Agency.official_code).where(
         Agency.level.in_(COMMUNE_LEVELS), Agency.official_code.is_not(None), Agency.valid_to.is_(None))).all())
     anywhere = sorted(set(current.values()))
     out = {}
     for r in rows:
-        codes = [current[c] for c in r.get("catchment", "").split(";") if c in current]
-        out[r["code"]] = (codes[:1], codes[1:], anywhere)
+        names = r.get("catchment", "").split(";")
+        codes = [current[c] for c in names if c in current]
+        out[r["code"]] = (codes[:1], codes[1:], anywhere if names[-1] == "*" else [])
     return out
 
 
@@ -116,8 +119,9 @@ def resident_of(rng, catchment: tuple[list[str], list[str], list[str]] | None) -
     """One citizen's commune code drawn from a catchment (None: the source did not send it)."""
     if not catchment or rng.random() < NO_AREA:
         return None
-    x = rng.random()
-    for codes in (catchment[0] if x < OWN else [], catchment[1] if x < OWN + NEIGHBOURS else [], catchment[2]):
+    x = rng.random()  # without an "anywhere", its share goes to the neighbours
+    for codes in (catchment[0] if x < OWN else [], catchment[1] if x < OWN + NEIGHBOURS or not catchment[2] else [],
+                  catchment[2]):
         if codes:
             return rng.choice(codes)
     return None
