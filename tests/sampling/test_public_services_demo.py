@@ -112,8 +112,13 @@ def test_demo_live_inpatient_wave_has_discharges_the_clerk_may_hand_off(db_sessi
     assert live.open_at_desk(db_session, desk, utcnow()) >= live.OPEN_AT_DESK
     clerk = db_session.scalar(select(User).where(User.username == live.CLERK))
     assert clerk.role == Role.OFFICER and clerk.service_point_id == desk.id
+    from survey.services.kiosk import handoff
+
+    (inv, dossier), *_ = handoff.open_invitations(db_session, desk.id)
+    assert dossier.citizen_area_code is None or len(dossier.citizen_area_code) == 5
+    assert handoff.officer_handoff(db_session, clerk, inv, desk.id).state == "waiting"  # the clerk's hand-off
     assert any(url.startswith("/kiosk/enrol?code=") and "ra viện" in label for label, url in ctx.urls)
     fresh = db_session.scalar(select(func.count()).select_from(Dossier).where(Dossier.external_id.like("RV-%")))
-    _run(db_session)  # still open: nothing more is discharged
+    _run(db_session)  # the rest still open (a hand-off is still open too): nothing more is discharged
     assert db_session.scalar(select(func.count()).select_from(Dossier).where(
         Dossier.external_id.like("RV-%"))) == fresh

@@ -96,7 +96,7 @@ def open_at_desk(session, desk: ServicePoint, now: datetime) -> int:
     return session.scalar(select(func.count()).select_from(eligible(desk.id, now, RETURN_MINUTES).subquery()))
 
 
-def _discharges(ctx, desk: ServicePoint, wave: Wave, catchment, departments: list[str]) -> int:
+def _discharges(ctx, desk: ServicePoint, catchment, departments: list[str]) -> int:
     """Discharge just-now patients at the desk through intake until OPEN_AT_DESK are open there (at most
     a few batches: the wave samples with its π, not all of them)."""
     from survey.services.demo.public_services import SOURCE, resident_of
@@ -131,6 +131,7 @@ def _discharges(ctx, desk: ServicePoint, wave: Wave, catchment, departments: lis
 def seed(ctx, rows: list[dict]) -> None:
     """The live inpatient wave, the clerk, the desk's kiosk and fresh discharges to hand off; URLs and notes."""
     from survey.services.demo.public_services import catchments
+    from survey.services.demo.workspace import PASSWORD
     from survey.services.kiosk import devices
     from survey.services.kiosk.handoff import RETURN_MINUTES
 
@@ -146,17 +147,15 @@ def seed(ctx, rows: list[dict]) -> None:
     _clerk(ctx, desk)
     code = _device(ctx, desk)
     mine = next(r for r in rows if r["code"] == HOSPITAL and r["event_type"] == EVENT_TYPE)
-    sent = _discharges(ctx, desk, wave, catchments(s, [mine]).get(HOSPITAL), mine["departments"].split(";"))
+    sent = _discharges(ctx, desk, catchments(s, [mine]).get(HOSPITAL), mine["departments"].split(";"))
     ctx.data["live_health_wave"] = wave.code
     open_now = open_at_desk(s, desk, utcnow())
     ctx.urls.append(("Kiosk bàn ra viện %s — đăng ký máy (mã dùng một lần %s)" % (hospital.name_vi,
                                                                                  devices.format_code(code)),
                      "/kiosk/enrol?code=%s" % code))
     ctx.urls.append(("Bàn ra viện: chuyển người bệnh vừa ra viện sang kiosk (tài khoản clerk)", "/kiosk/handoff"))
-    from survey.services.demo.workspace import PASSWORD
-
     ctx.notes.append("Demo bàn ra viện: đợt %s đang chạy; %d người bệnh vừa ra viện tại %s có thư mời chưa giao "
-                     "(%d lượt ra viện mới gửi qua API lần này). Đăng ký máy kiosk ở trên, đăng nhập clerk (mật khẩu "
-                     "%s), chọn một người bệnh và chuyển sang kiosk; chỉ chuyển được trong %d phút sau khi ra viện — "
-                     "chạy lại `hailong seed demo` để có người bệnh mới."
+                     "(%d lượt ra viện mới gửi vào như phần mềm bệnh viện lần này). Đăng ký máy kiosk ở trên, "
+                     "đăng nhập clerk (mật khẩu %s), chọn một người bệnh và chuyển sang kiosk; chỉ chuyển được "
+                     "trong %d phút sau khi ra viện — chạy lại `hailong seed demo` để có người bệnh mới."
                      % (wave.code, open_now, desk.name_vi, sent, PASSWORD, RETURN_MINUTES))
