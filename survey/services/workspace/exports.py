@@ -87,7 +87,11 @@ LEVELS = {
     "department": ("Sở, ban, ngành", "Department"),
     "district": ("Cấp huyện", "District"),
     "commune": ("Cấp xã", "Commune"),
+    "ward": ("Phường", "Ward"),
+    "special_zone": ("Đặc khu", "Special zone"),
     "central": ("Cơ quan ngành dọc", "Central agency"),
+    "health_facility": ("Cơ sở y tế", "Health facility"),
+    "school": ("Trường học", "School"),
 }
 PERCENT = {"value", "ci_low", "ci_high", "target"}  # in percent points in the rows; a share (0.854) in the XLSX
 FORMATS = {
