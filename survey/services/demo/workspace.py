@@ -27,6 +27,7 @@ from survey.models.registry import AgencyLevel, ServicePointKind
 from survey.models.response import Language, ResponseMode
 from survey.models.user import Role
 from survey.services.accounts.users import create_user
+from survey.services.respond import rescore
 
 SOURCE = "demo-history"
 PASSWORD = "hailong-demo-2025"
@@ -227,6 +228,8 @@ def _respond(ctx, wave: Wave, version_id: int, items: list[str], trend: float, e
                 answer_rows.append({"response_id": rid, "item_code": "CMT1", "value_int": None,
                                     "value_text": rng.choice(COMMENTS)})
         s.execute(Answer.__table__.insert(), answer_rows)
+        # This bulk path bypasses prepare_response, so it stores the score rows the index table reads.
+        rescore.store_computed(s, list(ids))
         s.execute(update(Invitation), [{"id": r["invitation_id"], "status": InvitationStatus.COMPLETED,
                                         "opened_at": r["started_at"], "completed_at": r["submitted_at"]}
                                        for r in responses])
