@@ -39,6 +39,7 @@ FAMILIES = {
     "job.": _l("Tác vụ nền"), "case.": _l("Phản ánh"), "case_rule.": _l("Quy tắc mở phản ánh"),
     "comment.": _l("Góp ý của người dân"), "theme.": _l("Chủ đề góp ý"), "feedback.": _l("Góp ý của người dân"),
     "qd766.": _l("Điểm QĐ 766"), "scores.": _l("Điểm lưu sẵn của phiếu"),
+    "partitions.": _l("Phân vùng bảng câu trả lời"),
 }
 
 ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the wave was closed)
@@ -86,6 +87,9 @@ ACTIONS = {  # what happened, as a log line says it ("Đã đóng đợt": the w
     "comment.raw_purge_older": _l("Đã xoá nguyên văn các góp ý cũ"),
     "feedback.backfill": _l("Đã che thông tin cá nhân trong góp ý cũ"),
     "scores.backfill": _l("Đã tính điểm lưu sẵn cho các phiếu cũ"),
+    "partitions.create": _l("Đã tạo trước phân vùng câu trả lời"),
+    "partitions.convert": _l("Đã chuyển bảng câu trả lời sang phân vùng"),
+    "partitions.retire": _l("Đã tách phân vùng câu trả lời cũ"),
 }
 
 TARGETS = {
