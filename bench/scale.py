@@ -242,9 +242,11 @@ def main() -> None:
                 n, "%s %s" % (_fmt_s(m.get("provisional")), _fmt_mb(m.get("provisional"))),
                 "%s %s" % (_fmt_s(m.get("publish")), _fmt_mb(m.get("publish"))),
                 _fmt_s(m.get("pages_provisional"), "first"),
-                _fmt_s(m["pages_published"], "first"), _fmt_s(m["pages_published"], "filtered"),
-                "%s %s" % (_fmt_s(m["pdf"]), _fmt_mb(m["pdf"])), "%s %s" % (_fmt_s(m["csv"]), _fmt_mb(m["csv"])),
-                "%s %s" % (_fmt_s(m["sav"]), _fmt_mb(m["sav"])), _fmt_s(m["groupby"]), _fmt_s(m["engine"])))
+                _fmt_s(m.get("pages_published"), "first"), _fmt_s(m.get("pages_published"), "filtered"),
+                "%s %s" % (_fmt_s(m.get("pdf")), _fmt_mb(m.get("pdf"))),
+                "%s %s" % (_fmt_s(m.get("csv")), _fmt_mb(m.get("csv"))),
+                "%s %s" % (_fmt_s(m.get("sav")), _fmt_mb(m.get("sav"))), _fmt_s(m.get("groupby")),
+                _fmt_s(m.get("engine"))))
         print("\n".join(table(results, before, after, sizes[-1])))
     print("machine: %d cores, load average %.1f; total %.0f s" % (os.cpu_count() or 0, os.getloadavg()[0],
                                                                time.perf_counter() - started))
