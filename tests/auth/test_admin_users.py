@@ -1,6 +1,8 @@
 """Admin pages for accounts and the audit log; every action is audit-logged."""
 from __future__ import annotations
 
+from datetime import date
+
 from survey.models import AuditLog, User
 from survey.services.common import audit
 from tests.auth.conftest import PASSWORD, sign_in
@@ -140,3 +142,16 @@ def test_an_account_whose_audit_row_is_refused_is_not_created(client, make_user,
         "password": PASSWORD, "confirm": PASSWORD})
     assert resp.status_code == 500
     assert db_session.query(User).filter_by(username="khong.vet").count() == 0
+
+
+def test_scope_choices_offer_todays_units_and_keep_a_retired_scope_until_reassigned(client, make_user, agencies,
+                                                                                     db_session):
+    _admin(client, make_user)
+    agencies["district"].valid_to = date(2025, 7, 1)  # the district level ended on 1 July 2025
+    db_session.flush()
+    new_page = client.get("/admin/users/new").get_data(as_text=True)
+    assert "UBND huyện Cẩm Xuyên" not in new_page and "Sở Xây dựng" in new_page
+    # An account still scoped to the retired district can be edited without losing its scope.
+    viewer = make_user("xem.huyen", "agency_viewer", agency_id=agencies["district"].id)
+    edit_page = client.get(f"/admin/users/{viewer.id}").get_data(as_text=True)
+    assert "UBND huyện Cẩm Xuyên" in edit_page

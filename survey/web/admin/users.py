@@ -1,6 +1,8 @@
 """Admin pages: staff accounts (list, create, change role/scope, disable/enable, reset password, sessions)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from survey.services.accounts import operations as accounts
 from survey.services.accounts import sessions
 from survey.services.accounts import users as users_service
 from survey.services.common.txn import refused, run_write
+from survey.services.registry import lineage
 from survey.web.admin import bp
 from survey.web.admin.views import PICKER, choices
 from survey.web.auth import browser
@@ -75,9 +78,12 @@ class ActionForm(FlaskForm):
     """An empty form: only the CSRF token (disable/enable buttons)."""
 
 
-def _fill_choices(form: RoleForm) -> None:
+def _fill_choices(form: RoleForm, user: User | None = None) -> None:
     form.role.choices = [(r, str(users_service.ROLE_LABELS[r])) for r in ROLES]
-    form.agency_id.choices = [(None, _("— không —"))] + choices(db.session, Agency)
+    # A new scope is a unit valid today; an account still scoped to a retired unit keeps it selectable
+    # until an admin reassigns it (the retired-users page lists those accounts).
+    keep = lineage.valid_ids(db.session, date.today()) | {getattr(user, "agency_id", None)}
+    form.agency_id.choices = [(None, _("— không —"))] + [c for c in choices(db.session, Agency) if c[0] in keep]
     form.service_point_id.choices = [(None, _("— không —"))] + choices(db.session, ServicePoint)
 
 
@@ -139,7 +145,7 @@ def users_edit(user_id: int):
     """Change an account's role and scope."""
     user = _get_user(user_id)
     form = RoleForm(obj=user)
-    _fill_choices(form)
+    _fill_choices(form, user)
     if not form.validate_on_submit():
         return _edit_page(user, form)
     if user.id == current_user.id and form.role.data != "admin":
