@@ -96,6 +96,17 @@ def test_sector_filter_changes_the_headline_and_target(client, world, analyst):
         "Chỉ số hài lòng chung")[1][:40]
 
 
+def test_sector_filter_without_any_target_shows_the_index_without_one(client, world, analyst, db_session):
+    from survey.models import Target
+
+    for target in db_session.scalars(select(Target)):
+        db_session.delete(target)
+    db_session.flush()
+    sign_in(client, "phan.tich")
+    resp = client.get("/analyst/?sector=land")
+    assert resp.status_code == 200 and "Chỉ số hài lòng chung" in _text(resp)
+
+
 def test_level_filter_keeps_only_that_level(client, world, analyst):
     sign_in(client, "phan.tich")
     page = _text(client.get("/analyst/agencies?level=district"))

@@ -325,7 +325,7 @@ def overview(session: Session, wave: Wave, filters: Filters, visible: set[int] |
     main = targets[0] if targets else None
     if filters.sector:
         main = sector_target(session, year, filters.sector) or main
-        targets = [main] + [t for t in targets if t is not main and t.scope == TargetScope.PROVINCE]
+        targets = ([main] if main else []) + [t for t in targets if t is not main and t.scope == TargetScope.PROVINCE]
     result = frame.index(mask=mask)
     est = result.overall if result is not None else None
     n_index = index_respondents(frame, mask, est) if est else 0
