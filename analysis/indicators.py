@@ -27,6 +27,7 @@ from analysis.ci import proportion_interval
 from analysis.compare import small_cell
 from analysis.design import Design
 from analysis.estimate import NAN_ESTIMATE, Estimate
+from analysis.linearization import domain_variance
 from analysis.table import JUDGEMENT, NEED, SATISFACTION, Measure
 from analysis.variance import domain_df
 
@@ -206,46 +207,100 @@ def shares(d: Design, Y: Any, by: Any = None, method: str = "logit", level: floa
     !is.na(y))): value and SE as Design.proportion, df (and so the interval) of the answering rows.
 
     Returns a list of K Estimates, or {group: [Estimate]*K} with by=."""
-    Y = np.asarray(Y, dtype=float)
-    if Y.ndim != 2 or Y.shape[0] != d.n:
-        raise ValueError("Y must be an n × K array with one row per design row (%d)" % d.n)
-    ok = np.isnan(Y) | (Y == 0) | (Y == 1)
-    if not ok.all():
-        raise ValueError("shares: values must be 0, 1 or NaN")
     gc, labels = d.groups(by)
-    G, K = len(labels), Y.shape[1]
-    w = d.weights
-    inside = ~np.isnan(Y) & (gc >= 0)[:, None]                       # (n, K)
-    wi = np.where(inside, w[:, None], 0.0)
-    wy = wi * np.where(inside, Y, 0.0)
-    gsafe = np.where(gc >= 0, gc, G)
-    t_num, t_den, n_valid = np.zeros((G, K)), np.zeros((G, K)), np.zeros((G, K), dtype=np.int64)
-    for k in range(K):  # K is a question's options: a handful
-        t_num[:, k] = np.bincount(gsafe, weights=wy[:, k], minlength=G + 1)[:G]
-        t_den[:, k] = np.bincount(gsafe, weights=wi[:, k], minlength=G + 1)[:G]
-        n_valid[:, k] = np.bincount(gsafe, weights=(inside[:, k] & (w > 0)).astype(float), minlength=G + 1)[:G]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(t_den != 0, t_num / t_den, np.nan)          # (G, K)
-        rg = np.vstack([np.nan_to_num(value), np.zeros((1, K))])[gsafe]      # (n, K)
-        den = np.vstack([t_den, np.ones((1, K))])[gsafe]
-        z = np.where(inside, (wy - rg * wi) / den, 0.0)
-    z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
-    var, _ = d.linearized_variance(np.ascontiguousarray(z.T), gc, G)  # (G, K)
-    # df of the answering rows (R: degf(subset(design, answered))), not of the whole group: a PSU
-    # where nobody was asked the question (show_if) adds no degree of freedom.
-    df = np.zeros((G, K), dtype=np.int64)
-    for k in range(K):
-        same = k > 0 and np.array_equal(inside[:, k], inside[:, k - 1])
-        df[:, k] = df[:, k - 1] if same else domain_df(d.frame, np.where(inside[:, k], w, 0.0), gc, G)
-    se = np.where(np.isnan(value), np.nan, np.sqrt(var))
-    n_rows = np.full((G, K), d.n) if d.calibrated else \
-        np.stack([np.bincount(gsafe, weights=inside[:, k].astype(float), minlength=G + 1)[:G]
-                  for k in range(K)], axis=1)
-    lo, hi = proportion_interval(value, se, df, n_valid, method, level, n_rows)
-    out = {label: [Estimate(100 * float(value[g, k]), 100 * float(se[g, k]), 100 * float(lo[g, k]),
-                            100 * float(hi[g, k]), int(df[g, k]), int(n_valid[g, k])) for k in range(K)]
-           for g, label in enumerate(labels)}
+    out = dict(zip(labels, _shares_of(d, [Y], gc, len(labels), method, level)[0]))
     return out[None] if by is None else out
+
+
+# Linearised values of at most this many cells (columns × rows) go to one variance call: one call
+# per grouping instead of one per question saves the per-call set-up, and the cap bounds memory.
+_BATCH_CELLS = 16_000_000
+_BATCH_GROUP_COLUMNS = 4_000  # columns × groups of one batch
+
+
+def _shares_of(d: Design, matrices: Sequence, gc: np.ndarray, G: int, method: str,
+               level: float) -> list:
+    """[G × K_q Estimates per group] for each 0/1/NaN matrix (n, K_q), groups gc (−1 = outside)."""
+    w = d.weights
+    gin = gc >= 0
+    gsafe = np.where(gin, gc, G)
+    positive = w > 0
+    parts, pending, done = [], [], []
+    # Many groups make domain_variance split them into chunks per call; there a batch costs more.
+    cap = max(1, min(_BATCH_CELLS // max(d.n, 1), _BATCH_GROUP_COLUMNS // max(G, 1)))
+
+    def flush() -> None:
+        """Variances of the pending linearised values (one call for several questions)."""
+        if pending:
+            z = pending[0] if len(pending) == 1 else np.concatenate(pending)
+            done.append(domain_variance(d.frame, d.calibration_weights, z, gc, G, d.calibration))
+            pending.clear()
+
+    for Y in matrices:
+        Y = np.asarray(Y, dtype=float)
+        if Y.ndim != 2 or Y.shape[0] != d.n:
+            raise ValueError("Y must be an n × K array with one row per design row (%d)" % d.n)
+        part = _linearised(d, np.ascontiguousarray(Y.T), w, gin, gsafe, positive, gc, G)
+        parts.append(part[:4])
+        if sum(p.shape[0] for p in pending) + part[4].shape[0] > cap:
+            flush()
+        pending.append(part[4])
+    flush()
+    var = np.concatenate(done, axis=1) if done else np.zeros((G, 0))          # (G, ΣK)
+    value, df, n_valid, n_rows = (np.concatenate([p[i] for p in parts], axis=1) for i in range(4))
+    se = np.where(np.isnan(value), np.nan, np.sqrt(var))
+    lo, hi = proportion_interval(value, se, df, n_valid, method, level, n_rows)
+    cols = [(100 * value).tolist(), (100 * se).tolist(), (100 * lo).tolist(), (100 * hi).tolist(),
+            df.tolist(), n_valid.tolist()]
+    out, at = [], 0
+    for p in parts:
+        K = p[0].shape[1]
+        out.append([[Estimate(cols[0][g][k], cols[1][g][k], cols[2][g][k], cols[3][g][k], int(cols[4][g][k]),
+                              int(cols[5][g][k])) for k in range(at, at + K)] for g in range(G)])
+        at += K
+    return out
+
+
+def _linearised(d: Design, Yt: np.ndarray, w: np.ndarray, gin: np.ndarray, gsafe: np.ndarray,
+                positive: np.ndarray, gc: np.ndarray, G: int) -> tuple:
+    """value, df, n_valid, n_rows (G, K) and linearised values z (K, n) of K columns Yt (K, n).
+
+    Column by column (a row of Yt is contiguous): the same formulas as Design.proportion."""
+    K, n = Yt.shape
+    value = np.zeros((G, K))
+    df = np.zeros((G, K), dtype=np.int64)
+    n_valid = np.zeros((G, K), dtype=np.int64)
+    n_rows = np.full((G, K), float(d.n))
+    z = np.empty((K, n))
+    prev = None
+    for k in range(K):
+        y = Yt[k]
+        missing = np.isnan(y)
+        if not (missing | (y == 0) | (y == 1)).all():
+            raise ValueError("shares: values must be 0, 1 or NaN")
+        inside = ~missing & gin
+        wi = np.where(inside, w, 0.0)
+        wy = wi * np.where(inside, y, 0.0)
+        t_num = np.bincount(gsafe, weights=wy, minlength=G + 1)[:G]
+        t_den = np.bincount(gsafe, weights=wi, minlength=G + 1)[:G]
+        n_valid[:, k] = np.bincount(gsafe, weights=(inside & positive).astype(float), minlength=G + 1)[:G]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(t_den != 0, t_num / t_den, np.nan)
+            rg = np.append(np.nan_to_num(v), 0.0)[gsafe]
+            den = np.append(t_den, 1.0)[gsafe]
+            zk = np.where(inside, (wy - rg * wi) / den, 0.0)
+        z[k] = np.nan_to_num(zk, nan=0.0, posinf=0.0, neginf=0.0)
+        value[:, k] = v
+        # df of the answering rows (R: degf(subset(design, answered))), not of the whole group: a PSU
+        # where nobody was asked the question (show_if) adds no degree of freedom.
+        if prev is not None and np.array_equal(inside, prev):
+            df[:, k] = df[:, k - 1]
+        else:
+            df[:, k] = domain_df(d.frame, wi, gc, G)
+        prev = inside
+        if not d.calibrated:
+            n_rows[:, k] = np.bincount(gsafe, weights=inside.astype(float), minlength=G + 1)[:G]
+    return value, df, n_valid, n_rows, z
 
 
 def indicator_cells(d: Design | None, questions: Mapping, matrices: Mapping, groupings: Mapping,
@@ -262,11 +317,12 @@ def indicator_cells(d: Design | None, questions: Mapping, matrices: Mapping, gro
         if d is None:
             if by is None:
                 per_key[""] = {q: [NAN_ESTIMATE] * len(spec.options) for q, spec in questions.items()}
-        else:
-            for q in questions:
-                got = shares(d, matrices[q], by, method, level)
-                for key, ests in ({"": got} if by is None else got).items():
-                    per_key.setdefault(key, {})[q] = ests
+        elif questions:
+            gc, labels = d.groups(by)
+            got = _shares_of(d, [matrices[q] for q in questions], gc, len(labels), method, level)
+            for j, q in enumerate(questions):
+                for g, label in enumerate(labels):
+                    per_key.setdefault("" if by is None else label, {})[q] = got[j][g]
         cells = {}
         for key, by_question in per_key.items():
             est = {q: dict(zip(questions[q].options, ests)) for q, ests in by_question.items()}
