@@ -293,3 +293,31 @@ def test_a_health_or_education_instrument_is_held_to_its_own_public_service_targ
     assert target_for(education, "", t, 2025).sector_code == "education"
     # never the administrative-procedure target, even when it is the only one
     assert target_for(health, "", in_force(2025, ROWS[:3]), 2025) is None
+
+
+def test_batched_indicator_cells_equal_design_proportion_cell_by_cell():
+    # The batched path (one variance call for all questions of a grouping) against Design.proportion
+    # on each (option, group) alone; every row answers, so the df of the answering rows is the group's.
+    rng = np.random.default_rng(11)
+    n = 3000
+    stratum = rng.integers(0, 12, n)
+    d = Design(rng.uniform(1, 4, n), strata=stratum).poststratify(stratum, {h: 400.0 for h in range(12)})
+    agency = stratum // 3
+    questions = {}
+    matrices = {}
+    for code, K in (("A", 3), ("B", 5)):
+        Y = np.zeros((n, K))
+        Y[np.arange(n), rng.integers(0, K, n)] = 1.0
+        matrices[code] = Y
+        questions[code] = type("Q", (), {"options": tuple(range(1, K + 1))})()
+    cells = indicator_cells(d, questions, matrices, {"agencies": agency}, lambda kind, k: (str(k), "", ""))
+    assert sorted(cells["agencies"]) == [0, 1, 2, 3]
+    for code, Y in matrices.items():
+        for k, option in enumerate(questions[code].options):
+            direct = d.proportion(Y[:, k], by=agency)
+            for g, est in direct.items():
+                got = cells["agencies"][g].shares[code][option]
+                assert got.value == pytest.approx(100 * est.value, rel=1e-12)
+                assert got.se == pytest.approx(100 * est.se, rel=1e-12)
+                assert got.ci_low == pytest.approx(100 * est.ci_low, rel=1e-12)
+                assert (got.df, got.n) == (est.df, est.n)
