@@ -22,13 +22,20 @@ def desktop(browser):
 
 
 def _demo_waves(app):
-    """(code, name, status, period start) of the demo's waves, oldest first."""
+    """(code, name, status, period start, id) of the demo's SIPAS waves, oldest first.
+
+    Only the waves of the main questionnaire version: a trend compares a wave with those of its own
+    questionnaire, and the demo's hospital and school waves have theirs.
+    """
     from survey.extensions import db
     from survey.models import Wave
 
     with app.app_context():
-        return [(w.code, w.name, str(w.status), w.period_start, w.id)
-                for w in db.session.scalars(select(Wave).order_by(Wave.period_start, Wave.id))]
+        waves = list(db.session.scalars(select(Wave).order_by(Wave.period_start, Wave.id)))
+        main = max({w.questionnaire_version_id for w in waves},
+                   key=lambda v: sum(w.questionnaire_version_id == v for w in waves))
+        return [(w.code, w.name, str(w.status), w.period_start, w.id) for w in waves
+                if w.questionnaire_version_id == main]
 
 
 def test_trends_show_only_the_selected_wave_and_earlier_published_ones(desktop, live_app, live_server):
