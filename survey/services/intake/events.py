@@ -22,6 +22,7 @@ from survey.services.intake.records import (
     _err,
     _text,
     _when,
+    begin,
     merge_alias,
     take_phone,
 )
@@ -37,12 +38,9 @@ SECTOR_OF = {DossierKind.HOSPITAL_VISIT: "health", DossierKind.SCHOOL_ENROLMENT:
 
 def validate_event(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datetime) -> RecordResult:
     """Check one service event; on success `result.row` holds its dossier columns and content hash."""
+    result = begin(raw, index)
     if not isinstance(raw, dict):
-        result = RecordResult(index, None)
-        _err(result, "not_an_object", "", _("Bản ghi phải là một đối tượng JSON."))
         return result
-    ext = raw.get("external_id")
-    result = RecordResult(index, str(ext)[:128] if ext is not None else None)
     values = {name: _text(raw, name, result) for name in ("external_id", "kind", "unit_code", "event_type",
                                                            "department", "class", "service_point_code",
                                                            "outcome", "phone", "citizen_area_code")}

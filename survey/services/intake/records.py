@@ -156,14 +156,21 @@ def _when(raw: dict, name: str, result: RecordResult, zone: ZoneInfo, end_of_day
     return utc
 
 
-def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datetime) -> RecordResult:
-    """Check one record; on success `result.row` holds the dossier's column values and content hash."""
+def begin(raw: object, index: int) -> RecordResult:
+    """The result of one record, named by its external id; refused at once when it is not a JSON object."""
     if not isinstance(raw, dict):
         result = RecordResult(index, None)
         _err(result, "not_an_object", "", _("Bản ghi phải là một đối tượng JSON."))
         return result
     ext = raw.get("external_id")
-    result = RecordResult(index, str(ext)[:128] if ext is not None else None)
+    return RecordResult(index, str(ext)[:128] if ext is not None else None)
+
+
+def validate(raw: object, index: int, maps: CodeMaps, zone: ZoneInfo, now: datetime) -> RecordResult:
+    """Check one record; on success `result.row` holds the dossier's column values and content hash."""
+    result = begin(raw, index)
+    if not isinstance(raw, dict):
+        return result
     values = {name: _text(raw, name, result) for name in ("external_id", "agency", "procedure", "sector",
                                                            "service_point", "channel", "outcome", "phone",
                                                            *ALIASES.values(), "citizen_area_code")}
