@@ -54,7 +54,8 @@ def test_the_agency_picker_is_searchable_and_chosen_with_the_keyboard(page, live
     assert box.get_attribute("aria-expanded") == "false"
     assert page.locator("select#agency_id").is_hidden()  # the select stays in the form, hidden
     box.focus()
-    page.keyboard.type("huyen cam xuyen")  # no accents: still finds "huyện Cẩm Xuyên"
+    # No accents: still finds "xã Cẩm Xuyên" (today's commune; the retired district is not offered).
+    page.keyboard.type("xa cam xuyen")
     assert box.get_attribute("aria-expanded") == "true"
     shown = page.locator("#agency_id-list [role=option]:not([hidden])")
     assert shown.count() == 1 and "Cẩm Xuyên" in shown.first.inner_text()
@@ -68,7 +69,7 @@ def test_the_agency_picker_is_searchable_and_chosen_with_the_keyboard(page, live
     assert "Cẩm Xuyên" in box.input_value()
     chosen = page.evaluate("(() => { const s = document.querySelector('select#agency_id');"
                            " return s.options[s.selectedIndex].text; })()")
-    assert chosen == "Ủy ban nhân dân huyện Cẩm Xuyên"
+    assert chosen == "Ủy ban nhân dân xã Cẩm Xuyên"
 
     # Escape restores the choice after a search that found nothing.
     box.focus()
@@ -76,7 +77,7 @@ def test_the_agency_picker_is_searchable_and_chosen_with_the_keyboard(page, live
     assert page.locator("#agency_id-list [role=option]:not([hidden])").count() == 0
     assert "Không tìm thấy" in page.locator(".picker-status").first.inner_text()
     page.keyboard.press("Escape")
-    assert box.input_value() == "Ủy ban nhân dân huyện Cẩm Xuyên"
+    assert box.input_value() == "Ủy ban nhân dân xã Cẩm Xuyên"
 
     # The rest of the form by keyboard too; the account is created with the agency picked.
     page.get_by_label("Tên đăng nhập").fill("canbo-camxuyen")
